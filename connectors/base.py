@@ -1,0 +1,139 @@
+"""The interfaces every connector implements, and the plain records they exchange.
+
+Connectors know nothing of the hub's models: a source yields plain records in
+batches, a sink takes plain messages and says what became of each.
+"""
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, Literal
+
+
+class ConnectorError(Exception):
+    """An external system failed; ``retriable`` says whether trying again may help."""
+
+    retriable: ClassVar[bool] = False
+
+
+class TransientError(ConnectorError):
+    """5xx, 429, timeouts, dropped connections: try again later."""
+
+    retriable = True
+
+
+class FatalError(ConnectorError):
+    """Other 4xx, a wrong signature, an answer that breaks the contract: a person must look."""
+
+
+class MalformedResponse(FatalError):
+    """The answer is not what interfaces.md promises (not JSON, not well-formed XML, no items)."""
+
+
+@dataclass(frozen=True)
+class ConnectorSettings:
+    """What a connector instance needs, as plain values (built by the hub from its config)."""
+
+    name: str
+    kind: str
+    url: str
+    app_id: str = ""
+    app_secret: str = ""
+    sign_method: str = "HMAC-SHA256"
+    timeout: float = 30.0
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # never print the secret
+        return f"ConnectorSettings(name={self.name!r}, kind={self.kind!r}, url={self.url!r})"
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """One record as a source gave it, mapped to canonical field names.
+
+    ``key`` identifies it within its source (a credit code, a school code, an officer id);
+    ``raw`` is the record as received, kept in the quarantine if it fails validation;
+    ``error`` is set when the connector itself could not read a field (names the field).
+    """
+
+    key: str
+    fields: Mapping[str, Any]
+    raw: str
+    error: str | None = None
+
+
+@dataclass
+class Batch:
+    """Records to apply together, and the bookmark to store in the same transaction."""
+
+    records: list[SourceRecord]
+    bookmark: dict[str, Any] | None = None
+    complete_snapshot: bool = False  # True on the last batch of a full snapshot
+    label: str = ""                  # e.g. a file name, for progress and errors
+
+
+ProgressFn = Callable[[str], None]
+
+
+class Source(abc.ABC):
+    """A system the hub pulls records from."""
+
+    kind: ClassVar[str]
+    record_type: ClassVar[Literal["entity", "inspector"]] = "entity"
+    #: the whole run applies in one transaction (a snapshot feed that is all or nothing)
+    atomic: ClassVar[bool] = False
+
+    def __init__(self, settings: ConnectorSettings, http: Any = None) -> None:
+        self.settings = settings
+        self.http = http
+
+    @abc.abstractmethod
+    def batches(self, state: Mapping[str, Any], full: bool = False) -> Iterator[Batch]:
+        """Yield batches from where ``state`` (the last stored bookmark) left off."""
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One message from the outbox: ``key`` is its idempotency key."""
+
+    key: str
+    kind: Literal["task", "draw", "result"]
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a sink said of one message."""
+
+    key: str
+    status: Literal["accepted", "duplicate", "rejected"]
+    code: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    batch_id: str
+    outcomes: list[Outcome]
+    status_code: int | None = None
+    receipt: str | None = None
+
+
+class Sink(abc.ABC):
+    """A system the hub pushes messages to."""
+
+    kind: ClassVar[str]
+    max_batch: ClassVar[int] = 500
+
+    def __init__(self, settings: ConnectorSettings, http: Any = None) -> None:
+        self.settings = settings
+        self.http = http
+
+    def accepts(self, message: OutgoingMessage) -> bool:
+        """Whether this sink takes this message at all (credit-xml: results with a uscc)."""
+        return True
+
+    @abc.abstractmethod
+    def deliver(self, messages: list[OutgoingMessage], batch_id: str) -> DeliveryReport:
+        """Send messages (all of one kind, at most max_batch); raise TransientError to retry all."""

@@ -1,0 +1,112 @@
+"""One signed, retrying requests.Session for every connector.
+
+Upstream failures are sorted once: 5xx, 429, timeouts and dropped connections
+are transient (retried with exponential backoff and full jitter, honouring
+Retry-After), any other 4xx is fatal.
+"""
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import requests
+
+from connectors.base import ConnectorSettings, FatalError, TransientError
+from connectors.signing import sign_headers
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 6
+    base_delay: float = 0.2
+    max_delay: float = 30.0
+    max_retry_after: float = 120.0
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Full jitter: uniform in [0, min(max, base * 2**attempt)]."""
+        return rng.uniform(0, min(self.max_delay, self.base_delay * (2 ** attempt)))
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Retry-After as seconds, from either delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when - (time.time() if now is None else now))
+
+
+class SignedSession:
+    """Signs every request with the connector's app id and secret; retries transient failures."""
+
+    def __init__(self, settings: ConnectorSettings, policy: RetryPolicy | None = None,
+                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None,
+                 session: requests.Session | None = None) -> None:
+        self.settings = settings
+        self.policy = policy or RetryPolicy()
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self.session = session or requests.Session()
+        self.session.headers["User-Agent"] = "joint-inspection-hub/0.1"
+        self.retries = 0  # transient failures seen, for run reports
+
+    def request(self, method: str, url: str, *, params: Iterable[tuple[str, str]] | None = None,
+                body: bytes = b"", headers: dict[str, str] | None = None,
+                stream: bool = False, ok_statuses: tuple[int, ...] = ()) -> requests.Response:
+        """Send one signed request; return the response once it is 2xx/3xx or in ok_statuses."""
+        params = list(params or [])
+        parts = urlsplit(url)
+        query = urlencode(params) if params else parts.query
+        full_url = f"{parts.scheme}://{parts.netloc}{parts.path}" + (f"?{query}" if query else "")
+        last: Exception | None = None
+        for attempt in range(self.policy.attempts):
+            signed = dict(headers or {})
+            signed.update(sign_headers(self.settings.app_id, self.settings.app_secret, method,
+                                       parts.path or "/", query, body, self.settings.sign_method))
+            delay: float | None = None
+            try:
+                resp = self.session.request(method, full_url, data=body or None, headers=signed,
+                                            timeout=self.settings.timeout, stream=stream)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                last = TransientError(f"{method} {parts.path}: {type(exc).__name__}: {exc}")
+            else:
+                if resp.status_code < 400 or resp.status_code in ok_statuses:
+                    return resp
+                text = _short(resp)
+                resp.close()
+                if resp.status_code == 429 or resp.status_code >= 500:
+                    last = TransientError(f"{method} {parts.path}: HTTP {resp.status_code} {text}")
+                    if resp.status_code == 429:
+                        delay = retry_after_seconds(resp.headers.get("Retry-After"))
+                        if delay is not None:
+                            delay = min(delay, self.policy.max_retry_after)
+                else:
+                    raise FatalError(f"{method} {parts.path}: HTTP {resp.status_code} {text}")
+            self.retries += 1
+            if attempt + 1 < self.policy.attempts:
+                self.sleep(delay if delay is not None else self.policy.backoff(attempt, self.rng))
+        assert last is not None
+        raise last
+
+    def get(self, url: str, **kw: Any) -> requests.Response:
+        return self.request("GET", url, **kw)
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def _short(resp: requests.Response) -> str:
+    try:
+        return resp.text[:200].replace("\n", " ")
+    except Exception:  # a body that cannot be decoded says nothing more
+        return ""

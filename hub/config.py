@@ -1,0 +1,167 @@
+"""TOML file + environment -> one typed Settings object, read once and passed down.
+
+This is the only module that reads ``os.environ``. Secrets are named in the file
+by the environment variable holding them (``app_secret_env``) and wrapped in
+``Secret`` so they are never printed.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hub.errors import ConfigError
+
+SOURCE_KINDS = ("samr-rest", "edu-xml", "csv-drop", "inspectors-rest")
+SINK_KINDS = ("provincial-rest", "credit-xml")
+
+
+class Secret:
+    """A secret string whose repr and str never show the value."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class ConnectorConfig:
+    """One configured source or sink: a kind of system plus where and how to reach it."""
+
+    name: str
+    kind: str
+    url: str
+    app_id: str = ""
+    app_secret: Secret | None = None
+    schedule: str | None = None
+    sign_method: str = "HMAC-SHA256"
+    timeout: float = 30.0
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def option(self, key: str, default: Any = None) -> Any:
+        return self.options.get(key, default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    broker_url: str | None
+    secret_key: Secret
+    data_dir: Path
+    sources: Mapping[str, ConnectorConfig] = field(default_factory=dict)
+    sinks: Mapping[str, ConnectorConfig] = field(default_factory=dict)
+    config_path: Path | None = None
+    hub_party: str = "hub"
+    schedules: Mapping[str, str] = field(default_factory=dict)
+    web_host: str = "127.0.0.1"
+    web_port: int = 5000
+
+    @property
+    def embedded(self) -> bool:
+        """No broker configured: Celery tasks run in-process."""
+        return not self.broker_url
+
+
+_CONNECTOR_KEYS = {"kind", "url", "app_id", "app_secret_env", "schedule", "sign_method", "timeout"}
+
+
+def _connector(section: str, name: str, raw: Any, kinds: tuple[str, ...],
+               environ: Mapping[str, str]) -> ConnectorConfig:
+    where = f"[{section}.{name}]"
+    if not isinstance(raw, dict):
+        raise ConfigError("must be a table", where=where)
+    kind = raw.get("kind")
+    if kind not in kinds:
+        raise ConfigError(f"kind = {kind!r} is not one of {', '.join(kinds)}", where=where)
+    url = raw.get("url")
+    if not isinstance(url, str) or not url:
+        raise ConfigError("url is required", where=where)
+    secret: Secret | None = None
+    env_name = raw.get("app_secret_env")
+    if env_name is not None:
+        if not isinstance(env_name, str) or env_name not in environ:
+            raise ConfigError(f"app_secret_env names {env_name!r}, which is not set in the environment",
+                              where=where)
+        secret = Secret(environ[env_name])
+    if "app_secret" in raw:
+        raise ConfigError("app_secret must not be written in the file; use app_secret_env", where=where)
+    schedule = raw.get("schedule")
+    if schedule is not None:
+        from hub.schedule_spec import parse_cron  # pure; validates the expression
+
+        try:
+            parse_cron(schedule)
+        except ValueError as exc:
+            raise ConfigError(f"schedule {schedule!r}: {exc}", where=where) from None
+    sign_method = raw.get("sign_method", "HMAC-SHA256")
+    if sign_method not in ("HMAC-SHA256", "HMAC-SM3"):
+        raise ConfigError(f"sign_method {sign_method!r} is not HMAC-SHA256 or HMAC-SM3", where=where)
+    options = {k: v for k, v in raw.items() if k not in _CONNECTOR_KEYS}
+    return ConnectorConfig(name=name, kind=kind, url=url, app_id=str(raw.get("app_id", "")),
+                           app_secret=secret, schedule=schedule, sign_method=sign_method,
+                           timeout=float(raw.get("timeout", 30.0)), options=options)
+
+
+def _secret_key(data_dir: Path, environ: Mapping[str, str]) -> Secret:
+    """HUB_SECRET_KEY, else a key generated once and kept (mode 600) in the data folder."""
+    if environ.get("HUB_SECRET_KEY"):
+        return Secret(environ["HUB_SECRET_KEY"])
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return Secret(path.read_text().strip())
+
+
+def load_settings(config_path: str | Path | None = None,
+                  environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Read the TOML file named by ``config_path`` or HUB_CONFIG, then the environment."""
+    env = os.environ if environ is None else environ
+    path_str = config_path or env.get("HUB_CONFIG")
+    raw: dict[str, Any] = {}
+    path: Path | None = None
+    if path_str:
+        path = Path(path_str)
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError("configuration file not found", where=str(path)) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"not valid TOML: {exc}", where=str(path)) from None
+    data_dir = Path(env.get("HUB_DATA_DIR") or raw.get("data_dir") or "var").resolve()
+    database_url = env.get("HUB_DATABASE_URL") or raw.get("database_url") \
+        or f"sqlite:///{data_dir / 'hub.db'}"
+    broker_url = env.get("HUB_BROKER_URL") or raw.get("broker_url") or None
+    sources = {name: _connector("sources", name, body, SOURCE_KINDS, env)
+               for name, body in (raw.get("sources") or {}).items()}
+    sinks = {name: _connector("sinks", name, body, SINK_KINDS, env)
+             for name, body in (raw.get("sinks") or {}).items()}
+    schedules = dict(raw.get("schedules") or {})
+    values: dict[str, Any] = dict(
+        database_url=database_url, broker_url=broker_url,
+        secret_key=overrides.pop("secret_key", None) or _secret_key(data_dir, env),
+        data_dir=data_dir, sources=sources, sinks=sinks, config_path=path,
+        schedules=schedules,
+    )
+    values.update(overrides)
+    return Settings(**values)

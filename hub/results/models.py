@@ -1,0 +1,61 @@
+"""Inspection results, their follow-ups, and the working-day calendar overrides."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.clock import utcnow
+from hub.db import Base, JSONType
+
+
+class Result(Base):
+    __tablename__ = "results"
+    __table_args__ = (UniqueConstraint("task_id", "entity_id", "agency"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    result_id: Mapped[str] = mapped_column(String(64), unique=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("joint_tasks.id"), index=True)
+    entity_id: Mapped[str] = mapped_column(String(64), index=True)
+    agency: Mapped[str] = mapped_column(String(32))
+    inspected_on: Mapped[date] = mapped_column(Date)
+    outcome_codes: Mapped[list] = mapped_column(JSONType)
+    inspectors: Mapped[list] = mapped_column(JSONType)
+    items: Mapped[list] = mapped_column(JSONType, default=list)
+    findings: Mapped[str] = mapped_column(Text, default="")
+    substitution_reason: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="entered", index=True)  # entered|approved
+    entered_by: Mapped[str] = mapped_column(String(64))
+    entered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    published_on: Mapped[date | None] = mapped_column(Date)
+
+
+class FollowUp(Base):
+    """责令整改 → 复查, 立案 → 处罚决定, 线索移送."""
+
+    __tablename__ = "follow_ups"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("results.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # correction|case|transfer
+    due_on: Mapped[date | None] = mapped_column(Date)
+    reinspected_on: Mapped[date | None] = mapped_column(Date)
+    reinspection_outcome: Mapped[str | None] = mapped_column(String(8))
+    penalty_no: Mapped[str | None] = mapped_column(String(64))
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    penalty_due_on: Mapped[date | None] = mapped_column(Date)
+    content: Mapped[str] = mapped_column(Text, default="")
+    to_agency: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CalendarOverride(Base):
+    """A day the library gets wrong or does not know: a holiday or a make-up workday."""
+
+    __tablename__ = "calendar_overrides"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    workday: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(128), default="")

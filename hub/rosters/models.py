@@ -1,0 +1,128 @@
+"""Entity master, per-source records, inspector roster, quarantine and sync runs."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.clock import utcnow
+from hub.db import Base, JSONType
+
+
+class Entity(Base):
+    """One inspectable entity, merged across sources by ``entity_id`` (uscc or SCHEME:ID)."""
+
+    __tablename__ = "entities"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(64), unique=True)
+    uscc: Mapped[str | None] = mapped_column(String(18), index=True)
+    name: Mapped[str] = mapped_column(String(256))
+    entity_type: Mapped[str | None] = mapped_column(String(32))
+    legal_rep: Mapped[str | None] = mapped_column(String(128))
+    phone: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(512))
+    district: Mapped[str | None] = mapped_column(String(6), index=True)
+    industry: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    established: Mapped[date | None] = mapped_column(Date)
+    categories: Mapped[list] = mapped_column(JSONType, default=list)
+    credit_class: Mapped[str | None] = mapped_column(String(1))
+    abnormal_list: Mapped[bool] = mapped_column(Boolean, default=False)
+    serious_violation: Mapped[bool] = mapped_column(Boolean, default=False)
+    complaints: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sources: Mapped[list] = mapped_column(JSONType, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class EntitySource(Base):
+    """What one source said about one entity, kept as it came (after validation)."""
+
+    __tablename__ = "entity_sources"
+    __table_args__ = (UniqueConstraint("source", "record_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    record_key: Mapped[str] = mapped_column(String(128))
+    entity_id: Mapped[str] = mapped_column(String(64), index=True)
+    attributes: Mapped[dict] = mapped_column(JSONType)
+    digest: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class Inspector(Base):
+    """A certified enforcement officer who may be drawn into a team."""
+
+    __tablename__ = "inspectors"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inspector_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    agency: Mapped[str] = mapped_column(String(32), index=True)
+    cert_no: Mapped[str | None] = mapped_column(String(64))
+    cert_valid_until: Mapped[date | None] = mapped_column(Date)
+    expertise: Mapped[list] = mapped_column(JSONType, default=list)
+    home_districts: Mapped[list] = mapped_column(JSONType, default=list)
+    capacity: Mapped[int] = mapped_column(Integer, default=30)
+    conflicts: Mapped[list] = mapped_column(JSONType, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    source: Mapped[str | None] = mapped_column(String(64))
+    digest: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class QuarantineRecord(Base):
+    """A record that failed validation, kept with its reason until a corrected one arrives."""
+
+    __tablename__ = "quarantine"
+    __table_args__ = (UniqueConstraint("source", "record_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    record_key: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class SyncRun(Base):
+    __tablename__ = "sync_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    full: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    outcome: Mapped[str] = mapped_column(String(16), default="running")
+    fetched: Mapped[int] = mapped_column(Integer, default=0)
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    deactivated: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class SourceState(Base):
+    """Where the next run of a source resumes: high-water mark, ETag."""
+
+    __tablename__ = "source_state"
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bookmark: Mapped[str | None] = mapped_column(String(64))
+    etag: Mapped[str | None] = mapped_column(String(256))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ProcessedFile(Base):
+    """A csv-drop file processed once, by name and digest."""
+
+    __tablename__ = "processed_files"
+    __table_args__ = (UniqueConstraint("source", "name", "digest"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(512))
+    digest: Mapped[str] = mapped_column(String(64))
+    processed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    run_id: Mapped[int | None] = mapped_column(Integer)
