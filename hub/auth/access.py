@@ -1,0 +1,78 @@
+"""Who may call what: every route is marked ``public`` or ``requires(role, ...)``.
+
+Web pages authenticate by session cookie, the API by bearer token. A test walks
+the route table and checks that no route is left unmarked.
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import g, request, session
+
+from hub import appctx
+from hub.errors import Forbidden, Unauthorized
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller of a request, as far as access control cares."""
+
+    name: str
+    roles: frozenset[str]
+    agency: str | None = None
+    inspector_id: str | None = None
+
+    def has(self, *roles: str) -> bool:
+        return "admin" in self.roles or bool(self.roles & set(roles))
+
+
+def current_principal() -> Principal | None:
+    if "principal" in g:
+        return g.principal
+    principal = None
+    from hub.auth.models import User
+    from hub.auth.services import user_for_token
+
+    auth = request.headers.get("Authorization", "")
+    with appctx.database().unit_of_work() as s:
+        user = None
+        if auth.startswith("Bearer "):
+            user = user_for_token(s, auth[7:].strip())
+        elif not request.path.startswith("/api/") and session.get("user_id"):
+            user = s.get(User, session["user_id"])
+            if user is not None and not user.active:
+                user = None
+        if user is not None:
+            principal = Principal(user.name, frozenset(user.roles), user.agency, user.inspector_id)
+    g.principal = principal
+    return principal
+
+
+def public(view: F) -> F:
+    """Anyone, signed in or not, may call this view."""
+    view._hub_access = ("public",)  # type: ignore[attr-defined]
+    return view
+
+
+def requires(*roles: str) -> Callable[[F], F]:
+    """The caller must hold one of ``roles`` (admin holds all); 401 when anonymous, 403 otherwise."""
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            principal = current_principal()
+            if principal is None:
+                raise Unauthorized("sign in or send a bearer token", where=request.path)
+            if roles and not principal.has(*roles):
+                raise Forbidden(f"needs the role {' or '.join(roles)}", where=request.path)
+            return view(*args, **kwargs)
+
+        wrapper._hub_access = roles or ("signed-in",)  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

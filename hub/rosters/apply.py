@@ -1,0 +1,214 @@
+"""Applying a source's batch to the entity master or the inspector roster, in the caller's
+transaction: valid records upserted, invalid ones quarantined, counts kept."""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from connectors.base import SourceRecord
+from hub.db import upsert
+from hub.rosters.merge import merge_entity
+from hub.rosters.models import Entity, EntitySource, Inspector, QuarantineRecord
+from hub.rosters.validate import RecordInvalid, validate_entity, validate_inspector
+
+
+@dataclass
+class Counts:
+    fetched: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    deactivated: int = 0
+
+    def add(self, other: "Counts") -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _digest(fields_: Mapping[str, Any]) -> str:
+    text = json.dumps(fields_, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _quarantine(session: Session, source: str, run_id: int, now: datetime,
+                bad: list[tuple[SourceRecord, str]]) -> None:
+    upsert(session, QuarantineRecord.__table__,
+           [{"source": source, "record_key": r.key[:128], "reason": reason, "raw": r.raw,
+             "received_at": now, "run_id": run_id} for r, reason in bad],
+           keys=["source", "record_key"], update=["reason", "raw", "received_at", "run_id"])
+
+
+def _release(session: Session, source: str, keys: list[str]) -> None:
+    """Corrected records leave the quarantine."""
+    if keys:
+        session.execute(delete(QuarantineRecord).where(QuarantineRecord.source == source,
+                                                       QuarantineRecord.record_key.in_(keys)))
+
+
+def _split(records: Iterable[SourceRecord], check: Any) -> tuple[list, list]:
+    good: list[tuple[SourceRecord, str]] = []
+    bad: list[tuple[SourceRecord, str]] = []
+    seen: set[str] = set()
+    for r in records:
+        if r.error:
+            bad.append((r, r.error))
+            continue
+        try:
+            ident = check(r.fields)
+        except RecordInvalid as exc:
+            bad.append((r, str(exc)))
+            continue
+        if r.key in seen:  # the same record twice in one batch: the later one wins
+            good = [(g, i) for g, i in good if g.key != r.key]
+        seen.add(r.key)
+        good.append((r, ident))
+    return good, bad
+
+
+def apply_entities(session: Session, source: str, run_id: int, records: list[SourceRecord],
+                   now: datetime, release_quarantine: bool = True) -> Counts:
+    """Upsert one batch of entity records from ``source``; quarantine the invalid ones."""
+    counts = Counts(fetched=len(records))
+    good, bad = _split(records, validate_entity)
+    counts.quarantined = len(bad)
+    _quarantine(session, source, run_id, now, bad)
+    if not good:
+        return counts
+    keys = [r.key for r, _ in good]
+    known = {k: (d, a) for k, d, a in session.execute(
+        select(EntitySource.record_key, EntitySource.digest, EntitySource.active)
+        .where(EntitySource.source == source, EntitySource.record_key.in_(keys)))}
+    src_rows, changed = [], []
+    for r, entity_id in good:
+        digest = _digest(r.fields)
+        before = known.get(r.key)
+        if before is None:
+            counts.inserted += 1
+        elif before[0] != digest or not before[1]:
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+            continue
+        src_rows.append({"source": source, "record_key": r.key, "entity_id": entity_id,
+                         "attributes": dict(r.fields), "digest": digest, "active": True,
+                         "seen_at": now, "run_id": run_id})
+        changed.append((entity_id, r.fields))
+    # Unchanged records were seen too: a snapshot must not deactivate them.
+    written = {row["record_key"] for row in src_rows}
+    unchanged_keys = [r.key for r, _ in good if r.key not in written]
+    if unchanged_keys:
+        session.execute(update(EntitySource)
+                        .where(EntitySource.source == source, EntitySource.record_key.in_(unchanged_keys))
+                        .values(run_id=run_id, seen_at=now))
+    upsert(session, EntitySource.__table__, src_rows, keys=["source", "record_key"],
+           update=["entity_id", "attributes", "digest", "active", "seen_at", "run_id"])
+    _merge_into_master(session, source, changed, now)
+    if release_quarantine:
+        _release(session, source, keys)
+    return counts
+
+
+_ENTITY_COLUMNS = [c.name for c in Entity.__table__.columns if c.name != "id"]
+
+
+def _merge_into_master(session: Session, source: str, changed: list[tuple[str, Mapping]],
+                       now: datetime) -> None:
+    if not changed:
+        return
+    ids = list({eid for eid, _ in changed})
+    cols = [getattr(Entity, c) for c in _ENTITY_COLUMNS]
+    existing = {row.entity_id: row._asdict() for row in
+                session.execute(select(*cols).where(Entity.entity_id.in_(ids)))}
+    merged: dict[str, dict] = {}
+    for entity_id, f in changed:
+        base = merged.get(entity_id) or existing.get(entity_id)
+        row = merge_entity(base, entity_id, source, f)
+        row.setdefault("created_at", now)
+        row["updated_at"] = now
+        merged[entity_id] = row
+    rows = [{c: row.get(c) for c in _ENTITY_COLUMNS} for row in merged.values()]
+    upsert(session, Entity.__table__, rows, keys=["entity_id"],
+           update=[c for c in _ENTITY_COLUMNS if c not in ("entity_id", "created_at")])
+
+
+def deactivate_missing_entities(session: Session, source: str, run_id: int, now: datetime) -> int:
+    """After a complete snapshot: records of ``source`` not seen in this run become inactive;
+    an entity with no active source left becomes inactive (never deleted)."""
+    missing = [eid for (eid,) in session.execute(
+        select(EntitySource.entity_id).where(EntitySource.source == source, EntitySource.active,
+                                             EntitySource.run_id != run_id))]
+    if not missing:
+        return 0
+    session.execute(update(EntitySource)
+                    .where(EntitySource.source == source, EntitySource.active,
+                           EntitySource.run_id != run_id)
+                    .values(active=False, seen_at=now))
+    still = {eid for (eid,) in session.execute(
+        select(EntitySource.entity_id).where(EntitySource.entity_id.in_(missing), EntitySource.active))}
+    gone = [eid for eid in missing if eid not in still]
+    if gone:
+        session.execute(update(Entity).where(Entity.entity_id.in_(gone))
+                        .values(active=False, updated_at=now))
+    return len(missing)
+
+
+def _inspector_row(inspector_id: str, f: Mapping[str, Any], source: str, digest: str,
+                   now: datetime) -> dict[str, Any]:
+    valid = f.get("cert_valid_until")
+    return {
+        "inspector_id": inspector_id, "name": f["name"], "agency": f["agency"],
+        "cert_no": f.get("cert_no"),
+        "cert_valid_until": date.fromisoformat(valid) if isinstance(valid, str) and valid else None,
+        "expertise": sorted(set(f.get("expertise") or [])),
+        "home_districts": sorted(set(f.get("home_districts") or [])),
+        "capacity": int(f.get("capacity") or 30), "conflicts": sorted(set(f.get("conflicts") or [])),
+        "active": bool(f["active"]), "source": source, "digest": digest, "updated_at": now,
+    }
+
+
+def apply_inspectors(session: Session, source: str, run_id: int, records: list[SourceRecord],
+                     now: datetime) -> tuple[Counts, set[str]]:
+    """Upsert inspector records; return counts and the ids seen (for snapshot deactivation)."""
+    counts = Counts(fetched=len(records))
+    good, bad = _split(records, validate_inspector)
+    counts.quarantined = len(bad)
+    _quarantine(session, source, run_id, now, bad)
+    ids = [i for _, i in good]
+    known = dict(session.execute(select(Inspector.inspector_id, Inspector.digest)
+                                 .where(Inspector.inspector_id.in_(ids))).all()) if ids else {}
+    rows = []
+    for r, inspector_id in good:
+        digest = _digest(r.fields)
+        if inspector_id not in known:
+            counts.inserted += 1
+        elif known[inspector_id] != digest:
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+            continue
+        rows.append(_inspector_row(inspector_id, r.fields, source, digest, now))
+    upsert(session, Inspector.__table__, rows, keys=["inspector_id"],
+           update=[c for c in rows[0] if c != "inspector_id"] if rows else [])
+    _release(session, source, [r.key for r, _ in good])
+    return counts, set(ids)
+
+
+def deactivate_missing_inspectors(session: Session, source: str, seen: set[str], now: datetime) -> int:
+    stale = [i for (i,) in session.execute(
+        select(Inspector.inspector_id).where(Inspector.source == source, Inspector.active))
+        if i not in seen]
+    for chunk in range(0, len(stale), 500):
+        session.execute(update(Inspector).where(Inspector.inspector_id.in_(stale[chunk:chunk + 500]))
+                        .values(active=False, digest=None, updated_at=now))
+    return len(stale)

@@ -1,0 +1,150 @@
+"""A sync run: pull one configured source, apply its batches, record the run.
+
+Each batch and its bookmark commit together, so a run killed part-way leaves the
+master consistent and the next run resumes from the last stored bookmark. A source
+marked ``atomic`` (a snapshot feed) applies in one transaction: all or nothing.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from connectors.base import Batch, ConnectorError, ConnectorSettings, Source
+from hub.clock import utcnow
+from hub.config import ConnectorConfig, Settings
+from hub.db import Database
+from hub.errors import NotFound, UpstreamError
+from hub.rosters.apply import (Counts, apply_entities, apply_inspectors,
+                               deactivate_missing_entities, deactivate_missing_inspectors)
+from hub.rosters.models import SourceState, SyncRun
+
+log = logging.getLogger(__name__)
+Progress = Callable[[SyncRun, Counts, str], None]
+
+
+def connector_settings(cfg: ConnectorConfig) -> ConnectorSettings:
+    return ConnectorSettings(name=cfg.name, kind=cfg.kind, url=cfg.url, app_id=cfg.app_id,
+                             app_secret=cfg.app_secret.reveal() if cfg.app_secret else "",
+                             sign_method=cfg.sign_method, timeout=cfg.timeout, options=cfg.options)
+
+
+def make_source_for(settings: Settings, name: str, http: Any = None) -> Source:
+    cfg = settings.sources.get(name)
+    if cfg is None:
+        known = ", ".join(sorted(settings.sources)) or "none configured"
+        raise NotFound(f"no source named {name!r} (known: {known})", where="hub sync")
+    from connectors.registry import make_source
+
+    source = make_source(connector_settings(cfg))
+    if http is not None:
+        source.http = http
+    return source
+
+
+def _load_state(session: Session, name: str) -> dict[str, Any]:
+    row = session.get(SourceState, name)
+    if row is None or not row.bookmark:
+        return {}
+    return json.loads(row.bookmark)
+
+
+def _save_state(session: Session, name: str, bookmark: dict[str, Any] | None) -> None:
+    if bookmark is None:
+        return
+    row = session.get(SourceState, name) or SourceState(source=name)
+    state = json.loads(row.bookmark) if row.bookmark else {}
+    state.update(bookmark)
+    row.bookmark = json.dumps(state, ensure_ascii=False, sort_keys=True)
+    row.updated_at = utcnow()
+    session.add(row)
+
+
+def _start_run(db: Database, name: str, kind: str, full: bool) -> SyncRun:
+    with db.unit_of_work() as s:
+        # A run left 'running' by a killed process is over: say so.
+        s.execute(update(SyncRun).where(SyncRun.source == name, SyncRun.outcome == "running")
+                  .values(outcome="interrupted", finished_at=utcnow(),
+                          error="the process stopped before the run finished"))
+        run = SyncRun(source=name, kind=kind, full=full, started_at=utcnow(), outcome="running")
+        s.add(run)
+    return run
+
+
+def _finish_run(db: Database, run: SyncRun, counts: Counts, outcome: str, error: str | None) -> SyncRun:
+    with db.unit_of_work() as s:
+        row = s.get(SyncRun, run.id)
+        assert row is not None
+        for k, v in counts.as_dict().items():
+            setattr(row, k, v)
+        row.outcome, row.error, row.finished_at = outcome, error, utcnow()
+    return row
+
+
+class _Applier:
+    """Applies batches of one run; keeps what a snapshot needs to know at the end."""
+
+    def __init__(self, source: Source, name: str, run_id: int) -> None:
+        self.source, self.name, self.run_id = source, name, run_id
+        self.seen_inspectors: set[str] = set()
+
+    def apply(self, s: Session, batch: Batch) -> Counts:
+        now = utcnow()
+        if self.source.record_type == "inspector":
+            counts, seen = apply_inspectors(s, self.name, self.run_id, batch.records, now)
+            self.seen_inspectors |= seen
+            if batch.complete_snapshot:
+                counts.deactivated += deactivate_missing_inspectors(s, self.name, self.seen_inspectors, now)
+        else:
+            counts = apply_entities(s, self.name, self.run_id, batch.records, now)
+            if batch.complete_snapshot:
+                counts.deactivated += deactivate_missing_entities(s, self.name, self.run_id, now)
+        _save_state(s, self.name, batch.bookmark)
+        return counts
+
+
+def run_sync(db: Database, settings: Settings, name: str, *, full: bool = False,
+             progress: Progress | None = None, http: Any = None) -> SyncRun:
+    """Pull ``name`` now; return the finished run. Raises UpstreamError when the run failed."""
+    source = make_source_for(settings, name, http)
+    run = _start_run(db, name, source.kind, full)
+    counts = Counts()
+    applier = _Applier(source, name, run.id)
+    try:
+        with db.unit_of_work() as s:
+            state = _load_state(s, name)
+        if source.atomic:
+            with db.unit_of_work() as s:
+                for batch in source.batches(state, full=full):
+                    counts.add(applier.apply(s, batch))
+                    if progress:
+                        progress(run, counts, batch.label)
+        else:
+            for batch in source.batches(state, full=full):
+                with db.unit_of_work() as s:
+                    batch_counts = applier.apply(s, batch)
+                counts.add(batch_counts)
+                if progress:
+                    progress(run, counts, batch.label)
+    except ConnectorError as exc:
+        if source.atomic:
+            counts = Counts()  # nothing of an atomic run was applied
+        _finish_run(db, run, counts, "failed", str(exc))
+        log.warning("sync %s failed: %s", name, exc)
+        raise UpstreamError(str(exc), where=f"source {name}") from exc
+    except BaseException as exc:
+        if source.atomic:
+            counts = Counts()
+        _finish_run(db, run, counts, "failed", f"{type(exc).__name__}: {exc}")
+        raise
+    finished = _finish_run(db, run, counts, "ok", None)
+    log.info("sync %s ok: %s", name, counts.as_dict())
+    return finished
+
+
+def last_runs(session: Session, limit: int = 20) -> list[SyncRun]:
+    return list(session.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(limit)))

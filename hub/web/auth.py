@@ -1,0 +1,35 @@
+"""Signing in and out of the web pages (session cookie, CSRF-protected form)."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+
+from hub import appctx
+from hub.auth.access import public, requires
+from hub.auth.services import check_password
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():  # type: ignore[no-untyped-def]
+    if request.method == "POST":
+        with appctx.database().unit_of_work() as s:
+            user = check_password(s, request.form.get("name", ""), request.form.get("password", ""))
+            user_id = user.id if user else None
+        if user_id is None:
+            flash("Wrong name or password.")
+            return render_template("login.html"), 401
+        session.clear()
+        session["user_id"] = user_id
+        target = request.args.get("next", "")
+        return redirect(target if target.startswith("/") and not target.startswith("//")
+                        else url_for("overview.index"))
+    return render_template("login.html")
+
+
+@bp.route("/logout", methods=["POST"])
+@requires()
+def logout():  # type: ignore[no-untyped-def]
+    session.clear()
+    return redirect(url_for("overview.index"))
