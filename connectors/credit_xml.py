@@ -32,6 +32,7 @@ from connectors.base import (
 from connectors.provincial_rest import (
     LOCAL_REJECT,
     code_mapping,
+    in_order,
     mapped_outcomes,
     sink_session,
 )
@@ -113,7 +114,8 @@ class CreditXmlSink(Sink):
             got, status, text = self._upload(chunk, sub_id, created_at)
             outcomes += got
             receipts.append(text)
-        return DeliveryReport(batch_id, outcomes, status, "\n".join(receipts) or None)
+        return DeliveryReport(batch_id, in_order(outcomes, messages), status,
+                              "\n".join(receipts) or None)
 
     def _record(self, msg: OutgoingMessage, batch_id: str,
                 created_at: str) -> tuple[etree._Element | None, str]:

@@ -119,7 +119,8 @@ class ProvincialRestSink(Sink):
             got, status, text = self._post_results(task_id, group, sub_id)
             outcomes += got
             receipts.append(text)
-        return DeliveryReport(batch_id, outcomes, status, "\n".join(receipts) or None)
+        return DeliveryReport(batch_id, in_order(outcomes, messages), status,
+                              "\n".join(receipts) or None)
 
     # --- wire format --------------------------------------------------------------------
     def _wire(self, msg: OutgoingMessage) -> tuple[dict[str, Any], str | None]:
@@ -187,6 +188,12 @@ class ProvincialRestSink(Sink):
             raise MalformedResponse(f"results:batch {batch_id}: the answer names results not sent: "
                                     f"{sorted(unknown)[:3]}")
         return outcomes, resp.status_code, text
+
+
+def in_order(outcomes: list[Outcome], messages: list[OutgoingMessage]) -> list[Outcome]:
+    """Outcomes in the order of the messages they answer."""
+    rank = {m.key: i for i, m in reversed(list(enumerate(messages)))}
+    return sorted(outcomes, key=lambda o: rank.get(o.key, len(rank)))
 
 
 def _dumps(value: Any) -> bytes:

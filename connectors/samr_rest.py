@@ -13,7 +13,14 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from connectors.base import Batch, ConnectorSettings, FatalError, MalformedResponse, Source, SourceRecord
+from connectors.base import (
+    Batch,
+    ConnectorSettings,
+    FatalError,
+    MalformedResponse,
+    Source,
+    SourceRecord,
+)
 from connectors.http import SignedSession
 
 PATH = "/api/v1/entities"
@@ -69,7 +76,7 @@ class SamrRestSource(Source):
 
     def _less_overlap(self, high_water: str) -> str:
         try:
-            moment = datetime.fromisoformat(high_water.replace("Z", "+00:00"))
+            moment = datetime.fromisoformat(high_water)
         except (AttributeError, ValueError):
             raise FatalError(f"{self.settings.name}: stored updated_since {high_water!r} "
                              "is not an RFC 3339 time") from None

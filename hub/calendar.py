@@ -4,6 +4,7 @@ Pure: the overrides come from the ``calendar_overrides`` table, read by the call
 The day a period starts from is never counted: "within 20 working days of completion"
 is due on the 20th working day *after* the completion date.
 """
+
 from __future__ import annotations
 
 import functools
@@ -103,7 +104,7 @@ class WorkingCalendar:
         return count
 
     def due_status(self, due: date, today: date, soon_days: int = 3) -> DueStatus:
-        """"overdue" once today is past due; "due_soon" with ``soon_days`` working days or fewer left."""
+        """Overdue once today is past ``due``; due soon with ``soon_days`` working days or fewer left."""
         if today > due:
             return "overdue"
         if self.working_days_between(today, due) <= soon_days:

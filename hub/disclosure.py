@@ -4,6 +4,7 @@ Names keep the surname, phones keep their first 3 (or area code) and last 4 digi
 resident ID numbers hide the birth date (digits 7-14), as credit-information publication
 practice does for natural persons (e.g. 370102********123X).
 """
+
 from __future__ import annotations
 
 import re
@@ -12,30 +13,49 @@ from datetime import date
 from typing import Any
 
 # Two-character surnames, so that 欧阳娜娜 becomes 欧阳** and not 欧***.
-COMPOUND_SURNAMES = frozenset(
+_COMPOUND_SURNAME_WORDS = (
     "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 司空 夏侯 轩辕 令狐 钟离 "
     "端木 西门 南宫 独孤 呼延 澹台 公冶 宗政 濮阳 淳于 单于 太叔 申屠 赫连 闻人 万俟 拓跋 "
     "百里 东郭 公羊 左丘 第五 梁丘 闾丘 鲜于 亓官 司寇 子车 颛孙 壤驷 公良 漆雕 乐正 宰父 "
-    "谷梁 段干 东门 羊舌 微生 公西 巫马 南门 归海 东里 相里 羊角 况后 有琴 梁丘 公户".split()
+    "谷梁 段干 东门 羊舌 微生 公西 巫马 南门 归海 东里 相里 羊角 况后 有琴 公户"
 )
+COMPOUND_SURNAMES = frozenset(_COMPOUND_SURNAME_WORDS.split())
 
 # Entity fields that name a natural person, or reach one.
 _PERSON_FIELDS = ("legal_rep", "principal", "contact", "operator")
 _PHONE_FIELDS = ("phone", "mobile", "contact_phone", "tel")
 _ID_FIELDS = ("id_number", "id_no", "resident_id")
 # Structured fields never scanned as free text (a USCC may look like a long number).
-_CODE_FIELDS = frozenset({"entity_id", "uscc", "entity_type", "district", "industry", "status",
-                          "credit_class", "categories", "sources", "school_code"})
+_CODE_FIELDS = frozenset(
+    {
+        "entity_id",
+        "uscc",
+        "entity_type",
+        "district",
+        "industry",
+        "status",
+        "credit_class",
+        "categories",
+        "sources",
+        "school_code",
+    }
+)
 
 _SEPARATORS = " ·•.-"
 
 _ID_18 = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
 _ID_15 = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{6})(\d{3})(?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)((?:\+86|0086)[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)")
-_LANDLINE = re.compile(r"(?<![\d*])(\(?0\d{2,3}\)?[ -]?)(\d{3,4})(\d{4})(?:(-|转)(\d{1,6}))?(?!\d)")
+_MOBILE = re.compile(
+    r"(?<!\d)((?:\+86|0086)[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)"
+)
+_LANDLINE = re.compile(
+    r"(?<![\d*])(\(?0\d{2,3}\)?[ -]?)(\d{3,4})(\d{4})(?:(-|转)(\d{1,6}))?(?!\d)"
+)
 # A local number without an area code is only taken for a phone after a phone word.
-_LOCAL_AFTER_WORD = re.compile(r"((?:电话|联系电话|座机|手机|联系方式|tel|phone)[:：\s]*)(\d{3,4})(\d{4})(?!\d)",
-                               re.IGNORECASE)
+_LOCAL_AFTER_WORD = re.compile(
+    r"((?:电话|联系电话|座机|手机|联系方式|tel|phone)[:：\s]*)(\d{3,4})(\d{4})(?!\d)",
+    re.IGNORECASE,
+)
 
 
 def mask_name(name: str | None) -> str:
@@ -82,7 +102,9 @@ def mask_text(text: str | None) -> str:
     text = _ID_15.sub(lambda m: _id_match(m, 6), text)
     text = _MOBILE.sub(_mobile, text)
     text = _LANDLINE.sub(_landline, text)
-    return _LOCAL_AFTER_WORD.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text)
+    return _LOCAL_AFTER_WORD.sub(
+        lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text
+    )
 
 
 def mask_entity_for_public(entity: Mapping[str, Any]) -> dict[str, Any]:
@@ -103,13 +125,19 @@ def mask_entity_for_public(entity: Mapping[str, Any]) -> dict[str, Any]:
             public[key] = mask_id_number(value)
         elif key != "name":
             public[key] = mask_text(value)
-    if entity.get("entity_type") == "individual" and isinstance(entity.get("name"), str):
+    if entity.get("entity_type") == "individual" and isinstance(
+        entity.get("name"), str
+    ):
         public["name"] = _mask_individual_name(entity["name"], entity.get("legal_rep"))
     return public
 
 
 def _mask_individual_name(name: str, operator: object) -> str:
-    if isinstance(operator, str) and len(operator.strip()) >= 2 and operator.strip() in name:
+    if (
+        isinstance(operator, str)
+        and len(operator.strip()) >= 2
+        and operator.strip() in name
+    ):
         return name.replace(operator.strip(), mask_name(operator))
     return mask_name(name)
 
@@ -127,7 +155,8 @@ def _landline(m: re.Match[str]) -> str:
 
 def _id_match(m: re.Match[str], birth_len: int) -> str:
     if not _is_birth_date(m.group(2)):
-        return m.group(0)  # a long number that is not a resident ID (an account, a code)
+        # A long number without a birth date inside: an account or a code, not a resident ID.
+        return m.group(0)
     return m.group(1) + "*" * birth_len + m.group(3)
 
 

@@ -15,8 +15,8 @@ from typing import Any, Literal
 from lxml import etree
 
 from connectors.base import ConnectorError
-from connectors.sandboxes.provincial import ResultLedger
-from connectors.sandboxes.server import Faults, Request, Response, SandboxServer
+from connectors.sandboxes.provincial import SinkSandbox
+from connectors.sandboxes.server import Faults, Request, Response
 from connectors.xml_safety import first_error, parse_untrusted
 from hub.rosters.uscc import uscc_problem
 
@@ -37,7 +37,7 @@ BOMB_RECEIPT = (b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE lolz [<!ENTI
                 + b']>\n<Receipt batchId="%s"><Rejected recordId="%s" code="E999">&lol9;</Rejected></Receipt>')
 
 
-class CreditSandbox(SandboxServer):
+class CreditSandbox(SinkSandbox):
     """The credit system's upload endpoint over real HTTP on loopback.
 
     ``reject_usccs``: codes the system refuses although valid (E103, entity not registered);
@@ -50,24 +50,11 @@ class CreditSandbox(SandboxServer):
                  host: str = "127.0.0.1", reject_usccs: Iterable[str] = ()) -> None:
         super().__init__(app_secrets, port, faults, host)
         self.schema = etree.XMLSchema(etree.parse(str(UPLOAD_XSD)))
-        self.ledger = ResultLedger()
         self.reject_usccs = set(reject_usccs)
         self.receipt_attack: Literal["xxe", "bomb"] | None = None
         self.omit_from_receipt = 0
         self.uploads: list[bytes] = []  # every well-formed, valid upload body, as received
         self.route("POST", "/ws/inspection-results", self.post_results)
-
-    @property
-    def accepted_counts(self) -> dict[str, int]:
-        return dict(self.ledger.accepted_counts)
-
-    @property
-    def duplicate_counts(self) -> dict[str, int]:
-        return dict(self.ledger.duplicate_counts)
-
-    @property
-    def rejected_counts(self) -> dict[str, int]:
-        return dict(self.ledger.rejected_counts)
 
     @property
     def records(self) -> dict[str, dict[str, Any]]:
@@ -111,9 +98,8 @@ class CreditSandbox(SandboxServer):
             verdict = self.ledger.offer(record_id, fields)
             answered.append(etree.SubElement(receipt, "Accepted" if verdict == "accepted" else "Duplicate",
                                              recordId=record_id))
-        if self.roll(self.faults.error_after_store):
-            self.stats["faults"] += 1
-            return self.error_body(500, "sandbox fault after store")
+        if fault := self.fault_after_store():
+            return fault
         if self.receipt_attack:
             template = XXE_RECEIPT if self.receipt_attack == "xxe" else BOMB_RECEIPT
             first = records[0].get("recordId").encode("utf-8")

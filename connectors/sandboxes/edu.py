@@ -108,8 +108,9 @@ class EduSandbox(SandboxServer):
 
 def render_feed(schools: Any, generated: datetime) -> bytes:
     """The feed of interfaces.md for these school records (``data.school`` dicts)."""
-    parts = [f'<?xml version="1.0" encoding="UTF-8"?>\n<Schools xmlns="{NAMESPACE}" '
-             f'generated="{data.rfc3339(generated)}">\n']
+    head = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Schools xmlns="{NAMESPACE}" '
+            f'generated="{data.rfc3339(generated)}">\n')
+    parts = [head]
     for s in schools:
         attrs = f"code={quoteattr(s['code'])}" + (f" uscc={quoteattr(s['uscc'])}" if s["uscc"] else "")
         children = [("Name", s["name"]), ("Type", s["type"]), ("District", s["district"]),

@@ -68,7 +68,39 @@ class ResultLedger:
                     "rejected": dict(self.rejected_counts)}
 
 
-class ProvincialSandbox(SandboxServer):
+class SinkSandbox(SandboxServer):
+    """A sandbox that receives pushes: a ledger of what it stored, and counters for the tests."""
+
+    def __init__(self, app_secrets: dict[str, str], port: int = 0, faults: Faults | None = None,
+                 host: str = "127.0.0.1") -> None:
+        super().__init__(app_secrets, port, faults, host)
+        self.ledger = ResultLedger()
+
+    def serve_forever(self, poll_interval: float = 0.05) -> None:
+        super().serve_forever(poll_interval)  # quick stop: tests start one per test
+
+    @property
+    def accepted_counts(self) -> dict[str, int]:
+        """How many times each key was accepted as new: exactly 1 once delivered."""
+        return dict(self.ledger.accepted_counts)
+
+    @property
+    def duplicate_counts(self) -> dict[str, int]:
+        return dict(self.ledger.duplicate_counts)
+
+    @property
+    def rejected_counts(self) -> dict[str, int]:
+        return dict(self.ledger.rejected_counts)
+
+    def fault_after_store(self) -> Response | None:
+        """The ``error_after_store`` fault: a 500 although the batch is stored."""
+        if not self.roll(self.faults.error_after_store):
+            return None
+        self.stats["faults"] += 1
+        return self.error_body(500, "sandbox fault after store")
+
+
+class ProvincialSandbox(SinkSandbox):
     """The three provincial endpoints over real HTTP on loopback.
 
     ``reject_entities``: entity ids the platform does not know (their results are rejected);
@@ -82,7 +114,6 @@ class ProvincialSandbox(SandboxServer):
         super().__init__(app_secrets, port, faults, host)
         self.tasks: dict[str, dict[str, Any]] = {}
         self.draws: dict[str, dict[str, Any]] = {}
-        self.ledger = ResultLedger()
         self.reject_entities = set(reject_entities)
         self.omit_from_answer = 0
         self.task_puts: Counter[str] = Counter()
@@ -92,19 +123,6 @@ class ProvincialSandbox(SandboxServer):
         self.route("PUT", base, self.put_task)
         self.route("PUT", base + "/draw", self.put_draw)
         self.route("POST", base + "/results:batch", self.post_results)
-
-    # --- accessors for tests ------------------------------------------------------
-    @property
-    def accepted_counts(self) -> dict[str, int]:
-        return dict(self.ledger.accepted_counts)
-
-    @property
-    def duplicate_counts(self) -> dict[str, int]:
-        return dict(self.ledger.duplicate_counts)
-
-    @property
-    def rejected_counts(self) -> dict[str, int]:
-        return dict(self.ledger.rejected_counts)
 
     @property
     def results(self) -> dict[str, dict[str, Any]]:
@@ -122,8 +140,8 @@ class ProvincialSandbox(SandboxServer):
             self.task_puts[task_id] += 1
             created = task_id not in self.tasks
             self.tasks[task_id] = body
-        if self.roll(self.faults.error_after_store):
-            return self._fault_after_store()
+        if fault := self.fault_after_store():
+            return fault
         return Response.json(201 if created else 200, {"task_id": task_id})
 
     def put_draw(self, req: Request, task_id: str) -> Response:
@@ -139,8 +157,8 @@ class ProvincialSandbox(SandboxServer):
         if _canonical(stored) != _canonical(record):
             return Response.json(409, {"error": "a draw cannot be replaced: the task has a different record",
                                        "code": "P409"})
-        if self.roll(self.faults.error_after_store):
-            return self._fault_after_store()
+        if fault := self.fault_after_store():
+            return fault
         return Response.json(200, {"task_id": task_id})
 
     def post_results(self, req: Request, task_id: str) -> Response:
@@ -166,8 +184,8 @@ class ProvincialSandbox(SandboxServer):
                 continue
             verdict = self.ledger.offer(result_id, {**result, "task_id": task_id})
             (accepted if verdict == "accepted" else duplicates).append(result_id)
-        if self.roll(self.faults.error_after_store):
-            return self._fault_after_store()
+        if fault := self.fault_after_store():
+            return fault
         if self.roll(self.faults.malformed):
             self.stats["faults"] += 1
             return Response(200, b"<html><body>502 Bad Gateway</body></html>", "text/html")
@@ -181,10 +199,6 @@ class ProvincialSandbox(SandboxServer):
     # --- answers ------------------------------------------------------------------
     def _invalid(self, problem: str) -> Response:
         return Response.json(400, {"error": problem, "code": INVALID_FIELD})
-
-    def _fault_after_store(self) -> Response:
-        self.stats["faults"] += 1
-        return self.error_body(500, "sandbox fault after store")
 
 
 def _json_object(raw: bytes) -> tuple[dict[str, Any], str | None]:

@@ -120,11 +120,12 @@ class SamrSandbox(SandboxServer):
         with self._lock:
             keys: list[Key] = []
             items: list[Any] = []
-            for key, index in self._keys_from(since, after):
+            for (ts, _), index in self._keys_from(since, after):
                 if len(items) == limit:
                     return items, keys[-1]
-                keys.append(key)
-                items.append(self.entity(index))
+                item = self.entity(index)
+                keys.append((ts, item["uscc"]))
+                items.append(item)
             return items, None
 
     def _keys_from(self, since: int | None, after: Key | None):  # type: ignore[no-untyped-def]

@@ -63,7 +63,7 @@ class Response:
     headers: dict[str, str] | None = None
 
     @classmethod
-    def json(cls, status: int, value: Any) -> "Response":
+    def json(cls, status: int, value: Any) -> Response:
         return cls(status, json.dumps(value, ensure_ascii=False).encode("utf-8"))
 
 
@@ -98,7 +98,7 @@ class SandboxServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "SandboxServer":
+    def start(self) -> SandboxServer:
         self._thread = threading.Thread(target=self.serve_forever, name=f"sandbox-{self.kind}",
                                         daemon=True)
         self._thread.start()

@@ -3,6 +3,7 @@
 Checks here need only the file; whether an entity was drawn, an inspector was on its
 team or a date is in the window is the service's business (``check_against_task``).
 """
+
 from __future__ import annotations
 
 import csv
@@ -15,7 +16,14 @@ from pathlib import Path
 
 from hub.results.outcomes import check_outcomes
 
-HEADER = ("entity_id", "agency", "inspected_on", "outcome_codes", "inspectors", "findings")
+HEADER = (
+    "entity_id",
+    "agency",
+    "inspected_on",
+    "outcome_codes",
+    "inspectors",
+    "findings",
+)
 # Lists are joined by ';'; the full-width '；' a Chinese input method types is accepted too.
 _LIST_SEPARATOR = re.compile(r"[;；]")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -53,7 +61,9 @@ def decode(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ValueError("UTF-16 is not supported: save the file as UTF-8 or GB18030")
     if b"\x00" in data:
-        raise ValueError("contains NUL bytes: not a text CSV (UTF-16 or a spreadsheet file?)")
+        raise ValueError(
+            "contains NUL bytes: not a text CSV (UTF-16 or a spreadsheet file?)"
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8")
     try:
@@ -63,7 +73,9 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        raise ValueError(f"neither UTF-8 nor GB18030 (bad byte at offset {exc.start})") from None
+        raise ValueError(
+            f"neither UTF-8 nor GB18030 (bad byte at offset {exc.start})"
+        ) from None
 
 
 def read_results_csv(path: Path | str) -> ParsedResults:
@@ -80,7 +92,9 @@ def parse_results_csv(data: bytes) -> ParsedResults:
     header = next(reader, None)
     if header is None or tuple(h.strip() for h in header) != HEADER:
         got = ",".join(header) if header else "an empty file"
-        return ParsedResults([], [RowError(1, "header", f"expected {','.join(HEADER)}; got {got}")])
+        return ParsedResults(
+            [], [RowError(1, "header", f"expected {','.join(HEADER)}; got {got}")]
+        )
 
     rows: list[ResultRow] = []
     errors: list[RowError] = []
@@ -94,8 +108,14 @@ def parse_results_csv(data: bytes) -> ParsedResults:
         key = tuple(c.strip() for c in record[:2])
         if len(record) == len(HEADER) and all(key):
             if key in first_line_of:
-                row_errors.append(RowError(line, "entity_id", f"{key[0]} for {key[1]} "
-                                           f"already given on line {first_line_of[key]}"))
+                row_errors.append(
+                    RowError(
+                        line,
+                        "entity_id",
+                        f"{key[0]} for {key[1]} "
+                        f"already given on line {first_line_of[key]}",
+                    )
+                )
             else:
                 first_line_of[key] = line
         errors.extend(row_errors)
@@ -104,8 +124,10 @@ def parse_results_csv(data: bytes) -> ParsedResults:
     return ParsedResults(rows, errors)
 
 
-def _records(reader: Iterator[list[str]], errors: list[RowError]) -> Iterator[list[str]]:
-    """The reader's records; a malformed one (a NUL byte, say) ends the file with an error."""
+def _records(
+    reader: Iterator[list[str]], errors: list[RowError]
+) -> Iterator[list[str]]:
+    """The reader's records; one it cannot read (an over-long field) ends the file with an error."""
     try:
         yield from reader
     except csv.Error as exc:
@@ -118,8 +140,12 @@ def _split(cell: str) -> tuple[str, ...]:
 
 def _parse_row(line: int, record: list[str]) -> tuple[ResultRow | None, list[RowError]]:
     if len(record) != len(HEADER):
-        return None, [RowError(line, "row", f"expected {len(HEADER)} fields, got {len(record)}")]
-    entity_id, agency, inspected_on, codes_cell, inspectors_cell, findings = (c.strip() for c in record)
+        return None, [
+            RowError(line, "row", f"expected {len(HEADER)} fields, got {len(record)}")
+        ]
+    entity_id, agency, inspected_on, codes_cell, inspectors_cell, findings = (
+        c.strip() for c in record
+    )
     errors: list[RowError] = []
     if not entity_id:
         errors.append(RowError(line, "entity_id", "empty"))
@@ -127,16 +153,29 @@ def _parse_row(line: int, record: list[str]) -> tuple[ResultRow | None, list[Row
         errors.append(RowError(line, "agency", "empty"))
     day = _parse_date(inspected_on)
     if day is None:
-        errors.append(RowError(line, "inspected_on", f"expected a date as YYYY-MM-DD, got {inspected_on!r}"))
+        errors.append(
+            RowError(
+                line,
+                "inspected_on",
+                f"expected a date as YYYY-MM-DD, got {inspected_on!r}",
+            )
+        )
     codes = _split(codes_cell)
     # "8 needs a follow-up" waits for the service, which knows the follow-ups.
-    errors += [RowError(line, "outcome_codes", p) for p in check_outcomes(codes, require_follow_up=False)]
+    errors += [
+        RowError(line, "outcome_codes", p)
+        for p in check_outcomes(codes, require_follow_up=False)
+    ]
     inspectors = _split(inspectors_cell)
     if not inspectors:
-        errors.append(RowError(line, "inspectors", "at least one inspector is required"))
+        errors.append(
+            RowError(line, "inspectors", "at least one inspector is required")
+        )
     doubled = sorted({i for i in inspectors if inspectors.count(i) > 1})
     if doubled:
-        errors.append(RowError(line, "inspectors", f"given twice: {', '.join(doubled)}"))
+        errors.append(
+            RowError(line, "inspectors", f"given twice: {', '.join(doubled)}")
+        )
     if day is None:
         return None, errors
     return ResultRow(line, entity_id, agency, day, codes, inspectors, findings), errors
@@ -165,19 +204,44 @@ def check_against_task(
     """
     errors: list[RowError] = []
     if row.agency not in agencies:
-        errors.append(RowError(row.line, "agency", f"{row.agency} does not take part in this task"))
+        errors.append(
+            RowError(
+                row.line, "agency", f"{row.agency} does not take part in this task"
+            )
+        )
     team = drawn.get(row.entity_id)
     if team is None:
-        errors.append(RowError(row.line, "entity_id", f"{row.entity_id} was not drawn in this task"))
+        errors.append(
+            RowError(
+                row.line, "entity_id", f"{row.entity_id} was not drawn in this task"
+            )
+        )
     else:
         strangers = [i for i in row.inspectors if i not in team]
         if strangers:
-            errors.append(RowError(row.line, "inspectors",
-                                   f"not on the team for {row.entity_id}: {', '.join(strangers)}"))
+            errors.append(
+                RowError(
+                    row.line,
+                    "inspectors",
+                    f"not on the team for {row.entity_id}: {', '.join(strangers)}",
+                )
+            )
     first, last = window
     if not first <= row.inspected_on <= last:
-        errors.append(RowError(row.line, "inspected_on", f"{row.inspected_on.isoformat()} is outside "
-                               f"the inspection window {first.isoformat()} to {last.isoformat()}"))
+        errors.append(
+            RowError(
+                row.line,
+                "inspected_on",
+                f"{row.inspected_on.isoformat()} is outside "
+                f"the inspection window {first.isoformat()} to {last.isoformat()}",
+            )
+        )
     if today is not None and row.inspected_on > today:
-        errors.append(RowError(row.line, "inspected_on", f"{row.inspected_on.isoformat()} is in the future"))
+        errors.append(
+            RowError(
+                row.line,
+                "inspected_on",
+                f"{row.inspected_on.isoformat()} is in the future",
+            )
+        )
     return errors

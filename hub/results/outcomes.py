@@ -1,4 +1,5 @@
 """Outcome codes of an inspection result (interfaces.md, "Outcome codes") and their rules."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -44,7 +45,9 @@ TEXTS: dict[str, str] = {
 # Follow-up kinds (FollowUp.kind) that satisfy code 8: 责令整改, 立案, 线索移送.
 PENDING_FOLLOW_UP_KINDS = frozenset({"correction", "case", "transfer"})
 # Codes 3 and 4 put the entity forward for the abnormal-operation list (经营异常名录).
-ABNORMAL_LIST_CODES = frozenset({Outcome.FALSE_PUBLICATION.value, Outcome.UNREACHABLE_AT_ADDRESS.value})
+ABNORMAL_LIST_CODES = frozenset(
+    {Outcome.FALSE_PUBLICATION.value, Outcome.UNREACHABLE_AT_ADDRESS.value}
+)
 
 
 def _code(code: str | Outcome) -> str:
@@ -60,7 +63,9 @@ def text(code: str | Outcome) -> str:
     try:
         return TEXTS[_code(code)]
     except KeyError:
-        raise InvalidInput(f"unknown outcome code {code!r}", where="outcome_codes") from None
+        raise InvalidInput(
+            f"unknown outcome code {code!r}", where="outcome_codes"
+        ) from None
 
 
 def check_outcomes(
@@ -109,7 +114,9 @@ def check_mapping(mapping: Mapping[str, str]) -> list[str]:
     if not mapping:
         return []
     problems = [f"unknown hub outcome code {k!r}" for k in mapping if k not in TEXTS]
-    problems += [f"no sink code for hub outcome code {c}" for c in TEXTS if c not in mapping]
+    problems += [
+        f"no sink code for hub outcome code {c}" for c in TEXTS if c not in mapping
+    ]
     by_value: dict[str, list[str]] = {}
     for hub_code, sink_code in mapping.items():
         by_value.setdefault(str(sink_code), []).append(hub_code)
@@ -121,7 +128,9 @@ def check_mapping(mapping: Mapping[str, str]) -> list[str]:
     return problems
 
 
-def map_codes(codes: Iterable[str | Outcome], mapping: Mapping[str, str] | None) -> list[str]:
+def map_codes(
+    codes: Iterable[str | Outcome], mapping: Mapping[str, str] | None
+) -> list[str]:
     """The hub's codes in a sink's numbering; identity when the mapping is empty or absent.
 
     A code missing from a non-empty mapping is a configuration error, not passed through:
@@ -130,10 +139,14 @@ def map_codes(codes: Iterable[str | Outcome], mapping: Mapping[str, str] | None)
     values = [_code(c) for c in codes]
     unknown = [c for c in values if c not in TEXTS]
     if unknown:
-        raise InvalidInput(f"unknown outcome code(s) {', '.join(unknown)}", where="outcome_codes")
+        raise InvalidInput(
+            f"unknown outcome code(s) {', '.join(unknown)}", where="outcome_codes"
+        )
     if not mapping:
         return values
     missing = [c for c in values if c not in mapping]
     if missing:
-        raise ConfigError(f"no sink code for hub outcome code(s) {', '.join(missing)}", where="codes")
+        raise ConfigError(
+            f"no sink code for hub outcome code(s) {', '.join(missing)}", where="codes"
+        )
     return [str(mapping[c]) for c in values]

@@ -3,6 +3,7 @@
 Policy lives here (who is eligible, how ratios become quotas, recusal); the byte-exact
 draw over these inputs is ``hub.draw.jdp``.
 """
+
 from __future__ import annotations
 
 import math
@@ -110,7 +111,7 @@ def quotas(spec: TaskSpec, strata_sizes: Mapping[str, int]) -> dict[str, int]:
         if label in counts:
             out[label] = min(counts[label], n)
         else:
-            # Exact: Fraction(Decimal("0.2")) is 1/5, so 0.2 × 5 is 1, not 1.0000000000000002 -> 2.
+            # Exact: Fraction(Decimal("0.2")) is 1/5, so 0.2 × 5 is 1; Fraction(0.2) of the float gives 2.
             out[label] = min(math.ceil(Fraction(ratios.get(label, spec.strata.ratio)) * n), n)
     return out
 
@@ -126,7 +127,8 @@ def check_entity_ids(entities: Iterable[EntityFacts]) -> None:
         if bad is not None:
             what = _ID_FORBIDDEN.get(bad, "white space")
             raise InvalidInput(
-                f"entity id {eid!r} contains {what} (JDP-1 §1: no TAB, LF, comma or space)", where=f"entity {eid!r}"
+                f"entity id {eid!r} contains {what} (JDP-1 §1: no TAB, LF, comma or space)",
+                where=f"entity {eid!r}",
             )
         if eid in seen:
             raise InvalidInput(f"entity id {eid!r} appears twice", where=f"entity {eid!r}")
@@ -137,11 +139,16 @@ def build_roster(spec: TaskSpec, entities: Iterable[EntityFacts], today: date) -
     """The JDP-1 roster: eligible entities with stratum, weight and district, sorted by entity_id bytes."""
     chosen = eligible(spec, entities, today)
     check_entity_ids(chosen)
-    rows = [RosterEntry(e.entity_id, _checked_label(spec, e), weight(spec, e), _roster_district(e)) for e in chosen]
-    return rows
+    rows = [
+        RosterEntry(e.entity_id, _checked_label(spec, e), weight(spec, e), _roster_district(e))
+        for e in chosen
+    ]
+    return sorted(rows, key=lambda row: row.entity_id.encode())
 
 
-def build_pool(spec: TaskSpec, inspectors: Iterable[InspectorFacts], draw_date: date) -> list[PoolEntry]:
+def build_pool(
+    spec: TaskSpec, inspectors: Iterable[InspectorFacts], draw_date: date
+) -> list[PoolEntry]:
     """The JDP-1 pool: active inspectors of the task's agencies certified on ``draw_date``, sorted by id bytes."""
     rows = []
     for i in inspectors:
@@ -149,7 +156,9 @@ def build_pool(spec: TaskSpec, inspectors: Iterable[InspectorFacts], draw_date: 
         certified = i.cert_valid_until is not None and i.cert_valid_until >= draw_date
         if i.agency not in spec.agencies or not i.active or not certified or i.capacity < 1:
             continue
-        avoid = set(i.conflicts) | (set(i.last_paired) if spec.recusal.avoid_last_pairing else set())
+        avoid = set(i.conflicts) | (
+            set(i.last_paired) if spec.recusal.avoid_last_pairing else set()
+        )
         row = PoolEntry(
             inspector_id=i.inspector_id,
             agency=i.agency,
@@ -163,7 +172,10 @@ def build_pool(spec: TaskSpec, inspectors: Iterable[InspectorFacts], draw_date: 
     ids = Counter(row.inspector_id for row in rows)
     for inspector_id, n in ids.items():
         if n > 1:
-            raise InvalidInput(f"inspector id {inspector_id!r} appears {n} times", where=f"inspector {inspector_id!r}")
+            raise InvalidInput(
+                f"inspector id {inspector_id!r} appears {n} times",
+                where=f"inspector {inspector_id!r}",
+            )
     return sorted(rows, key=lambda row: row.inspector_id.encode())
 
 
@@ -172,14 +184,20 @@ def strata_sizes(roster: Iterable[RosterEntry]) -> dict[str, int]:
     return dict(Counter(row.stratum for row in roster))
 
 
-def build_plan(spec: TaskSpec, task_id: str, roster: Iterable[RosterEntry], hash_name: str = "sha256") -> dict[str, Any]:
+def build_plan(
+    spec: TaskSpec, task_id: str, roster: Iterable[RosterEntry], hash_name: str = "sha256"
+) -> dict[str, Any]:
     """The JDP-1 plan: required members, plus title, window, agencies, lead and items for the record."""
     if hash_name not in HASHES:
-        raise InvalidInput(f"{hash_name!r} is not a JDP-1 hash ({', '.join(HASHES)})", where="plan.hash")
+        raise InvalidInput(
+            f"{hash_name!r} is not a JDP-1 hash ({', '.join(HASHES)})", where="plan.hash"
+        )
     if not isinstance(task_id, str) or not TASK_ID.fullmatch(task_id):
         raise InvalidInput(f"{task_id!r} is not a task id", where="plan.task_id")
     if spec.id is not None and spec.id != task_id:
-        raise InvalidInput(f"the task file says id {spec.id!r}, not {task_id!r}", where="plan.task_id")
+        raise InvalidInput(
+            f"the task file says id {spec.id!r}, not {task_id!r}", where="plan.task_id"
+        )
     items: dict[str, list[str]] = {agency: [] for agency in spec.agencies}
     for entry in spec.team:
         for code in entry.items:
@@ -192,7 +210,8 @@ def build_plan(spec: TaskSpec, task_id: str, roster: Iterable[RosterEntry], hash
         "title": spec.title,
         "quotas": quotas(spec, strata_sizes(roster)),
         "team": [
-            {"agency": t.agency, "size": t.size, "expertise": list(_byte_sorted(t.expertise))} for t in spec.team
+            {"agency": t.agency, "size": t.size, "expertise": list(_byte_sorted(t.expertise))}
+            for t in spec.team
         ],
         "avoid_home_district": spec.recusal.avoid_home_district,
         "window": [spec.window.start.isoformat(), spec.window.end.isoformat()],
@@ -217,7 +236,8 @@ def _roster_district(entity: EntityFacts) -> str:
         return "-"
     if not DISTRICT.fullmatch(entity.district):
         raise InvalidInput(
-            f"district {entity.district!r} is not a 6-digit division code", where=f"entity {entity.entity_id!r}"
+            f"district {entity.district!r} is not a 6-digit division code",
+            where=f"entity {entity.entity_id!r}",
         )
     return entity.district
 
@@ -234,11 +254,18 @@ def _checked_label(spec: TaskSpec, entity: EntityFacts) -> str:
 def _check_pool_entry(row: PoolEntry) -> None:
     where = f"inspector {row.inspector_id!r}"
     if not row.inspector_id or any(c in row.inspector_id for c in "\t\n"):
-        raise InvalidInput("an inspector id must be non-empty, without TAB or line feed", where=where)
+        raise InvalidInput(
+            "an inspector id must be non-empty, without TAB or line feed", where=where
+        )
     if row.capacity > MAX_CAPACITY:
         raise InvalidInput(f"capacity {row.capacity} is above JDP-1's {MAX_CAPACITY}", where=where)
-    for name, values in (("expertise", row.expertise), ("home_districts", row.home_districts), ("avoid", row.avoid)):
+    for name, values in (
+        ("expertise", row.expertise),
+        ("home_districts", row.home_districts),
+        ("avoid", row.avoid),
+    ):
         for value in values:
             if not value or value == "-" or any(c in value for c in ",\t\n"):
-                raise InvalidInput(f"{name} value {value!r} cannot be written in a JDP-1 pool file", where=where)
-
+                raise InvalidInput(
+                    f"{name} value {value!r} cannot be written in a JDP-1 pool file", where=where
+                )

@@ -4,13 +4,14 @@ Every mistake raises ``InvalidInput`` naming the file and the key path, e.g.
 ``task.toml: [[team]][1].agency``; list and [[team]] positions count from 1, as a
 person reading the file counts them.
 """
+
 from __future__ import annotations
 
 import math
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -101,7 +102,7 @@ def load_task_file(path: str | Path) -> TaskSpec:
 def parse_task_spec(data: dict[str, Any], source: str = "task file") -> TaskSpec:
     """Check a task as read from TOML (or as ``spec_to_dict`` wrote it) and freeze it."""
     r = _Reader(source)
-    top = r.table(data, "", _TOP_KEYS)
+    top = r.table(data, "", _keys(TaskSpec))
     agencies = r.strings(r.required(top, "", "agencies"), "agencies", r.agency)
     lead = r.agency(r.required(top, "", "lead"), "lead")
     if lead not in agencies:
@@ -150,7 +151,12 @@ def spec_to_dict(spec: TaskSpec) -> dict[str, Any]:
         },
         weights=weights,
         team=[
-            {"agency": t.agency, "size": t.size, "items": list(t.items), "expertise": list(t.expertise)}
+            {
+                "agency": t.agency,
+                "size": t.size,
+                "items": list(t.items),
+                "expertise": list(t.expertise),
+            }
             for t in spec.team
         ],
         recusal={
@@ -166,7 +172,9 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-_TOP_KEYS = ("id", "title", "lead", "agencies", "window", "population", "strata", "weights", "team", "recusal")
+def _keys(cls: type) -> tuple[str, ...]:
+    """The keys a table may hold: the fields of the dataclass it becomes."""
+    return tuple(f.name for f in fields(cls))
 
 
 def _window(r: _Reader, value: Any) -> Window:
@@ -179,13 +187,16 @@ def _window(r: _Reader, value: Any) -> Window:
 
 
 def _population(r: _Reader, value: Any) -> Population:
-    keys = ("categories", "districts", "statuses", "exclude_inspected_within_days")
-    t = r.table(value, "population", keys)
+    t = r.table(value, "population", _keys(Population))
     category = r.forbidding("|\t\n")  # a category is part of a stratum label, joined by "|"
     districts = t.get("districts")
     return Population(
-        categories=r.strings(r.required(t, "population", "categories"), "population.categories", category),
-        districts=None if districts is None else r.strings(districts, "population.districts", r.district),
+        categories=r.strings(
+            r.required(t, "population", "categories"), "population.categories", category
+        ),
+        districts=None
+        if districts is None
+        else r.strings(districts, "population.districts", r.district),
         statuses=r.strings(t.get("statuses", ["active"]), "population.statuses", r.forbidding("")),
         exclude_inspected_within_days=r.integer(
             t.get("exclude_inspected_within_days", 0), "population.exclude_inspected_within_days", 0
@@ -194,7 +205,7 @@ def _population(r: _Reader, value: Any) -> Population:
 
 
 def _strata(r: _Reader, value: Any, population: Population) -> Strata:
-    t = r.table(value, "strata", ("by", "ratio", "ratios", "counts"))
+    t = r.table(value, "strata", _keys(Strata))
     by = r.strings(t.get("by", list(Strata.by)), "strata.by", r.choice(STRATUM_KEYS))
     ratios = {
         label: r.ratio(v, path)
@@ -205,7 +216,10 @@ def _strata(r: _Reader, value: Any, population: Population) -> Strata:
         for label, v, path in _labelled(r, t.get("counts", {}), "strata.counts", by, population)
     }
     for label in counts.keys() & ratios.keys():
-        r.fail(f'strata.counts."{label}"', "this stratum also has a ratio in strata.ratios; give one or the other")
+        r.fail(
+            f'strata.counts."{label}"',
+            "this stratum also has a ratio in strata.ratios; give one or the other",
+        )
     return Strata(
         ratio=r.ratio(r.required(t, "strata", "ratio"), "strata.ratio"),
         by=by,
@@ -225,26 +239,33 @@ def _labelled(
         where = f'{path}."{label}"'
         parts = label.split("|")
         if len(parts) != len(by):
-            r.fail(where, f"a stratum label here has {len(by)} part(s) joined by '|': {' | '.join(by)}")
+            r.fail(
+                where, f"a stratum label here has {len(by)} part(s) joined by '|': {' | '.join(by)}"
+            )
         for key, part in zip(by, parts):
             if key == "category" and part not in population.categories:
                 r.fail(where, f"category {part!r} is not in population.categories")
-            if key == "district" and part != "-" and not DISTRICT.fullmatch(part):
+            if key != "district":
+                continue
+            if part != "-" and not DISTRICT.fullmatch(part):
                 r.fail(where, f"district {part!r} is not a 6-digit division code or '-'")
-            if key == "district" and population.districts is not None and part not in population.districts:
+            if population.districts is not None and part not in population.districts:
                 r.fail(where, f"district {part!r} is not in population.districts")
         out.append((label, v, where))
     return out
 
 
 def _weights(r: _Reader, value: Any) -> Weights:
-    t = r.table(value, "weights", ("abnormal_list", "serious_violation", "credit_class"))
+    t = r.table(value, "weights", _keys(Weights))
     credit = t.get("credit_class", {})
     if not isinstance(credit, dict):
         r.fail("weights.credit_class", "must be a table of class = tickets, e.g. { C = 2, D = 4 }")
     for cls in credit:
         if cls not in CREDIT_CLASSES:
-            r.fail(f"weights.credit_class.{cls}", f"{cls!r} is not a credit class ({', '.join(CREDIT_CLASSES)})")
+            r.fail(
+                f"weights.credit_class.{cls}",
+                f"{cls!r} is not a credit class ({', '.join(CREDIT_CLASSES)})",
+            )
 
     def tickets(key: str) -> int | None:
         return None if t.get(key) is None else r.integer(t[key], f"weights.{key}", 1, MAX_WEIGHT)
@@ -253,7 +274,10 @@ def _weights(r: _Reader, value: Any) -> Weights:
         abnormal_list=tickets("abnormal_list"),
         serious_violation=tickets("serious_violation"),
         credit_class=tuple(
-            sorted((cls, r.integer(n, f"weights.credit_class.{cls}", 1, MAX_WEIGHT)) for cls, n in credit.items())
+            sorted(
+                (cls, r.integer(n, f"weights.credit_class.{cls}", 1, MAX_WEIGHT))
+                for cls, n in credit.items()
+            )
         ),
     )
 
@@ -264,7 +288,7 @@ def _team(r: _Reader, value: Any, agencies: tuple[str, ...]) -> tuple[TeamEntry,
     entries = []
     for i, item in enumerate(value, 1):
         path = f"[[team]][{i}]"
-        t = r.table(item, path, ("agency", "size", "items", "expertise"))
+        t = r.table(item, path, _keys(TeamEntry))
         agency = r.agency(r.required(t, path, "agency"), f"{path}.agency")
         if agency not in agencies:
             r.fail(f"{path}.agency", f"{agency!r} is not one of the task's agencies")
@@ -272,9 +296,13 @@ def _team(r: _Reader, value: Any, agencies: tuple[str, ...]) -> tuple[TeamEntry,
             TeamEntry(
                 agency=agency,
                 size=r.integer(r.required(t, path, "size"), f"{path}.size", 1),
-                items=r.strings(t.get("items", []), f"{path}.items", r.forbidding(" \t\n"), allow_empty=True),
+                items=r.strings(
+                    t.get("items", []), f"{path}.items", r.forbidding(" \t\n"), allow_empty=True
+                ),
                 # expertise tags are written comma-separated in the pool file, "-" meaning none
-                expertise=r.strings(t.get("expertise", []), f"{path}.expertise", r.tag, allow_empty=True),
+                expertise=r.strings(
+                    t.get("expertise", []), f"{path}.expertise", r.tag, allow_empty=True
+                ),
             )
         )
     if sum(e.size for e in entries) < MIN_TEAM:
@@ -283,9 +311,11 @@ def _team(r: _Reader, value: Any, agencies: tuple[str, ...]) -> tuple[TeamEntry,
 
 
 def _recusal(r: _Reader, value: Any) -> Recusal:
-    t = r.table(value, "recusal", ("avoid_home_district", "avoid_last_pairing"))
+    t = r.table(value, "recusal", _keys(Recusal))
     return Recusal(
-        avoid_home_district=r.flag(t.get("avoid_home_district", True), "recusal.avoid_home_district"),
+        avoid_home_district=r.flag(
+            t.get("avoid_home_district", True), "recusal.avoid_home_district"
+        ),
         avoid_last_pairing=r.flag(t.get("avoid_last_pairing", True), "recusal.avoid_last_pairing"),
     )
 
@@ -316,7 +346,14 @@ class _Reader:
             self.fail(_join(path, key), "is required")
         return table[key]
 
-    def text(self, value: Any, path: str, *, pattern: re.Pattern[str] | None = None, forbidden: str = "\t\n") -> str:
+    def text(
+        self,
+        value: Any,
+        path: str,
+        *,
+        pattern: re.Pattern[str] | None = None,
+        forbidden: str = "\t\n",
+    ) -> str:
         if not isinstance(value, str) or not value.strip():
             self.fail(path, "must be a non-empty string")
         if pattern is not None and not pattern.fullmatch(value):
@@ -349,7 +386,9 @@ class _Reader:
 
         return read
 
-    def strings(self, value: Any, path: str, item: _Item, *, allow_empty: bool = False) -> tuple[str, ...]:
+    def strings(
+        self, value: Any, path: str, item: _Item, *, allow_empty: bool = False
+    ) -> tuple[str, ...]:
         if not isinstance(value, list):
             self.fail(path, "must be a list of strings")
         if not value and not allow_empty:
@@ -366,11 +405,19 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(path, "must be a whole number")
         if value < low or (high is not None and value > high):
-            self.fail(path, f"{value} must be at least {low}" + ("" if high is None else f" and at most {high}"))
+            self.fail(
+                path,
+                f"{value} must be at least {low}"
+                + ("" if high is None else f" and at most {high}"),
+            )
         return value
 
     def ratio(self, value: Any, path: str) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+        ):
             self.fail(path, "must be a number")
         ratio = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         if not 0 < ratio <= 1:

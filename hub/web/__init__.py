@@ -28,9 +28,12 @@ def register_web(app: Flask) -> None:
 
     @app.context_processor
     def _principal():  # type: ignore[no-untyped-def]
+        from flask import current_app
+
         from hub.auth.access import current_principal
 
-        return {"principal": current_principal()}
+        return {"principal": current_principal(),
+                "has_endpoint": lambda ep: ep in current_app.view_functions}
 
 
 def _register_optional(app: Flask) -> None:

@@ -9,7 +9,7 @@ from hub.rosters.uscc import check_char
 
 APP_ID = "hub-test"
 SECRET = "s3cret-for-tests"
-_serial = itertools.count(1)
+_serial = itertools.count(10_000)
 
 
 def settings_for(server: Any, kind: str, secret: str = SECRET, timeout: float = 5.0,

@@ -1,4 +1,5 @@
 """Eligibility, strata, weights, quotas, and the JDP-1 roster, pool and plan built from a task."""
+
 from __future__ import annotations
 
 import json
@@ -42,7 +43,12 @@ def make_spec(**changes) -> TaskSpec:
         "strata": {"by": ["district", "category"], "ratio": 0.2},
         "weights": {"abnormal_list": 3, "serious_violation": 5, "credit_class": {"C": 2, "D": 4}},
         "team": [
-            {"agency": "HEALTH", "size": 1, "items": ["H-01", "H-02"], "expertise": ["school", "food"]},
+            {
+                "agency": "HEALTH",
+                "size": 1,
+                "items": ["H-01", "H-02"],
+                "expertise": ["school", "food"],
+            },
             {"agency": "SAMR", "size": 1, "items": ["S-01"]},
         ],
     }
@@ -55,21 +61,25 @@ def make_spec(**changes) -> TaskSpec:
 
 
 def entity(entity_id: str = "91370102MA0000000X", **facts) -> EntityFacts:
-    values = dict(
-        district="370102", categories=("school",), entity_type="school", status="active", active=True
-    )
+    values = {
+        "district": "370102",
+        "categories": ("school",),
+        "entity_type": "school",
+        "status": "active",
+        "active": True,
+    }
     return EntityFacts(entity_id=entity_id, **{**values, **facts})
 
 
 def inspector(inspector_id: str = "H001", **facts) -> InspectorFacts:
-    values = dict(
-        agency="HEALTH",
-        expertise=("school",),
-        home_districts=("370103",),
-        capacity=5,
-        active=True,
-        cert_valid_until=date(2027, 6, 30),
-    )
+    values = {
+        "agency": "HEALTH",
+        "expertise": ("school",),
+        "home_districts": ("370103",),
+        "capacity": 5,
+        "active": True,
+        "cert_valid_until": date(2027, 6, 30),
+    }
     return InspectorFacts(inspector_id=inspector_id, **{**values, **facts})
 
 
@@ -78,10 +88,22 @@ def inspector(inspector_id: str = "H001", **facts) -> InspectorFacts:
 
 @pytest.mark.parametrize(
     ("ratio", "n", "quota"),
-    [(0.2, 5, 1), (0.3, 10, 3), (0.1, 30, 3), (0.7, 10, 7), (0.2, 6, 2), (0.2, 1, 1), (0.4, 0, 0), (1, 7, 7)],
+    [
+        (0.2, 5, 1),  # Fraction(0.2) * 5 is a hair above 1
+        (0.3, 10, 3),
+        (0.07, 100, 7),  # 0.07 * 100 is 7.000000000000001 in floats
+        (0.55, 100, 55),
+        (0.28, 25, 7),
+        (0.2, 6, 2),
+        (0.2, 1, 1),
+        (0.4, 0, 0),
+        (1, 7, 7),
+    ],
 )
 def test_quota_is_the_ceiling_of_the_exact_ratio(ratio, n, quota):
-    assert quotas(make_spec(strata={"ratio": ratio}), {"370102|school": n}) == {"370102|school": quota}
+    assert quotas(make_spec(strata={"ratio": ratio}), {"370102|school": n}) == {
+        "370102|school": quota
+    }
 
 
 def test_a_strata_ratio_overrides_the_default_for_its_stratum_only():
@@ -91,9 +113,16 @@ def test_a_strata_ratio_overrides_the_default_for_its_stratum_only():
 
 
 def test_a_count_sets_the_quota_and_is_capped_at_the_stratum_size():
-    spec = make_spec(strata={"counts": {"370102|school": 3, "370103|school": 9, "370104|school": 0}})
+    spec = make_spec(
+        strata={"counts": {"370102|school": 3, "370103|school": 9, "370104|school": 0}}
+    )
     sizes = {"370102|school": 50, "370103|school": 4, "370104|school": 8, "370105|school": 50}
-    assert quotas(spec, sizes) == {"370102|school": 3, "370103|school": 4, "370104|school": 0, "370105|school": 10}
+    assert quotas(spec, sizes) == {
+        "370102|school": 3,
+        "370103|school": 4,
+        "370104|school": 0,
+        "370105|school": 10,
+    }
 
 
 def test_quotas_name_every_stratum_given_and_no_other():
@@ -165,7 +194,11 @@ def test_stratum_label_marks_a_missing_district_with_a_dash():
 
 def test_eligible_keeps_the_population_only():
     spec = make_spec(population={"districts": ["370102"], "statuses": ["active", "suspended"]})
-    keep = [entity("A1"), entity("A2", categories=("kiosk", "hotel")), entity("A3", status="suspended")]
+    keep = [
+        entity("A1"),
+        entity("A2", categories=("kiosk", "hotel")),
+        entity("A3", status="suspended"),
+    ]
     drop = [
         entity("B1", categories=("kiosk",)),
         entity("B2", district="370103"),
@@ -180,13 +213,18 @@ def test_entities_inspected_within_the_exclusion_window_are_left_out():
     spec = make_spec(population={"exclude_inspected_within_days": 180})
     boundary = TODAY - timedelta(days=180)
     inside = [entity("A", last_inspected_on=boundary), entity("B", last_inspected_on=TODAY)]
-    outside = [entity("C", last_inspected_on=boundary - timedelta(days=1)), entity("D", last_inspected_on=None)]
+    outside = [
+        entity("C", last_inspected_on=boundary - timedelta(days=1)),
+        entity("D", last_inspected_on=None),
+    ]
     assert eligible(spec, inside + outside, TODAY) == outside
 
 
 def test_no_exclusion_window_keeps_recently_inspected_entities():
     spec = make_spec(population={"exclude_inspected_within_days": 0})
-    assert eligible(spec, [entity(last_inspected_on=TODAY)], TODAY) == [entity(last_inspected_on=TODAY)]
+    assert eligible(spec, [entity(last_inspected_on=TODAY)], TODAY) == [
+        entity(last_inspected_on=TODAY)
+    ]
 
 
 # --- roster -----------------------------------------------------------------
@@ -313,7 +351,9 @@ def test_plan_has_the_jdp1_members_and_a_quota_for_every_stratum():
         "items": {"HEALTH": ["H-01", "H-02"], "SAMR": ["S-01"]},
     }
     assert _floats(plan) == []
-    json.dumps(plan, sort_keys=True, separators=(",", ":"), ensure_ascii=False)  # canonical form exists
+    json.dumps(
+        plan, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )  # canonical form exists
 
 
 def test_plan_merges_items_of_one_agency_and_follows_recusal():

@@ -1,4 +1,5 @@
 """The joint task file: product.md's example reads, each mistake names its key, the dict form round-trips."""
+
 from __future__ import annotations
 
 import copy
@@ -12,7 +13,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hub.errors import InvalidInput
-from hub.tasks.spec import Recusal, TeamEntry, Window, load_task_file, parse_task_spec, spec_to_dict
+from hub.tasks.spec import (
+    Recusal,
+    TeamEntry,
+    Window,
+    load_task_file,
+    parse_task_spec,
+    spec_to_dict,
+)
 
 # Verbatim from product.md, "Joint task file".
 EXAMPLE = """\
@@ -99,8 +107,12 @@ def test_optional_parts_take_their_defaults():
 
 
 def test_toml_dates_are_accepted_in_the_window():
-    text = EXAMPLE.replace('window = ["2026-12-01", "2026-12-31"]', "window = [2026-12-01, 2026-12-31]")
-    assert parse_task_spec(tomllib.loads(text)).window == Window(date(2026, 12, 1), date(2026, 12, 31))
+    text = EXAMPLE.replace(
+        'window = ["2026-12-01", "2026-12-31"]', "window = [2026-12-01, 2026-12-31]"
+    )
+    assert parse_task_spec(tomllib.loads(text)).window == Window(
+        date(2026, 12, 1), date(2026, 12, 31)
+    )
 
 
 def _set(path: tuple, value):
@@ -124,8 +136,16 @@ def _delete(path: tuple):
 
 
 MISTAKES = [
-    (_set(("team", 0, "agency"), "CIVIL"), "[[team]][1].agency", "'CIVIL' is not one of the task's agencies"),
-    (_set(("team", 1, "agency"), "CIVIL"), "[[team]][2].agency", "'CIVIL' is not one of the task's agencies"),
+    (
+        _set(("team", 0, "agency"), "CIVIL"),
+        "[[team]][1].agency",
+        "'CIVIL' is not one of the task's agencies",
+    ),
+    (
+        _set(("team", 1, "agency"), "CIVIL"),
+        "[[team]][2].agency",
+        "'CIVIL' is not one of the task's agencies",
+    ),
     (_set(("lead",), "CIVIL"), "lead", "'CIVIL' is not one of the task's agencies"),
     (_delete(("title",)), "title", "is required"),
     (_set(("agencies",), ["HEALTH", "SAMR", "HEALTH"]), "agencies[3]", "listed twice"),
@@ -134,21 +154,57 @@ MISTAKES = [
     (_set(("window",), ["2026-12-01", "2026-13-01"]), "window[2]", "is not a date"),
     (_set(("window",), ["2026-12-01"]), "window", "two dates"),
     (_delete(("population", "categories")), "population.categories", "is required"),
-    (_set(("population", "districts"), ["370102", "3701"]), "population.districts[2]", "not allowed"),
-    (_set(("population", "exclude_inspected_within_days"), -1), "population.exclude_inspected_within_days", "at least 0"),
-    (_set(("population", "exclude_inspected_within_day"), 30), "population.exclude_inspected_within_day", "unknown key"),
-    (_set(("population", "categories"), ["school|hotel"]), "population.categories[1]", "must not contain '|'"),
+    (
+        _set(("population", "districts"), ["370102", "3701"]),
+        "population.districts[2]",
+        "not allowed",
+    ),
+    (
+        _set(("population", "exclude_inspected_within_days"), -1),
+        "population.exclude_inspected_within_days",
+        "at least 0",
+    ),
+    (
+        _set(("population", "exclude_inspected_within_day"), 30),
+        "population.exclude_inspected_within_day",
+        "unknown key",
+    ),
+    (
+        _set(("population", "categories"), ["school|hotel"]),
+        "population.categories[1]",
+        "must not contain '|'",
+    ),
     (_set(("strata", "by"), ["district", "size"]), "strata.by[2]", "'size' is not one of"),
     (_delete(("strata", "ratio")), "strata.ratio", "is required"),
     (_set(("strata", "ratio"), 0), "strata.ratio", "greater than 0"),
     (_set(("strata", "ratio"), 1.5), "strata.ratio", "at most 1"),
     (_set(("strata", "ratio"), "0.2"), "strata.ratio", "must be a number"),
-    (_set(("strata", "ratios"), {"370102|school": 0.0}), 'strata.ratios."370102|school"', "greater than 0"),
-    (_set(("strata", "ratios"), {"370102|hotel": 0.5}), 'strata.ratios."370102|hotel"', "'hotel' is not in"),
-    (_set(("strata", "ratios"), {"370199|school": 0.5}), 'strata.ratios."370199|school"', "not in population"),
+    (
+        _set(("strata", "ratios"), {"370102|school": 0.0}),
+        'strata.ratios."370102|school"',
+        "greater than 0",
+    ),
+    (
+        _set(("strata", "ratios"), {"370102|hotel": 0.5}),
+        'strata.ratios."370102|hotel"',
+        "'hotel' is not in",
+    ),
+    (
+        _set(("strata", "ratios"), {"370199|school": 0.5}),
+        'strata.ratios."370199|school"',
+        "not in population",
+    ),
     (_set(("strata", "ratios"), {"370102": 0.5}), 'strata.ratios."370102"', "2 part(s)"),
-    (_set(("strata", "counts"), {"370103|school": -1}), 'strata.counts."370103|school"', "at least 0"),
-    (_set(("strata", "counts"), {"370102|school": 2}), 'strata.counts."370102|school"', "also has a ratio"),
+    (
+        _set(("strata", "counts"), {"370103|school": -1}),
+        'strata.counts."370103|school"',
+        "at least 0",
+    ),
+    (
+        _set(("strata", "counts"), {"370102|school": 2}),
+        'strata.counts."370102|school"',
+        "also has a ratio",
+    ),
     (_set(("weights", "abnormal_list"), 0), "weights.abnormal_list", "at least 1 and at most 100"),
     (_set(("weights", "serious_violation"), 101), "weights.serious_violation", "at most 100"),
     (_set(("weights", "credit_class"), {"E": 2}), "weights.credit_class.E", "not a credit class"),
@@ -156,10 +212,18 @@ MISTAKES = [
     (_set(("team", 0, "size"), 0), "[[team]][1].size", "at least 1"),
     (_set(("team", 1, "size"), True), "[[team]][2].size", "whole number"),
     (_delete(("team", 1, "agency")), "[[team]][2].agency", "is required"),
-    (_set(("team", 0, "expertise"), ["school,food"]), "[[team]][1].expertise[1]", "must not contain a comma"),
+    (
+        _set(("team", 0, "expertise"), ["school,food"]),
+        "[[team]][1].expertise[1]",
+        "must not contain a comma",
+    ),
     (_set(("team", 0, "colour"), "red"), "[[team]][1].colour", "unknown key"),
     (_set(("team",), {"agency": "HEALTH"}), "[[team]]", "array of tables"),
-    (_set(("recusal", "avoid_home_district"), "yes"), "recusal.avoid_home_district", "true or false"),
+    (
+        _set(("recusal", "avoid_home_district"), "yes"),
+        "recusal.avoid_home_district",
+        "true or false",
+    ),
     (_set(("id",), "JT 2026"), "id", "not allowed"),
     (_set(("titel",), "typo"), "titel", "unknown key"),
 ]

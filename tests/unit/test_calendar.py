@@ -5,6 +5,7 @@
 2026 (国务院办公厅 2025年11月4日): 春节 2月15日-23日, 2月14日(六)、2月28日(六)上班;
 中秋 9月25日-27日; 国庆 10月1日-7日, 9月20日(日)、10月10日(六)上班.
 """
+
 from __future__ import annotations
 
 import logging
@@ -76,7 +77,9 @@ def test_is_workday_follows_the_announced_schedule(day: date, workday: bool) -> 
         (date(2026, 9, 18), RESULTS_DEADLINE_DAYS, date(2026, 10, 22)),
     ],
 )
-def test_deadline_skips_holidays_and_counts_make_up_workdays(completed: date, n: int, due: date) -> None:
+def test_deadline_skips_holidays_and_counts_make_up_workdays(
+    completed: date, n: int, due: date
+) -> None:
     assert CAL.add_working_days(completed, n) == Deadline(due)
     assert CAL.working_days_between(completed, due) == n
 
@@ -103,14 +106,23 @@ def test_deadline_beyond_known_calendar_warns(caplog: pytest.LogCaptureFixture) 
     assert deadline.due == date(2027, 1, 12)
     assert deadline.beyond_known_calendar is True
     assert deadline.warning is not None
-    assert "2027 holidays are not known to the calendar; add overrides" in deadline.warning
-    assert any(r.levelno == logging.WARNING and "2027" in r.getMessage() for r in caplog.records)
+    assert (
+        "2027 holidays are not known to the calendar; add overrides" in deadline.warning
+    )
+    assert any(
+        r.levelno == logging.WARNING and "2027" in r.getMessage()
+        for r in caplog.records
+    )
 
 
-def test_deadline_inside_known_calendar_does_not_warn(caplog: pytest.LogCaptureFixture) -> None:
+def test_deadline_inside_known_calendar_does_not_warn(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     with caplog.at_level(logging.WARNING, logger="hub.calendar"):
         deadline = CAL.add_working_days(date(2026, 11, 2), RESULTS_DEADLINE_DAYS)
-    assert deadline == Deadline(date(2026, 11, 30), beyond_known_calendar=False, warning=None)
+    assert deadline == Deadline(
+        date(2026, 11, 30), beyond_known_calendar=False, warning=None
+    )
     assert not caplog.records
 
 
@@ -135,7 +147,9 @@ def test_override_can_make_a_weekend_a_workday() -> None:
     assert cal.add_working_days(date(2025, 11, 21), 1).due == date(2025, 11, 22)
 
 
-def test_overrides_for_a_later_year_extend_the_known_calendar(caplog: pytest.LogCaptureFixture) -> None:
+def test_overrides_for_a_later_year_extend_the_known_calendar(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     # The 2027 New Year holiday, entered from a (future) State Council notice.
     cal = WorkingCalendar({date(2027, 1, 1): False})
     assert cal.known_until() == date(2027, 12, 31)
@@ -198,5 +212,7 @@ def test_working_days_between_adds_up(a: date, span: int) -> None:
     b = a + timedelta(days=span)
     assert CAL.working_days_between(a, b) == -CAL.working_days_between(b, a)
     if a <= b:
-        count = sum(CAL.is_workday(a + timedelta(days=i)) for i in range(1, (b - a).days + 1))
+        count = sum(
+            CAL.is_workday(a + timedelta(days=i)) for i in range(1, (b - a).days + 1)
+        )
         assert CAL.working_days_between(a, b) == count

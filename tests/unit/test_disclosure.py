@@ -118,16 +118,26 @@ def test_individual_named_after_a_person_is_masked_whole() -> None:
 
 
 def test_enterprise_name_is_public_but_its_legal_rep_is_not() -> None:
-    entity = {"name": "济南某某餐饮有限公司", "entity_type": "enterprise", "legal_rep": "欧阳娜娜", "phone": None}
+    entity = {
+        "name": "济南某某餐饮有限公司",
+        "entity_type": "enterprise",
+        "legal_rep": "欧阳娜娜",
+        "phone": None,
+    }
     assert mask_entity_for_public(entity) == {**entity, "legal_rep": "欧阳**"}
 
 
 def test_codes_are_never_scanned_as_free_text() -> None:
-    # A resident ID used as an entity key (an individual without a USCC) stays a key.
-    entity = {"entity_id": "ID:370102199001011234", "uscc": None, "entity_type": "individual", "name": "王五"}
-    public = mask_entity_for_public(entity)
-    assert public["entity_id"] == entity["entity_id"]
-    assert public["name"] == "王*"
+    # An all-digit USCC of district 370119 looks like a resident ID born 1990-01-01.
+    uscc = "913701199001011234"
+    entity = {
+        "entity_id": uscc,
+        "uscc": uscc,
+        "entity_type": "enterprise",
+        "name": "某某有限公司",
+    }
+    assert mask_text(uscc) != uscc
+    assert mask_entity_for_public(entity) == entity
 
 
 mobiles = st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True)

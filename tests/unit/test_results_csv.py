@@ -21,7 +21,9 @@ GOOD = [
 ]
 
 
-def write(tmp_path: Path, lines: list[str], encoding: str, newline: str = "\r\n") -> Path:
+def write(
+    tmp_path: Path, lines: list[str], encoding: str, newline: str = "\r\n"
+) -> Path:
     path = tmp_path / "results.csv"
     path.write_bytes(newline.join(lines).encode(encoding) + newline.encode())
     return path
@@ -36,9 +38,24 @@ def test_reads_each_accepted_encoding(tmp_path: Path, encoding: str) -> None:
     parsed = read_results_csv(write(tmp_path, [HEAD, *GOOD], encoding))
     assert parsed.errors == []
     assert parsed.rows == [
-        ResultRow(2, "91370102MA3C4AB12X", "HEALTH", date(2026, 12, 3), ("5", "8"), ("H001", "H002"),
-                  "饮用水卫生管理制度不健全，已责令整改"),
-        ResultRow(3, "EDU:3137000123", "SAMR", date(2026, 12, 4), ("1",), ("S007",), "未发现问题"),
+        ResultRow(
+            2,
+            "91370102MA3C4AB12X",
+            "HEALTH",
+            date(2026, 12, 3),
+            ("5", "8"),
+            ("H001", "H002"),
+            "饮用水卫生管理制度不健全，已责令整改",
+        ),
+        ResultRow(
+            3,
+            "EDU:3137000123",
+            "SAMR",
+            date(2026, 12, 4),
+            ("1",),
+            ("S007",),
+            "未发现问题",
+        ),
     ]
 
 
@@ -77,9 +94,17 @@ def test_bad_rows_are_reported_by_line_and_field_and_good_rows_kept() -> None:
     parsed = parse_results_csv("\n".join(lines).encode())
     assert [r.line for r in parsed.rows] == [2, 14]
     assert messages(parsed.errors) == {
-        (3, "inspected_on"), (4, "inspected_on"), (5, "outcome_codes"), (6, "outcome_codes"),
-        (7, "outcome_codes"), (8, "inspectors"), (9, "row"), (10, "entity_id"), (11, "entity_id"),
-        (12, "outcome_codes"), (13, "inspectors"),
+        (3, "inspected_on"),
+        (4, "inspected_on"),
+        (5, "outcome_codes"),
+        (6, "outcome_codes"),
+        (7, "outcome_codes"),
+        (8, "inspectors"),
+        (9, "row"),
+        (10, "entity_id"),
+        (11, "entity_id"),
+        (12, "outcome_codes"),
+        (13, "inspectors"),
     }
     by_line = {e.line: e for e in parsed.errors}
     assert "YYYY-MM-DD" in by_line[3].message and "2026/12/03" in by_line[3].message
@@ -97,7 +122,11 @@ def test_code_8_without_follow_up_is_left_to_the_service() -> None:
 def test_one_row_may_have_several_errors() -> None:
     parsed = parse_results_csv(f"{HEAD}\nE1,HEALTH,03.12.2026,1;1,,\n".encode())
     assert parsed.rows == []
-    assert messages(parsed.errors) == {(2, "inspected_on"), (2, "outcome_codes"), (2, "inspectors")}
+    assert messages(parsed.errors) == {
+        (2, "inspected_on"),
+        (2, "outcome_codes"),
+        (2, "inspectors"),
+    }
 
 
 def test_line_numbers_count_physical_lines() -> None:
@@ -105,15 +134,23 @@ def test_line_numbers_count_physical_lines() -> None:
     parsed = parse_results_csv(data)
     assert parsed.rows[0].line == 2
     assert parsed.rows[0].findings == "第一行\n第二行"
-    assert parsed.errors == [RowError(5, "inspected_on", "expected a date as YYYY-MM-DD, got '2026-13-01'")]
+    assert parsed.errors == [
+        RowError(5, "inspected_on", "expected a date as YYYY-MM-DD, got '2026-13-01'")
+    ]
 
 
 def test_full_width_semicolons_and_spaces_are_accepted() -> None:
-    parsed = parse_results_csv(f"{HEAD}\nE1 , HEALTH ,2026-12-03, 2；5 ,H001； H002,\n".encode())
+    parsed = parse_results_csv(
+        f"{HEAD}\nE1 , HEALTH ,2026-12-03, 2；5 ,H001； H002,\n".encode()
+    )
     assert parsed.errors == []
     row = parsed.rows[0]
-    assert (row.entity_id, row.agency, row.outcome_codes, row.inspectors) == ("E1", "HEALTH", ("2", "5"),
-                                                                              ("H001", "H002"))
+    assert (row.entity_id, row.agency, row.outcome_codes, row.inspectors) == (
+        "E1",
+        "HEALTH",
+        ("2", "5"),
+        ("H001", "H002"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -134,7 +171,9 @@ def test_wrong_header_rejects_the_file(header: str) -> None:
 
 
 def test_bom_header_is_recognised() -> None:
-    parsed = parse_results_csv(("\ufeff" + HEAD + "\n" + GOOD[1] + "\n").encode("utf-8"))
+    parsed = parse_results_csv(
+        ("\ufeff" + HEAD + "\n" + GOOD[1] + "\n").encode("utf-8")
+    )
     assert parsed.errors == [] and len(parsed.rows) == 1
 
 
@@ -155,7 +194,9 @@ def test_undecodable_file_is_one_file_error(data: bytes) -> None:
 
 def test_unreadable_csv_stops_with_an_error_and_keeps_earlier_rows() -> None:
     huge = "x" * 200_000  # over the csv module's field size limit
-    parsed = parse_results_csv(f"{HEAD}\n{GOOD[1]}\nE2,HEALTH,2026-12-03,5,H001,{huge}\n".encode())
+    parsed = parse_results_csv(
+        f"{HEAD}\n{GOOD[1]}\nE2,HEALTH,2026-12-03,5,H001,{huge}\n".encode()
+    )
     assert [r.entity_id for r in parsed.rows] == ["EDU:3137000123"]
     assert [e.field for e in parsed.errors] == ["file"]
 
@@ -168,12 +209,17 @@ AGENCIES = {"HEALTH", "SAMR", "EDU"}
 
 def test_row_matching_its_task_has_no_errors() -> None:
     assert check_against_task(ROW, DRAWN, WINDOW, AGENCIES) == []
-    assert check_against_task(ROW, DRAWN, (date(2026, 12, 3), date(2026, 12, 3)), AGENCIES) == []
+    assert (
+        check_against_task(ROW, DRAWN, (date(2026, 12, 3), date(2026, 12, 3)), AGENCIES)
+        == []
+    )
 
 
 def test_entity_not_drawn_is_an_error() -> None:
     row = ResultRow(7, "E5", "HEALTH", date(2026, 12, 3), ("5",), ("H001",), "")
-    assert messages(check_against_task(row, DRAWN, WINDOW, AGENCIES)) == {(7, "entity_id")}
+    assert messages(check_against_task(row, DRAWN, WINDOW, AGENCIES)) == {
+        (7, "entity_id")
+    }
 
 
 def test_inspector_not_on_the_team_is_named() -> None:
@@ -186,7 +232,9 @@ def test_inspector_not_on_the_team_is_named() -> None:
 @pytest.mark.parametrize("day", [date(2026, 11, 30), date(2027, 1, 1)])
 def test_date_outside_window_is_an_error(day: date) -> None:
     row = ResultRow(7, "E1", "HEALTH", day, ("5",), ("H001",), "")
-    assert messages(check_against_task(row, DRAWN, WINDOW, AGENCIES)) == {(7, "inspected_on")}
+    assert messages(check_against_task(row, DRAWN, WINDOW, AGENCIES)) == {
+        (7, "inspected_on")
+    }
 
 
 def test_agency_not_in_task_is_an_error() -> None:
@@ -195,6 +243,8 @@ def test_agency_not_in_task_is_an_error() -> None:
 
 
 def test_date_in_the_future_is_an_error_when_today_is_given() -> None:
-    assert check_against_task(ROW, DRAWN, WINDOW, AGENCIES, today=date(2026, 12, 3)) == []
+    assert (
+        check_against_task(ROW, DRAWN, WINDOW, AGENCIES, today=date(2026, 12, 3)) == []
+    )
     errors = check_against_task(ROW, DRAWN, WINDOW, AGENCIES, today=date(2026, 12, 2))
     assert messages(errors) == {(7, "inspected_on")}

@@ -1,0 +1,42 @@
+# Two commands on a fresh machine: `make run` (the embedded demo) and `make test`.
+VENV    ?= .venv
+PYTHON  ?= python3
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | sha256sum | cut -c1-12)
+
+.PHONY: run test install services lint bench bench-sync bench-draw bench-push clean
+
+$(STAMP): setup.cfg pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || (apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV))
+	$(VENV)/bin/pip install -q --disable-pip-version-check --upgrade pip
+	$(VENV)/bin/pip install -q --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-*; touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(VENV)/bin/hub demo
+
+services:
+	@scripts/ensure-services.sh
+
+lint: install
+	$(VENV)/bin/ruff check hub connectors tests benchmarks
+	$(VENV)/bin/mypy hub connectors
+
+test: install services
+	@scripts/run-tests.sh
+
+bench: bench-sync bench-draw bench-push
+
+bench-sync: install
+	$(PY) benchmarks/bench_sync.py
+
+bench-draw: install
+	$(PY) benchmarks/bench_draw.py
+
+bench-push: install services
+	$(PY) benchmarks/bench_push.py
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,53 @@
+"""The outbox: what must leave the hub is written in the same transaction as the change
+that causes it, one row per sink that takes it, keyed by the idempotency key."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connectors.base import OutgoingMessage, Sink
+from hub.clock import utcnow
+from hub.config import ConnectorConfig, Settings
+from hub.outbox.models import OutboxMessage
+
+
+def sink_for(cfg: ConnectorConfig) -> Sink:
+    from connectors.sinks_registry import make_sink
+    from hub.rosters.sync import connector_settings
+
+    return make_sink(connector_settings(cfg))
+
+
+@lru_cache(maxsize=32)
+def _cached_sink(cfg: ConnectorConfig) -> Sink:
+    return sink_for(cfg)
+
+
+def enqueue(session: Session, settings: Settings, kind: str, key: str, payload: Mapping[str, Any],
+            task_id: str | None = None) -> int:
+    """Queue ``payload`` for every configured sink that takes it; return how many rows.
+
+    Re-queuing the same key with the same payload is a no-op; a changed payload (a
+    corrected result) goes out again, under the same idempotency key.
+    """
+    msg = OutgoingMessage(key=key, kind=kind, payload=payload)  # type: ignore[arg-type]
+    queued = 0
+    for name, cfg in settings.sinks.items():
+        if not _cached_sink(cfg).accepts(msg):
+            continue
+        row = session.scalar(select(OutboxMessage).where(
+            OutboxMessage.sink == name, OutboxMessage.kind == kind, OutboxMessage.key == key))
+        if row is None:
+            session.add(OutboxMessage(sink=name, kind=kind, key=key, task_id=task_id,
+                                      payload=dict(payload), state="pending", next_attempt_at=utcnow()))
+        elif row.payload != dict(payload) or row.state == "rejected":
+            row.payload, row.state, row.next_attempt_at = dict(payload), "pending", utcnow()
+            row.reject_code = row.last_error = None
+        else:
+            continue
+        queued += 1
+    return queued
