@@ -135,7 +135,7 @@ def _load_export_kinds() -> None:
     """Flows that add export kinds register them on import."""
     import importlib
 
-    for module in ("hub.results.export",):
+    for module in ("hub.results.export", "hub.items.services"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -10,7 +10,7 @@ from flask import Flask
 
 from hub.config import Settings
 
-TASK_MODULES = ("hub.rosters.jobs",)
+TASK_MODULES = ("hub.rosters.jobs", "hub.draw.jobs", "hub.outbox.jobs")
 
 
 def celery_init_app(app: Flask, settings: Settings) -> Celery:

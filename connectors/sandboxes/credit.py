@@ -3,8 +3,9 @@
 ``POST /ws/inspection-results`` takes an UploadBatch, checks it against
 schemas/credit-upload.xsd (an invalid batch is refused whole with 400), checks each
 USCC check digit (E102), answers a repeated recordId as a duplicate, and returns a
-Receipt. ``receipt_attack`` makes it answer a crafted receipt instead (tests of the
-hardened parser): "xxe" (an external entity naming /etc/passwd) or "bomb" (billion laughs).
+Receipt. ``crafted_receipt`` makes it answer a crafted receipt instead (tests of the
+hardened parser): "xxe" (an external entity naming /etc/passwd), "bomb" (billion laughs)
+or "off-schema" (well-formed, but its records carry no recordId).
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ E_INVALID_BATCH = "E001"
 XXE_RECEIPT = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
                b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
                b'<Receipt batchId="%s"><Rejected recordId="%s" code="E999">&x;</Rejected></Receipt>')
+OFF_SCHEMA_RECEIPT = b'<?xml version="1.0" encoding="UTF-8"?>\n<Receipt batchId="%s"><Accepted id="%s"/></Receipt>'
 BOMB_RECEIPT = (b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
                 + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
                            for i in range(1, 10))
@@ -51,7 +53,7 @@ class CreditSandbox(SinkSandbox):
         super().__init__(app_secrets, port, faults, host)
         self.schema = etree.XMLSchema(etree.parse(str(UPLOAD_XSD)))
         self.reject_usccs = set(reject_usccs)
-        self.receipt_attack: Literal["xxe", "bomb"] | None = None
+        self.crafted_receipt: Literal["xxe", "bomb", "off-schema"] | None = None
         self.omit_from_receipt = 0
         self.uploads: list[bytes] = []  # every well-formed, valid upload body, as received
         self.route("POST", "/ws/inspection-results", self.post_results)
@@ -100,8 +102,8 @@ class CreditSandbox(SinkSandbox):
                                              recordId=record_id))
         if fault := self.fault_after_store():
             return fault
-        if self.receipt_attack:
-            template = XXE_RECEIPT if self.receipt_attack == "xxe" else BOMB_RECEIPT
+        if self.crafted_receipt:
+            template = {"xxe": XXE_RECEIPT, "bomb": BOMB_RECEIPT}.get(self.crafted_receipt, OFF_SCHEMA_RECEIPT)
             first = records[0].get("recordId").encode("utf-8")
             return Response(200, template % (batch_id.encode("utf-8"), first), XML)
         if self.roll(self.faults.malformed):

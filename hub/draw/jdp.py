@@ -1,10 +1,35 @@
 """JDP-1, the Joint Draw Protocol (draw-protocol.md), to the byte. Standard library only.
 
-(Types only so far: the engine is being written.)
+This one file is also published as the standalone verifier, so anyone can recompute a draw:
+    python jdp.py verify RECORD --roster R --pool Q
+    python jdp.py draw --plan P --roster R --pool Q --reveal PARTY=HEX ... --out RECORD
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+import argparse
+import hashlib
+import heapq
+import json
+import multiprocessing
+import operator
+import re
+import sys
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+from itertools import compress, count, islice, repeat
+from pathlib import Path
+from typing import Any, NamedTuple
+
+PROTOCOL = "JDP-1"
+HASH_NAMES = ("sha256", "sm3")
+RECORD_MEMBERS = (
+    "protocol", "plan", "plan_digest", "roster_digest", "roster_size", "strata", "pool_digest",
+    "pool_size", "commitments", "reveals", "entropy", "seed", "selections",
+)
+LF = b"\n"
+_CHUNK_BYTES = 1 << 22  # ~80,000 roster lines per unit of work and per progress report
 
 
 class RosterEntry(NamedTuple):
@@ -21,3 +46,755 @@ class PoolEntry(NamedTuple):
     home_districts: tuple[str, ...]
     capacity: int
     avoid: tuple[str, ...]
+
+
+class JDPError(ValueError):
+    """Input or record refused by JDP-1; the message names the file, line or field."""
+
+
+class InfeasibleDraw(JDPError):
+    """JDP-1 §4: a team slot has no candidate, so the whole draw fails."""
+
+    def __init__(self, entity_id: str, agency: str) -> None:
+        self.entity_id = entity_id
+        self.agency = agency
+        super().__init__(f"no candidate from agency {agency!r} for entity {entity_id!r} (JDP-1 §4)")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (InfeasibleDraw, (self.entity_id, self.agency))
+
+
+# ---------------------------------------------------------------- hashing (JDP-1 preamble)
+
+def _constructor(hash_name: str, short: bool = False) -> Callable[[bytes], Any]:
+    """A C-level `H(data)` object constructor; `short` prefers the one fastest on one-block inputs."""
+    if hash_name == "sha256":
+        if short:
+            for module in ("_sha2", "_sha256"):  # builtin SHA-256: cheaper setup than OpenSSL's EVP
+                try:
+                    return __import__(module).sha256
+                except (ImportError, AttributeError):
+                    pass
+        return hashlib.sha256
+    if hash_name == "sm3":
+        try:
+            import _hashlib
+
+            new: Callable[..., Any] = _hashlib.new
+        except ImportError:
+            new = hashlib.new
+        try:
+            new("sm3", b"")
+        except ValueError:
+            raise JDPError("hash 'sm3' is not available in this Python's OpenSSL") from None
+        return partial(new, "sm3")
+    raise JDPError(f"plan.hash: {hash_name!r} is not one of {', '.join(HASH_NAMES)}")
+
+
+def _digest_method(new: Callable[[bytes], Any]) -> Callable[[Any], bytes]:
+    return type(new(b"")).digest
+
+
+_U64 = operator.itemgetter(slice(0, 8))  # u64(b): the first 8 digest bytes; bytes order == big-endian order
+
+
+def hexdigest(data: bytes, hash_name: str) -> str:
+    """Lower-case hex `H(data)`."""
+    return _constructor(hash_name)(data).hexdigest()
+
+
+def canonical_plan(plan: dict) -> bytes:
+    """JDP-1 §1: the bytes `plan_digest` covers (RFC 8785 for the value types allowed)."""
+    _check_json_values(plan, "plan")
+    return json.dumps(plan, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def commitment(party: str, secret_hex: str, hash_name: str) -> str:
+    """JDP-1 §2: `H("JDP-1 commit" LF || party_id "=" secret_hex)` in hex."""
+    _check_party(party)
+    _check_secret(party, secret_hex)
+    return hexdigest(b"JDP-1 commit\n" + f"{party}={secret_hex}".encode(), hash_name)
+
+
+def compute_seed(plan_digest: str, roster_digest: str, pool_digest: str, reveals: dict,
+                 entropy: str, hash_name: str) -> bytes:
+    """JDP-1 §2: the 32-byte seed from the three digests, every reveal and the entropy."""
+    _check_entropy(entropy)
+    parts = [b"JDP-1 seed\n", b"plan:%s\n" % plan_digest.encode(), b"roster:%s\n" % roster_digest.encode(),
+             b"pool:%s\n" % pool_digest.encode()]
+    for party in sorted(reveals, key=lambda p: p.encode("utf-8")):
+        _check_party(party)
+        _check_secret(party, reveals[party])
+        parts.append(b"party:%s=%s\n" % (party.encode("utf-8"), reveals[party].encode()))
+    parts.append(b"entropy:%s\n" % entropy.encode("utf-8"))
+    return _constructor(hash_name)(b"".join(parts)).digest()
+
+
+def _check_party(party: object) -> None:
+    if not isinstance(party, str) or not party or "\n" in party or "=" in party:
+        raise JDPError(f"party id {party!r} must be a non-empty string without LF or '='")
+
+
+_SECRET_RE = re.compile(r"(?:[0-9a-f]{2}){16,}")
+
+
+def _check_secret(party: str, secret_hex: object) -> None:
+    if not isinstance(secret_hex, str) or not _SECRET_RE.fullmatch(secret_hex):
+        raise JDPError(f"reveals.{party}: secret must be at least 16 bytes as lower-case hex")
+
+
+def _check_entropy(entropy: object) -> None:
+    if not isinstance(entropy, str) or "\n" in entropy:
+        raise JDPError("entropy must be a string without LF (JDP-1 §2)")
+
+
+def _reveal_problems(commitments: dict, reveals: dict, hash_name: str) -> list[str]:
+    if not isinstance(commitments, dict) or not isinstance(reveals, dict):
+        return ["commitments and reveals must be objects {party: hex}"]
+    problems = []
+    for party in sorted(set(commitments) | set(reveals)):
+        if party not in reveals:
+            problems.append(f"reveals.{party}: party committed but did not reveal")
+        elif party not in commitments:
+            problems.append(f"reveals.{party}: party revealed without a commitment")
+        else:
+            try:
+                if commitment(party, reveals[party], hash_name) != commitments[party]:
+                    problems.append(f"reveals.{party}: secret does not match the party's commitment")
+            except JDPError as exc:
+                problems.append(str(exc))
+    return problems
+
+
+def check_reveals(commitments: dict, reveals: dict, hash_name: str) -> None:
+    """JDP-1 §2: every committed party revealed, and every reveal matches its commitment."""
+    problems = _reveal_problems(commitments, reveals, hash_name)
+    if problems:
+        raise JDPError(problems[0])
+
+
+# ---------------------------------------------------------------- plan (JDP-1 §1)
+
+def _check_json_values(value: object, where: str) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str) or (where == "plan" and not key.isascii()):  # members: ASCII keys
+                raise JDPError(f"{where}: key {key!r} must be {'an ASCII' if where == 'plan' else 'a'} string")
+            _check_json_values(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_json_values(item, f"{where}[{i}]")
+    elif not isinstance(value, (str, int)):  # bool is an int
+        raise JDPError(f"{where}: {type(value).__name__} is not allowed (strings, integers, booleans, "
+                       "arrays, objects only)")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_plan_shape(plan: object) -> None:
+    """Everything of JDP-1 §1's plan that can be checked without the roster."""
+    if not isinstance(plan, dict):
+        raise JDPError("plan must be a JSON object")
+    _check_json_values(plan, "plan")
+    for member in ("protocol", "task_id", "hash", "quotas", "team", "avoid_home_district"):
+        if member not in plan:
+            raise JDPError(f"plan.{member} is missing")
+    if plan["protocol"] != PROTOCOL:
+        raise JDPError(f"plan.protocol must be {PROTOCOL!r}")
+    if not isinstance(plan["task_id"], str) or not plan["task_id"]:
+        raise JDPError("plan.task_id must be a non-empty string")
+    if plan["hash"] not in HASH_NAMES:
+        raise JDPError(f"plan.hash must be one of {', '.join(HASH_NAMES)}")
+    if not isinstance(plan["avoid_home_district"], bool):
+        raise JDPError("plan.avoid_home_district must be true or false")
+    if not isinstance(plan["quotas"], dict):
+        raise JDPError("plan.quotas must be an object {stratum: quota}")
+    for stratum, quota in plan["quotas"].items():
+        if not stratum or "\t" in stratum or "\n" in stratum:
+            raise JDPError(f"plan.quotas: {stratum!r} is not a valid stratum label")
+        if not _is_int(quota) or quota < 0:
+            raise JDPError(f"plan.quotas.{stratum}: quota must be an integer >= 0")
+    if not isinstance(plan["team"], list):
+        raise JDPError("plan.team must be an array")
+    for i, entry in enumerate(plan["team"]):
+        where = f"plan.team[{i}]"
+        if not isinstance(entry, dict) or not {"agency", "size", "expertise"} <= entry.keys():
+            raise JDPError(f"{where} must be an object with agency, size and expertise")
+        agency, size, expertise = entry["agency"], entry["size"], entry["expertise"]
+        if not isinstance(agency, str) or not agency or "\t" in agency or "\n" in agency:
+            raise JDPError(f"{where}.agency must be a non-empty string without TAB or LF")
+        if not _is_int(size) or size < 1:
+            raise JDPError(f"{where}.size must be an integer >= 1")
+        if not isinstance(expertise, list) or not all(
+                isinstance(tag, str) and _TAG_RE.fullmatch(tag.encode("utf-8")) for tag in expertise):
+            raise JDPError(f"{where}.expertise must be an array of tags (no TAB, LF or comma)")
+
+
+def check_plan(plan: dict, strata_sizes: dict[str, int]) -> None:
+    """JDP-1 §1: raise JDPError unless `plan` is a valid plan for a roster with these strata."""
+    _check_plan_shape(plan)
+    quotas = plan["quotas"]
+    for stratum, size in strata_sizes.items():
+        if stratum not in quotas:
+            raise JDPError(f"plan.quotas does not name stratum {stratum!r}")
+        if quotas[stratum] > size:
+            raise JDPError(f"plan.quotas.{stratum}: quota {quotas[stratum]} exceeds the stratum's size {size}")
+    for stratum, quota in quotas.items():
+        if stratum not in strata_sizes and quota > 0:
+            raise JDPError(f"plan.quotas.{stratum}: quota {quota} for a stratum the roster does not have")
+
+
+# ---------------------------------------------------------------- roster and pool files (JDP-1 §1)
+
+_ROSTER_LINE = rb"[^\t\n, ]+\t[^\t\n]+\t(?:100|[1-9][0-9]?)\t(?:[0-9]{6}|-)\n"
+_ROSTER_RE = re.compile(rb"(?:%s)*" % _ROSTER_LINE)
+_WEIGHT_RE = re.compile(rb"100|[1-9][0-9]?")
+_DISTRICT_RE = re.compile(rb"[0-9]{6}|-")
+_ID_RE = re.compile(rb"[^\t\n, ]+")
+_TAG_RE = re.compile(rb"[^\t\n,]+")
+_CAPACITY_RE = re.compile(rb"10000|[1-9][0-9]{0,3}")
+
+
+def _roster_line_problem(line: bytes) -> str:
+    fields = line.split(b"\t")
+    if len(fields) != 4:
+        return f"expected 4 TAB-separated fields, found {len(fields)}"
+    entity_id, stratum, weight, district = fields
+    if not _ID_RE.fullmatch(entity_id):
+        return f"entity_id {entity_id!r} is empty or contains a comma or space"
+    if not stratum:
+        return "stratum is empty"
+    if not _WEIGHT_RE.fullmatch(weight):
+        return f"weight {weight!r} is not an integer 1-100 without leading zeros"
+    if not _DISTRICT_RE.fullmatch(district):
+        return f"district {district!r} is neither 6 digits nor '-'"
+    return "line does not end in LF"
+
+
+def _check_ascending(ids: list[bytes], first_line: int, where: str, field: str) -> None:
+    if all(map(operator.lt, ids, islice(ids, 1, None))):
+        return
+    for i in range(1, len(ids)):
+        if not ids[i - 1] < ids[i]:
+            how = "duplicate" if ids[i - 1] == ids[i] else "out of byte order"
+            raise JDPError(f"{where} line {first_line + i}: {field} {ids[i].decode('utf-8', 'replace')!r} is {how}")
+
+
+def _roster_columns(chunk: bytes, first_line: int) -> tuple[list[bytes], ...]:
+    """Validate whole roster lines (JDP-1 §1) and split them into id, stratum, weight, district columns."""
+    valid_end = _ROSTER_RE.match(chunk).end()  # type: ignore[union-attr]  # `(?:...)*` always matches
+    if valid_end != len(chunk):
+        line_end = chunk.find(b"\n", valid_end)
+        line = chunk[valid_end:line_end if line_end >= 0 else len(chunk)]
+        line_no = first_line + chunk.count(b"\n", 0, valid_end)
+        raise JDPError(f"roster line {line_no}: {_roster_line_problem(line)}")
+    if not chunk.isascii():
+        try:
+            chunk.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line_no = first_line + chunk.count(b"\n", 0, exc.start)
+            raise JDPError(f"roster line {line_no}: not valid UTF-8") from None
+    fields = chunk.replace(b"\t", b"\n").split(b"\n")  # every line has exactly 4 fields (checked above)
+    fields.pop()
+    columns = fields[0::4], fields[1::4], fields[2::4], fields[3::4]
+    _check_ascending(columns[0], first_line, "roster", "entity_id")
+    return columns
+
+
+def _chunks(data: bytes, size: int = _CHUNK_BYTES) -> tuple[list[tuple[int, int, int]], int]:
+    """Split `data` at line ends into (start, end, first line number) pieces of about `size` bytes; count lines."""
+    pieces, start, line = [], 0, 1
+    while start < len(data):
+        end = data.find(b"\n", min(start + size, len(data)) - 1)
+        end = len(data) if end < 0 else end + 1
+        pieces.append((start, end, line))
+        line += data[start:end].count(LF)
+        start = end
+    return pieces, line - 1
+
+
+def _roster_pieces(data: bytes) -> Iterator[tuple[list[bytes], ...]]:
+    """The roster's columns piece by piece, every JDP-1 §1 rule checked, including order across pieces."""
+    last = b""
+    for start, end, first_line in _chunks(data)[0]:
+        columns = _roster_columns(data[start:end], first_line)
+        if last and columns[0] and not last < columns[0][0]:
+            _check_ascending([last, columns[0][0]], first_line - 1, "roster", "entity_id")
+        last = columns[0][-1] if columns[0] else last
+        yield columns
+
+
+def parse_roster(data: bytes) -> list[RosterEntry]:
+    """JDP-1 §1: the roster file's entries; JDPError names the first bad line."""
+    entries: list[RosterEntry] = []
+    text = partial(str, encoding="utf-8")
+    for ids, strata, weights, districts in _roster_pieces(data):
+        rows = zip(map(text, ids), map(text, strata), map(int, weights), map(text, districts))
+        entries.extend(map(tuple.__new__, repeat(RosterEntry), rows))  # skips NamedTuple's Python-level __new__
+    return entries
+
+
+def format_roster(entries: Iterable[RosterEntry]) -> bytes:
+    """JDP-1 §1: the exact roster file bytes, lines sorted by entity_id; JDPError if an entry is invalid."""
+    ordered = sorted(entries, key=operator.itemgetter(0))  # code point order == UTF-8 byte order
+    try:
+        data = "".join(map("%s\t%s\t%s\t%s\n".__mod__, ordered)).encode("utf-8")
+    except (TypeError, UnicodeEncodeError) as exc:
+        raise JDPError(f"roster entry cannot be written: {exc}") from None
+    for _ in _roster_pieces(data):
+        pass
+    return data
+
+
+def _pool_list(field: bytes, pattern: re.Pattern[bytes], line_no: int, name: str) -> tuple[str, ...]:
+    if field == b"-":
+        return ()
+    items = field.split(b",")
+    for item in items:
+        if not pattern.fullmatch(item) or item == b"-":
+            raise JDPError(f"pool line {line_no}: {name} item {item!r} is not valid")
+    if not all(map(operator.lt, items, items[1:])):
+        raise JDPError(f"pool line {line_no}: {name} must be sorted as raw bytes without repeats")
+    return tuple(item.decode("utf-8") for item in items)
+
+
+def parse_pool(data: bytes) -> list[PoolEntry]:
+    """JDP-1 §1: the pool file's inspectors; JDPError names the first bad line."""
+    if data and not data.endswith(b"\n"):
+        raise JDPError(f"pool line {data.count(LF) + 1}: line does not end in LF")
+    entries, last = [], b""
+    for line_no, line in enumerate(data.split(b"\n")[:-1], start=1):
+        fields = line.split(b"\t")
+        if len(fields) != 6:
+            raise JDPError(f"pool line {line_no}: expected 6 TAB-separated fields, found {len(fields)}")
+        inspector_id, agency, expertise, home, capacity, avoid = fields
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            raise JDPError(f"pool line {line_no}: not valid UTF-8") from None
+        if not _ID_RE.fullmatch(inspector_id):
+            raise JDPError(f"pool line {line_no}: inspector_id {inspector_id!r} is empty or has a comma or space")
+        if not inspector_id > last:
+            how = "duplicate" if inspector_id == last else "out of byte order"
+            raise JDPError(f"pool line {line_no}: inspector_id {inspector_id.decode()!r} is {how}")
+        if not agency:
+            raise JDPError(f"pool line {line_no}: agency is empty")
+        if not _CAPACITY_RE.fullmatch(capacity):
+            raise JDPError(f"pool line {line_no}: capacity {capacity!r} is not an integer 1-10000")
+        entries.append(PoolEntry(
+            inspector_id.decode(), agency.decode(),
+            _pool_list(expertise, _TAG_RE, line_no, "expertise"),
+            _pool_list(home, re.compile(rb"[0-9]{6}"), line_no, "home_districts"),
+            int(capacity), _pool_list(avoid, _ID_RE, line_no, "avoid")))
+        last = inspector_id
+    return entries
+
+
+def format_pool(entries: Iterable[PoolEntry]) -> bytes:
+    """JDP-1 §1: the exact pool file bytes, lines and lists sorted; JDPError if an entry is invalid."""
+    def listed(items: Iterable[str]) -> str:
+        return ",".join(sorted(items)) or "-"
+
+    lines = [f"{e.inspector_id}\t{e.agency}\t{listed(e.expertise)}\t{listed(e.home_districts)}\t"
+             f"{e.capacity}\t{listed(e.avoid)}\n" for e in sorted(entries, key=operator.itemgetter(0))]
+    try:
+        data = "".join(lines).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise JDPError(f"pool entry cannot be written: {exc}") from None
+    parse_pool(data)
+    return data
+
+
+# ---------------------------------------------------------------- drawing entities (JDP-1 §3)
+
+def _entity_keys(ids: list[bytes], weights: list[bytes], seed: bytes, hash_name: str) -> list[bytes]:
+    """key(e) = min over t of u64(seed || "E" || entity_id || LF || t), as 8 big-endian bytes."""
+    new = _constructor(hash_name, short=True)
+    digest = _digest_method(new)
+    prefix = repeat(seed + b"E")
+
+    def tickets(entity_ids: Iterable[bytes], t: int) -> Iterable[bytes]:
+        return map(_U64, map(digest, map(new, map(operator.add, prefix, map(operator.add, entity_ids,
+                                                                                 repeat(b"\n%d" % t))))))
+
+    keys = list(tickets(ids, 1))
+    heavy = list(compress(count(), map(operator.ne, weights, repeat(b"1"))))
+    if not heavy:
+        return keys
+    heavy.sort(key=lambda i: -int(weights[i]))  # weight descending: those with weight >= t form a prefix
+    heavy_weights = [int(weights[i]) for i in heavy]
+    heavy_ids = list(map(ids.__getitem__, heavy))
+    best = list(map(keys.__getitem__, heavy))
+    n = len(heavy)
+    for t in range(2, heavy_weights[0] + 1):
+        while heavy_weights[n - 1] < t:
+            n -= 1
+        best[:n] = map(min, islice(best, n), tickets(islice(heavy_ids, n), t))
+    for i, key in zip(heavy, best):
+        keys[i] = key
+    return keys
+
+
+def _select_chunk(task: tuple[bytes, int, bytes, str, dict[bytes, int]]) -> tuple[Any, ...]:
+    """One piece of the roster: its strata sizes and, per stratum, its `quota` smallest candidates."""
+    chunk, first_line, seed, hash_name, quotas = task
+    ids, strata, weights, districts = _roster_columns(chunk, first_line)
+    keyed = list(map(operator.add, _entity_keys(ids, weights, seed, hash_name), ids))  # key||id sorts as (key, id)
+    groups: defaultdict[bytes, list[bytes]] = defaultdict(list)
+    for stratum, item in zip(strata, keyed):
+        groups[stratum].append(item)
+    best = {stratum: (len(items), [(item, districts[bisect_left(ids, item[8:])], stratum)
+                                   for item in heapq.nsmallest(quotas.get(stratum, 0), items)])
+            for stratum, items in groups.items()}
+    return len(ids), ids[:1], ids[-1:], best
+
+
+def _pool_of_workers(workers: int) -> Any:
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn").Pool(workers)
+
+
+_Selected = tuple[bytes, bytes, bytes]  # (key || entity_id, district, stratum)
+
+
+def _select(roster: bytes, pieces: list[tuple[int, int, int]], quotas: dict[str, int], seed: bytes,
+            hash_name: str, pool: Any, tick: Callable[[int], None]) -> tuple[dict[str, int], list[_Selected]]:
+    """JDP-1 §3: strata sizes in order of first appearance, and the selected entities in draw order."""
+    byte_quotas = {stratum.encode("utf-8"): quota for stratum, quota in quotas.items()}
+    tasks = ((roster[start:end], line, seed, hash_name, byte_quotas) for start, end, line in pieces)
+    results = pool.imap(_select_chunk, tasks) if pool else map(_select_chunk, tasks)
+    sizes: dict[bytes, int] = {}
+    candidates: defaultdict[bytes, list[_Selected]] = defaultdict(list)
+    last, line = b"", 1
+    for lines, first, final, best in results:
+        if first and last and not last < first[0]:
+            _check_ascending([last, first[0]], line - 1, "roster", "entity_id")
+        last, line = (final[0] if final else last), line + lines
+        for stratum, (size, top) in best.items():
+            sizes[stratum] = sizes.get(stratum, 0) + size
+            candidates[stratum].extend(top)
+        tick(lines)
+    selected = [item for stratum, quota in byte_quotas.items() for item in heapq.nsmallest(quota, candidates[stratum])]
+    selected.sort()
+    return {stratum.decode("utf-8"): size for stratum, size in sizes.items()}, selected
+
+
+# ---------------------------------------------------------------- forming teams (JDP-1 §4)
+
+class _Lane:
+    """Inspectors of one agency holding one expertise set, bucketed by load: levels[load] = {inspector_id}."""
+
+    def __init__(self, members: list[bytes]) -> None:
+        self.levels: list[set[bytes]] = [set(members)]
+        self.low = 0
+
+
+def _staff_agency(task: tuple[Any, ...]) -> tuple[list[list[bytes]], tuple[int, int] | None]:
+    """JDP-1 §4 for the team entries of one agency (agencies share no inspector, so they are independent).
+
+    Returns, per selected entity, the inspectors picked for these entries in plan order, and the first
+    (entity position, entry index) without a candidate, if any. Stops before entity `stop`.
+    """
+    seed, hash_name, avoid_home, selected, members, entries, stop, tick = task
+    new = _constructor(hash_name)
+    digest = _digest_method(new)
+    lanes = {tags: _Lane([m[0] for m in members if set(tags) <= m[1]]) for _, tags, _ in entries}
+    lanes_of: defaultdict[bytes, list[_Lane]] = defaultdict(list)
+    for tags, lane in lanes.items():
+        for inspector in lane.levels[0]:
+            lanes_of[inspector].append(lane)
+    capacity = {m[0]: m[3] for m in members}
+    load = dict.fromkeys(capacity, 0)
+    blocked_by_home: defaultdict[bytes, set[bytes]] = defaultdict(set)
+    blocked_by_avoid: defaultdict[bytes, set[bytes]] = defaultdict(set)
+    for inspector, _, home, _, avoid in members:
+        for district in home:
+            blocked_by_home[district].add(inspector)
+        for entity in avoid:
+            blocked_by_avoid[entity].add(inspector)
+    no_one: set[bytes] = set()
+    prefix_of = (seed + b"I").__add__
+    picks: list[list[bytes]] = []
+    for position, (entity, district) in enumerate(selected[:stop]):
+        if tick and position % 512 == 511:
+            tick(512)
+        prefix = prefix_of(entity + b"\n").__add__
+        excluded = blocked_by_avoid.get(entity, no_one)
+        if avoid_home and district != b"-" and district in blocked_by_home:
+            excluded = excluded | blocked_by_home[district]
+        team: list[bytes] = []
+        for entry_index, tags, size in entries:
+            lane = lanes[tags]
+            for _ in range(size):
+                levels = lane.levels
+                while lane.low < len(levels) and not levels[lane.low]:
+                    lane.low += 1
+                choice = None
+                for bucket in islice(levels, lane.low, None):
+                    if bucket and not excluded.isdisjoint(bucket):
+                        bucket = bucket - excluded
+                    if bucket:  # least load first, then u64(seed || "I" || entity || LF || inspector), then id
+                        choice = min(zip(map(_U64, map(digest, map(new, map(prefix, bucket)))), bucket))[1]
+                        break
+                if choice is None:
+                    return picks, (position, entry_index)
+                team.append(choice)
+                excluded = excluded | {choice}
+                old = load[choice]
+                load[choice] = old + 1
+                for member_lane in lanes_of[choice]:
+                    member_lane.levels[old].discard(choice)
+                    if old + 1 < capacity[choice]:
+                        if len(member_lane.levels) == old + 1:
+                            member_lane.levels.append(set())
+                        member_lane.levels[old + 1].add(choice)
+        picks.append(team)
+    return picks, None
+
+
+def _form_teams(plan: dict, pool_entries: list[PoolEntry], selected: list[_Selected],
+                seed: bytes, pool: Any, tick: Callable[[int], None]) -> list[list[str]]:
+    """JDP-1 §4: every selected entity's team, in draw order; InfeasibleDraw on the first empty slot."""
+    agencies: dict[str, list[tuple[int, tuple[str, ...], int]]] = {}
+    for index, entry in enumerate(plan["team"]):
+        agencies.setdefault(entry["agency"], []).append((index, tuple(sorted(set(entry["expertise"]))), entry["size"]))
+    members = defaultdict(list)
+    for p in pool_entries:
+        if p.agency in agencies:
+            members[p.agency].append((p.inspector_id.encode(), frozenset(p.expertise),
+                                      frozenset(d.encode() for d in p.home_districts), p.capacity,
+                                      frozenset(a.encode("utf-8") for a in p.avoid)))
+    entity_ids = [item[0][8:] for item in selected]
+    selected_bytes = list(zip(entity_ids, (item[1] for item in selected)))
+    stop, results = len(selected), {}
+
+    def task(agency: str, local: bool) -> tuple[Any, ...]:
+        return (seed, plan["hash"], plan["avoid_home_district"], selected_bytes, members[agency],
+                agencies[agency], stop, tick if local else None)
+
+    if pool and len(agencies) > 1:
+        for agency, result in zip(agencies, pool.imap(_staff_agency, [task(a, False) for a in agencies])):
+            results[agency] = result
+            tick(len(selected))
+    else:
+        for agency in agencies:
+            results[agency] = _staff_agency(task(agency, True))
+            failure = results[agency][1]
+            stop = min(stop, failure[0] + 1) if failure else stop  # later agencies need not go further
+            tick(len(selected) % 512)
+    failures = [(result[1], agency) for agency, result in results.items() if result[1]]
+    if failures:
+        (position, _), agency = min(failures)
+        raise InfeasibleDraw(entity_ids[position].decode("utf-8"), agency)
+    teams = []
+    for position in range(len(selected)):
+        cursor = {agency: iter(result[0][position]) for agency, result in results.items()}
+        teams.append([next(cursor[entry["agency"]]).decode() for entry in plan["team"]
+                      for _ in range(entry["size"])])
+    return teams
+
+
+# ---------------------------------------------------------------- the draw and its record (JDP-1 §5)
+
+def _compute(plan: dict, roster_bytes: bytes, pool_bytes: bytes, reveals: dict, entropy: str,
+             workers: int, progress: Callable[[int, int], None] | None) -> dict:
+    """The record's computed members, commitments not checked (verify reports those separately)."""
+    _check_plan_shape(plan)
+    hash_name = plan["hash"]
+    plan_digest = hexdigest(canonical_plan(plan), hash_name)
+    roster_digest = hexdigest(roster_bytes, hash_name)
+    pool_digest = hexdigest(pool_bytes, hash_name)
+    pool_entries = parse_pool(pool_bytes)
+    seed = compute_seed(plan_digest, roster_digest, pool_digest, reveals, entropy, hash_name)
+    agencies = len({entry["agency"] for entry in plan["team"]})
+    pieces, lines = _chunks(roster_bytes)
+    total, done = lines + sum(plan["quotas"].values()) * agencies, 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(min(done, total), total)
+
+    workers_pool = _pool_of_workers(workers) if workers > 1 else None
+    try:
+        strata, selected = _select(roster_bytes, pieces, plan["quotas"], seed, hash_name, workers_pool, tick)
+        check_plan(plan, strata)
+        teams = _form_teams(plan, pool_entries, selected, seed, workers_pool, tick)
+    finally:
+        if workers_pool:
+            workers_pool.terminate()
+    selections = [{"entity_id": item[0][8:].decode("utf-8"), "stratum": item[2].decode("utf-8"),
+                   "key": item[0][:8].hex(), "team": team} for item, team in zip(selected, teams)]
+    return {"plan_digest": plan_digest, "roster_digest": roster_digest, "roster_size": sum(strata.values()),
+            "strata": strata, "pool_digest": pool_digest, "pool_size": len(pool_entries),
+            "seed": seed.hex(), "selections": selections}
+
+
+def draw(plan: dict, roster_bytes: bytes, pool_bytes: bytes, commitments: dict, reveals: dict,
+         entropy: str = "", *, workers: int = 1, progress: Callable[[int, int], None] | None = None) -> dict:
+    """Run JDP-1 and return the §5 record; JDPError (InfeasibleDraw for §4) and nothing drawn otherwise."""
+    _check_plan_shape(plan)
+    check_reveals(commitments, reveals, plan["hash"])
+    computed = _compute(plan, roster_bytes, pool_bytes, reveals, entropy, workers, progress)
+    ordered_by_party = partial(sorted, key=lambda p: p.encode("utf-8"))
+    record = {"protocol": PROTOCOL, "plan": plan, **computed,
+              "commitments": {p: commitments[p] for p in ordered_by_party(commitments)},
+              "reveals": {p: reveals[p] for p in ordered_by_party(reveals)}, "entropy": entropy}
+    return {member: record[member] for member in RECORD_MEMBERS}
+
+
+def verify(record: dict, roster_bytes: bytes, pool_bytes: bytes, *, workers: int = 1) -> list[str]:
+    """JDP-1 §5: recompute the draw from the files; [] when the record matches exactly, else the mismatches."""
+    if not isinstance(record, dict):
+        return ["record is not a JSON object"]
+    missing = [member for member in RECORD_MEMBERS if member not in record]
+    if missing:
+        return [f"record lacks {', '.join(missing)}"]
+    plan = record["plan"]
+    try:
+        _check_plan_shape(plan)
+    except JDPError as exc:
+        return [str(exc)]
+    problems = []
+    if record["protocol"] != PROTOCOL:
+        problems.append(f"protocol: {record['protocol']!r} is not {PROTOCOL!r}")
+    problems.extend(_reveal_problems(record["commitments"], record["reveals"], plan["hash"]))
+    if not isinstance(record["reveals"], dict):
+        return problems
+    try:
+        expected = _compute(plan, roster_bytes, pool_bytes, record["reveals"], record["entropy"], workers, None)
+    except JDPError as exc:
+        for member in ("roster_digest", "pool_digest"):
+            if record[member] != hexdigest(roster_bytes if member == "roster_digest" else pool_bytes, plan["hash"]):
+                problems.append(f"{member}: the record's digest differs from the file's")
+        return problems + [f"recomputing the draw failed: {exc}"]
+    for member, value in expected.items():
+        if member != "selections" and record[member] != value:
+            problems.append(f"{member}: record has {record[member]!r}, recomputed {value!r}")
+    problems.extend(_selection_problems(record["selections"], expected["selections"]))
+    return problems
+
+
+def _selection_problems(actual: object, expected: list[dict]) -> list[str]:
+    if not isinstance(actual, list):
+        return ["selections: not an array"]
+    problems = []
+    if len(actual) != len(expected):
+        problems.append(f"selections: record has {len(actual)}, recomputed {len(expected)}")
+    for i, (got, want) in enumerate(zip(actual, expected)):
+        for field in ("entity_id", "stratum", "key", "team"):
+            if not isinstance(got, dict) or got.get(field) != want[field]:
+                value = got.get(field) if isinstance(got, dict) else got
+                problems.append(f"selections[{i}].{field}: record has {value!r}, recomputed {want[field]!r}")
+    return problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
+
+
+# ---------------------------------------------------------------- files and the command line
+
+def read_file(path: str | Path, what: str) -> bytes:
+    """The bytes of an input file; JDPError naming it when it cannot be read."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise JDPError(f"{what} {path}: cannot read ({exc.strerror})") from None
+
+
+def read_json(path: str | Path, what: str) -> Any:
+    try:
+        return json.loads(read_file(path, what))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise JDPError(f"{what} {path}: not valid JSON ({exc})") from None
+
+
+def parse_reveal(text: str) -> tuple[str, str]:
+    """`PARTY=HEX` -> (party, secret_hex)."""
+    party, sep, secret = text.strip().partition("=")
+    if not sep:
+        raise JDPError(f"reveal {text!r}: expected PARTY=HEX")
+    _check_party(party)
+    _check_secret(party, secret)
+    return party, secret
+
+
+def draw_files(plan_path: str | Path, roster_path: str | Path, pool_path: str | Path, reveals: list[str],
+               entropy: str | None, out_path: str | Path, commitments_path: str | Path | None = None,
+               workers: int = 1) -> dict:
+    """Draw from files and write the record (commitments computed from the reveals when not given)."""
+    plan = read_json(plan_path, "plan")
+    roster, pool = read_file(roster_path, "roster"), read_file(pool_path, "pool")
+    revealed = dict(map(parse_reveal, reveals))
+    if len(revealed) != len(reveals):
+        raise JDPError("reveals: a party is given twice")
+    try:
+        if commitments_path is None:
+            _check_plan_shape(plan)
+            commitments = {party: commitment(party, secret, plan["hash"]) for party, secret in revealed.items()}
+        else:
+            commitments = read_json(commitments_path, "commitments")
+        record = draw(plan, roster, pool, commitments, revealed, entropy or "", workers=workers)
+    except InfeasibleDraw:
+        raise
+    except JDPError as exc:
+        raise _naming_files(exc, plan=plan_path, roster=roster_path, pool=pool_path) from None
+    try:
+        Path(out_path).write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise JDPError(f"record {out_path}: cannot write ({exc.strerror})") from None
+    return record
+
+
+def _naming_files(exc: JDPError, **paths: str | Path) -> JDPError:
+    """The same error with the file it is about named: "roster line 3: ..." -> "roster r.tsv line 3: ..."."""
+    message = str(exc)
+    for what, path in paths.items():
+        if message.startswith((f"{what} ", f"{what}.", f"{what}:")):
+            return JDPError(f"{what} {path}: {message}" if what == "plan" else f"{what} {path}{message[len(what):]}")
+    return exc
+
+
+def verify_files(record_path: str | Path, roster_path: str | Path, pool_path: str | Path,
+                 workers: int = 1) -> list[str]:
+    """verify() over files; [] when the record is confirmed."""
+    record = read_json(record_path, "record")
+    return verify(record, read_file(roster_path, "roster"), read_file(pool_path, "pool"), workers=workers)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="jdp.py", description="JDP-1 draw and verifier (draw-protocol.md)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("verify", help="recompute a published draw record")
+    check.add_argument("record")
+    draw_cmd = commands.add_parser("draw", help="run a draw from files")
+    draw_cmd.add_argument("--plan", required=True)
+    draw_cmd.add_argument("--reveal", action="append", default=[], metavar="PARTY=HEX")
+    draw_cmd.add_argument("--entropy", default="")
+    draw_cmd.add_argument("--commitments", help="JSON object {party: commitment hex}")
+    draw_cmd.add_argument("--out", required=True)
+    for sub in (check, draw_cmd):
+        sub.add_argument("--roster", required=True)
+        sub.add_argument("--pool", required=True)
+        sub.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "verify":
+            problems = verify_files(args.record, args.roster, args.pool, workers=args.workers)
+            if problems:
+                more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+                print(f"jdp: NOT verified: {problems[0]}{more}", file=sys.stderr)
+                return 1
+            print(f"jdp: verified {args.record}")
+            return 0
+        record = draw_files(args.plan, args.roster, args.pool, args.reveal, args.entropy, args.out,
+                            args.commitments, workers=args.workers)
+        print(f"jdp: drew {len(record['selections'])} entities, seed {record['seed']}, record {args.out}")
+        return 0
+    except JDPError as exc:
+        print(f"jdp: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

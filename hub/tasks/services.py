@@ -86,7 +86,7 @@ def create_task(db: Database, settings: Settings, spec: TaskSpec | dict, actor: 
             s.add(TaskParty(task_id=task_id, party=party))
         s.flush()
         audit(s, actor, "task.create", f"task:{task_id}", after=body)
-        enqueue(s, settings, "task", f"task:{task_id}", _task_message(task, spec), task_id)
+        # The provincial platform hears of the task at the freeze, when strata and quotas are known.
     return task
 
 
@@ -162,7 +162,8 @@ def read_secret(path: Path) -> str:
     return text
 
 
-def freeze(db: Database, task_id: str, actor: str, today: date | None = None) -> JointTask:
+def freeze(db: Database, settings: Settings, task_id: str, actor: str,
+           today: date | None = None) -> JointTask:
     """Snapshot roster and pool as JDP-1 files and publish their digests; every party must have
     committed, and the pre-check must find the task feasible."""
     today = today or date.today()
@@ -198,15 +199,9 @@ def freeze(db: Database, task_id: str, actor: str, today: date | None = None) ->
         audit(s, actor, "task.freeze", f"task:{task_id}",
               details={"plan_digest": task.plan_digest, "roster_digest": task.roster_digest,
                        "pool_digest": task.pool_digest, "roster_size": len(roster), "pool_size": len(pool)})
-        enqueue(s, _settings_of(db), "task", f"task:{task_id}",
+        enqueue(s, settings, "task", f"task:{task_id}",
                 _task_message(task, spec, strata_sizes(roster), plan["quotas"]), task_id)
     return task
-
-
-def _settings_of(db: Database) -> Settings:
-    from hub.appctx import settings
-
-    return settings()
 
 
 def feasibility(db: Database, task_id: str, today: date | None = None) -> dict:

@@ -106,7 +106,7 @@ def test_record_missing_from_the_receipt_is_not_reported_delivered(credit, credi
 
 @pytest.mark.parametrize("attack", ["xxe", "bomb"])
 def test_crafted_receipt_is_refused_without_reading_files_or_expanding(credit, credit_sink, attack):
-    credit.receipt_attack = attack
+    credit.crafted_receipt = attack
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.monotonic()
     with pytest.raises(MalformedResponse, match="DOCTYPE not allowed") as caught:
@@ -117,6 +117,12 @@ def test_crafted_receipt_is_refused_without_reading_files_or_expanding(credit, c
         first_line = f.readline().strip()
     assert first_line not in str(caught.value)
     assert "root:" not in str(caught.value)
+
+
+def test_receipt_off_its_schema_is_refused(credit, credit_sink):
+    credit.crafted_receipt = "off-schema"
+    with pytest.raises(MalformedResponse, match="does not match its schema"):
+        credit_sink.deliver([result_message()], "c-1")
 
 
 def test_codes_mapping_is_applied_on_the_wire(credit):

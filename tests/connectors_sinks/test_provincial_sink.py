@@ -117,6 +117,15 @@ def test_error_after_store_is_transient_and_resending_gives_duplicates(provincia
     assert provincial.accepted_counts == {m.key: 1 for m in messages}
 
 
+def test_task_stored_before_a_500_is_simply_put_again(provincial, provincial_sink):
+    provincial.set_faults({"error_after_store": 1.0})
+    with pytest.raises(TransientError, match="500"):
+        provincial_sink.deliver([task_message(TASK)], "t-1")
+    provincial.set_faults({"error_after_store": 0.0})
+    assert provincial_sink.deliver([task_message(TASK)], "t-1").outcomes[0].status == "accepted"
+    assert provincial.task_puts[TASK] == 2 and list(provincial.tasks) == [TASK]
+
+
 def test_sink_retries_through_error_after_store_and_counts_once(provincial):
     sink = make_sink(settings_for(provincial, "provincial-rest", attempts=3))
     sink.http.sleep = lambda _s: None

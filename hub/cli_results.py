@@ -1,0 +1,100 @@
+"""`hub results ...`, `hub push`, `hub deadlines`, `hub calendar`: the results flow's command line."""
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import click
+
+from hub.errors import HubError, InvalidInput
+
+ACTOR = "cli"
+
+
+def register(cli: click.Group) -> None:
+    from hub.cli import Context
+
+    pass_ctx = click.make_pass_decorator(Context)
+
+    @cli.group()
+    def results() -> None:
+        """Inspection results: import, approve."""
+
+    @results.command("import")
+    @click.argument("task_id")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @pass_ctx
+    def results_import(ctx: Context, task_id: str, file: str) -> None:
+        """Import results from CSV (entity_id,agency,inspected_on,outcome_codes,inspectors,findings)."""
+        from hub.results.services import import_csv
+
+        report = import_csv(ctx.db, task_id, file, ACTOR)
+        for err in report.errors:
+            click.echo(f"{file}: {err}", err=True)
+        click.echo(f"{report.saved} result(s) saved, {len(report.errors)} row problem(s)")
+        if report.errors:
+            raise InvalidInput(f"{len(report.errors)} row(s) refused (the good rows were saved)", where=file)
+
+    @results.command("approve")
+    @click.argument("task_id")
+    @click.option("--all", "approve_all", is_flag=True, help="Approve every entered result of the task.")
+    @click.option("--id", "ids", multiple=True, help="A result id to approve (repeatable).")
+    @pass_ctx
+    def results_approve(ctx: Context, task_id: str, approve_all: bool, ids: tuple[str, ...]) -> None:
+        """Approve results for publication and delivery (queues them in the outbox)."""
+        from hub.results.services import approve
+
+        if not approve_all and not ids:
+            raise InvalidInput("say which results: --all or --id RESULT_ID", where="hub results approve")
+        done = approve(ctx.db, ctx.settings, task_id, ACTOR, None if approve_all else list(ids))
+        click.echo(f"{len(done)} result(s) approved and queued for delivery")
+
+    @cli.command()
+    @click.argument("name", required=False)
+    @click.option("--timeout", default=300.0, show_default=True, help="Give up after this many seconds.")
+    @pass_ctx
+    def push(ctx: Context, name: str | None, timeout: float) -> None:
+        """Deliver pending outbox messages now; non-zero exit if any remain undelivered."""
+        from hub.outbox.delivery import drain, pending_count
+
+        deadline = time.monotonic() + timeout
+        report = drain(ctx.db, ctx.settings, name, respect_backoff=False, deadline=deadline)
+        left = pending_count(ctx.db, name)
+        click.echo(f"delivered {report.delivered}, rejected {report.rejected} (waiting for a person), "
+                   f"{left} still pending, in {report.batches} batch(es)")
+        if left or report.rejected:
+            last = report.errors[-1] if report.errors else "see `hub export` / the outbox page"
+            raise HubError(f"{left} message(s) undelivered, {report.rejected} rejected; last error: {last}")
+
+    @cli.command()
+    @click.option("--soon", default=3, show_default=True, help="Working days that count as due soon.")
+    @pass_ctx
+    def deadlines(ctx: Context, soon: int) -> None:
+        """List overdue and due-soon results and penalty decisions (Chinese working days)."""
+        from hub.results.deadlines import open_deadlines
+
+        items = open_deadlines(ctx.db, date.today(), soon)
+        for d in items:
+            click.echo(f"{d['status']:9} {d['due_on']}  {d['kind']:8} {d['subject']}  {d.get('warning') or ''}")
+        click.echo(f"{sum(1 for d in items if d['status'] == 'overdue')} overdue, "
+                   f"{sum(1 for d in items if d['status'] == 'due_soon')} due soon")
+
+    @cli.group("calendar")
+    def calendar_group() -> None:
+        """Working-day calendar overrides (holidays and make-up workdays the library lacks)."""
+
+    @calendar_group.command("set")
+    @click.argument("day")
+    @click.argument("kind", type=click.Choice(["workday", "holiday"]))
+    @click.option("--note", default="")
+    @pass_ctx
+    def calendar_set(ctx: Context, day: str, kind: str, note: str) -> None:
+        """Mark DAY as a workday or a holiday (wins over the library)."""
+        from hub.results.deadlines import set_override
+
+        try:
+            d = date.fromisoformat(day)
+        except ValueError:
+            raise InvalidInput(f"{day!r} is not a date (YYYY-MM-DD)", where="DAY") from None
+        set_override(ctx.db, d, kind == "workday", note, ACTOR)
+        click.echo(f"{d} is a {kind}")

@@ -1,0 +1,166 @@
+"""Delivering the outbox: claim a batch with a conditional update, send it, store what came back.
+
+Modelled on healthchecks' outbox: a worker claims pending rows
+(``... WHERE id IN (...) AND state = 'pending' AND claim expired``) and goes on only
+with the rows it got; every send is recorded as a DeliveryAttempt. A worker killed
+mid-batch leaves its claim to expire; the batch goes again, and the sinks answer the
+already-stored messages as duplicates, which count as delivered.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+
+from connectors.base import ConnectorError, OutgoingMessage, Sink, TransientError
+from hub.clock import utcnow
+from hub.config import Settings
+from hub.db import Database
+from hub.errors import NotFound
+from hub.outbox.models import DeliveryAttempt, OutboxMessage
+from hub.outbox.services import sink_for
+
+log = logging.getLogger(__name__)
+CLAIM_SECONDS = 120
+BACKOFF_BASE = 5.0
+BACKOFF_MAX = 3600.0
+
+
+@dataclass
+class DrainReport:
+    delivered: int = 0
+    rejected: int = 0
+    retry_later: int = 0
+    batches: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def backoff(attempts: int, rng: random.Random = random.Random()) -> float:
+    """Exponential backoff with full jitter, in seconds."""
+    return rng.uniform(BACKOFF_BASE / 2, min(BACKOFF_MAX, BACKOFF_BASE * 2 ** min(attempts, 20)))
+
+
+def _claim(db: Database, sink: str, limit: int, worker: str, now: datetime,
+           respect_backoff: bool) -> list[OutboxMessage]:
+    with db.unit_of_work() as s:
+        base = select(OutboxMessage.id, OutboxMessage.kind).where(
+            OutboxMessage.sink == sink, OutboxMessage.state == "pending",
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+        if respect_backoff:
+            base = base.where(OutboxMessage.next_attempt_at <= now)
+        first = s.execute(base.order_by(OutboxMessage.id).limit(1)).first()
+        if first is None:
+            return []
+        ids = list(s.scalars(base.where(OutboxMessage.kind == first.kind)
+                             .with_only_columns(OutboxMessage.id).order_by(OutboxMessage.id).limit(limit)))
+        s.execute(update(OutboxMessage)
+                  .where(OutboxMessage.id.in_(ids), OutboxMessage.state == "pending",
+                         or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+                  .values(claimed_by=worker, claimed_until=now + timedelta(seconds=CLAIM_SECONDS)))
+    with db.unit_of_work() as s:
+        return list(s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids),
+                                                          OutboxMessage.claimed_by == worker,
+                                                          OutboxMessage.state == "pending")
+                              .order_by(OutboxMessage.id)))
+
+
+def _send(sink: Sink, rows: list[OutboxMessage], batch_id: str):  # type: ignore[no-untyped-def]
+    messages = [OutgoingMessage(key=r.key, kind=r.kind, payload=r.payload) for r in rows]  # type: ignore[arg-type]
+    return sink.deliver(messages, batch_id)
+
+
+def deliver_batch(db: Database, sink_name: str, sink: Sink, rows: list[OutboxMessage], worker: str,
+                  report: DrainReport) -> None:
+    """Send one claimed batch and store the outcome of every message in it."""
+    batch_id = uuid.uuid4().hex
+    started = time.monotonic()
+    error, permanent, status, outcomes = None, False, None, {}
+    try:
+        result = _send(sink, rows, batch_id)
+        outcomes = {o.key: o for o in result.outcomes}
+        status = result.status_code
+    except ConnectorError as exc:
+        error, permanent = str(exc), not isinstance(exc, TransientError)
+    now = utcnow()
+    with db.unit_of_work() as s:
+        s.add(DeliveryAttempt(sink=sink_name, batch_id=batch_id, at=now, messages=len(rows),
+                              ok=error is None, permanent=permanent, status_code=status,
+                              error=error, duration_ms=int(1000 * (time.monotonic() - started))))
+        for row in rows:
+            o = outcomes.get(row.key)
+            values: dict = {"claimed_by": None, "claimed_until": None, "attempts": row.attempts + 1}
+            if o is not None and o.status in ("accepted", "duplicate"):
+                values.update(state="delivered", delivered_at=now, last_error=None,
+                              receipt={"batch_id": batch_id, "status": o.status})
+                report.delivered += 1
+            elif o is not None and o.status == "rejected":
+                values.update(state="rejected", reject_code=o.code, last_error=o.message,
+                              receipt={"batch_id": batch_id, "status": "rejected", "code": o.code})
+                report.rejected += 1
+            elif permanent:
+                values.update(state="rejected", reject_code="FATAL", last_error=error)
+                report.rejected += 1
+            else:
+                values.update(next_attempt_at=now + timedelta(seconds=backoff(row.attempts)),
+                              last_error=error or "not acknowledged in the receipt")
+                report.retry_later += 1
+            s.execute(update(OutboxMessage).where(OutboxMessage.id == row.id,
+                                                  OutboxMessage.claimed_by == worker).values(**values))
+    if error:
+        report.errors.append(f"{sink_name}: {error}")
+    report.batches += 1
+
+
+def drain(db: Database, settings: Settings, sink_name: str | None = None, *,
+          respect_backoff: bool = True, max_rounds: int = 1_000_000,
+          deadline: float | None = None, pause: float = 0.5) -> DrainReport:
+    """Deliver pending messages of one sink (or all) until none is due, or ``deadline`` passes."""
+    names = [sink_name] if sink_name else list(settings.sinks)
+    if sink_name and sink_name not in settings.sinks:
+        raise NotFound(f"no sink named {sink_name!r} (known: {', '.join(settings.sinks) or 'none'})",
+                       where="hub push")
+    worker = f"{uuid.uuid4().hex[:8]}"
+    report = DrainReport()
+    for name in names:
+        sink = sink_for(settings.sinks[name])
+        stalled = 0
+        for _ in range(max_rounds):
+            if deadline is not None and time.monotonic() > deadline:
+                break
+            rows = _claim(db, name, sink.max_batch, worker, utcnow(), respect_backoff)
+            if not rows:
+                break
+            before = report.delivered + report.rejected
+            deliver_batch(db, name, sink, rows, worker, report)
+            if report.delivered + report.rejected == before:
+                stalled += 1
+                if not respect_backoff:
+                    time.sleep(min(pause * stalled, 5.0))
+            else:
+                stalled = 0
+    return report
+
+
+def pending_count(db: Database, sink_name: str | None = None) -> int:
+    with db.unit_of_work() as s:
+        q = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state == "pending")
+        if sink_name:
+            q = q.where(OutboxMessage.sink == sink_name)
+        return s.scalar(q) or 0
+
+
+def requeue_rejected(db: Database, ids: list[int] | None = None, sink_name: str | None = None) -> int:
+    """Send rejected messages again (after a person corrected the cause)."""
+    with db.unit_of_work() as s:
+        q = update(OutboxMessage).where(OutboxMessage.state == "rejected")
+        if ids:
+            q = q.where(OutboxMessage.id.in_(ids))
+        if sink_name:
+            q = q.where(OutboxMessage.sink == sink_name)
+        return s.execute(q.values(state="pending", next_attempt_at=utcnow(), claimed_by=None,
+                                  claimed_until=None)).rowcount
