@@ -10,6 +10,7 @@ back as a duplicate. 5xx/429/timeouts/drops → TransientError; other 4xx → Fa
 """
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -44,6 +45,7 @@ UPLOAD_XSD = SCHEMAS / "credit-upload.xsd"
 RECEIPT_XSD = SCHEMAS / "credit-receipt.xsd"
 INSPECTION_TYPE = "联合双随机抽查"
 PATH = "/ws/inspection-results"
+_BATCH_ID = re.compile(r"\S{1,120}")  # xsd Id: 1-128, less room for a "-N" chunk suffix
 
 _E = ElementMaker(namespace=NS, nsmap={None: NS})
 
@@ -93,6 +95,8 @@ class CreditXmlSink(Sink):
         return message.kind == "result" and bool(message.payload.get("uscc"))
 
     def deliver(self, messages: list[OutgoingMessage], batch_id: str) -> DeliveryReport:
+        if not _BATCH_ID.fullmatch(batch_id):  # the hub's fault, not any one message's
+            raise FatalError(f"batch id {batch_id!r} is not 1-120 non-blank characters (credit-upload.xsd)")
         created_at = datetime.now(UTC).isoformat(timespec="seconds")
         outcomes: list[Outcome] = []
         ready: list[tuple[OutgoingMessage, etree._Element]] = []
@@ -100,7 +104,8 @@ class CreditXmlSink(Sink):
         for msg in messages:
             record, problem = self._record(msg, batch_id, created_at)
             if record is not None and record.get("recordId") in seen:
-                record, problem = None, f"result_id {record.get('recordId')} appears twice in the batch"
+                problem = f"result_id {record.get('recordId')} appears twice in the batch"
+                record = None
             if record is None:
                 outcomes.append(Outcome(msg.key, "rejected", LOCAL_REJECT, problem))
             else:

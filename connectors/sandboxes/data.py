@@ -7,6 +7,7 @@ unknown district, a missing name...) so that the hub's quarantine is exercised.
 """
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -27,6 +28,7 @@ DISTRICTS: dict[str, str] = {
 DISTRICT_CODES = tuple(DISTRICTS)
 # a realistic skew: the old urban districts hold most registered entities
 DISTRICT_WEIGHTS = (16, 12, 9, 9, 15, 5, 8, 5, 7, 3, 5, 6)
+_DISTRICT_CUM = tuple(itertools.accumulate(DISTRICT_WEIGHTS))
 ROADS: dict[str, tuple[str, ...]] = {
     "370102": ("泉城路", "解放路", "经十路", "文化东路", "山大路", "历山路", "和平路"),
     "370103": ("经四路", "纬二路", "英雄山路", "舜耕路", "阳光新路", "经七路"),
@@ -75,12 +77,13 @@ INDUSTRIES = (
     Industry("R8992", ("游泳馆", "健身有限公司"), 2),
     Industry("K7020", ("物业管理有限公司",), 5),
 )
-_INDUSTRY_WEIGHTS = tuple(i.weight for i in INDUSTRIES)
+_INDUSTRY_CUM = tuple(itertools.accumulate(i.weight for i in INDUSTRIES))
 
 # entity_type -> the USCC's registration authority and type characters (GB 32100 table 1, 2)
 ENTITY_TYPES = {"enterprise": "91", "individual": "92", "coop": "93", "institution": "12",
                 "social_org": "52"}
 _TYPE_WEIGHTS = {"enterprise": 62, "individual": 30, "coop": 3, "institution": 2, "social_org": 3}
+_TYPES, _TYPE_CUM = tuple(_TYPE_WEIGHTS), tuple(itertools.accumulate(_TYPE_WEIGHTS.values()))
 STATUSES = ("active", "suspended", "revoked", "deregistered")
 ORG_ALPHABET = ALPHABET  # the organization code body must also fit the USCC alphabet
 _ORG_SPACE = len(ORG_ALPHABET) ** 8
@@ -136,7 +139,7 @@ def phone(rng: random.Random) -> str:
 
 
 def district(rng: random.Random) -> str:
-    return rng.choices(DISTRICT_CODES, DISTRICT_WEIGHTS)[0]
+    return rng.choices(DISTRICT_CODES, cum_weights=_DISTRICT_CUM)[0]
 
 
 def address(rng: random.Random, code: str) -> str:
@@ -156,8 +159,8 @@ def entity_name(rng: random.Random, industry: Industry, code: str, individual: b
 def samr_entity(seed: int, index: int, invalid_share: float = 0.0) -> dict[str, Any]:
     """Entity ``index`` of the market-regulation registry, as an item of interfaces.md."""
     rng = _rng(seed, 1, index)
-    entity_type = rng.choices(tuple(_TYPE_WEIGHTS), tuple(_TYPE_WEIGHTS.values()))[0]
-    industry = rng.choices(INDUSTRIES, _INDUSTRY_WEIGHTS)[0]
+    entity_type = rng.choices(_TYPES, cum_weights=_TYPE_CUM)[0]
+    industry = rng.choices(INDUSTRIES, cum_weights=_INDUSTRY_CUM)[0]
     code = district(rng)
     updated = EPOCH + timedelta(seconds=STEP_SECONDS * index)
     established = updated.date() - timedelta(days=rng.randint(30, 9000))

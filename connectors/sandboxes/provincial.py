@@ -182,6 +182,7 @@ class ProvincialSandbox(SinkSandbox):
                 self.ledger.reject(str(result_id))
                 rejected.append({"result_id": result_id, "code": code, "message": reason})
                 continue
+            result_id = result["result_id"]  # the schema check guarantees a string
             verdict = self.ledger.offer(result_id, {**result, "task_id": task_id})
             (accepted if verdict == "accepted" else duplicates).append(result_id)
         if fault := self.fault_after_store():

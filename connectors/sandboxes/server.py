@@ -95,12 +95,13 @@ class SandboxServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
+        host, port = str(self.server_address[0]), self.server_address[1]
         return f"http://{host}:{port}"
 
     def start(self) -> SandboxServer:
-        self._thread = threading.Thread(target=self.serve_forever, name=f"sandbox-{self.kind}",
-                                        daemon=True)
+        # a short poll interval: stop() returns at once instead of after up to half a second
+        self._thread = threading.Thread(target=self.serve_forever, args=(0.05,),
+                                        name=f"sandbox-{self.kind}", daemon=True)
         self._thread.start()
         return self
 

@@ -34,16 +34,20 @@ def start_sinks(app_id: str, secret: str, ports: Mapping[str, int] | None = None
     started: dict[str, SandboxServer] = {}
     try:
         for name, cls in SANDBOXES.items():
-            f = faults.get(name)
-            if f is not None and not isinstance(f, Faults):
-                f, values = Faults(), f
-                f.update(dict(values))
+            given = faults.get(name)
+            f = given if isinstance(given, Faults) or given is None else _faults(given)
             started[name] = cls({app_id: secret}, port=int(ports.get(name, 0)), faults=f).start()
     except BaseException:
         for server in started.values():
             server.stop()
         raise
     return started
+
+
+def _faults(values: Mapping[str, Any]) -> Faults:
+    f = Faults()
+    f.update(dict(values))
+    return f
 
 
 def main(argv: list[str] | None = None) -> int:

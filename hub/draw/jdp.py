@@ -15,7 +15,7 @@ import operator
 import re
 import sys
 from bisect import bisect_left
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from itertools import compress, count, islice, repeat
@@ -248,8 +248,8 @@ def check_plan(plan: dict, strata_sizes: dict[str, int]) -> None:
 
 # ---------------------------------------------------------------- roster and pool files (JDP-1 §1)
 
-_ROSTER_LINE = rb"[^\t\n, ]+\t[^\t\n]+\t(?:100|[1-9][0-9]?)\t(?:[0-9]{6}|-)\n"
-_ROSTER_RE = re.compile(rb"(?:%s)*" % _ROSTER_LINE)
+_NOT_SEPARATOR = bytes(b for b in range(256) if b not in b"\t\n")  # deleting these leaves the TABs and LFs
+_WEIGHTS = frozenset(b"%d" % w for w in range(1, 101))
 _WEIGHT_RE = re.compile(rb"100|[1-9][0-9]?")
 _DISTRICT_RE = re.compile(rb"[0-9]{6}|-")
 _ID_RE = re.compile(rb"[^\t\n, ]+")
@@ -258,6 +258,7 @@ _CAPACITY_RE = re.compile(rb"10000|[1-9][0-9]{0,3}")
 
 
 def _roster_line_problem(line: bytes) -> str:
+    """What is wrong with one roster line, or "" when nothing is."""
     fields = line.split(b"\t")
     if len(fields) != 4:
         return f"expected 4 TAB-separated fields, found {len(fields)}"
@@ -270,7 +271,7 @@ def _roster_line_problem(line: bytes) -> str:
         return f"weight {weight!r} is not an integer 1-100 without leading zeros"
     if not _DISTRICT_RE.fullmatch(district):
         return f"district {district!r} is neither 6 digits nor '-'"
-    return "line does not end in LF"
+    return ""
 
 
 def _check_ascending(ids: list[bytes], first_line: int, where: str, field: str) -> None:
@@ -283,24 +284,43 @@ def _check_ascending(ids: list[bytes], first_line: int, where: str, field: str) 
 
 
 def _roster_columns(chunk: bytes, first_line: int) -> tuple[list[bytes], ...]:
-    """Validate whole roster lines (JDP-1 §1) and split them into id, stratum, weight, district columns."""
-    valid_end = _ROSTER_RE.match(chunk).end()  # type: ignore[union-attr]  # `(?:...)*` always matches
-    if valid_end != len(chunk):
-        line_end = chunk.find(b"\n", valid_end)
-        line = chunk[valid_end:line_end if line_end >= 0 else len(chunk)]
-        line_no = first_line + chunk.count(b"\n", 0, valid_end)
-        raise JDPError(f"roster line {line_no}: {_roster_line_problem(line)}")
+    """Validate whole roster lines (JDP-1 §1) and split them into id, stratum, weight, district columns.
+
+    The checks run over whole columns in C (separators, sets of weights and districts); only a failure
+    walks the lines one by one to name the first bad one.
+    """
+    separators = chunk.translate(None, _NOT_SEPARATOR)
+    fields = chunk.replace(b"\t", b"\n").split(b"\n")
+    fields.pop()
+    ids, strata, weights, districts = fields[0::4], fields[1::4], fields[2::4], fields[3::4]
+    if not (separators == b"\t\t\t\n" * (len(separators) // 4) and all(ids) and all(strata)
+            and _WEIGHTS.issuperset(weights) and all(map(_DISTRICT_RE.fullmatch, set(districts)))
+            and not _has_comma_or_space(b"".join(ids))):
+        _raise_first_bad_line(chunk, first_line)
     if not chunk.isascii():
         try:
             chunk.decode("utf-8")
         except UnicodeDecodeError as exc:
             line_no = first_line + chunk.count(b"\n", 0, exc.start)
             raise JDPError(f"roster line {line_no}: not valid UTF-8") from None
-    fields = chunk.replace(b"\t", b"\n").split(b"\n")  # every line has exactly 4 fields (checked above)
-    fields.pop()
-    columns = fields[0::4], fields[1::4], fields[2::4], fields[3::4]
-    _check_ascending(columns[0], first_line, "roster", "entity_id")
-    return columns
+    _check_ascending(ids, first_line, "roster", "entity_id")
+    return ids, strata, weights, districts
+
+
+def _has_comma_or_space(data: bytes) -> bool:
+    return b"," in data or b" " in data
+
+
+def _raise_first_bad_line(chunk: bytes, first_line: int) -> None:
+    lines = chunk.split(b"\n")
+    for line_no, line in enumerate(lines, start=first_line):
+        if line_no < first_line + len(lines) - 1:
+            problem = _roster_line_problem(line)
+        else:
+            problem = "line does not end in LF" if line else ""
+        if problem:
+            raise JDPError(f"roster line {line_no}: {problem}")
+    raise JDPError(f"roster line {first_line}: not a valid roster")  # unreachable: some line above is bad
 
 
 def _chunks(data: bytes, size: int = _CHUNK_BYTES) -> tuple[list[tuple[int, int, int]], int]:
@@ -410,45 +430,62 @@ def format_pool(entries: Iterable[PoolEntry]) -> bytes:
 # ---------------------------------------------------------------- drawing entities (JDP-1 §3)
 
 def _entity_keys(ids: list[bytes], weights: list[bytes], seed: bytes, hash_name: str) -> list[bytes]:
-    """key(e) = min over t of u64(seed || "E" || entity_id || LF || t), as 8 big-endian bytes."""
+    """JDP-1 §3: key(e) = min over t of u64(seed || "E" || entity_id || LF || t), as 8 big-endian bytes."""
     new = _constructor(hash_name, short=True)
     digest = _digest_method(new)
-    prefix = repeat(seed + b"E")
+    prefix = seed + b"E"
 
-    def tickets(entity_ids: Iterable[bytes], t: int) -> Iterable[bytes]:
-        return map(_U64, map(digest, map(new, map(operator.add, prefix, map(operator.add, entity_ids,
-                                                                                 repeat(b"\n%d" % t))))))
+    def tickets(prefixed_ids: Iterable[bytes], t: int) -> list[bytes]:
+        return list(map(_U64, map(digest, map(new, map(operator.add, prefixed_ids, repeat(b"\n%d" % t))))))
 
-    keys = list(tickets(ids, 1))
+    keys = tickets(map(operator.add, repeat(prefix), ids), 1)
     heavy = list(compress(count(), map(operator.ne, weights, repeat(b"1"))))
-    if not heavy:
-        return keys
-    heavy.sort(key=lambda i: -int(weights[i]))  # weight descending: those with weight >= t form a prefix
-    heavy_weights = [int(weights[i]) for i in heavy]
-    heavy_ids = list(map(ids.__getitem__, heavy))
-    best = list(map(keys.__getitem__, heavy))
-    n = len(heavy)
-    for t in range(2, heavy_weights[0] + 1):
-        while heavy_weights[n - 1] < t:
-            n -= 1
-        best[:n] = map(min, islice(best, n), tickets(islice(heavy_ids, n), t))
-    for i, key in zip(heavy, best):
-        keys[i] = key
+    heavy.sort(key=weights.__getitem__)  # runs of one weight (the order within a run does not matter)
+    start = 0
+    while start < len(heavy):
+        weight = weights[heavy[start]]
+        end = start
+        while end < len(heavy) and weights[heavy[end]] == weight:
+            end += 1
+        run = heavy[start:end]
+        prefixed = list(map(operator.add, repeat(prefix), map(ids.__getitem__, run)))
+        columns = [list(map(keys.__getitem__, run))] + [tickets(prefixed, t) for t in range(2, int(weight) + 1)]
+        for i, key in zip(run, map(min, *columns)):
+            keys[i] = key
+        start = end
     return keys
 
 
-def _select_chunk(task: tuple[bytes, int, bytes, str, dict[bytes, int]]) -> tuple[Any, ...]:
-    """One piece of the roster: its strata sizes and, per stratum, its `quota` smallest candidates."""
-    chunk, first_line, seed, hash_name, quotas = task
+_Selected = tuple[bytes, bytes, bytes]  # (key || entity_id, district, stratum); key||id sorts as (key, id)
+_ABOVE_ALL = b"\xff" * 9  # greater than every key || entity_id
+
+
+def _select_chunk(task: tuple[bytes, int, bytes, str, dict[bytes, int], dict[bytes, bytes]]) -> tuple[Any, ...]:
+    """One piece of the roster: its strata sizes and, per stratum, its `quota` smallest candidates.
+
+    `bounds[stratum]` is the quota-th smallest key||id seen so far in other pieces: nothing at or above
+    it can be selected, so it is dropped here already (exact, because key||id are all distinct).
+    """
+    chunk, first_line, seed, hash_name, quotas, bounds = task
     ids, strata, weights, districts = _roster_columns(chunk, first_line)
-    keyed = list(map(operator.add, _entity_keys(ids, weights, seed, hash_name), ids))  # key||id sorts as (key, id)
-    groups: defaultdict[bytes, list[bytes]] = defaultdict(list)
-    for stratum, item in zip(strata, keyed):
-        groups[stratum].append(item)
-    best = {stratum: (len(items), [(item, districts[bisect_left(ids, item[8:])], stratum)
-                                   for item in heapq.nsmallest(quotas.get(stratum, 0), items)])
-            for stratum, items in groups.items()}
-    return len(ids), ids[:1], ids[-1:], best
+    keyed = list(map(operator.add, _entity_keys(ids, weights, seed, hash_name), ids))
+    sizes = dict.fromkeys(strata, 0)  # strata in order of first appearance
+    for stratum in sizes:
+        sizes[stratum] = strata.count(stratum) if len(sizes) < 8 else 0
+    if len(sizes) >= 8:
+        for stratum in strata:
+            sizes[stratum] += 1
+    loosest = max((bounds.get(stratum, _ABOVE_ALL) for stratum in sizes), default=_ABOVE_ALL)
+    groups: defaultdict[bytes, list[int]] = defaultdict(list)
+    for i in compress(count(), map(loosest.__gt__, keyed)):
+        groups[strata[i]].append(i)
+    best = {}
+    for stratum, members in groups.items():
+        bound = bounds.get(stratum, _ABOVE_ALL)
+        items = [keyed[i] for i in members if keyed[i] < bound]
+        best[stratum] = [(item, districts[bisect_left(ids, item[8:])], stratum)
+                         for item in heapq.nsmallest(quotas.get(stratum, 0), items)]
+    return len(ids), ids[:1], ids[-1:], sizes, best
 
 
 def _pool_of_workers(workers: int) -> Any:
@@ -456,28 +493,37 @@ def _pool_of_workers(workers: int) -> Any:
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn").Pool(workers)
 
 
-_Selected = tuple[bytes, bytes, bytes]  # (key || entity_id, district, stratum)
-
-
 def _select(roster: bytes, pieces: list[tuple[int, int, int]], quotas: dict[str, int], seed: bytes,
             hash_name: str, pool: Any, tick: Callable[[int], None]) -> tuple[dict[str, int], list[_Selected]]:
     """JDP-1 §3: strata sizes in order of first appearance, and the selected entities in draw order."""
     byte_quotas = {stratum.encode("utf-8"): quota for stratum, quota in quotas.items()}
-    tasks = ((roster[start:end], line, seed, hash_name, byte_quotas) for start, end, line in pieces)
-    results = pool.imap(_select_chunk, tasks) if pool else map(_select_chunk, tasks)
+    bounds = {stratum: b"" for stratum, quota in byte_quotas.items() if quota == 0}
     sizes: dict[bytes, int] = {}
-    candidates: defaultdict[bytes, list[_Selected]] = defaultdict(list)
+    best: defaultdict[bytes, list[_Selected]] = defaultdict(list)
+    in_flight: deque[Any] = deque()
     last, line = b"", 1
-    for lines, first, final, best in results:
-        if first and last and not last < first[0]:
-            _check_ascending([last, first[0]], line - 1, "roster", "entity_id")
-        last, line = (final[0] if final else last), line + lines
-        for stratum, (size, top) in best.items():
-            sizes[stratum] = sizes.get(stratum, 0) + size
-            candidates[stratum].extend(top)
-        tick(lines)
-    selected = [item for stratum, quota in byte_quotas.items() for item in heapq.nsmallest(quota, candidates[stratum])]
-    selected.sort()
+    for piece_no in range(len(pieces) + 1):
+        if piece_no < len(pieces):  # hand out this piece with the bounds known now, keep `workers` busy
+            start, end, first_line = pieces[piece_no]
+            task = (roster[start:end], first_line, seed, hash_name, byte_quotas, dict(bounds))
+            in_flight.append(pool.apply_async(_select_chunk, (task,)) if pool else _select_chunk(task))
+            if pool and len(in_flight) <= pool._processes:
+                continue
+        while in_flight and (not pool or len(in_flight) > pool._processes or piece_no == len(pieces)):
+            result = in_flight.popleft()
+            lines, first, final, piece_sizes, piece_best = result.get() if pool else result
+            if first and last and not last < first[0]:
+                _check_ascending([last, first[0]], line - 1, "roster", "entity_id")
+            last, line = (final[0] if final else last), line + lines
+            for stratum, size in piece_sizes.items():
+                sizes[stratum] = sizes.get(stratum, 0) + size
+            for stratum, top in piece_best.items():
+                quota = byte_quotas.get(stratum, 0)
+                best[stratum] = heapq.nsmallest(quota, best[stratum] + top)
+                if quota and len(best[stratum]) == quota:
+                    bounds[stratum] = best[stratum][-1][0]
+            tick(lines)
+    selected = sorted(item for top in best.values() for item in top)
     return {stratum.decode("utf-8"): size for stratum, size in sizes.items()}, selected
 
 

@@ -1,0 +1,247 @@
+"""API: item lists, joint tasks and their lifecycle, draw records, offline draw and verification."""
+from __future__ import annotations
+
+import json
+
+from flask import Response, jsonify, request
+from sqlalchemy import select
+
+from hub import appctx
+from hub.api import bp, json_body
+from hub.auth.access import current_principal, public, requires
+from hub.draw import jdp
+from hub.draw.models import Assignment, AssignmentInspector
+from hub.draw.publication import drawn_files, frozen_files, public_summary
+from hub.errors import Forbidden, HubError, InvalidInput, NotFound
+from hub.items.services import import_items, list_items
+from hub.tasks import services as lifecycle
+from hub.tasks.models import JointTask
+
+
+def _actor() -> str:
+    p = current_principal()
+    return p.name if p else "anonymous"
+
+
+def _party_allowed(party: str) -> None:
+    """A liaison acts for their own agency only; coordinators for any party."""
+    p = current_principal()
+    if p and not p.has("coordinator") and p.agency != party:
+        raise Forbidden(f"a liaison of {p.agency} cannot act for {party}", where="party")
+
+
+@bp.get("/items")
+@public
+def items_list():  # type: ignore[no-untyped-def]
+    """Published item lists (抽查事项清单); ?agency= filters."""
+    with appctx.database().unit_of_work() as s:
+        return jsonify(list_items(s, request.args.get("agency")))
+
+
+@bp.post("/items")
+@requires("coordinator", "liaison")
+def items_import():  # type: ignore[no-untyped-def]
+    """Import items: a JSON array of {agency, code, name, legal_basis, subject, content, method}."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, list):
+        raise InvalidInput("the body must be a JSON array of items", where="body")
+    p = current_principal()
+    if p and not p.has("coordinator"):
+        others = {i.get("agency") for i in data if isinstance(i, dict)} - {p.agency}
+        if others:
+            raise Forbidden(f"a liaison of {p.agency} cannot import items of {sorted(others)}", where="agency")
+    n = import_items(appctx.database(), data, _actor())
+    return jsonify({"imported": n}), 201
+
+
+def _task_json(t: JointTask) -> dict:
+    return {"task_id": t.id, "title": t.title, "lead": t.lead, "agencies": t.agencies, "state": t.state,
+            "window": [t.window_start.isoformat(), t.window_end.isoformat()],
+            "roster_digest": t.roster_digest, "pool_digest": t.pool_digest, "plan_digest": t.plan_digest,
+            "roster_size": t.roster_size, "pool_size": t.pool_size, "seed": t.seed,
+            "draw_status": t.draw_status, "draw_progress": t.draw_progress, "draw_error": t.draw_error,
+            "feasibility": t.feasibility, "void_reason": t.void_reason, "spec": t.spec}
+
+
+@bp.get("/tasks")
+@requires("coordinator", "liaison", "auditor", "inspector", "reviewer")
+def tasks_list():  # type: ignore[no-untyped-def]
+    """Joint tasks, newest first."""
+    with appctx.database().unit_of_work() as s:
+        return jsonify([_task_json(t) for t in s.scalars(select(JointTask).order_by(JointTask.created_at.desc()))])
+
+
+@bp.post("/tasks")
+@requires("coordinator")
+def tasks_create():  # type: ignore[no-untyped-def]
+    """Create a joint task from the task file's content as JSON."""
+    t = lifecycle.create_task(appctx.database(), appctx.settings(), json_body(), _actor())
+    return jsonify({"task_id": t.id, "state": t.state}), 201
+
+
+@bp.get("/tasks/<task_id>")
+@requires("coordinator", "liaison", "auditor", "inspector", "reviewer")
+def tasks_get(task_id: str):  # type: ignore[no-untyped-def]
+    """One joint task with its lifecycle state and digests."""
+    with appctx.database().unit_of_work() as s:
+        t = s.get(JointTask, task_id)
+        if t is None:
+            raise NotFound(f"no joint task {task_id!r}", where="task")
+        body = _task_json(t)
+    body["parties"] = [{k: v for k, v in p.items() if k != "secret_hex"} for p in lifecycle.parties(
+        appctx.database(), task_id)]
+    return jsonify(body)
+
+
+@bp.post("/tasks/<task_id>/parties")
+@requires("coordinator")
+def tasks_add_party(task_id: str):  # type: ignore[no-untyped-def]
+    """Add a witnessing party before the freeze: {"party": "LEGAL"}."""
+    lifecycle.add_party(appctx.database(), task_id, str(json_body().get("party", "")), _actor())
+    return jsonify({"task_id": task_id, "added": True}), 201
+
+
+@bp.post("/tasks/<task_id>/commitments")
+@requires("coordinator", "liaison")
+def tasks_commit(task_id: str):  # type: ignore[no-untyped-def]
+    """Record a party's commitment: {"party", "commitment"} (64 hex)."""
+    body = json_body()
+    party = str(body.get("party", ""))
+    _party_allowed(party)
+    lifecycle.commit(appctx.database(), task_id, party, str(body.get("commitment", "")), _actor())
+    return jsonify({"task_id": task_id, "party": party, "committed": True}), 201
+
+
+@bp.get("/tasks/<task_id>/feasibility")
+@requires("coordinator", "liaison", "auditor")
+def tasks_feasibility(task_id: str):  # type: ignore[no-untyped-def]
+    """Capacity against demand, before the freeze."""
+    return jsonify(lifecycle.feasibility(appctx.database(), task_id))
+
+
+@bp.post("/tasks/<task_id>/freeze")
+@requires("coordinator")
+def tasks_freeze(task_id: str):  # type: ignore[no-untyped-def]
+    """Snapshot roster and pool; publish their digests."""
+    t = lifecycle.freeze(appctx.database(), appctx.settings(), task_id, _actor())
+    return jsonify(_task_json(t))
+
+
+@bp.post("/tasks/<task_id>/reveals")
+@requires("coordinator", "liaison")
+def tasks_reveal(task_id: str):  # type: ignore[no-untyped-def]
+    """Reveal a party's secret after the freeze: {"party", "secret_hex"}."""
+    body = json_body()
+    party = str(body.get("party", ""))
+    _party_allowed(party)
+    lifecycle.reveal(appctx.database(), task_id, party, str(body.get("secret_hex", "")), _actor())
+    return jsonify({"task_id": task_id, "party": party, "revealed": True})
+
+
+@bp.post("/tasks/<task_id>/draw")
+@requires("coordinator")
+def tasks_draw(task_id: str):  # type: ignore[no-untyped-def]
+    """Run the one-time draw as a background task: {"entropy": "..."}; 202 with its status."""
+    from hub.draw.jobs import draw_task
+
+    entropy = str((request.get_json(silent=True) or {}).get("entropy", ""))
+    lifecycle.request_draw(appctx.database(), task_id, entropy, _actor())
+    try:
+        draw_task.delay(task_id, _actor())
+    except HubError:
+        pass  # in-process runs store the failure on the task; the status below says it
+    with appctx.database().unit_of_work() as s:
+        t = s.get(JointTask, task_id)
+        return jsonify(_task_json(t)), 202 if t.state != "drawn" else 200
+
+
+@bp.post("/tasks/<task_id>/void")
+@requires("coordinator")
+def tasks_void(task_id: str):  # type: ignore[no-untyped-def]
+    """Void a task with a written reason: {"reason": "..."}."""
+    lifecycle.void(appctx.database(), task_id, str(json_body().get("reason", "")), _actor())
+    return jsonify({"task_id": task_id, "state": "void"})
+
+
+@bp.get("/tasks/<task_id>/assignments")
+@requires("coordinator", "auditor", "liaison", "inspector", "reviewer")
+def tasks_assignments(task_id: str):  # type: ignore[no-untyped-def]
+    """Drawn entities and teams: all for coordinators and auditors; an inspector's own only."""
+    p = current_principal()
+    assert p is not None
+    with appctx.database().unit_of_work() as s:
+        q = select(Assignment).where(Assignment.task_id == task_id).order_by(Assignment.position)
+        if not p.has("coordinator", "auditor", "reviewer"):
+            mine = select(AssignmentInspector.entity_id).where(AssignmentInspector.task_id == task_id)
+            if p.has("liaison"):
+                mine = mine.where(AssignmentInspector.agency == p.agency)
+            else:
+                mine = mine.where(AssignmentInspector.inspector_id == (p.inspector_id or ""))
+            q = q.where(Assignment.entity_id.in_(mine))
+        return jsonify([{"entity_id": a.entity_id, "stratum": a.stratum, "key": a.key, "team": a.team}
+                        for a in s.scalars(q)])
+
+
+@bp.get("/tasks/<task_id>/public")
+@public
+def tasks_public(task_id: str):  # type: ignore[no-untyped-def]
+    """The public view of a frozen or drawn task: digests, commitments, reveals, record."""
+    return jsonify(public_summary(appctx.database(), task_id))
+
+
+@bp.get("/tasks/<task_id>/record")
+@public
+def tasks_record(task_id: str):  # type: ignore[no-untyped-def]
+    """The JDP-1 record of a drawn task."""
+    record, _, _ = drawn_files(appctx.database(), task_id)
+    return Response(json.dumps(record, ensure_ascii=False, indent=1), mimetype="application/json")
+
+
+@bp.get("/tasks/<task_id>/roster.tsv")
+@public
+def tasks_roster(task_id: str):  # type: ignore[no-untyped-def]
+    """The frozen roster file (JDP-1 §1)."""
+    roster, _ = frozen_files(appctx.database(), task_id)
+    return Response(roster, mimetype="text/tab-separated-values; charset=utf-8")
+
+
+@bp.get("/tasks/<task_id>/pool.tsv")
+@public
+def tasks_pool(task_id: str):  # type: ignore[no-untyped-def]
+    """The frozen pool file (JDP-1 §1)."""
+    _, pool = frozen_files(appctx.database(), task_id)
+    return Response(pool, mimetype="text/tab-separated-values; charset=utf-8")
+
+
+@bp.post("/verify")
+@public
+def verify_record():  # type: ignore[no-untyped-def]
+    """Recompute a draw: {"record": {...}, "roster": "<file text>", "pool": "<file text>"}."""
+    body = json_body()
+    if not isinstance(body.get("record"), dict):
+        raise InvalidInput("record must be the JDP-1 record object", where="record")
+    try:
+        problems = jdp.verify(body["record"], str(body.get("roster", "")).encode("utf-8"),
+                              str(body.get("pool", "")).encode("utf-8"))
+    except jdp.JDPError as exc:
+        raise InvalidInput(str(exc), where="verify") from None
+    return jsonify({"verified": not problems, "problems": problems})
+
+
+@bp.post("/draws/offline")
+@requires()
+def draw_offline():  # type: ignore[no-untyped-def]
+    """JDP-1 from plain inputs: {"plan", "roster", "pool", "reveals": {party: hex}, "entropy"}."""
+    body = json_body()
+    reveals = body.get("reveals")
+    if not isinstance(body.get("plan"), dict) or not isinstance(reveals, dict):
+        raise InvalidInput("plan and reveals must be objects", where="body")
+    hash_name = body["plan"].get("hash", "sha256")
+    try:
+        commitments = {p: jdp.commitment(p, h, hash_name) for p, h in reveals.items()}
+        record = jdp.draw(body["plan"], str(body.get("roster", "")).encode("utf-8"),
+                          str(body.get("pool", "")).encode("utf-8"), commitments, reveals,
+                          str(body.get("entropy") or ""))
+    except jdp.JDPError as exc:
+        raise InvalidInput(str(exc), where="draw") from None
+    return jsonify(record)

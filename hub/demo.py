@@ -1,0 +1,202 @@
+"""`hub demo`: the whole cycle in one process, on SQLite, against sandbox agencies on loopback.
+
+Sandboxes start, rosters sync, a joint task is committed, frozen, revealed and drawn,
+results are entered, approved and delivered to the sink sandboxes; then the web UI,
+the scheduler and an in-process worker keep running until Ctrl-C. Every run starts
+from a fresh demo database in var/demo.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+import shutil
+import threading
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+APP_ID = "hub-370100"
+SECRET_ENV = "HUB_DEMO_SECRET"
+DEMO_ITEMS = [
+    {"agency": "HEALTH", "code": "HEALTH-SCH-01", "name": "学校卫生监督检查", "legal_basis": "《学校卫生工作条例》",
+     "subject": "学校", "content": "教学环境、生活饮用水、传染病防控", "method": "现场检查"},
+    {"agency": "HEALTH", "code": "HEALTH-HOT-01", "name": "公共场所卫生监督检查", "legal_basis": "《公共场所卫生管理条例》",
+     "subject": "住宿业", "content": "卫生许可、从业人员健康证明、公共用品消毒", "method": "现场检查"},
+    {"agency": "SAMR", "code": "SAMR-FOOD-01", "name": "食品经营者监督检查", "legal_basis": "《中华人民共和国食品安全法》",
+     "subject": "食品经营者", "content": "许可证、进货查验、食品贮存", "method": "现场检查"},
+    {"agency": "EDU", "code": "EDU-SAFE-01", "name": "校园安全检查", "legal_basis": "《中小学幼儿园安全管理办法》",
+     "subject": "学校", "content": "安全管理制度、食堂管理", "method": "现场检查"},
+]
+
+
+def demo_config(urls: dict[str, str], drop_url: str) -> dict[str, Any]:
+    """The configuration a deployment would keep in its TOML file (secrets by env name only)."""
+    common = {"app_id": APP_ID, "app_secret_env": SECRET_ENV}
+    return {
+        "sources": {
+            "samr": {"kind": "samr-rest", "url": urls["samr"], "schedule": "*/10 * * * *",
+                     "categories": {"H61": "hotel", "H62": "catering", "Q85": "eldercare", "P83": "school"},
+                     **common},
+            "schools": {"kind": "edu-xml", "url": urls["edu"] + "/feeds/schools.xml", "category": "school",
+                        "schedule": "0 2 * * *", **common},
+            "civil": {"kind": "csv-drop", "url": drop_url, "category": "eldercare", "schedule": "*/30 * * * *",
+                      **common},
+            "inspectors": {"kind": "inspectors-rest", "url": urls["inspectors"], "schedule": "0 3 * * *",
+                           **common},
+        },
+        "sinks": {
+            "provincial": {"kind": "provincial-rest", "url": urls["provincial"], **common},
+            "credit": {"kind": "credit-xml", "url": urls["credit"], "sender": "370100-HEALTH", **common},
+        },
+    }
+
+
+def demo_task(today: date) -> dict[str, Any]:
+    return {
+        "title": f"{today.year}年学校与住宿业卫生、食品安全联合抽查（演示）",
+        "lead": "HEALTH", "agencies": ["HEALTH", "SAMR", "EDU"],
+        "window": [(today - timedelta(days=14)).isoformat(), (today + timedelta(days=16)).isoformat()],
+        "population": {"categories": ["school", "hotel"], "exclude_inspected_within_days": 180},
+        "strata": {"by": ["district", "category"], "ratio": 0.05},
+        "weights": {"abnormal_list": 3, "serious_violation": 5, "credit_class": {"C": 2, "D": 4}},
+        "team": [{"agency": "HEALTH", "size": 1, "items": ["HEALTH-SCH-01"]},
+                 {"agency": "SAMR", "size": 1, "items": ["SAMR-FOOD-01"]}],
+        "recusal": {"avoid_home_district": True, "avoid_last_pairing": True},
+    }
+
+
+def _say(text: str) -> None:
+    click.echo(click.style("› ", fg="red") + text)
+
+
+def run_cycle(db: Any, settings: Any, app: Any, today: date, rng: random.Random) -> str:
+    """Sync, draw, enter and approve results, push; return the task id."""
+    from hub.draw.jobs import draw_task
+    from hub.items.services import import_items
+    from hub.outbox.delivery import drain
+    from hub.results.services import approve, enter_result
+    from hub.rosters.sync import run_sync
+    from hub.tasks import services as lifecycle
+
+    for name in settings.sources:
+        run = run_sync(db, settings, name)
+        _say(f"synced {name}: {run.fetched} fetched, {run.inserted} new, {run.quarantined} quarantined")
+    import_items(db, DEMO_ITEMS, "demo")
+    task = lifecycle.create_task(db, settings, demo_task(today), "coordinator")
+    secret_of = {}
+    for party in ["hub", *task.agencies]:
+        secret_of[party] = lifecycle.new_secret()
+        from hub.draw.jdp import commitment
+
+        lifecycle.commit(db, task.id, party, commitment(party, secret_of[party], "sha256"), "coordinator")
+    frozen = lifecycle.freeze(db, settings, task.id, "coordinator", today)
+    _say(f"task {task.id} frozen: {frozen.roster_size} entities, {frozen.pool_size} inspectors")
+    for party, secret in secret_of.items():
+        lifecycle.reveal(db, task.id, party, secret, "coordinator")
+    lifecycle.request_draw(db, task.id, f"demo entropy {today.isoformat()}", "coordinator")
+    with app.app_context():
+        draw_task.delay(task.id, "coordinator")
+    from hub.draw.models import Assignment
+    from sqlalchemy import select
+
+    with db.unit_of_work() as s:
+        drawn = [(a.entity_id, list(a.team)) for a in s.scalars(select(Assignment).where(Assignment.task_id == task.id))]
+    _say(f"task {task.id} drawn: {len(drawn)} entities selected")
+    agencies_of = {}
+    with db.unit_of_work() as s:
+        from hub.rosters.models import Inspector
+
+        agencies_of = dict(s.execute(select(Inspector.inspector_id, Inspector.agency)))
+    for entity_id, team in drawn:
+        for inspector in team:
+            agency = agencies_of[inspector]
+            code = rng.choice(["1", "1", "1", "1", "5", "2", "8"])
+            follow = [{"kind": "correction", "due_on": (today + timedelta(days=15)).isoformat(),
+                       "content": "责令限期整改"}] if code == "8" else []
+            enter_result(db, task.id, {"entity_id": entity_id, "agency": agency,
+                                       "inspected_on": (today - timedelta(days=rng.randint(0, 10))).isoformat(),
+                                       "outcome_codes": [code], "inspectors": team,
+                                       "findings": "" if code == "1" else "现场检查发现问题，已告知整改要求。",
+                                       "follow_ups": follow}, "inspector", today)
+    approved = approve(db, settings, task.id, "reviewer", None, today)
+    _say(f"{len(approved)} results approved and queued for the provincial platform and the credit system")
+    report = drain(db, settings, respect_backoff=False)
+    _say(f"delivered {report.delivered} messages, {report.rejected} rejected")
+    return task.id
+
+
+def register(cli: click.Group) -> None:
+    @cli.command()
+    @click.option("--port", default=5000, show_default=True)
+    @click.option("--entities", default=3000, show_default=True, help="Entities in the samr sandbox.")
+    @click.option("--no-serve", is_flag=True, help="Run the cycle and exit (for checks).")
+    def demo(port: int, entities: int, no_serve: bool) -> None:
+        """Embedded demo: DB, sandbox agencies, sync, draw, results, web UI, worker, scheduler."""
+        from werkzeug.serving import make_server
+
+        from connectors.sandboxes.__main__ import start_sources
+        from connectors.sandboxes.sinks import start_sinks
+        from hub import create_app
+        from hub.auth.services import add_user
+        from hub.config import load_settings
+        from hub.db import upgrade
+        from hub.scheduler import HubScheduler
+
+        logging.basicConfig(level=logging.WARNING)
+        data_dir = Path("var/demo").resolve()
+        shutil.rmtree(data_dir, ignore_errors=True)
+        data_dir.mkdir(parents=True)
+        secret = secrets.token_hex(24)
+        drop_dir = data_dir / "drop"
+        sources = start_sources(APP_ID, secret, entities=entities, schools=400, drop_dir=drop_dir,
+                                inspectors={"HEALTH": 40, "SAMR": 40, "EDU": 20}, invalid_share=0.03)
+        sinks = start_sinks(APP_ID, secret)
+        urls = {**{k: v.url for k, v in sources.items()}, **{k: v.url for k, v in sinks.items()}}
+        import tomli_w
+
+        config_path = data_dir / "hub.toml"
+        config_path.write_text(tomli_w.dumps(demo_config(urls, urls.get("csv-drop", drop_dir.as_uri()))))
+        env = {SECRET_ENV: secret, "HUB_DATA_DIR": str(data_dir)}
+        settings = load_settings(config_path, environ=env)
+        upgrade(settings.database_url)
+        app = create_app(settings)
+        db = app.extensions["hub_db"]
+        passwords = {name: secrets.token_urlsafe(9) for name in
+                     ("admin", "coordinator", "reviewer", "auditor", "inspector")}
+        with db.unit_of_work() as s:
+            for name, pw in passwords.items():
+                add_user(s, name, [name], None, pw)
+        _say(f"sandboxes: {', '.join(f'{k} {v}' for k, v in urls.items())}")
+        task_id = run_cycle(db, settings, app, date.today(), random.Random(7))
+        if no_serve:
+            return
+        sched = HubScheduler(db, settings, lambda action, args: _enqueue(app, action, args))
+        sched.start()
+        server = make_server("127.0.0.1", port, app, threaded=True)
+        click.echo("")
+        _say(f"open http://127.0.0.1:{port}/  (public record: http://127.0.0.1:{port}/public/tasks/{task_id})")
+        _say("sign in as: " + ", ".join(f"{n} / {p}" for n, p in passwords.items()))
+        _say("Ctrl-C stops the demo")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            sched.shutdown()
+            for srv in [*sources.values(), *sinks.values()]:
+                threading.Thread(target=srv.stop, daemon=True).start()
+
+
+def _enqueue(app: Any, action: str, args: tuple) -> None:
+    with app.app_context():
+        if action == "sync":
+            from hub.rosters.jobs import sync_source
+
+            sync_source.delay(*args)
+        elif action == "push":
+            from hub.outbox.jobs import drain_outbox
+
+            drain_outbox.delay(*args)
