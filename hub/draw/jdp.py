@@ -15,7 +15,7 @@ import operator
 import re
 import sys
 from bisect import bisect_left
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from itertools import compress, count, islice, repeat
@@ -469,12 +469,7 @@ def _select_chunk(task: tuple[bytes, int, bytes, str, dict[bytes, int], dict[byt
     chunk, first_line, seed, hash_name, quotas, bounds = task
     ids, strata, weights, districts = _roster_columns(chunk, first_line)
     keyed = list(map(operator.add, _entity_keys(ids, weights, seed, hash_name), ids))
-    sizes = dict.fromkeys(strata, 0)  # strata in order of first appearance
-    for stratum in sizes:
-        sizes[stratum] = strata.count(stratum) if len(sizes) < 8 else 0
-    if len(sizes) >= 8:
-        for stratum in strata:
-            sizes[stratum] += 1
+    sizes = Counter(strata)  # strata in order of first appearance
     loosest = max((bounds.get(stratum, _ABOVE_ALL) for stratum in sizes), default=_ABOVE_ALL)
     groups: defaultdict[bytes, list[int]] = defaultdict(list)
     for i in compress(count(), map(loosest.__gt__, keyed)):
@@ -494,35 +489,41 @@ def _pool_of_workers(workers: int) -> Any:
 
 
 def _select(roster: bytes, pieces: list[tuple[int, int, int]], quotas: dict[str, int], seed: bytes,
-            hash_name: str, pool: Any, tick: Callable[[int], None]) -> tuple[dict[str, int], list[_Selected]]:
+            hash_name: str, pool: Any, workers: int, tick: Callable[[int], None]) -> tuple[dict[str, int], list[_Selected]]:
     """JDP-1 §3: strata sizes in order of first appearance, and the selected entities in draw order."""
     byte_quotas = {stratum.encode("utf-8"): quota for stratum, quota in quotas.items()}
     bounds = {stratum: b"" for stratum, quota in byte_quotas.items() if quota == 0}
+
+    def task(piece: tuple[int, int, int]) -> tuple[Any, ...]:
+        return roster[piece[0]:piece[1]], piece[2], seed, hash_name, byte_quotas, dict(bounds)
+
+    def results() -> Iterator[tuple[Any, ...]]:  # in piece order; each piece gets the bounds known when it starts
+        if not pool:
+            yield from (_select_chunk(task(piece)) for piece in pieces)
+            return
+        in_flight: deque[Any] = deque()
+        for piece in pieces:
+            in_flight.append(pool.apply_async(_select_chunk, (task(piece),)))
+            if len(in_flight) > workers:
+                yield in_flight.popleft().get()
+        while in_flight:
+            yield in_flight.popleft().get()
+
     sizes: dict[bytes, int] = {}
     best: defaultdict[bytes, list[_Selected]] = defaultdict(list)
-    in_flight: deque[Any] = deque()
     last, line = b"", 1
-    for piece_no in range(len(pieces) + 1):
-        if piece_no < len(pieces):  # hand out this piece with the bounds known now, keep `workers` busy
-            start, end, first_line = pieces[piece_no]
-            task = (roster[start:end], first_line, seed, hash_name, byte_quotas, dict(bounds))
-            in_flight.append(pool.apply_async(_select_chunk, (task,)) if pool else _select_chunk(task))
-            if pool and len(in_flight) <= pool._processes:
-                continue
-        while in_flight and (not pool or len(in_flight) > pool._processes or piece_no == len(pieces)):
-            result = in_flight.popleft()
-            lines, first, final, piece_sizes, piece_best = result.get() if pool else result
-            if first and last and not last < first[0]:
-                _check_ascending([last, first[0]], line - 1, "roster", "entity_id")
-            last, line = (final[0] if final else last), line + lines
-            for stratum, size in piece_sizes.items():
-                sizes[stratum] = sizes.get(stratum, 0) + size
-            for stratum, top in piece_best.items():
-                quota = byte_quotas.get(stratum, 0)
-                best[stratum] = heapq.nsmallest(quota, best[stratum] + top)
-                if quota and len(best[stratum]) == quota:
-                    bounds[stratum] = best[stratum][-1][0]
-            tick(lines)
+    for lines, first, final, piece_sizes, piece_best in results():
+        if first and last and not last < first[0]:
+            _check_ascending([last, first[0]], line - 1, "roster", "entity_id")
+        last, line = (final[0] if final else last), line + lines
+        for stratum, size in piece_sizes.items():
+            sizes[stratum] = sizes.get(stratum, 0) + size
+        for stratum, top in piece_best.items():
+            quota = byte_quotas.get(stratum, 0)
+            best[stratum] = heapq.nsmallest(quota, best[stratum] + top)
+            if quota and len(best[stratum]) == quota:
+                bounds[stratum] = best[stratum][-1][0]
+        tick(lines)
     selected = sorted(item for top in best.values() for item in top)
     return {stratum.decode("utf-8"): size for stratum, size in sizes.items()}, selected
 
@@ -666,7 +667,7 @@ def _compute(plan: dict, roster_bytes: bytes, pool_bytes: bytes, reveals: dict, 
 
     workers_pool = _pool_of_workers(workers) if workers > 1 else None
     try:
-        strata, selected = _select(roster_bytes, pieces, plan["quotas"], seed, hash_name, workers_pool, tick)
+        strata, selected = _select(roster_bytes, pieces, plan["quotas"], seed, hash_name, workers_pool, workers, tick)
         check_plan(plan, strata)
         teams = _form_teams(plan, pool_entries, selected, seed, workers_pool, tick)
     finally:
