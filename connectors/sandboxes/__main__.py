@@ -84,12 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    for name, server in servers.items():
-        print(f"{name:<11} {server.url}")
-    if args.drop_dir:
-        print(f"{'drop dir':<11} {Path(args.drop_dir).resolve().as_uri()}")
-    print("Ctrl-C to stop", flush=True)
     try:
+        for name, server in servers.items():
+            print(f"{name:<11} {server.url}")
+        if args.drop_dir:
+            print(f"{'drop dir':<11} {Path(args.drop_dir).resolve().as_uri()}")
+        print("Ctrl-C to stop", flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
         pass

@@ -110,7 +110,7 @@ class SourceState(Base):
 
     __tablename__ = "source_state"
     source: Mapped[str] = mapped_column(String(64), primary_key=True)
-    bookmark: Mapped[str | None] = mapped_column(String(64))
+    bookmark: Mapped[str | None] = mapped_column(Text)
     etag: Mapped[str | None] = mapped_column(String(256))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

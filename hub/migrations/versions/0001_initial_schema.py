@@ -240,7 +240,7 @@ def upgrade() -> None:
     )
     op.create_table('source_state',
     sa.Column('source', sa.String(length=64), nullable=False),
-    sa.Column('bookmark', sa.String(length=64), nullable=True),
+    sa.Column('bookmark', sa.Text(), nullable=True),
     sa.Column('etag', sa.String(length=256), nullable=True),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('source', name=op.f('pk_source_state'))
