@@ -65,7 +65,8 @@ class SamrRestSource(Source):
             records = [self._record(item, f"{where} item {i}") for i, item in enumerate(body["items"])]
             next_cursor = body.get("next_cursor")
             if not next_cursor:
-                yield Batch(records, {"updated_since": high_water, "cursor": None}, label=f"page {page}")
+                yield Batch(records, {"updated_since": high_water, "cursor": None, "run_since": None,
+                                      "run_high_water": None}, label=f"page {page}")
                 return
             if not isinstance(next_cursor, str) or next_cursor in seen:
                 raise MalformedResponse(f"{where}: next_cursor {next_cursor!r} repeats or is not a string")

@@ -103,6 +103,8 @@ def upgrade(url: str, revision: str = "head") -> None:
     from alembic import command
     from alembic.config import Config
 
+    if url.startswith("sqlite:///"):
+        Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
     here = Path(__file__).parent / "migrations"
     cfg = Config(str(here / "alembic.ini"))
     cfg.set_main_option("script_location", str(here))
@@ -111,18 +113,87 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(cfg, revision)
 
 
+_SQL_CACHE: dict[tuple, tuple[str, list]] = {}
+
+
+def _converters(table, cols: list[str], dialect: str) -> list:  # type: ignore[no-untyped-def]
+    """Per column, how a Python value becomes a DB-API parameter (what SQLAlchemy's types do)."""
+    import json as _json
+    from datetime import date, datetime
+
+    from sqlalchemy import Date, DateTime
+    from sqlalchemy.types import JSON as _JSON
+
+    memo: dict = {}
+
+    def dumps(v):  # type: ignore[no-untyped-def]
+        if v is None:
+            return None
+        if isinstance(v, list) and len(v) < 8:  # short lists of names repeat: serialise once
+            try:
+                key = tuple(v)
+                text = memo.get(key)
+            except TypeError:
+                return _json.dumps(v, ensure_ascii=False)
+            if text is None:
+                text = _json.dumps(v, ensure_ascii=False)
+                if len(memo) < 4096:
+                    memo[key] = text
+            return text
+        return _json.dumps(v, ensure_ascii=False)
+
+    last: list = [None, None]  # a batch stamps many rows with the same moment
+
+    def sqlite_datetime(v):  # type: ignore[no-untyped-def]
+        if v is None:
+            return None
+        if v is not last[0]:
+            last[0], last[1] = v, v.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return last[1]
+
+    def sqlite_date(v):  # type: ignore[no-untyped-def]
+        return None if v is None else (v.isoformat() if isinstance(v, (date, datetime)) else v)
+
+    out = []
+    for c in cols:
+        t = table.c[c].type
+        if isinstance(t, _JSON) or isinstance(getattr(t, "impl", None), _JSON) or t.__class__.__name__ == "JSONB":
+            out.append(dumps)
+        elif dialect == "sqlite" and isinstance(t, DateTime):
+            out.append(sqlite_datetime)
+        elif dialect == "sqlite" and isinstance(t, Date):
+            out.append(sqlite_date)
+        else:
+            out.append(None)
+    return out
+
+
 def upsert(session: Session, table, rows: list[dict], keys: list[str], update: list[str]) -> None:
-    """INSERT ... ON CONFLICT (keys) DO UPDATE SET update-columns, on SQLite and PostgreSQL."""
+    """INSERT ... ON CONFLICT (keys) DO UPDATE SET update-columns, on SQLite and PostgreSQL.
+
+    A hot path of every sync: the statement is built once and run as one DB-API
+    executemany, with values converted here the way SQLAlchemy's column types would.
+    """
     if not rows:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    stmt = insert(table)
-    if update:
-        stmt = stmt.on_conflict_do_update(index_elements=keys,
-                                          set_={c: stmt.excluded[c] for c in update})
-    else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
-    session.execute(stmt, rows)
+    conn = session.connection()
+    dialect = conn.dialect.name
+    cols = list(rows[0])
+    cache_key = (table.name, tuple(cols), tuple(keys), tuple(update), dialect)
+    entry = _SQL_CACHE.get(cache_key)
+    if entry is None:
+        convs = _converters(table, cols, dialect)
+        if dialect == "postgresql":
+            marks = ", ".join("%s::jsonb" if conv is not None and conv.__name__ == "dumps" else "%s"
+                              for conv in convs)
+        else:
+            marks = ", ".join("?" for _ in cols)
+        action = ("DO UPDATE SET " + ", ".join(f'"{c}" = excluded."{c}"' for c in update)) if update \
+            else "DO NOTHING"
+        names = ", ".join('"' + c + '"' for c in cols)
+        sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks}) ON CONFLICT ({", ".join(keys)}) {action}'
+        entry = _SQL_CACHE[cache_key] = (sql, convs)
+    sql, convs = entry
+    pairs = list(zip(cols, convs))
+    params = [tuple(conv(row[c]) if conv else row[c] for c, conv in pairs) for row in rows]
+    conn.exec_driver_sql(sql, params)

@@ -13,6 +13,7 @@ import json
 import random
 import threading
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -128,7 +129,7 @@ class SamrSandbox(SandboxServer):
                 items.append(item)
             return items, None
 
-    def _keys_from(self, since: int | None, after: Key | None):  # type: ignore[no-untyped-def]
+    def _keys_from(self, since: int | None, after: Key | None) -> Iterator[tuple[Key, int]]:
         """(key, index) in listing order: unmoved entities by index, then moved ones by key."""
         low: Key = (since if since is not None else _BASE_TS, "")
         if after is not None and after > low:

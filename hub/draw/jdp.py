@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import heapq
 import json
 import multiprocessing
 import operator
 import re
 import sys
-from bisect import bisect_left
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
@@ -439,20 +437,11 @@ def _entity_keys(ids: list[bytes], weights: list[bytes], seed: bytes, hash_name:
         return list(map(_U64, map(digest, map(new, map(operator.add, prefixed_ids, repeat(b"\n%d" % t))))))
 
     keys = tickets(map(operator.add, repeat(prefix), ids), 1)
-    heavy = list(compress(count(), map(operator.ne, weights, repeat(b"1"))))
-    heavy.sort(key=weights.__getitem__)  # runs of one weight (the order within a run does not matter)
-    start = 0
-    while start < len(heavy):
-        weight = weights[heavy[start]]
-        end = start
-        while end < len(heavy) and weights[heavy[end]] == weight:
-            end += 1
-        run = heavy[start:end]
+    for weight in set(weights) - {b"1"}:  # entities of one weight w > 1: tickets 2..w, then the minimum
+        run = list(compress(count(), map(weight.__eq__, weights)))
         prefixed = list(map(operator.add, repeat(prefix), map(ids.__getitem__, run)))
         columns = [list(map(keys.__getitem__, run))] + [tickets(prefixed, t) for t in range(2, int(weight) + 1)]
-        for i, key in zip(run, map(min, *columns)):
-            keys[i] = key
-        start = end
+        deque(map(keys.__setitem__, run, map(min, *columns)), maxlen=0)  # keys[i] = min(...), looped in C
     return keys
 
 
@@ -477,9 +466,10 @@ def _select_chunk(task: tuple[bytes, int, bytes, str, dict[bytes, int], dict[byt
     best = {}
     for stratum, members in groups.items():
         bound = bounds.get(stratum, _ABOVE_ALL)
-        items = [keyed[i] for i in members if keyed[i] < bound]
-        best[stratum] = [(item, districts[bisect_left(ids, item[8:])], stratum)
-                         for item in heapq.nsmallest(quotas.get(stratum, 0), items)]
+        if bound is not loosest:
+            members = [i for i in members if keyed[i] < bound]
+        members.sort(key=keyed.__getitem__)
+        best[stratum] = [(keyed[i], districts[i], stratum) for i in members[:quotas.get(stratum, 0)]]
     return len(ids), ids[:1], ids[-1:], sizes, best
 
 
@@ -520,7 +510,9 @@ def _select(roster: bytes, pieces: list[tuple[int, int, int]], quotas: dict[str,
             sizes[stratum] = sizes.get(stratum, 0) + size
         for stratum, top in piece_best.items():
             quota = byte_quotas.get(stratum, 0)
-            best[stratum] = heapq.nsmallest(quota, best[stratum] + top)
+            merged = best[stratum] + top
+            merged.sort()  # two sorted runs: a linear merge
+            best[stratum] = merged[:quota]
             if quota and len(best[stratum]) == quota:
                 bounds[stratum] = best[stratum][-1][0]
         tick(lines)

@@ -3,7 +3,6 @@ transaction: valid records upserted, invalid ones quarantined, counts kept."""
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime
@@ -36,9 +35,10 @@ class Counts:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def _digest(fields_: Mapping[str, Any]) -> str:
-    text = json.dumps(fields_, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _digest(record: SourceRecord) -> str:
+    """What a record said, as a digest: its raw text plus the categories the config mapped it to."""
+    cats = ",".join(record.fields.get("categories") or ())
+    return hashlib.sha256(f"{record.raw}\x1f{cats}".encode()).hexdigest()
 
 
 def _quarantine(session: Session, source: str, run_id: int, now: datetime,
@@ -77,7 +77,7 @@ def _split(records: Iterable[SourceRecord], check: Any) -> tuple[list, list]:
 
 
 def apply_entities(session: Session, source: str, run_id: int, records: list[SourceRecord],
-                   now: datetime, release_quarantine: bool = True) -> Counts:
+                   now: datetime, snapshot: bool = False) -> Counts:
     """Upsert one batch of entity records from ``source``; quarantine the invalid ones."""
     counts = Counts(fetched=len(records))
     good, bad = _split(records, validate_entity)
@@ -91,7 +91,7 @@ def apply_entities(session: Session, source: str, run_id: int, records: list[Sou
         .where(EntitySource.source == source, EntitySource.record_key.in_(keys)))}
     src_rows, changed = [], []
     for r, entity_id in good:
-        digest = _digest(r.fields)
+        digest = _digest(r)
         before = known.get(r.key)
         if before is None:
             counts.inserted += 1
@@ -101,21 +101,20 @@ def apply_entities(session: Session, source: str, run_id: int, records: list[Sou
             counts.unchanged += 1
             continue
         src_rows.append({"source": source, "record_key": r.key, "entity_id": entity_id,
-                         "attributes": dict(r.fields), "digest": digest, "active": True,
+                         "raw": r.raw, "digest": digest, "active": True,
                          "seen_at": now, "run_id": run_id})
         changed.append((entity_id, r.fields))
-    # Unchanged records were seen too: a snapshot must not deactivate them.
+    # Unchanged records of a snapshot were seen too: the snapshot must not deactivate them.
     written = {row["record_key"] for row in src_rows}
-    unchanged_keys = [r.key for r, _ in good if r.key not in written]
+    unchanged_keys = [r.key for r, _ in good if r.key not in written] if snapshot else []
     if unchanged_keys:
         session.execute(update(EntitySource)
                         .where(EntitySource.source == source, EntitySource.record_key.in_(unchanged_keys))
                         .values(run_id=run_id, seen_at=now))
     upsert(session, EntitySource.__table__, src_rows, keys=["source", "record_key"],
-           update=["entity_id", "attributes", "digest", "active", "seen_at", "run_id"])
+           update=["entity_id", "raw", "digest", "active", "seen_at", "run_id"])
     _merge_into_master(session, source, changed, now)
-    if release_quarantine:
-        _release(session, source, keys)
+    _release(session, source, keys)
     return counts
 
 
@@ -189,7 +188,7 @@ def apply_inspectors(session: Session, source: str, run_id: int, records: list[S
                                  .where(Inspector.inspector_id.in_(ids))).all()) if ids else {}
     rows = []
     for r, inspector_id in good:
-        digest = _digest(r.fields)
+        digest = _digest(r)
         if inspector_id not in known:
             counts.inserted += 1
         elif known[inspector_id] != digest:

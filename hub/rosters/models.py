@@ -46,7 +46,7 @@ class EntitySource(Base):
     source: Mapped[str] = mapped_column(String(64))
     record_key: Mapped[str] = mapped_column(String(128))
     entity_id: Mapped[str] = mapped_column(String(64), index=True)
-    attributes: Mapped[dict] = mapped_column(JSONType)
+    raw: Mapped[str] = mapped_column(Text)  # the record as the source sent it
     digest: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import select, update
@@ -100,11 +102,49 @@ class _Applier:
             if batch.complete_snapshot:
                 counts.deactivated += deactivate_missing_inspectors(s, self.name, self.seen_inspectors, now)
         else:
-            counts = apply_entities(s, self.name, self.run_id, batch.records, now)
+            counts = apply_entities(s, self.name, self.run_id, batch.records, now, snapshot=self.source.atomic)
             if batch.complete_snapshot:
                 counts.deactivated += deactivate_missing_entities(s, self.name, self.run_id, now)
         _save_state(s, self.name, batch.bookmark)
         return counts
+
+
+class _End:
+    pass
+
+
+def prefetched(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
+    """Fetch the next batches in a thread while the current one is applied."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        q.put(batch, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(_End())
+        except BaseException as exc:  # handed to the consumer, raised there
+            q.put(exc)
+
+    thread = threading.Thread(target=produce, name="sync-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if isinstance(item, _End):
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
 
 
 def run_sync(db: Database, settings: Settings, name: str, *, full: bool = False,
@@ -119,12 +159,12 @@ def run_sync(db: Database, settings: Settings, name: str, *, full: bool = False,
             state = _load_state(s, name)
         if source.atomic:
             with db.unit_of_work() as s:
-                for batch in source.batches(state, full=full):
+                for batch in prefetched(source.batches(state, full=full)):
                     counts.add(applier.apply(s, batch))
                     if progress:
                         progress(run, counts, batch.label)
         else:
-            for batch in source.batches(state, full=full):
+            for batch in prefetched(source.batches(state, full=full)):
                 with db.unit_of_work() as s:
                     batch_counts = applier.apply(s, batch)
                 counts.add(batch_counts)

@@ -4,11 +4,12 @@ from __future__ import annotations
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, Z, S, V
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
+_ALLOWED = frozenset(ALPHABET)
 
 
 def check_char(first17: str) -> str:
     """The 18th character for the first 17 (which must use the code's alphabet)."""
-    total = sum(_VALUE[c] * w for c, w in zip(first17, WEIGHTS))
+    total = sum(map(int.__mul__, map(_VALUE.__getitem__, first17[:17]), WEIGHTS))
     return ALPHABET[(31 - total % 31) % 31]
 
 
@@ -16,9 +17,9 @@ def uscc_problem(code: str) -> str | None:
     """None when ``code`` is a valid USCC, else why not (for a quarantine reason)."""
     if not isinstance(code, str) or len(code) != 18:
         return "must be 18 characters"
-    bad = [c for c in code if c not in _VALUE]
-    if bad:
-        return f"character {bad[0]!r} is not allowed"
+    if not _ALLOWED.issuperset(code):
+        bad = next(c for c in code if c not in _VALUE)
+        return f"character {bad!r} is not allowed"
     if not code[2:8].isdigit():
         return "characters 3-8 must be the 6-digit division code"
     expected = check_char(code[:17])

@@ -62,3 +62,25 @@ def test_schools_have_ten_digit_codes_and_some_lack_uscc() -> None:
     with_uscc = [s for s in schools if s["uscc"]]
     assert 0 < len(with_uscc) < 300
     assert all(uscc_problem(s["uscc"]) is None for s in with_uscc)
+
+
+def _listing(server: SamrSandbox, since: int | None, limit: int) -> list[str]:
+    out, after = [], None
+    while True:
+        items, after = server.page(since, after, limit)
+        out += [item["uscc"] for item in items]
+        if after is None:
+            return out
+
+
+def test_samr_listing_is_ordered_by_updated_at_then_uscc_through_touches() -> None:
+    server = SamrSandbox({"a": "b"}, entities=300, seed=8)
+    server.server_close()
+    server.touch(40)
+    server.touch(indices=[5, 6, 7])  # touched twice: listed once, at its latest time
+    server.add(4)
+    expected = sorted((data.parse_rfc3339(e["updated_at"]).timestamp(), e["uscc"])
+                      for e in (server.entity(i) for i in range(server.count)))
+    assert _listing(server, None, 7) == [uscc for _, uscc in expected]
+    since = int(expected[150][0])
+    assert _listing(server, since, 13) == [uscc for ts, uscc in expected if ts >= since]

@@ -91,7 +91,7 @@ def upgrade() -> None:
     sa.Column('source', sa.String(length=64), nullable=False),
     sa.Column('record_key', sa.String(length=128), nullable=False),
     sa.Column('entity_id', sa.String(length=64), nullable=False),
-    sa.Column('attributes', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('raw', sa.Text(), nullable=False),
     sa.Column('digest', sa.String(length=64), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('seen_at', sa.DateTime(), nullable=False),

@@ -1,0 +1,168 @@
+"""Sync N entities from the samr sandbox into SQLite, against a baseline measured in the same run.
+
+Baseline = the same pages fetched (signed) and parsed with bare `requests` + `json`,
+plus the same rows written with one bare `executemany` into a plain table.
+Target (issue 3): hub ≤ 1.5 × (bare fetch + bare insert); peak memory ≤ 500 MB.
+
+    python benchmarks/bench_sync.py [--entities 1000000]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import secrets
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from connectors.signing import sign_headers  # noqa: E402
+
+APP_ID = "bench"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_sandbox(entities: int, secret: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "BENCH_SECRET": secret}
+    proc = subprocess.Popen([sys.executable, "-m", "connectors.sandboxes", "--samr-port", str(port),
+                             "--edu-port", "0", "--inspectors-port", "0", "--csv-port", "0",
+                             "--entities", str(entities), "--invalid-share", "0.0",
+                             "--app-id", APP_ID, "--secret-env", "BENCH_SECRET"],
+                            env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:  # wait until it serves
+        if line.startswith("samr"):
+            return proc, line.split()[1]
+    raise RuntimeError("the sandbox did not start")
+
+
+def bare_fetch(url: str, secret: str) -> tuple[list[dict], float]:
+    """Follow the cursor to the end with plain requests; return the items and the seconds."""
+    items: list[dict] = []
+    session = requests.Session()
+    cursor = None
+    started = time.perf_counter()
+    path = "/api/v1/entities"
+    while True:
+        params = [("limit", "1000")] + ([("cursor", cursor)] if cursor else [])
+        query = "&".join(f"{k}={v}" for k, v in params)
+        headers = sign_headers(APP_ID, secret, "GET", path, params, b"")
+        resp = session.get(f"{url}{path}?{query}", headers=headers, timeout=60)
+        resp.raise_for_status()
+        page = json.loads(resp.content)
+        items.extend(page["items"])
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    return items, time.perf_counter() - started
+
+
+def bare_insert(items: list[dict], path: Path) -> float:
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE plain (uscc TEXT, name TEXT, entity_type TEXT, legal_rep TEXT, address TEXT, "
+                 "district TEXT, industry TEXT, status TEXT, established TEXT, updated_at TEXT, "
+                 "abnormal_list INTEGER, serious_violation INTEGER, credit_class TEXT)")
+    cols = ("uscc", "name", "entity_type", "legal_rep", "address", "district", "industry", "status",
+            "established", "updated_at", "abnormal_list", "serious_violation", "credit_class")
+    started = time.perf_counter()
+    conn.executemany(f"INSERT INTO plain VALUES ({','.join('?' * len(cols))})",
+                     ([i.get(c) for c in cols] for i in items))
+    conn.commit()
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed
+
+
+class PeakRSS:
+    """Samples this process's resident memory (VmRSS) while a block runs."""
+
+    def __enter__(self) -> "PeakRSS":
+        self.peak, self._stop = 0, threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            with open("/proc/self/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        self.peak = max(self.peak, int(line.split()[1]) // 1024)
+            self._stop.wait(0.05)
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._t.join()
+
+
+def hub_sync(url: str, secret: str, workdir: Path) -> tuple[float, int, object]:
+    from hub.config import load_settings
+    from hub.db import init_db, upgrade
+    from hub.rosters.sync import run_sync
+
+    conf = workdir / "bench.toml"
+    conf.write_text(f'[sources.samr]\nkind = "samr-rest"\nurl = "{url}"\napp_id = "{APP_ID}"\n'
+                    'app_secret_env = "BENCH_SECRET"\n'
+                    'categories = { "H61" = "hotel", "Q85" = "eldercare", "P83" = "school" }\n')
+    settings = load_settings(conf, environ={"BENCH_SECRET": secret, "HUB_DATA_DIR": str(workdir / "var"),
+                                            "HUB_SECRET_KEY": "bench"})
+    upgrade(settings.database_url)
+    db = init_db(settings.database_url)
+    with PeakRSS() as mem:
+        started = time.perf_counter()
+        run = run_sync(db, settings, "samr")
+        elapsed = time.perf_counter() - started
+    return elapsed, mem.peak, run
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--entities", type=int, default=1_000_000)
+    args = ap.parse_args()
+    secret = secrets.token_hex(16)
+    proc, url = start_sandbox(args.entities, secret)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            items, fetch_s = bare_fetch(url, secret)
+            insert_s = bare_insert(items, work / "plain.db")
+            n = len(items)
+            del items
+            baseline = fetch_s + insert_s
+            hub_s, peak_mb, run = hub_sync(url, secret, work)
+    finally:
+        proc.terminate()
+        proc.wait()
+    ratio = hub_s / baseline
+    print(f"entities                      {n:>12,}")
+    print(f"baseline: bare fetch + parse  {fetch_s:>10.1f} s")
+    print(f"baseline: bare executemany    {insert_s:>10.1f} s")
+    print(f"baseline total                {baseline:>10.1f} s")
+    print(f"hub sync                      {hub_s:>10.1f} s   ({n / hub_s:,.0f} entities/s)")
+    print(f"hub / baseline                {ratio:>10.2f}   (target <= 1.50)")
+    print(f"hub sync peak RSS             {peak_mb:>10} MB (target <= 500)")
+    print(f"run: fetched {run.fetched}, inserted {run.inserted}, quarantined {run.quarantined}, "  # type: ignore[attr-defined]
+          f"outcome {run.outcome}")  # type: ignore[attr-defined]
+    print(f"max RSS of this process (getrusage) {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""Two `hub scheduler` processes: one holds the lease, each job runs once per tick."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+
+import pytest
+import tomli_w
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import select
+
+from connectors.sandboxes.samr import SamrSandbox
+from hub.lease_models import JobTick
+from hub.rosters.models import SyncRun
+from hub.scheduler import acquire_lease, claim_tick, tick_for
+
+APP_ID, SECRET = "hub-sched", "sched-secret"
+
+
+@pytest.mark.slow
+def test_two_schedulers_run_every_job_once_per_tick(make_settings, db, tmp_path):
+    server = SamrSandbox({APP_ID: SECRET}, entities=50, seed=2).start()
+    procs: list[subprocess.Popen] = []
+    try:
+        config = {"sources": {"samr": {"kind": "samr-rest", "url": server.url, "app_id": APP_ID,
+                                       "app_secret_env": "HUB_S_SECRET", "schedule": "*/2 * * * * *"}}}
+        path = tmp_path / "sched.toml"
+        path.write_text(tomli_w.dumps(config))
+        settings = make_settings()
+        env = {**os.environ, "HUB_CONFIG": str(path), "HUB_S_SECRET": SECRET,
+               "HUB_DATABASE_URL": settings.database_url, "HUB_DATA_DIR": str(settings.data_dir),
+               "HUB_SECRET_KEY": "x"}
+        for _ in range(2):
+            procs.append(subprocess.Popen([sys.executable, "-m", "hub.cli", "scheduler"], env=env,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+        time.sleep(11)
+        assert all(p.poll() is None for p in procs), [p.stderr.read() for p in procs if p.poll() is not None]
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        server.stop()
+    with db.unit_of_work() as s:
+        ticks = list(s.scalars(select(JobTick).where(JobTick.job_id == "sync:samr")))
+        runs = list(s.scalars(select(SyncRun)))
+    assert len(ticks) >= 3
+    assert len({t.tick_at for t in ticks}) == len(ticks)
+    assert all(t.tick_at.second % 2 == 0 for t in ticks)
+    assert len({t.holder for t in ticks}) == 1  # one active scheduler
+    assert len(runs) == len(ticks)  # every claimed tick ran once, and nothing else ran
+
+
+def test_a_tick_is_claimed_once(db):
+    tick = datetime(2026, 11, 24, 2, 0)
+    assert claim_tick(db, "sync:x", tick, "a")
+    assert not claim_tick(db, "sync:x", tick, "b")
+    assert claim_tick(db, "sync:x", tick + timedelta(minutes=1), "b")
+
+
+def test_lease_has_one_holder_until_it_expires(db):
+    assert acquire_lease(db, "a", seconds=1)
+    assert not acquire_lease(db, "b", seconds=1)
+    assert acquire_lease(db, "a", seconds=1)  # renewal
+    time.sleep(1.2)
+    assert acquire_lease(db, "b", seconds=5)
+    assert not acquire_lease(db, "a", seconds=5)
+
+
+def test_tick_for_is_the_latest_fire_time_not_after_now():
+    from datetime import timezone
+
+    trigger = CronTrigger(minute="*/10", second="0", timezone=timezone.utc)
+    now = datetime(2026, 11, 24, 2, 17, 31, tzinfo=timezone.utc)
+    assert tick_for(trigger, now) == datetime(2026, 11, 24, 2, 10, tzinfo=timezone.utc)
