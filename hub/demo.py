@@ -109,7 +109,7 @@ def run_cycle(db: Any, settings: Any, app: Any, today: date, rng: random.Random)
     with db.unit_of_work() as s:
         from hub.rosters.models import Inspector
 
-        agencies_of = dict(s.execute(select(Inspector.inspector_id, Inspector.agency)))
+        agencies_of = {i: a for i, a in s.execute(select(Inspector.inspector_id, Inspector.agency))}
     for entity_id, team in drawn:
         for inspector in team:
             agency = agencies_of[inspector]

@@ -21,7 +21,7 @@ def celery_init_app(app: Flask, settings: Settings) -> Celery:
 
     celery = Celery(app.name, task_cls=FlaskTask, include=list(TASK_MODULES))
     celery.conf.update(
-        broker_url=settings.broker_url or "memory://",
+        broker_url=settings.broker_url or "memory://localhost/",
         task_always_eager=settings.embedded,
         task_eager_propagates=True,
         task_ignore_result=True,

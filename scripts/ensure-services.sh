@@ -33,4 +33,8 @@ fi
 if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
+# A CJK font, so pages render Chinese text in screenshots and browser tests.
+if ! fc-list 2>/dev/null | grep -qi "wqy\|noto.*cjk"; then
+  apt_install fonts-wqy-microhei || true
+fi
 echo "services: PostgreSQL, Redis and Chromium ready"

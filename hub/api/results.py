@@ -132,7 +132,7 @@ def outbox_push():  # type: ignore[no-untyped-def]
 def outbox_requeue():  # type: ignore[no-untyped-def]
     """Send rejected messages again after correction: {"ids": [...]} or {} for all."""
     ids = (request.get_json(silent=True) or {}).get("ids")
-    return jsonify({"requeued": requeue_rejected(appctx.database(), ids)})
+    return jsonify({"requeued": requeue_rejected(appctx.database(), ids, actor=_actor())})
 
 
 @bp.post("/users")

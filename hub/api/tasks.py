@@ -150,6 +150,8 @@ def tasks_draw(task_id: str):  # type: ignore[no-untyped-def]
         draw_task.delay(task_id, _actor())
     except HubError:
         pass  # in-process runs store the failure on the task; the status below says it
+    except Exception as exc:  # the broker did not take the job: say so on the task
+        lifecycle.mark_draw_failed(appctx.database(), task_id, f"could not queue the draw: {exc}", _actor())
     with appctx.database().unit_of_work() as s:
         t = s.get(JointTask, task_id)
         return jsonify(_task_json(t)), 202 if t.state != "drawn" else 200
@@ -170,13 +172,16 @@ def tasks_assignments(task_id: str):  # type: ignore[no-untyped-def]
     p = current_principal()
     assert p is not None
     with appctx.database().unit_of_work() as s:
+        if s.get(JointTask, task_id) is None:
+            raise NotFound(f"no joint task {task_id!r}", where="task")
         q = select(Assignment).where(Assignment.task_id == task_id).order_by(Assignment.position)
         if not p.has("coordinator", "auditor", "reviewer"):
-            mine = select(AssignmentInspector.entity_id).where(AssignmentInspector.task_id == task_id)
-            if p.has("liaison"):
-                mine = mine.where(AssignmentInspector.agency == p.agency)
-            else:
-                mine = mine.where(AssignmentInspector.inspector_id == (p.inspector_id or ""))
+            link = AssignmentInspector
+            visible = (link.inspector_id == (p.inspector_id or "")) if "inspector" in p.roles else None
+            if "liaison" in p.roles:
+                own = link.agency == p.agency
+                visible = own if visible is None else (visible | own)
+            mine = select(link.entity_id).where(link.task_id == task_id, visible)
             q = q.where(Assignment.entity_id.in_(mine))
         return jsonify([{"entity_id": a.entity_id, "stratum": a.stratum, "key": a.key, "team": a.team}
                         for a in s.scalars(q)])
@@ -193,6 +198,7 @@ def tasks_public(task_id: str):  # type: ignore[no-untyped-def]
 @public
 def tasks_record(task_id: str):  # type: ignore[no-untyped-def]
     """The JDP-1 record of a drawn task."""
+    public_summary(appctx.database(), task_id)  # a draft task is not public: 404
     record, _, _ = drawn_files(appctx.database(), task_id)
     return Response(json.dumps(record, ensure_ascii=False, indent=1), mimetype="application/json")
 

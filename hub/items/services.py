@@ -68,7 +68,7 @@ def import_items(db: Database, items: Sequence[Mapping[str, Any]], actor: str) -
 
 
 def list_items(s: Session, agency: str | None = None) -> list[dict[str, Any]]:
-    q = select(Item).order_by(Item.agency, Item.code)
+    q = select(Item).where(Item.published).order_by(Item.agency, Item.code)
     if agency:
         q = q.where(Item.agency == agency)
     return [{f: getattr(i, f) for f in FIELDS} for i in s.scalars(q)]

@@ -154,9 +154,13 @@ def pending_count(db: Database, sink_name: str | None = None) -> int:
         return s.scalar(q) or 0
 
 
-def requeue_rejected(db: Database, ids: list[int] | None = None, sink_name: str | None = None) -> int:
-    """Send rejected messages again (after a person corrected the cause)."""
+def requeue_rejected(db: Database, ids: list[int] | None = None, sink_name: str | None = None,
+                     actor: str = "system") -> int:
+    """Send rejected messages again (after a person corrected the cause); audited."""
+    from hub.audit.log import record
+
     with db.unit_of_work() as s:
+        record(s, actor, "outbox.requeue", f"sink:{sink_name or '*'}", details={"ids": ids})
         q = update(OutboxMessage).where(OutboxMessage.state == "rejected")
         if ids:
             q = q.where(OutboxMessage.id.in_(ids))

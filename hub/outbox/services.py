@@ -3,7 +3,6 @@ that causes it, one row per sink that takes it, keyed by the idempotency key."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -22,9 +21,15 @@ def sink_for(cfg: ConnectorConfig) -> Sink:
     return make_sink(connector_settings(cfg))
 
 
-@lru_cache(maxsize=32)
+_SINKS: dict[int, tuple[ConnectorConfig, Sink]] = {}
+
+
 def _cached_sink(cfg: ConnectorConfig) -> Sink:
-    return sink_for(cfg)
+    """One sink object per configuration (it only decides what it accepts here; no I/O)."""
+    hit = _SINKS.get(id(cfg))
+    if hit is None or hit[0] is not cfg:
+        hit = _SINKS[id(cfg)] = (cfg, sink_for(cfg))
+    return hit[1]
 
 
 def enqueue(session: Session, settings: Settings, kind: str, key: str, payload: Mapping[str, Any],

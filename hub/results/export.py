@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.disclosure import mask_entity_for_public, mask_text
+from hub.disclosure import mask_entity_for_public, mask_name, mask_text
 from hub.outbox.models import OutboxMessage
 from hub.results.models import Result
 from hub.results.outcomes import text
@@ -38,8 +38,17 @@ def published_results(s: Session, task_id: str | None = None) -> Iterator[dict[s
                "uscc": e.uscc if e else None, "entity_name": public.get("name"), "agency": r.agency,
                "inspected_on": r.inspected_on, "outcome_codes": list(r.outcome_codes),
                "outcome_texts": [text(c) for c in r.outcome_codes], "inspectors": list(r.inspectors),
-               "findings": mask_text(r.findings), "approved_at": r.approved_at, "due_on": r.due_on,
+               "findings": _mask_people(r.findings, e), "approved_at": r.approved_at, "due_on": r.due_on,
                "delivery": sorted(delivery.get(r.result_id, []))}
+
+
+def _mask_people(findings: str, entity: Entity | None) -> str:
+    """Phones and ID numbers masked, and the entity's legal representative named only masked."""
+    text_ = mask_text(findings)
+    rep = entity.legal_rep if entity else None
+    if rep and len(rep) >= 2 and rep in text_:
+        text_ = text_.replace(rep, mask_name(rep))
+    return text_
 
 
 EXTRA_KINDS["results"] = (COLUMNS, published_results)

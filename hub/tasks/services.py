@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from hub.tasks.plan import build_plan, build_pool, build_roster, strata_sizes
 from hub.tasks.spec import TaskSpec, parse_task_spec, spec_to_dict
 
 HUB_PARTY = "hub"
+LOST_DRAW = timedelta(minutes=10)
 SECRET_HEX = re.compile(r"[0-9a-f]{32,256}")
 
 
@@ -182,25 +183,30 @@ def freeze(db: Database, settings: Settings, task_id: str, actor: str,
         plan = build_plan(spec, task_id, roster, hash_name)
         report = feasibility_check(plan, roster, pool)
         task.feasibility = report.to_dict()
+        problem = None
         if not roster:
-            raise DrawError("cannot freeze: no entity of the task's population is eligible",
-                            where=f"task {task_id}")
-        if not report.ok:
-            raise DrawError("cannot freeze: the task is infeasible — "
-                            + "; ".join(sf.message for sf in report.shortfalls), where=f"task {task_id}")
-        roster_bytes, pool_bytes = jdp.format_roster(roster), jdp.format_pool(pool)
-        task.plan = plan
-        task.plan_digest = jdp.hexdigest(jdp.canonical_plan(plan), hash_name)
-        task.roster_file, task.pool_file = roster_bytes, pool_bytes
-        task.roster_digest = jdp.hexdigest(roster_bytes, hash_name)
-        task.pool_digest = jdp.hexdigest(pool_bytes, hash_name)
-        task.roster_size, task.pool_size = len(roster), len(pool)
-        task.state, task.frozen_at, task.updated_at = "frozen", utcnow(), utcnow()
-        audit(s, actor, "task.freeze", f"task:{task_id}",
-              details={"plan_digest": task.plan_digest, "roster_digest": task.roster_digest,
-                       "pool_digest": task.pool_digest, "roster_size": len(roster), "pool_size": len(pool)})
-        enqueue(s, settings, "task", f"task:{task_id}",
-                _task_message(task, spec, strata_sizes(roster), plan["quotas"]), task_id)
+            problem = "no entity of the task's population is eligible"
+        elif not report.ok:
+            problem = "the task is infeasible — " + "; ".join(sf.message for sf in report.shortfalls)
+        if problem is None:
+            roster_bytes, pool_bytes = jdp.format_roster(roster), jdp.format_pool(pool)
+            task.plan = plan
+            task.plan_digest = jdp.hexdigest(jdp.canonical_plan(plan), hash_name)
+            task.roster_file, task.pool_file = roster_bytes, pool_bytes
+            task.roster_digest = jdp.hexdigest(roster_bytes, hash_name)
+            task.pool_digest = jdp.hexdigest(pool_bytes, hash_name)
+            task.roster_size, task.pool_size = len(roster), len(pool)
+            task.state, task.frozen_at, task.updated_at = "frozen", utcnow(), utcnow()
+            audit(s, actor, "task.freeze", f"task:{task_id}",
+                  details={"plan_digest": task.plan_digest, "roster_digest": task.roster_digest,
+                           "pool_digest": task.pool_digest, "roster_size": len(roster), "pool_size": len(pool)})
+            enqueue(s, settings, "task", f"task:{task_id}",
+                    _task_message(task, spec, strata_sizes(roster), plan["quotas"]), task_id)
+    if problem is not None:  # the report stays on the task, so the page can show it
+        with db.unit_of_work() as s:
+            s.execute(update(JointTask).where(JointTask.id == task_id).values(feasibility=task.feasibility))
+            audit(s, actor, "task.freeze_refused", f"task:{task_id}", details={"problem": problem})
+        raise DrawError(f"cannot freeze: {problem}", where=f"task {task_id}")
     return task
 
 
@@ -260,7 +266,10 @@ def request_draw(db: Database, task_id: str, entropy: str, actor: str) -> None:
         raise InvalidInput("entropy must not contain a line feed (JDP-1 §2)", where="entropy")
     with db.unit_of_work() as s:
         task = _get(s, task_id, for_update=True)
-        refused = task.state == "drawn" or task.draw_status in ("queued", "running")
+        # A request whose job was lost (no worker took it within LOST_DRAW) may be made again;
+        # the conditional frozen -> drawn update keeps the draw itself one-time.
+        pending = task.draw_status in ("queued", "running") and task.updated_at > utcnow() - LOST_DRAW
+        refused = task.state == "drawn" or pending
         if not refused:
             _expect(task, "frozen", doing="draw")
             missing = [p.party for p in s.scalars(select(TaskParty).where(TaskParty.task_id == task_id))
@@ -269,6 +278,7 @@ def request_draw(db: Database, task_id: str, entropy: str, actor: str) -> None:
                 raise Conflict(f"cannot draw: no reveal yet from {', '.join(sorted(missing))}",
                                where=f"task {task_id}")
             task.draw_status, task.draw_progress, task.draw_error = "queued", 0, None
+            task.updated_at = utcnow()
             task.entropy = entropy or ""
             audit(s, actor, "task.draw_requested", f"task:{task_id}", details={"entropy": entropy or ""})
             return

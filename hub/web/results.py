@@ -76,6 +76,7 @@ def approve_task(task_id: str):  # type: ignore[no-untyped-def]
 @bp.route("/outbox/requeue", methods=["POST"])
 @requires("coordinator")
 def requeue():  # type: ignore[no-untyped-def]
-    n = requeue_rejected(appctx.database())
+    principal = current_principal()
+    n = requeue_rejected(appctx.database(), actor=principal.name if principal else "web")
     flash(f"Requeued 已重新排队: {n} rejected messages will be sent again.")
     return redirect(url_for(".index", state="pending"))

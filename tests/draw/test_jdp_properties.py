@@ -187,3 +187,102 @@ def test_infeasible_draw_survives_pickling_with_its_fields() -> None:
     error = pickle.loads(pickle.dumps(jdp.InfeasibleDraw("E1", "SAMR")))
     assert (error.entity_id, error.agency) == ("E1", "SAMR")
     assert isinstance(error, jdp.JDPError)
+
+
+@settings(max_examples=100, deadline=None)
+@given(draws())
+def test_format_then_parse_gives_back_the_entries_sorted(case: tuple) -> None:
+    _, roster, pool = case
+    assert jdp.parse_roster(jdp.format_roster(reversed(roster))) == sorted(roster)
+    assert jdp.parse_pool(jdp.format_pool(reversed(pool))) == sorted(pool)
+    big = [jdp.RosterEntry(f"E{i:07d}", "s", 1 + i % 100, "-") for i in range(120_000)]  # several pieces
+    assert jdp.parse_roster(jdp.format_roster(big)) == big
+
+
+GOOD_ROSTER = b"A1\ts\t1\t370102\nA2\ts|x y\t100\t-\n"
+
+
+@pytest.mark.parametrize(("data", "line", "words"), [
+    (b"A1\ts\t1\t370102\nA1\ts\t1\t370102\n", 2, "duplicate"),
+    (b"B1\ts\t1\t370102\nA1\ts\t1\t370102\n", 2, "byte order"),
+    (b"A1\ts\t0\t370102\n", 1, "weight"),
+    (b"A1\ts\t01\t370102\n", 1, "weight"),
+    (b"A1\ts\t101\t370102\n", 1, "weight"),
+    (b"A1\ts\t1\t37010\n", 1, "district"),
+    (b"A1\ts\t1\t\n", 1, "district"),
+    (b"A 1\ts\t1\t-\n", 1, "entity_id"),
+    (b"A,1\ts\t1\t-\n", 1, "entity_id"),
+    (b"A1\t\t1\t-\n", 1, "stratum"),
+    (GOOD_ROSTER + b"A3\ts\t1\t-\textra\n", 3, "4 TAB"),
+    (GOOD_ROSTER + b"A3\ts\t1\t-", 3, "LF"),
+    (GOOD_ROSTER + b"A3\ts\xff\t1\t-\n", 3, "UTF-8"),
+])
+def test_bad_roster_line_is_refused_naming_its_number(data: bytes, line: int, words: str) -> None:
+    with pytest.raises(jdp.JDPError, match=rf"roster line {line}: .*{words}"):
+        jdp.parse_roster(data)
+
+
+def test_bad_roster_line_far_down_is_found() -> None:
+    data = jdp.format_roster([jdp.RosterEntry(f"E{i:07d}", "s", 1, "-") for i in range(200_000)])
+    at = data.index(b"E0150000\t") + len(b"E0150000\ts\t")
+    with pytest.raises(jdp.JDPError, match="roster line 150001: weight"):
+        jdp.parse_roster(data[:at] + b"0" + data[at + 1:])
+
+
+GOOD_POOL = b"I1\tSAMR\tfire,food\t370102,370103\t5\tA1,A2\n"
+
+
+@pytest.mark.parametrize(("data", "words"), [
+    (GOOD_POOL + b"I0\tSAMR\t-\t-\t5\t-\n", "byte order"),
+    (GOOD_POOL + GOOD_POOL, "duplicate"),
+    (b"I1\tSAMR\tfood,fire\t-\t5\t-\n", "expertise must be sorted"),
+    (b"I1\tSAMR\t-\t370103,370102\t5\t-\n", "home_districts must be sorted"),
+    (b"I1\tSAMR\t-\t3701\t5\t-\n", "home_districts item"),
+    (b"I1\tSAMR\t-\t-\t0\t-\n", "capacity"),
+    (b"I1\tSAMR\t-\t-\t10001\t-\n", "capacity"),
+    (b"I1\tSAMR\t-\t-\t5\tA2,A1\n", "avoid must be sorted"),
+    (b"I1\tSAMR\t-\t-\t5\n", "6 TAB"),
+    (b"I 1\tSAMR\t-\t-\t5\t-\n", "inspector_id"),
+    (b"I1\t\t-\t-\t5\t-\n", "agency"),
+    (b"I1\tSAMR\t-\t-\t5\t-", "LF"),
+])
+def test_bad_pool_line_is_refused(data: bytes, words: str) -> None:
+    with pytest.raises(jdp.JDPError, match=rf"pool line \d+: .*{words}"):
+        jdp.parse_pool(data)
+
+
+def test_format_refuses_what_the_file_cannot_hold() -> None:
+    with pytest.raises(jdp.JDPError, match="weight"):
+        jdp.format_roster([jdp.RosterEntry("A1", "s", 101, "-")])
+    with pytest.raises(jdp.JDPError, match="duplicate"):
+        jdp.format_roster([jdp.RosterEntry("A1", "s", 1, "-"), jdp.RosterEntry("A1", "t", 1, "-")])
+    with pytest.raises(jdp.JDPError, match="capacity"):
+        jdp.format_pool([jdp.PoolEntry("I1", "A", (), (), 0, ())])
+
+
+PLAN = {"protocol": "JDP-1", "task_id": "T", "hash": "sm3", "quotas": {"s": 1, "t": 0},
+        "team": [{"agency": "A", "size": 1, "expertise": ["fire"]}], "avoid_home_district": True}
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    ({"protocol": "JDP-2"}, "protocol"),
+    ({"hash": "md5"}, "hash"),
+    ({"quotas": {"s": 3, "t": 0}}, "exceeds"),
+    ({"quotas": {"s": 1}}, "does not name stratum 't'"),
+    ({"quotas": {"s": 1, "t": 0, "u": 1}}, "does not have"),
+    ({"quotas": {"s": -1, "t": 0}}, "quota must be"),
+    ({"quotas": {"s": True, "t": 0}}, "quota must be"),
+    ({"title": 1.5}, "float"),
+    ({"title": None}, "NoneType"),
+    ({"team": [{"agency": "A", "size": 0, "expertise": []}]}, "size"),
+    ({"team": [{"agency": "", "size": 1, "expertise": []}]}, "agency"),
+    ({"team": [{"agency": "A", "size": 1}]}, "expertise"),
+    ({"team": [{"agency": "A", "size": 1, "expertise": ["a,b"]}]}, "expertise"),
+    ({"avoid_home_district": "yes"}, "avoid_home_district"),
+])
+def test_invalid_plan_is_refused_naming_the_member(change: dict, words: str) -> None:
+    jdp.check_plan(PLAN, {"s": 2, "t": 1})
+    with pytest.raises(jdp.JDPError, match=words):
+        jdp.check_plan({**PLAN, **change}, {"s": 2, "t": 1})
+    with pytest.raises(jdp.JDPError, match="task_id"):
+        jdp.check_plan({k: v for k, v in PLAN.items() if k != "task_id"}, {"s": 2, "t": 1})
