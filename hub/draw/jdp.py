@@ -474,8 +474,12 @@ def _select_chunk(task: tuple[bytes, int, bytes, str, dict[bytes, int], dict[byt
 
 
 def _pool_of_workers(workers: int) -> Any:
+    """A process pool, or None where none can be made (e.g. inside a daemonic process): same result, slower."""
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn").Pool(workers)
+    try:
+        return multiprocessing.get_context("fork" if "fork" in methods else "spawn").Pool(workers)
+    except (AssertionError, OSError):
+        return None
 
 
 def _select(roster: bytes, pieces: list[tuple[int, int, int]], quotas: dict[str, int], seed: bytes,
@@ -613,9 +617,13 @@ def _form_teams(plan: dict, pool_entries: list[PoolEntry], selected: list[_Selec
         return (seed, plan["hash"], plan["avoid_home_district"], selected_bytes, members[agency],
                 agencies[agency], stop, tick if local else None)
 
-    if pool and len(agencies) > 1:
-        for agency, result in zip(agencies, pool.imap(_staff_agency, [task(a, False) for a in agencies])):
-            results[agency] = result
+    if pool and len(agencies) > 1:  # the first agency here (with progress reports), the others in the workers
+        first, *others = agencies
+        running = {agency: pool.apply_async(_staff_agency, (task(agency, False),)) for agency in others}
+        results[first] = _staff_agency(task(first, True))
+        tick(len(selected) % 512)
+        for agency in others:
+            results[agency] = running[agency].get()
             tick(len(selected))
     else:
         for agency in agencies:
@@ -658,6 +666,7 @@ def _compute(plan: dict, roster_bytes: bytes, pool_bytes: bytes, reveals: dict, 
             progress(min(done, total), total)
 
     workers_pool = _pool_of_workers(workers) if workers > 1 else None
+    workers = workers if workers_pool else 1
     try:
         strata, selected = _select(roster_bytes, pieces, plan["quotas"], seed, hash_name, workers_pool, workers, tick)
         check_plan(plan, strata)

@@ -58,7 +58,7 @@ def _rows(db: Database) -> dict[tuple[str, str], OutboxMessage]:
 def _states(db: Database) -> Counter[str]:
     with db.unit_of_work() as s:
         return Counter(dict(s.execute(select(OutboxMessage.state, func.count())
-                                      .group_by(OutboxMessage.state)).tuples().all()))
+                                      .group_by(OutboxMessage.state)).all()))
 
 
 def _assert_each_accepted_once(sandboxes: dict[str, Any], expected: dict[str, set[str]]) -> None:

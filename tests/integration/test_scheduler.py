@@ -78,5 +78,7 @@ def test_tick_for_is_the_latest_fire_time_not_after_now():
     from datetime import timezone
 
     trigger = CronTrigger(minute="*/10", second="0", timezone=timezone.utc)
-    now = datetime(2026, 11, 24, 2, 17, 31, tzinfo=timezone.utc)
-    assert tick_for(trigger, now) == datetime(2026, 11, 24, 2, 10, tzinfo=timezone.utc)
+    tick = datetime(2026, 11, 24, 2, 10, tzinfo=timezone.utc)
+    assert tick_for(trigger, tick + timedelta(seconds=45)) == tick  # a run that started late
+    assert tick_for(trigger, tick) == tick
+    assert tick_for(trigger, tick - timedelta(seconds=1)) is None  # 2:00 is beyond the look-back
