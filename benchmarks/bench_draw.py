@@ -71,7 +71,7 @@ def floor(pairs: list[tuple[bytes, int]], seed: bytes) -> float:
             h = base.copy()
             h.update(entity_id + suffix[t])
             ticket = h.digest()[:8]
-            if ticket < best:  # noqa: PLR1730 - a compare is cheaper than calling min()
+            if ticket < best:
                 best = ticket
         keys.append(best)
     return time.perf_counter() - started

@@ -27,7 +27,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from connectors.signing import sign_headers  # noqa: E402
+from connectors.signing import sign_headers
 
 APP_ID = "bench"
 
@@ -93,7 +93,7 @@ def bare_insert(items: list[dict], path: Path) -> float:
 class PeakRSS:
     """Samples this process's resident memory (VmRSS) while a block runs."""
 
-    def __enter__(self) -> "PeakRSS":
+    def __enter__(self) -> PeakRSS:
         self.peak, self._stop = 0, threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
         self._t.start()

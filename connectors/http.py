@@ -108,5 +108,5 @@ class SignedSession:
 def _short(resp: requests.Response) -> str:
     try:
         return resp.text[:200].replace("\n", " ")
-    except Exception:  # a body that cannot be decoded says nothing more
+    except Exception:  # noqa: BLE001  (a body that cannot be decoded says nothing more)
         return ""

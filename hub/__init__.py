@@ -22,8 +22,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     from hub.worker import celery_init_app
 
     celery_init_app(app, settings)
-    from hub.web import register_web
     from hub.api import register_api
+    from hub.web import register_web
 
     register_web(app)
     register_api(app)

@@ -1,11 +1,11 @@
 """One source of 'now' for the hub: naive UTC datetimes, stored as such everywhere."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def rfc3339(dt: datetime) -> str:

@@ -154,7 +154,7 @@ def _converters(table, cols: list[str], dialect: str) -> list:  # type: ignore[n
     def sqlite_date(v):  # type: ignore[no-untyped-def]
         return None if v is None else (v.isoformat() if isinstance(v, (date, datetime)) else v)
 
-    out = []
+    out: list = []
     for c in cols:
         t = table.c[c].type
         if isinstance(t, _JSON) or isinstance(getattr(t, "impl", None), _JSON) or t.__class__.__name__ == "JSONB":

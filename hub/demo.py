@@ -99,8 +99,9 @@ def run_cycle(db: Any, settings: Any, app: Any, today: date, rng: random.Random)
     lifecycle.request_draw(db, task.id, f"demo entropy {today.isoformat()}", "coordinator")
     with app.app_context():
         draw_task.delay(task.id, "coordinator")
-    from hub.draw.models import Assignment
     from sqlalchemy import select
+
+    from hub.draw.models import Assignment
 
     with db.unit_of_work() as s:
         drawn = [(a.entity_id, list(a.team)) for a in s.scalars(select(Assignment).where(Assignment.task_id == task.id))]

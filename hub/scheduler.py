@@ -9,7 +9,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -45,7 +45,7 @@ def acquire_lease(db: Database, holder: str, seconds: int = LEASE_SECONDS) -> bo
                         .where(SchedulerLease.name == LEASE_NAME,
                                (SchedulerLease.holder == holder) | (SchedulerLease.expires_at < now))
                         .values(holder=holder, expires_at=until))
-        if res.rowcount == 1:
+        if res.rowcount == 1:  # type: ignore[attr-defined]
             return True
     try:
         with db.unit_of_work() as s:
@@ -87,7 +87,7 @@ class HubScheduler:
         self.active = False
         self._lock = threading.Lock()
         self.scheduler: BaseScheduler = (BlockingScheduler if blocking else BackgroundScheduler)(
-            timezone=timezone.utc, job_defaults={"coalesce": True, "max_instances": 1,
+            timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1,
                                                  "misfire_grace_time": 60})
         self.jobs: dict[str, tuple[CronTrigger, str, tuple]] = {}
         for name, cfg in settings.sources.items():
@@ -97,10 +97,10 @@ class HubScheduler:
         if push:
             self._add("push", push, "push", ())
         self.scheduler.add_job(self.renew, "interval", seconds=RENEW_SECONDS, id="lease",
-                               next_run_time=datetime.now(timezone.utc))
+                               next_run_time=datetime.now(UTC))
 
     def _add(self, job_id: str, cron: str, action: str, args: tuple) -> None:
-        trigger = CronTrigger(timezone=timezone.utc, **parse_cron(cron).as_kwargs())
+        trigger = CronTrigger(timezone=UTC, **parse_cron(cron).as_kwargs())
         self.jobs[job_id] = (trigger, action, args)
         self.scheduler.add_job(self.fire, trigger, args=(job_id,), id=job_id)
 
@@ -114,7 +114,7 @@ class HubScheduler:
         if not self.active:
             return
         trigger, action, args = self.jobs[job_id]
-        tick = tick_for(trigger, datetime.now(timezone.utc))
+        tick = tick_for(trigger, datetime.now(UTC))
         if tick is None or not claim_tick(self.db, job_id, tick, self.holder):
             return
         log.info("job %s for tick %s", job_id, tick.isoformat())

@@ -55,4 +55,4 @@ def json_body() -> dict:
     return data
 
 
-__all__ = ["bp", "json_body", "HubError"]
+__all__ = ["HubError", "bp", "json_body"]

@@ -150,10 +150,11 @@ def tasks_draw(task_id: str):  # type: ignore[no-untyped-def]
         draw_task.delay(task_id, _actor())
     except HubError:
         pass  # in-process runs store the failure on the task; the status below says it
-    except Exception as exc:  # the broker did not take the job: say so on the task
+    except Exception as exc:  # noqa: BLE001  (the broker did not take the job: say so on the task)
         lifecycle.mark_draw_failed(appctx.database(), task_id, f"could not queue the draw: {exc}", _actor())
     with appctx.database().unit_of_work() as s:
         t = s.get(JointTask, task_id)
+        assert t is not None
         return jsonify(_task_json(t)), 202 if t.state != "drawn" else 200
 
 
@@ -181,7 +182,8 @@ def tasks_assignments(task_id: str):  # type: ignore[no-untyped-def]
             if "liaison" in p.roles:
                 own = link.agency == p.agency
                 visible = own if visible is None else (visible | own)
-            mine = select(link.entity_id).where(link.task_id == task_id, visible)
+            mine = select(link.entity_id).where(link.task_id == task_id)
+            mine = mine.where(visible) if visible is not None else mine.where(link.id < 0)
             q = q.where(Assignment.entity_id.in_(mine))
         return jsonify([{"entity_id": a.entity_id, "stratum": a.stratum, "key": a.key, "team": a.team}
                         for a in s.scalars(q)])

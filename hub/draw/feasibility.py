@@ -76,7 +76,7 @@ def _certain_district_demand(plan: dict, strata: dict[str, list[RosterEntry]]) -
             certain = quota - elsewhere
             if certain > 0:
                 count, names = demand.get(district, (0, ()))
-                demand[district] = (count + certain, names + (stratum,))
+                demand[district] = (count + certain, (*names, stratum))
     return demand
 
 

@@ -718,7 +718,7 @@ def verify(record: dict, roster_bytes: bytes, pool_bytes: bytes, *, workers: int
         for member in ("roster_digest", "pool_digest"):
             if record[member] != hexdigest(roster_bytes if member == "roster_digest" else pool_bytes, plan["hash"]):
                 problems.append(f"{member}: the record's digest differs from the file's")
-        return problems + [f"recomputing the draw failed: {exc}"]
+        return [*problems, f"recomputing the draw failed: {exc}"]
     for member, value in expected.items():
         if member != "selections" and record[member] != value:
             problems.append(f"{member}: record has {record[member]!r}, recomputed {value!r}")

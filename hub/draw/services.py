@@ -5,7 +5,7 @@ import logging
 import os
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from hub.audit.log import record as audit
 from hub.clock import utcnow
@@ -50,7 +50,7 @@ def run_draw(db: Database, settings: Settings, task_id: str, actor: str) -> dict
 
     workers = min(2, os.cpu_count() or 1) if (task.roster_size or 0) >= PARALLEL_FROM else 1
     try:
-        record = jdp.draw(task.plan, roster, pool, commitments, reveals, task.entropy or "",
+        record = jdp.draw(task.plan or {}, roster, pool, commitments, reveals, task.entropy or "",
                           workers=workers, progress=progress)
     except jdp.InfeasibleDraw as exc:
         mark_draw_failed(db, task_id, str(exc), actor)
@@ -64,18 +64,18 @@ def run_draw(db: Database, settings: Settings, task_id: str, actor: str) -> dict
         res = s.execute(update(JointTask).where(JointTask.id == task_id, JointTask.state == "frozen")
                         .values(state="drawn", seed=record["seed"], drawn_at=utcnow(), record=record,
                                 draw_status="done", draw_progress=100, draw_error=None, updated_at=utcnow()))
-        if res.rowcount != 1:
+        if res.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict(f"task {task_id} was drawn or voided meanwhile; this draw is discarded",
                            where=f"task {task_id}")
         agencies = _agencies_of(task)
-        s.execute(Assignment.__table__.insert(), [
+        s.execute(insert(Assignment), [
             {"task_id": task_id, "position": i, "entity_id": sel["entity_id"], "stratum": sel["stratum"],
              "key": sel["key"], "team": sel["team"]} for i, sel in enumerate(record["selections"])])
         links = [{"task_id": task_id, "entity_id": sel["entity_id"], "inspector_id": iid,
                   "agency": agencies.get(iid, "")}
                  for sel in record["selections"] for iid in sel["team"]]
         if links:
-            s.execute(AssignmentInspector.__table__.insert(), links)
+            s.execute(insert(AssignmentInspector), links)
         audit(s, actor, "task.draw", f"task:{task_id}",
               details={"seed": record["seed"], "selected": len(record["selections"])},
               after={"seed": record["seed"], "selections": len(record["selections"])})

@@ -40,7 +40,10 @@ class DrainReport:
     errors: list[str] = field(default_factory=list)
 
 
-def backoff(attempts: int, rng: random.Random = random.Random()) -> float:
+_RNG = random.Random()
+
+
+def backoff(attempts: int, rng: random.Random = _RNG) -> float:
     """Exponential backoff with full jitter, in seconds."""
     return rng.uniform(BACKOFF_BASE / 2, min(BACKOFF_MAX, BACKOFF_BASE * 2 ** min(attempts, 20)))
 
@@ -167,4 +170,4 @@ def requeue_rejected(db: Database, ids: list[int] | None = None, sink_name: str 
         if sink_name:
             q = q.where(OutboxMessage.sink == sink_name)
         return s.execute(q.values(state="pending", next_attempt_at=utcnow(), claimed_by=None,
-                                  claimed_until=None)).rowcount
+                                  claimed_until=None)).rowcount  # type: ignore[attr-defined]

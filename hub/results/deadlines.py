@@ -30,9 +30,11 @@ def open_deadlines(db: Database, today: date, soon_days: int = 3) -> list[dict[s
                         "status": cal.due_status(deadline.due, today, soon_days)})
         for f in s.scalars(select(FollowUp).where(FollowUp.kind == "case", FollowUp.closed.is_(False),
                                                   FollowUp.penalty_due_on.is_not(None))):
+            due = f.penalty_due_on
+            assert due is not None
             out.append({"kind": "penalty", "subject": f"case {f.penalty_no or f.id}",
-                        "due_on": f.penalty_due_on.isoformat(), "warning": None,
-                        "status": cal.due_status(f.penalty_due_on, today, soon_days)})
+                        "due_on": due.isoformat(), "warning": None,
+                        "status": cal.due_status(due, today, soon_days)})
     order = {"overdue": 0, "due_soon": 1, "ok": 2}
     return sorted(out, key=lambda d: (order[d["status"]], d["due_on"]))
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from enum import Enum
+from enum import StrEnum
 
 from hub.errors import ConfigError, InvalidInput
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     """The hub's own codes; the Chinese text in ``TEXTS`` is the stable key."""
 
     NO_PROBLEM = "1"

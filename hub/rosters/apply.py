@@ -27,7 +27,7 @@ class Counts:
     quarantined: int = 0
     deactivated: int = 0
 
-    def add(self, other: "Counts") -> None:
+    def add(self, other: Counts) -> None:
         for f in fields(self):
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 

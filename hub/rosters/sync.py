@@ -21,8 +21,13 @@ from hub.clock import utcnow
 from hub.config import ConnectorConfig, Settings
 from hub.db import Database
 from hub.errors import NotFound, UpstreamError
-from hub.rosters.apply import (Counts, apply_entities, apply_inspectors,
-                               deactivate_missing_entities, deactivate_missing_inspectors)
+from hub.rosters.apply import (
+    Counts,
+    apply_entities,
+    apply_inspectors,
+    deactivate_missing_entities,
+    deactivate_missing_inspectors,
+)
 from hub.rosters.models import SourceState, SyncRun
 
 log = logging.getLogger(__name__)
@@ -130,7 +135,7 @@ def prefetched(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
                 if stop.is_set():
                     return
             q.put(_End())
-        except BaseException as exc:  # handed to the consumer, raised there
+        except BaseException as exc:  # noqa: BLE001  (handed to the consumer, raised there)
             q.put(exc)
 
     thread = threading.Thread(target=produce, name="sync-prefetch", daemon=True)

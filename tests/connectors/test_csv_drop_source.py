@@ -9,7 +9,7 @@ from connectors.base import FatalError
 from connectors.sandboxes import data
 from connectors.sandboxes.csv_drop import CsvDropSandbox, write_csv, write_drop
 
-HEADER = data.CSV_HEADER + (data.SCHOOL_CODE_COLUMN,)
+HEADER = (*data.CSV_HEADER, data.SCHOOL_CODE_COLUMN)
 
 
 def _rows(n: int, start: int = 0) -> list[dict[str, str]]:

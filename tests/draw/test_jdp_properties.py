@@ -56,7 +56,7 @@ def draws(draw: st.DrawFn) -> tuple[dict, list[jdp.RosterEntry], list[jdp.PoolEn
     n = draw(st.integers(1, 30))
     ids = sorted(draw(st.sets(st.from_regex(r"9137[0-9A-Z]{3}|EDU:[0-9]{1,4}", fullmatch=True), min_size=n, max_size=n)))
     roster = [jdp.RosterEntry(i, draw(st.sampled_from(["s|school", "s|hotel", "t|学校"])), draw(st.integers(1, 5)),
-                              draw(st.sampled_from(DISTRICTS + ["-"]))) for i in ids]
+                              draw(st.sampled_from([*DISTRICTS, "-"]))) for i in ids]
     sizes = Counter(e.stratum for e in roster)
     quotas = {s: draw(st.integers(0, size)) for s, size in sizes.items()}
     pool = []

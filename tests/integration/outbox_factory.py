@@ -62,28 +62,34 @@ def ensure_task(db: Database, task_id: str = TASK_ID) -> None:
                             created_by="factory"))
 
 
+def approved_result(i: int, *, without_uscc_every: int = 10, task_id: str = TASK_ID) -> tuple[Entity, Result]:
+    """Result number ``i`` and its entity (not added to any session); every ``without_uscc_every``-th
+    entity is a school known only by its EDU id (no uscc, so provincial only)."""
+    code = uscc(i) if without_uscc_every and i % without_uscc_every != 0 else None
+    entity = Entity(entity_id=code or f"EDU:3701020{i:07d}", uscc=code,
+                    name=f"济南市历下区某某酒店{i}" if code else f"济南市历下区第{i}小学")
+    result = Result(result_id=f"{task_id}-R{i:07d}", task_id=task_id, entity_id=entity.entity_id,
+                    agency="HEALTH", inspected_on=date(2026, 11, 20),
+                    outcome_codes=list(OUTCOME_SETS[i % len(OUTCOME_SETS)]),
+                    inspectors=["H-0001", "S-0002"], items=["HEALTH-HOTEL-01"],
+                    findings="" if i % len(OUTCOME_SETS) == 0 else "消毒记录不全")
+    return entity, result
+
+
 def insert_approved_results(db: Database, settings: Settings, n: int, *, start: int = 0,
                             without_uscc_every: int = 10, task_id: str = TASK_ID) -> list[SeededResult]:
-    """N approved results' messages for every sink that takes them; every ``without_uscc_every``-th
-    entity is a school known only by its EDU id (no uscc, so provincial only)."""
+    """Results ``start`` .. ``start + n - 1``: their entities, and their messages queued through
+    ``enqueue`` for every sink that takes them, as approval does."""
     ensure_task(db, task_id)
     seeded: list[SeededResult] = []
     # no autoflush: every key is new, so enqueue's look-up need not see this session's rows,
     # and one flush at the end is ten times quicker than one per result.
     with db.unit_of_work() as s, s.no_autoflush:
         for i in range(start, start + n):
-            has_uscc = bool(without_uscc_every) and i % without_uscc_every != 0
-            code = uscc(i) if has_uscc else None
-            entity = Entity(entity_id=code or f"EDU:3701020{i:07d}", uscc=code,
-                            name=f"济南市历下区某某酒店{i}" if code else f"济南市历下区第{i}小学")
+            entity, result = approved_result(i, without_uscc_every=without_uscc_every, task_id=task_id)
             s.add(entity)
-            result = Result(result_id=f"{task_id}-R{i:07d}", task_id=task_id, entity_id=entity.entity_id,
-                            agency="HEALTH", inspected_on=date(2026, 11, 20),
-                            outcome_codes=list(OUTCOME_SETS[i % len(OUTCOME_SETS)]),
-                            inspectors=["H-0001", "S-0002"], items=["HEALTH-HOTEL-01"],
-                            findings="" if i % len(OUTCOME_SETS) == 0 else "消毒记录不全")
             enqueue(s, settings, "result", result.result_id, result_message(result, entity), task_id)
-            seeded.append(SeededResult(result.result_id, entity.entity_id, code))
+            seeded.append(SeededResult(result.result_id, entity.entity_id, entity.uscc))
     return seeded
 
 

@@ -35,7 +35,7 @@ def test_anonymous_requests_reach_only_public_routes(app, db):
     app.config["WTF_CSRF_ENABLED"] = False
     client = app.test_client()
     checked = 0
-    for rule, view, method, url in _routes(app):
+    for _rule, view, method, url in _routes(app):
         if view._hub_access == ("public",):
             continue
         resp = client.open(url, method=method, json={} if method != "GET" else None)

@@ -24,7 +24,7 @@ def test_an_edited_entry_is_found(db):
     with db.unit_of_work() as s:
         s.execute(update(AuditEntry).where(AuditEntry.id == 2).values(actor="mallory"))
     with db.unit_of_work() as s:
-        n, problems = verify(s)
+        _n, problems = verify(s)
     assert any("entry 2" in p and "edited" in p for p in problems)
 
 

@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import tomli_w
@@ -75,10 +75,9 @@ def test_lease_has_one_holder_until_it_expires(db):
 
 
 def test_tick_for_is_the_latest_fire_time_not_after_now():
-    from datetime import timezone
 
-    trigger = CronTrigger(minute="*/10", second="0", timezone=timezone.utc)
-    tick = datetime(2026, 11, 24, 2, 10, tzinfo=timezone.utc)
+    trigger = CronTrigger(minute="*/10", second="0", timezone=UTC)
+    tick = datetime(2026, 11, 24, 2, 10, tzinfo=UTC)
     assert tick_for(trigger, tick + timedelta(seconds=45)) == tick  # a run that started late
     assert tick_for(trigger, tick) == tick
     assert tick_for(trigger, tick - timedelta(seconds=1)) is None  # 2:00 is beyond the look-back

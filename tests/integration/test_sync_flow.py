@@ -107,7 +107,7 @@ def test_corrected_record_leaves_the_quarantine(make_settings, db):
     try:
         settings = _settings(make_settings, samr={"kind": "samr-rest", "url": server.url})
         run_sync(db, settings, "samr", http=_fast_http(settings, "samr"))
-        valid, invalid = _expected(server)
+        _valid, invalid = _expected(server)
         bad_index = next(i for i in range(server.count) if server.entity(i)["uscc"] in invalid
                          and server.entity(i)["uscc"] == data.samr_entity(server.seed, i)["uscc"])
         key = server.entity(bad_index)["uscc"]
