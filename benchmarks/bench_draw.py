@@ -17,6 +17,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -77,6 +78,33 @@ def floor(pairs: list[tuple[bytes, int]], seed: bytes) -> float:
     return time.perf_counter() - started
 
 
+def team_floor(record: dict, seed: bytes, sample: int = 1_000_000) -> tuple[int, float]:
+    """JDP-1 §4 must hash every candidate at the lowest load level, for every slot. Replaying the record's
+    loads counts those hashes (ignoring the few recusals); a bare loop times `sample` of them."""
+    level_sizes: dict[str, Counter[int]] = {}
+    load: Counter[str] = Counter()
+    hashes = 0
+    for selection in record["selections"]:
+        for inspector in selection["team"]:
+            agency = inspector.split("-")[0]
+            sizes = level_sizes.setdefault(agency, Counter({0: record["pool_size"] // len(AGENCIES)}))
+            hashes += sizes[min(level for level, n in sizes.items() if n)]
+            sizes[load[inspector]] -= 1
+            load[inspector] += 1
+            sizes[load[inspector]] += 1
+    ids = [b"A-%06d" % i for i in range(sample)]
+    started = time.perf_counter()
+    base = hashlib.sha256(seed + b"I" + b"91370000000000001X" + b"\n")
+    best = b"\xff" * 8
+    for inspector_id in ids:
+        h = base.copy()
+        h.update(inspector_id)
+        tie_break = h.digest()[:8]
+        if tie_break < best:
+            best = tie_break
+    return hashes, (time.perf_counter() - started) / sample * hashes
+
+
 class PhaseClock:
     """A draw progress callback noting when §3 ends (done reaches the roster's line count)."""
 
@@ -117,6 +145,7 @@ def run(entity_count: int, inspectors: int) -> list[tuple[str, str]]:
     pool = jdp.format_pool(make_pool(inspectors, selected, rng, entity_count))
     commitments = {p: jdp.commitment(p, s, "sha256") for p, s in REVEALS.items()}
     tickets = sum(e.weight for e in entries)
+    slots = selected * 2
 
     started = time.perf_counter()
     roster = jdp.format_roster(entries)
@@ -127,10 +156,12 @@ def run(entity_count: int, inspectors: int) -> list[tuple[str, str]]:
     two, select_2, teams_2 = timed_draw(plan, roster, pool, commitments, 2, entity_count)
     assert one == two, "workers=2 must give the record workers=1 gives"
     hub_1, hub_2 = freeze + select_1 + teams_1, freeze + select_2 + teams_2
-    slots = selected * 2
+    team_hashes, team_floor_s = team_floor(one, seed)
     return [
         ("entities / tickets / selected / inspectors", f"{entity_count:,} / {tickets:,} / {selected:,} / {inspectors:,}"),
         ("(a) floor: bare ticket loop", f"{floor_s:8.2f} s  ({floor_s / tickets * 1e9:.0f} ns/ticket)"),
+        ("(a) §4 floor: bare loop, tie-break hashes", f"{team_floor_s:8.2f} s  ({team_hashes:,} hashes, "
+                                                       f"{team_hashes / slots:,.0f} per slot; extrapolated)"),
         ("(b) freeze: format_roster", f"{freeze:8.2f} s"),
         ("(b) draw w=1 §3 digests+tickets+selection", f"{select_1:8.2f} s"),
         ("(b) draw w=1 §4 teams", f"{teams_1:8.2f} s  ({teams_1 / slots * 1e6:.0f} us/slot, {slots:,} slots)"),
@@ -139,6 +170,8 @@ def run(entity_count: int, inspectors: int) -> list[tuple[str, str]]:
         ("(c) hub total w=2", f"{hub_2:8.2f} s"),
         ("ratio freeze+§3 (w=1) / floor", f"{(freeze + select_1) / floor_s:8.2f} x"),
         ("ratio hub total (w=1) / floor", f"{hub_1 / floor_s:8.2f} x"),
+        ("ratio §4 teams (w=1) / §4 floor", f"{teams_1 / team_floor_s:8.2f} x"),
+        ("ratio hub total (w=1) / (floor + §4 floor)", f"{hub_1 / (floor_s + team_floor_s):8.2f} x"),
         ("speed-up w=2 vs w=1: §3 / §4 / total",
          f"{select_1 / select_2:8.2f} x / {teams_1 / max(teams_2, 1e-9):.2f} x / {hub_1 / hub_2:.2f} x"),
         ("peak RSS (this process)", f"{peak_mb():8.0f} MB"),

@@ -545,7 +545,7 @@ def _staff_agency(task: tuple[Any, ...]) -> tuple[list[list[bytes]], tuple[int, 
     digest = _digest_method(new)
     lanes = {tags: _Lane([m[0] for m in members if set(tags) <= m[1]]) for _, tags, _ in entries}
     lanes_of: defaultdict[bytes, list[_Lane]] = defaultdict(list)
-    for tags, lane in lanes.items():
+    for lane in lanes.values():
         for inspector in lane.levels[0]:
             lanes_of[inspector].append(lane)
     capacity = {m[0]: m[3] for m in members}

@@ -31,6 +31,12 @@ def _inputs(db: Database, task_id: str) -> tuple[JointTask, bytes, bytes, dict, 
             raise Conflict(f"task {task_id} is {task.state}; only a frozen task with a requested draw "
                            "can be drawn", where=f"task {task_id}")
         roster, pool = task.roster_file or b"", task.pool_file or b""
+        hash_name = (task.plan or {}).get("hash", "sha256")
+        # The files drawn from must be the ones whose digests were published at the freeze.
+        for what, data, published in (("roster", roster, task.roster_digest), ("pool", pool, task.pool_digest)):
+            if jdp.hexdigest(data, hash_name) != published:
+                raise DrawError(f"the frozen {what} no longer matches its published digest; refusing to draw",
+                                where=f"task {task_id}")
         parties = list(s.scalars(select(TaskParty).where(TaskParty.task_id == task_id)))
         commitments = {p.party: p.commitment for p in parties}
         reveals = {p.party: p.secret_hex for p in parties}

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from web.scenario import PASSWORD, add_person, drawn_task
+from tests.web.scenario import PASSWORD, add_person, drawn_task
 from werkzeug.serving import make_server
 
 pytestmark = pytest.mark.browser

@@ -228,8 +228,17 @@ def test_bad_roster_line_is_refused_naming_its_number(data: bytes, line: int, wo
 def test_bad_roster_line_far_down_is_found() -> None:
     data = jdp.format_roster([jdp.RosterEntry(f"E{i:07d}", "s", 1, "-") for i in range(200_000)])
     at = data.index(b"E0150000\t") + len(b"E0150000\ts\t")
+    bad = data[:at] + b"0" + data[at + 1:]
     with pytest.raises(jdp.JDPError, match="roster line 150001: weight"):
-        jdp.parse_roster(data[:at] + b"0" + data[at + 1:])
+        jdp.parse_roster(bad)
+    plan = {"protocol": "JDP-1", "task_id": "T", "hash": "sha256", "quotas": {"s": 1}, "team": [],
+            "avoid_home_district": False}
+    for workers in (1, 2):
+        with pytest.raises(jdp.JDPError, match="roster line 150001: weight"):
+            jdp.draw(plan, bad, b"", COMMITMENTS, REVEALS, "", workers=workers)
+    swapped = data.replace(b"E0180000\t", b"E0179999\t")  # a duplicate, found across pieces too
+    with pytest.raises(jdp.JDPError, match="roster line 180001: entity_id 'E0179999' is duplicate"):
+        jdp.draw(plan, swapped, b"", COMMITMENTS, REVEALS, "", workers=2)
 
 
 GOOD_POOL = b"I1\tSAMR\tfire,food\t370102,370103\t5\tA1,A2\n"
