@@ -321,9 +321,9 @@ def _raise_first_bad_line(chunk: bytes, first_line: int) -> None:
     raise JDPError(f"roster line {first_line}: not a valid roster")  # unreachable: some line above is bad
 
 
-def _chunks(data: bytes, size: int = _CHUNK_BYTES) -> tuple[list[tuple[int, int, int]], int]:
-    """Split `data` at line ends into (start, end, first line number) pieces of about `size` bytes; count lines."""
-    pieces, start, line = [], 0, 1
+def _chunks(data: bytes) -> tuple[list[tuple[int, int, int]], int]:
+    """Split `data` at line ends into (start, end, first line number) pieces of about _CHUNK_BYTES; count lines."""
+    pieces, start, line, size = [], 0, 1, _CHUNK_BYTES
     while start < len(data):
         end = data.find(b"\n", min(start + size, len(data)) - 1)
         end = len(data) if end < 0 else end + 1

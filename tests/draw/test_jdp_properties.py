@@ -236,9 +236,9 @@ def test_bad_roster_line_far_down_is_found() -> None:
     for workers in (1, 2):
         with pytest.raises(jdp.JDPError, match="roster line 150001: weight"):
             jdp.draw(plan, bad, b"", COMMITMENTS, REVEALS, "", workers=workers)
-    swapped = data.replace(b"E0180000\t", b"E0179999\t")  # a duplicate, found across pieces too
+    doubled = data.replace(b"E0180000\t", b"E0179999\t")
     with pytest.raises(jdp.JDPError, match="roster line 180001: entity_id 'E0179999' is duplicate"):
-        jdp.draw(plan, swapped, b"", COMMITMENTS, REVEALS, "", workers=2)
+        jdp.draw(plan, doubled, b"", COMMITMENTS, REVEALS, "", workers=2)
 
 
 GOOD_POOL = b"I1\tSAMR\tfire,food\t370102,370103\t5\tA1,A2\n"

@@ -22,6 +22,23 @@ def test_vector_reproduces_record_exactly(name: str, workers: int) -> None:
     assert written == vectors.path(name, "record.json").read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("name", vectors.NAMES)
+def test_vector_reproduces_when_the_roster_is_cut_into_many_pieces(name: str, workers: int,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    v = vectors.load(name)
+    for piece_bytes in (1, 40, 97, 300):  # pieces pass on bounds to later ones: must not change the result
+        monkeypatch.setattr(jdp, "_CHUNK_BYTES", piece_bytes)
+        assert jdp.draw(v.plan, v.roster, v.pool, v.commitments, v.reveals, v.entropy, workers=workers) == v.record
+    lines = v.roster.splitlines(keepends=True)
+    for piece_bytes in (1, 97):  # disorder is found across piece boundaries (1: every line is a piece) too
+        monkeypatch.setattr(jdp, "_CHUNK_BYTES", piece_bytes)
+        for at in range(1, len(lines)):
+            swapped = b"".join([*lines[:at - 1], lines[at], lines[at - 1], *lines[at + 1:]])
+            with pytest.raises(jdp.JDPError, match=f"roster line {at + 1}: entity_id .* out of byte order"):
+                jdp.draw(v.plan, swapped, v.pool, v.commitments, v.reveals, v.entropy, workers=workers)
+
+
 @pytest.mark.parametrize("name", vectors.NAMES)
 def test_seed_and_commitments_follow_section_2(name: str) -> None:
     v = vectors.load(name)
