@@ -63,12 +63,15 @@ def _claim(db: Database, sink: str, limit: int, worker: str, now: datetime,
             return []
         ids = list(s.scalars(base.where(OutboxMessage.kind == first.kind)
                              .with_only_columns(OutboxMessage.id).order_by(OutboxMessage.id).limit(limit)))
-        claimed = s.scalars(update(OutboxMessage)
-                            .where(OutboxMessage.id.in_(ids), OutboxMessage.state == "pending",
-                                   or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
-                            .values(claimed_by=worker, claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
-                            .returning(OutboxMessage), execution_options={"synchronize_session": False})
-        return sorted(claimed, key=lambda r: r.id)  # only the rows this worker got
+        s.execute(update(OutboxMessage)
+                  .where(OutboxMessage.id.in_(ids), OutboxMessage.state == "pending",
+                         or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+                  .values(claimed_by=worker, claimed_until=now + timedelta(seconds=CLAIM_SECONDS)))
+    with db.unit_of_work() as s:
+        return list(s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids),
+                                                          OutboxMessage.claimed_by == worker,
+                                                          OutboxMessage.state == "pending")
+                              .order_by(OutboxMessage.id)))
 
 
 def _send(sink: Sink, rows: list[OutboxMessage], batch_id: str):  # type: ignore[no-untyped-def]
