@@ -158,7 +158,8 @@ def run(entity_count: int, inspectors: int) -> list[tuple[str, str]]:
     hub_1, hub_2 = freeze + select_1 + teams_1, freeze + select_2 + teams_2
     team_hashes, team_floor_s = team_floor(one, seed)
     return [
-        ("entities / tickets / selected / inspectors", f"{entity_count:,} / {tickets:,} / {selected:,} / {inspectors:,}"),
+        ("entities / tickets / selected / inspectors",
+         f"{entity_count:,} / {tickets:,} / {selected:,} / {inspectors:,}"),
         ("(a) floor: bare ticket loop", f"{floor_s:8.2f} s  ({floor_s / tickets * 1e9:.0f} ns/ticket)"),
         ("(a) §4 floor: bare loop, tie-break hashes", f"{team_floor_s:8.2f} s  ({team_hashes:,} hashes, "
                                                        f"{team_hashes / slots:,.0f} per slot; extrapolated)"),

@@ -133,14 +133,8 @@ def export(ctx: Context, kind: str, fmt: str, out: str | None) -> None:
 
 def _load_export_kinds() -> None:
     """Flows that add export kinds register them on import."""
-    import importlib
-
-    for module in ("hub.results.export", "hub.items.services"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+    import hub.items.services
+    import hub.results.export  # noqa: F401
 
 
 # --- people -------------------------------------------------------------------------
@@ -267,17 +261,11 @@ def scheduler(ctx: Context) -> None:
 
 
 def _register_more() -> None:
-    """Command groups of the later flows live next to their code."""
-    import importlib
+    """The draw's and the results' command groups, and the demo, live next to their code."""
+    from hub import cli_draw, cli_results, demo
 
-    for module in ("hub.cli_draw", "hub.cli_results", "hub.demo"):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        mod.register(cli)
+    for module in (cli_draw, cli_results, demo):
+        module.register(cli)
 
 
 _register_more()

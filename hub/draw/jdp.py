@@ -483,7 +483,8 @@ def _pool_of_workers(workers: int) -> Any:
 
 
 def _select(roster: bytes, pieces: list[tuple[int, int, int]], quotas: dict[str, int], seed: bytes,
-            hash_name: str, pool: Any, workers: int, tick: Callable[[int], None]) -> tuple[dict[str, int], list[_Selected]]:
+            hash_name: str, pool: Any, workers: int,
+            tick: Callable[[int], None]) -> tuple[dict[str, int], list[_Selected]]:
     """JDP-1 §3: strata sizes in order of first appearance, and the selected entities in draw order."""
     byte_quotas = {stratum.encode("utf-8"): quota for stratum, quota in quotas.items()}
     bounds = {stratum: b"" for stratum, quota in byte_quotas.items() if quota == 0}
@@ -715,14 +716,23 @@ def verify(record: dict, roster_bytes: bytes, pool_bytes: bytes, *, workers: int
     try:
         expected = _compute(plan, roster_bytes, pool_bytes, record["reveals"], record["entropy"], workers, None)
     except JDPError as exc:
-        for member in ("roster_digest", "pool_digest"):
-            if record[member] != hexdigest(roster_bytes if member == "roster_digest" else pool_bytes, plan["hash"]):
-                problems.append(f"{member}: the record's digest differs from the file's")
-        return [*problems, f"recomputing the draw failed: {exc}"]
+        return [*problems, *_file_digest_problems(record, roster_bytes, pool_bytes),
+                f"recomputing the draw failed: {exc}"]
     for member, value in expected.items():
         if member != "selections" and record[member] != value:
             problems.append(f"{member}: record has {record[member]!r}, recomputed {value!r}")
     problems.extend(_selection_problems(record["selections"], expected["selections"]))
+    return problems
+
+
+def _file_digest_problems(record: dict, roster_bytes: bytes, pool_bytes: bytes) -> list[str]:
+    problems = []
+    for member, data in (("roster_digest", roster_bytes), ("pool_digest", pool_bytes)):
+        try:
+            if record[member] != hexdigest(data, record["plan"]["hash"]):
+                problems.append(f"{member}: the record's digest differs from the file's")
+        except JDPError as exc:
+            problems.append(f"{member}: {exc}")
     return problems
 
 

@@ -163,6 +163,15 @@ def read_secret(path: Path) -> str:
     return text
 
 
+def _prepare(s: Any, task: JointTask, today: date) -> tuple[TaskSpec, list, list, dict, Any]:
+    """The JDP-1 inputs the task would freeze today, and the feasibility pre-check of them."""
+    spec = parse_task_spec(task.spec, f"task {task.id}")
+    roster = build_roster(spec, entity_facts(s, spec), today)
+    pool = build_pool(spec, inspector_facts(s, spec), spec.window.start)
+    plan = build_plan(spec, task.id, roster, task.spec.get("hash", "sha256"))
+    return spec, roster, pool, plan, feasibility_check(plan, roster, pool)
+
+
 def freeze(db: Database, settings: Settings, task_id: str, actor: str,
            today: date | None = None) -> JointTask:
     """Snapshot roster and pool as JDP-1 files and publish their digests; every party must have
@@ -176,12 +185,8 @@ def freeze(db: Database, settings: Settings, task_id: str, actor: str,
         if missing:
             raise Conflict(f"cannot freeze: no commitment yet from {', '.join(sorted(missing))}",
                            where=f"task {task_id}")
-        spec = parse_task_spec(task.spec, f"task {task_id}")
-        roster = build_roster(spec, entity_facts(s, spec), today)
-        pool = build_pool(spec, inspector_facts(s, spec), spec.window.start)
-        hash_name = task.spec.get("hash", "sha256")
-        plan = build_plan(spec, task_id, roster, hash_name)
-        report = feasibility_check(plan, roster, pool)
+        spec, roster, pool, plan, report = _prepare(s, task, today)
+        hash_name = plan["hash"]
         task.feasibility = report.to_dict()
         problem = None
         if not roster:
@@ -213,12 +218,8 @@ def freeze(db: Database, settings: Settings, task_id: str, actor: str,
 def feasibility(db: Database, task_id: str, today: date | None = None) -> dict:
     """The pre-check report for a task not yet frozen (what would fall short, and by how much)."""
     with db.unit_of_work() as s:
-        task = _get(s, task_id)
-        spec = parse_task_spec(task.spec, f"task {task_id}")
-        roster = build_roster(spec, entity_facts(s, spec), today or date.today())
-        pool = build_pool(spec, inspector_facts(s, spec), spec.window.start)
-        plan = build_plan(spec, task_id, roster, task.spec.get("hash", "sha256"))
-        report = feasibility_check(plan, roster, pool).to_dict()
+        _, roster, pool, plan, checked = _prepare(s, _get(s, task_id), today or date.today())
+        report = checked.to_dict()
         report.update(roster_size=len(roster), pool_size=len(pool), quotas=plan["quotas"])
         return report
 

@@ -10,13 +10,11 @@ csrf = CSRFProtect()
 
 
 def register_web(app: Flask) -> None:
-    from hub.web import auth, overview, public
+    from hub.web import auth, overview, public, results, tasks
 
     csrf.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(overview.bp)
-    app.register_blueprint(public.bp)
-    _register_optional(app)
+    for area in (auth, overview, public, tasks, results):
+        app.register_blueprint(area.bp)
 
     @app.errorhandler(HubError)
     def _hub_error(exc: HubError):  # type: ignore[no-untyped-def]
@@ -34,17 +32,3 @@ def register_web(app: Flask) -> None:
 
         return {"principal": current_principal(),
                 "has_endpoint": lambda ep: ep in current_app.view_functions}
-
-
-def _register_optional(app: Flask) -> None:
-    """Areas that arrive with later flows register here when present."""
-    import importlib
-
-    for module in ("hub.web.tasks", "hub.web.results"):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        app.register_blueprint(mod.bp)

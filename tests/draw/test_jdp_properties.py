@@ -54,7 +54,8 @@ def naive_draw(plan: dict, roster: list[jdp.RosterEntry], pool: list[jdp.PoolEnt
 @st.composite
 def draws(draw: st.DrawFn) -> tuple[dict, list[jdp.RosterEntry], list[jdp.PoolEntry]]:
     n = draw(st.integers(1, 30))
-    ids = sorted(draw(st.sets(st.from_regex(r"9137[0-9A-Z]{3}|EDU:[0-9]{1,4}", fullmatch=True), min_size=n, max_size=n)))
+    entity_id = st.from_regex(r"9137[0-9A-Z]{3}|EDU:[0-9]{1,4}", fullmatch=True)
+    ids = sorted(draw(st.sets(entity_id, min_size=n, max_size=n)))
     roster = [jdp.RosterEntry(i, draw(st.sampled_from(["s|school", "s|hotel", "t|学校"])), draw(st.integers(1, 5)),
                               draw(st.sampled_from([*DISTRICTS, "-"]))) for i in ids]
     sizes = Counter(e.stratum for e in roster)

@@ -99,7 +99,8 @@ def _record_edits(record: dict) -> list[tuple[str, object]]:
         ]
         for at in range(16):
             edits.append((f"selections[{i}].key digit {at}",
-                          lambda r, i=i, at=at: r["selections"][i].update(key=_other_hex(r["selections"][i]["key"], at))))
+                          lambda r, i=i, at=at: r["selections"][i].update(
+                              key=_other_hex(r["selections"][i]["key"], at))))
         if i + 1 < len(selections):
             edits.append((f"selections[{i}] swapped with next", lambda r, i=i: _swap(r["selections"], i)))
     for member in ("seed", "plan_digest", "roster_digest", "pool_digest"):
