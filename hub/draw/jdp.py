@@ -514,14 +514,17 @@ def _select(roster: bytes, pieces: list[tuple[int, int, int]], quotas: dict[str,
         for stratum, size in piece_sizes.items():
             sizes[stratum] = sizes.get(stratum, 0) + size
         for stratum, top in piece_best.items():
-            quota = byte_quotas.get(stratum, 0)
-            merged = best[stratum] + top
-            merged.sort()  # two sorted runs: a linear merge
-            best[stratum] = merged[:quota]
-            if quota and len(best[stratum]) == quota:
-                bounds[stratum] = best[stratum][-1][0]
+            quota, kept = byte_quotas.get(stratum, 0), best[stratum]
+            kept.extend(top)
+            if quota and len(kept) >= (2 * quota if stratum in bounds else quota):  # trim now and then: linear
+                kept.sort()
+                del kept[quota:]
+                bounds[stratum] = kept[-1][0]
         tick(lines)
-    selected = sorted(item for top in best.values() for item in top)
+    for stratum, kept in best.items():
+        kept.sort()
+        del kept[byte_quotas.get(stratum, 0):]
+    selected = sorted(item for kept in best.values() for item in kept)
     return {stratum.decode("utf-8"): size for stratum, size in sizes.items()}, selected
 
 

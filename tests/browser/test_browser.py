@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.web.scenario import PASSWORD, add_person, drawn_task
 from werkzeug.serving import make_server
+
+from tests.web.scenario import PASSWORD, add_person, drawn_task
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"

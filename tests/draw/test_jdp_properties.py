@@ -128,7 +128,7 @@ def _seed(plan: dict, roster: list[jdp.RosterEntry], pool: list[jdp.PoolEntry]) 
 
 @settings(max_examples=40, deadline=None)
 @given(draws())
-def test_two_workers_give_the_same_record(case: tuple) -> None:
+def test_two_workers_and_small_pieces_give_the_same_record(case: tuple) -> None:
     plan, roster, pool = case
     try:
         one = run(plan, roster, pool)
@@ -138,6 +138,9 @@ def test_two_workers_give_the_same_record(case: tuple) -> None:
         assert (two.value.entity_id, two.value.agency) == (failure.entity_id, failure.agency)
         return
     assert run(plan, roster, pool, workers=2) == one
+    with pytest.MonkeyPatch.context() as patch:  # many small pieces, each pruned by the bounds of earlier ones
+        patch.setattr(jdp, "_CHUNK_BYTES", 40)
+        assert run(plan, roster, pool) == run(plan, roster, pool, workers=2) == one
 
 
 @settings(max_examples=60, deadline=None)

@@ -5,7 +5,6 @@ import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import tomli_w
@@ -20,9 +19,8 @@ from hub.errors import Conflict, DrawError, InvalidInput
 from hub.rosters.models import Inspector
 from hub.tasks import services as lifecycle
 from hub.tasks.models import JointTask
+from tests.draw.vectors import VECTORS
 from tests.web import scenario as sc
-
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "spec" / "vectors"
 
 
 @pytest.fixture

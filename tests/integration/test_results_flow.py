@@ -127,7 +127,7 @@ def test_a_correction_is_closed_by_its_reinspection(drawn):
 
 
 def test_deadlines_count_working_days_and_flag_overdue(drawn):
-    e1, e2 = drawn.drawn_entities()[:2]
+    e1, _e2 = drawn.drawn_entities()[:2]
     sc.enter(drawn, e1, "HEALTH", "")
     items = open_deadlines(drawn.db, date(2027, 3, 1))
     assert items[0]["status"] == "overdue" and e1 in items[0]["subject"]
