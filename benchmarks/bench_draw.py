@@ -92,7 +92,8 @@ def team_floor(record: dict, seed: bytes, sample: int = 1_000_000) -> tuple[int,
     for selection in record["selections"]:
         for inspector in selection["team"]:
             agency = inspector.split("-")[0]
-            sizes = level_sizes.setdefault(agency, Counter({0: record["pool_size"] // len(AGENCIES)}))
+            members = sum(1 for i in range(record["pool_size"]) if AGENCIES[i % 3] == agency)  # as make_pool
+            sizes = level_sizes.setdefault(agency, Counter({0: members}))
             hashes += sizes[min(level for level, n in sizes.items() if n)]
             sizes[load[inspector]] -= 1
             load[inspector] += 1

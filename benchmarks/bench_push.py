@@ -26,6 +26,7 @@ from typing import Any
 
 import requests
 import tomli_w
+from lxml import etree
 from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -96,8 +97,6 @@ def provincial_body(batch_id: str, items: list[dict[str, Any]]) -> bytes:
 def credit_body(batch_id: str, items: list[dict[str, Any]]) -> bytes:
     created_at = datetime.now(UTC).isoformat(timespec="seconds")
     upload = build_upload(batch_id, SENDER, created_at, [build_record(p, {}, "") for p in items])
-    from lxml import etree
-
     return etree.tostring(upload, xml_declaration=True, encoding="UTF-8")
 
 
@@ -139,7 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default=None, help="write a cProfile of the hub's drain to FILE")
     args = parser.parse_args(argv)
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-push-"))
+    with tempfile.TemporaryDirectory(prefix="bench-push-") as tmp:
+        return run(args, Path(tmp))
+
+
+def run(args: argparse.Namespace, tmp: Path) -> int:
     url = f"sqlite:///{tmp / 'hub.db'}"
     upgrade(url)
     hub_servers = start_sinks(APP_ID, SECRET)

@@ -4,6 +4,7 @@ Services open a unit of work with ``unit_of_work()``; nothing else commits.
 """
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -194,6 +195,18 @@ def upsert(session: Session, table, rows: list[dict], keys: list[str], update: l
         sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks}) ON CONFLICT ({", ".join(keys)}) {action}'
         entry = _SQL_CACHE[cache_key] = (sql, convs)
     sql, convs = entry
-    pairs = list(zip(cols, convs))
-    params = [tuple(conv(row[c]) if conv else row[c] for c, conv in pairs) for row in rows]
+    take = operator.itemgetter(*cols)
+    if len(cols) == 1:
+        params = [(take(row),) for row in rows]
+    else:
+        params = [take(row) for row in rows]
+    converted = [(i, conv) for i, conv in enumerate(convs) if conv is not None]
+    if converted:  # only the JSON and (on SQLite) date columns need a Python conversion
+        out = []
+        for values in params:
+            values = list(values)
+            for i, conv in converted:
+                values[i] = conv(values[i])
+            out.append(tuple(values))
+        params = out
     conn.exec_driver_sql(sql, params)

@@ -499,7 +499,7 @@ def _select(roster: bytes, pieces: list[tuple[int, int, int]], quotas: dict[str,
         in_flight: deque[Any] = deque()
         for piece in pieces:
             in_flight.append(pool.apply_async(_select_chunk, (task(piece),)))
-            if len(in_flight) > workers:
+            if len(in_flight) > 2 * workers:  # a piece queued behind each busy worker: none waits for the merge
                 yield in_flight.popleft().get()
         while in_flight:
             yield in_flight.popleft().get()

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-import queue
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select, update
@@ -29,6 +27,7 @@ from hub.rosters.apply import (
     deactivate_missing_inspectors,
 )
 from hub.rosters.models import SourceState, SyncRun
+from hub.rosters.prefetch import prefetched
 
 log = logging.getLogger(__name__)
 Progress = Callable[[SyncRun, Counts, str], None]
@@ -112,44 +111,6 @@ class _Applier:
                 counts.deactivated += deactivate_missing_entities(s, self.name, self.run_id, now)
         _save_state(s, self.name, batch.bookmark)
         return counts
-
-
-class _End:
-    pass
-
-
-def prefetched(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
-    """Fetch the next batches in a thread while the current one is applied."""
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for batch in batches:
-                while not stop.is_set():
-                    try:
-                        q.put(batch, timeout=0.2)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            q.put(_End())
-        except BaseException as exc:  # noqa: BLE001  (handed to the consumer, raised there)
-            q.put(exc)
-
-    thread = threading.Thread(target=produce, name="sync-prefetch", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = q.get()
-            if isinstance(item, _End):
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
 
 
 def run_sync(db: Database, settings: Settings, name: str, *, full: bool = False,

@@ -1,0 +1,110 @@
+"""Fetch a source's next batches while the current one is applied.
+
+Fetching and parsing run in a forked child process when this process may have
+children (a plain CLI or web process), so they do not compete with applying for
+the interpreter lock; in a daemonic process (a Celery prefork worker) they run in a
+thread instead. Either way the consumer sees the same batches in the same order,
+and an exception raised while fetching is raised in the consumer.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import sys
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from connectors.base import Batch, ConnectorError, TransientError
+
+DEPTH = 3
+POLL_SECONDS = 0.5
+
+
+class _End:
+    pass
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """An exception that survives pickling to the parent (connector errors keep their class)."""
+    if isinstance(exc, ConnectorError):
+        return type(exc)(str(exc))
+    return TransientError(f"fetching failed: {type(exc).__name__}: {exc}")
+
+
+def _child(batches: Iterator[Batch], q: Any) -> None:
+    try:
+        for batch in batches:
+            q.put(batch)
+        q.put(_End())
+    except BaseException as exc:  # noqa: BLE001  (handed to the parent, raised there)
+        q.put(_portable(exc))
+    q.close()
+    q.join_thread()
+
+
+def in_process(batches: Iterator[Batch]) -> Iterator[Batch]:
+    ctx = multiprocessing.get_context("fork")
+    q = ctx.Queue(maxsize=DEPTH)
+    child = ctx.Process(target=_child, args=(batches, q), name="sync-fetch", daemon=True)
+    child.start()
+    try:
+        while True:
+            try:
+                item = q.get(timeout=POLL_SECONDS)
+            except queue.Empty:
+                if not child.is_alive() and q.empty():
+                    raise TransientError("the fetching process stopped without finishing") from None
+                continue
+            if isinstance(item, _End):
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join(timeout=5)
+        q.close()
+
+
+def in_thread(batches: Iterator[Batch]) -> Iterator[Batch]:
+    q: queue.Queue = queue.Queue(maxsize=DEPTH)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        q.put(batch, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(_End())
+        except BaseException as exc:  # noqa: BLE001  (handed to the consumer, raised there)
+            q.put(exc)
+
+    thread = threading.Thread(target=produce, name="sync-fetch", daemon=True)
+    thread.start()
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(0.0005)  # let the fetching thread back in quickly after each read
+    try:
+        while True:
+            item = q.get()
+            if isinstance(item, _End):
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        sys.setswitchinterval(old)
+
+
+def prefetched(batches: Iterator[Batch]) -> Iterator[Batch]:
+    """The same batches, fetched ahead of the consumer."""
+    can_fork = "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
+    return in_process(batches) if can_fork else in_thread(batches)
