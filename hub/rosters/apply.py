@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from connectors.base import SourceRecord
@@ -49,11 +49,18 @@ def _quarantine(session: Session, source: str, run_id: int, now: datetime,
            keys=["source", "record_key"], update=["reason", "raw", "received_at", "run_id"])
 
 
+# Statements of the hot path, built once: the key lists bind as one expanding parameter.
+_RELEASE = delete(QuarantineRecord).where(QuarantineRecord.source == bindparam("source"),
+                                          QuarantineRecord.record_key.in_(bindparam("keys", expanding=True)))
+_KNOWN = select(EntitySource.record_key, EntitySource.digest, EntitySource.active).where(
+    EntitySource.source == bindparam("source"), EntitySource.record_key.in_(bindparam("keys", expanding=True)))
+_HAS_QUARANTINE = select(QuarantineRecord.id).where(QuarantineRecord.source == bindparam("source")).limit(1)
+
+
 def _release(session: Session, source: str, keys: list[str]) -> None:
-    """Corrected records leave the quarantine."""
-    if keys:
-        session.execute(delete(QuarantineRecord).where(QuarantineRecord.source == source,
-                                                       QuarantineRecord.record_key.in_(keys)))
+    """Corrected records leave the quarantine (a query only when the source has any there)."""
+    if keys and session.execute(_HAS_QUARANTINE, {"source": source}).first() is not None:
+        session.execute(_RELEASE, {"source": source, "keys": keys})
 
 
 def _split(records: Iterable[SourceRecord], check: Any) -> tuple[list, list]:
@@ -86,9 +93,7 @@ def apply_entities(session: Session, source: str, run_id: int, records: list[Sou
     if not good:
         return counts
     keys = [r.key for r, _ in good]
-    known = {k: (d, a) for k, d, a in session.execute(
-        select(EntitySource.record_key, EntitySource.digest, EntitySource.active)
-        .where(EntitySource.source == source, EntitySource.record_key.in_(keys)))}
+    known = {k: (d, a) for k, d, a in session.execute(_KNOWN, {"source": source, "keys": keys})}
     src_rows, changed = [], []
     for r, entity_id in good:
         digest = _digest(r)
@@ -119,6 +124,8 @@ def apply_entities(session: Session, source: str, run_id: int, records: list[Sou
 
 
 _ENTITY_COLUMNS = [c.name for c in Entity.__table__.columns if c.name != "id"]
+_EXISTING = select(*[getattr(Entity, c) for c in _ENTITY_COLUMNS]).where(
+    Entity.entity_id.in_(bindparam("ids", expanding=True)))
 
 
 def _merge_into_master(session: Session, source: str, changed: list[tuple[str, Mapping]],
@@ -126,9 +133,7 @@ def _merge_into_master(session: Session, source: str, changed: list[tuple[str, M
     if not changed:
         return
     ids = list({eid for eid, _ in changed})
-    cols = [getattr(Entity, c) for c in _ENTITY_COLUMNS]
-    existing = {row.entity_id: row._asdict() for row in
-                session.execute(select(*cols).where(Entity.entity_id.in_(ids)))}
+    existing = {row.entity_id: row._asdict() for row in session.execute(_EXISTING, {"ids": ids})}
     merged: dict[str, dict] = {}
     for entity_id, f in changed:
         base = merged.get(entity_id) or existing.get(entity_id)
