@@ -124,25 +124,44 @@ class CreditXmlSink(Sink):
 
     def _record(self, msg: OutgoingMessage, batch_id: str,
                 created_at: str) -> tuple[etree._Element | None, str]:
-        """The message's <Record>, checked alone against the XSD; or None and why not."""
+        """The message's <Record> (checked against the XSD with its batch); or None and why not."""
         if not self.accepts(msg):
             return None, "credit-xml takes only results of entities with a uscc"
         try:
             record = build_record(msg.payload, self.codes, self.authority, self.inspection_type)
         except ValueError as exc:  # lxml refuses control characters; unusable outcomes
             return None, str(exc)
+        return record, ""
+
+    def _alone_problem(self, record: etree._Element, batch_id: str, created_at: str) -> str | None:
         single = build_upload(batch_id, self.sender, created_at, [record])
         with self._lock:
             if not self.upload_schema.validate(single):
-                return None, f"credit-upload.xsd: {first_error(self.upload_schema)}"
-        return record, ""
+                return f"credit-upload.xsd: {first_error(self.upload_schema)}"
+        return None
 
     def _upload(self, chunk: list[tuple[OutgoingMessage, etree._Element]], batch_id: str,
                 created_at: str) -> tuple[list[Outcome], int, str]:
         batch = build_upload(batch_id, self.sender, created_at, [r for _, r in chunk])
-        with self._lock:  # records valid alone; the whole (unique recordIds, ≤ 1000) is checked too
-            if not self.upload_schema.validate(batch):
-                raise FatalError(f"upload {batch_id} fails credit-upload.xsd: {first_error(self.upload_schema)}")
+        with self._lock:
+            valid = self.upload_schema.validate(batch)
+        refused: list[Outcome] = []
+        if not valid:  # find the records that fail alone; they are rejected, never sent
+            kept = []
+            for msg, record in chunk:
+                problem = self._alone_problem(record, batch_id, created_at)
+                if problem:
+                    refused.append(Outcome(msg.key, "rejected", LOCAL_REJECT, problem))
+                else:
+                    kept.append((msg, record))
+            if not kept:
+                return refused, 0, ""
+            chunk = kept
+            batch = build_upload(batch_id, self.sender, created_at, [r for _, r in chunk])
+            with self._lock:  # records valid alone; the whole (unique recordIds, ≤ 1000) is checked too
+                if not self.upload_schema.validate(batch):
+                    raise FatalError(f"upload {batch_id} fails credit-upload.xsd: "
+                                     f"{first_error(self.upload_schema)}")
         body = etree.tostring(batch, xml_declaration=True, encoding="UTF-8")
         resp = self.http.request("POST", self.url, body=body,
                                  headers={"Content-Type": "application/xml; charset=utf-8"})
@@ -171,4 +190,4 @@ class CreditXmlSink(Sink):
                                  f"e.g. {missing[0]}; re-sending the batch")
         outcomes = [Outcome(msg.key, answers[rid].status, answers[rid].code, answers[rid].message)
                     for rid, msg in sent.items()]
-        return outcomes, resp.status_code, data.decode("utf-8", errors="replace")
+        return refused + outcomes, resp.status_code, data.decode("utf-8", errors="replace")

@@ -204,9 +204,9 @@ def upsert(session: Session, table, rows: list[dict], keys: list[str], update: l
     if converted:  # only the JSON and (on SQLite) date columns need a Python conversion
         out = []
         for values in params:
-            values = list(values)
+            row_values = list(values)
             for i, conv in converted:
-                values[i] = conv(values[i])
-            out.append(tuple(values))
+                row_values[i] = conv(row_values[i])
+            out.append(tuple(row_values))
         params = out
     conn.exec_driver_sql(sql, params)

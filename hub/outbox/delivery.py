@@ -91,6 +91,9 @@ def deliver_batch(db: Database, sink_name: str, sink: Sink, rows: list[OutboxMes
         status = result.status_code
     except ConnectorError as exc:
         error, permanent = str(exc), not isinstance(exc, TransientError)
+    except Exception as exc:  # a sink's own bug must not strand the claimed rows
+        log.exception("sink %s failed on batch %s", sink_name, batch_id)
+        error, permanent = f"{type(exc).__name__}: {exc}", False
     now = utcnow()
     changes: list[tuple[int, dict]] = []
     with db.unit_of_work() as s:

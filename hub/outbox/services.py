@@ -52,6 +52,9 @@ def enqueue(session: Session, settings: Settings, kind: str, key: str, payload: 
         elif row.payload != dict(payload) or row.state == "rejected":
             row.payload, row.state, row.next_attempt_at = dict(payload), "pending", utcnow()
             row.reject_code = row.last_error = None
+            # A batch in flight carries the old payload: drop its claim so its answer is not
+            # recorded for this one, which then goes out on its own.
+            row.claimed_by = row.claimed_until = None
         else:
             continue
         queued += 1
