@@ -12,6 +12,7 @@ import logging
 import random
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -50,36 +51,48 @@ def backoff(attempts: int, rng: random.Random = _RNG) -> float:
     return rng.uniform(BACKOFF_BASE / 2, min(BACKOFF_MAX, BACKOFF_BASE * 2 ** min(attempts, 20)))
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed outbox row: what sending it needs, nothing more."""
+
+    id: int
+    key: str
+    kind: str
+    payload: dict
+    attempts: int
+
+
 def _claim(db: Database, sink: str, limit: int, worker: str, now: datetime,
-           respect_backoff: bool) -> list[OutboxMessage]:
+           respect_backoff: bool) -> list[Claimed]:
+    """Claim up to ``limit`` due messages of one kind, oldest first.
+
+    One UPDATE whose own WHERE repeats the conditions: it takes the write lock from its
+    start (SQLite), and a row another worker claimed meanwhile no longer matches (PostgreSQL
+    re-checks the WHERE of a row it waited for)."""
+    M = OutboxMessage
+    free = or_(M.claimed_until.is_(None), M.claimed_until < now)
+    due = [M.sink == sink, M.state == "pending", free]
+    if respect_backoff:
+        due.append(M.next_attempt_at <= now)
+    oldest_kind = select(M.kind).where(*due).order_by(M.id).limit(1).scalar_subquery()
+    ids = select(M.id).where(*due, M.kind == oldest_kind).order_by(M.id).limit(limit)
+    until = now + timedelta(seconds=CLAIM_SECONDS)
     with db.unit_of_work() as s:
-        base = select(OutboxMessage.id, OutboxMessage.kind).where(
-            OutboxMessage.sink == sink, OutboxMessage.state == "pending",
-            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
-        if respect_backoff:
-            base = base.where(OutboxMessage.next_attempt_at <= now)
-        first = s.execute(base.order_by(OutboxMessage.id).limit(1)).first()
-        if first is None:
-            return []
-        ids = list(s.scalars(base.where(OutboxMessage.kind == first.kind)
-                             .with_only_columns(OutboxMessage.id).order_by(OutboxMessage.id).limit(limit)))
-        s.execute(update(OutboxMessage)
-                  .where(OutboxMessage.id.in_(ids), OutboxMessage.state == "pending",
-                         or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
-                  .values(claimed_by=worker, claimed_until=now + timedelta(seconds=CLAIM_SECONDS)))
+        s.execute(update(M).where(M.id.in_(ids), *due).values(claimed_by=worker, claimed_until=until)
+                  .execution_options(synchronize_session=False))
     with db.unit_of_work() as s:
-        return list(s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids),
-                                                          OutboxMessage.claimed_by == worker,
-                                                          OutboxMessage.state == "pending")
-                              .order_by(OutboxMessage.id)))
+        rows = s.execute(select(M.id, M.key, M.kind, M.payload, M.attempts)
+                         .where(M.sink == sink, M.claimed_by == worker, M.state == "pending",
+                                M.claimed_until == until).order_by(M.id))
+        return [Claimed(*row) for row in rows]
 
 
-def _send(sink: Sink, rows: list[OutboxMessage], batch_id: str):  # type: ignore[no-untyped-def]
+def _send(sink: Sink, rows: list[Claimed], batch_id: str):  # type: ignore[no-untyped-def]
     messages = [OutgoingMessage(key=r.key, kind=r.kind, payload=r.payload) for r in rows]  # type: ignore[arg-type]
     return sink.deliver(messages, batch_id)
 
 
-def deliver_batch(db: Database, sink_name: str, sink: Sink, rows: list[OutboxMessage], worker: str,
+def deliver_batch(db: Database, sink_name: str, sink: Sink, rows: list[Claimed], worker: str,
                   report: DrainReport) -> None:
     """Send one claimed batch and store the outcome of every message in it."""
     batch_id = uuid.uuid4().hex
@@ -149,8 +162,9 @@ def drain(db: Database, settings: Settings, sink_name: str | None = None, *,
         raise NotFound(f"no sink named {sink_name!r} (known: {', '.join(settings.sinks) or 'none'})",
                        where="hub push")
     worker = f"{uuid.uuid4().hex[:8]}"
-    report = DrainReport()
-    for name in names:
+
+    def one_sink(name: str) -> DrainReport:
+        report = DrainReport()
         sink = sink_for(settings.sinks[name])
         stalled = 0
         for _ in range(max_rounds):
@@ -167,7 +181,19 @@ def drain(db: Database, settings: Settings, sink_name: str | None = None, *,
                     time.sleep(min(pause * stalled, 5.0))
             else:
                 stalled = 0
-    return report
+        return report
+
+    # Sinks are independent: while one waits on the network, another claims and records.
+    with ThreadPoolExecutor(max_workers=max(1, len(names)), thread_name_prefix="drain") as pool:
+        parts = list(pool.map(one_sink, names))
+    total = DrainReport()
+    for part in parts:
+        total.delivered += part.delivered
+        total.rejected += part.rejected
+        total.retry_later += part.retry_later
+        total.batches += part.batches
+        total.errors += part.errors
+    return total
 
 
 def pending_count(db: Database, sink_name: str | None = None) -> int:

@@ -244,15 +244,16 @@ def test_every_batch_leaves_a_delivery_attempt_with_the_error_of_a_failed_one(ma
     first = drain(db, settings)  # failed messages back off, so each goes once
     with db.unit_of_work() as s:
         attempts = list(s.scalars(select(DeliveryAttempt).order_by(DeliveryAttempt.id)))
-    assert first.batches == len(attempts) == 3
-    assert [(a.sink, a.messages, a.ok) for a in attempts] == [
-        ("provincial", 500, False), ("provincial", 100, False), ("credit", 540, True)]
-    for failed in attempts[:2]:
+    assert first.batches == len(attempts) == 3  # sinks drain side by side: compare as a set
+    assert sorted((a.sink, a.messages, a.ok) for a in attempts) == [
+        ("credit", 540, True), ("provincial", 100, False), ("provincial", 500, False)]
+    for failed in (a for a in attempts if a.sink == "provincial"):
         assert not failed.permanent and "HTTP 50" in failed.error and failed.status_code is None
-    assert attempts[2].error is None and attempts[2].status_code == 200
+    [ok] = [a for a in attempts if a.sink == "credit"]
+    assert ok.error is None and ok.status_code == 200
     backed_off = [r for (sink, _), r in _rows(db).items() if sink == "provincial"]
     assert all(r.state == "pending" and r.attempts == 1 and "HTTP 50" in r.last_error and r.claimed_by is None
-               and r.next_attempt_at > attempts[0].at for r in backed_off)
+               and r.next_attempt_at > min(a.at for a in attempts) for r in backed_off)
 
     sandboxes["provincial"].set_faults({"error_5xx": 0.0})
     second = drain(db, settings, respect_backoff=False)
