@@ -37,7 +37,7 @@ def test_two_schedulers_run_every_job_once_per_tick(make_settings, db, tmp_path)
         for _ in range(2):
             procs.append(subprocess.Popen([sys.executable, "-m", "hub.cli", "scheduler"], env=env,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
-        time.sleep(11)
+        time.sleep(14)
         assert all(p.poll() is None for p in procs), [p.stderr.read() for p in procs if p.poll() is not None]
     finally:
         for p in procs:
