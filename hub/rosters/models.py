@@ -16,7 +16,7 @@ class Entity(Base):
     __tablename__ = "entities"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     entity_id: Mapped[str] = mapped_column(String(64), unique=True)
-    uscc: Mapped[str | None] = mapped_column(String(18), index=True)
+    uscc: Mapped[str | None] = mapped_column(String(18))  # equals entity_id when present: no index of its own
     name: Mapped[str] = mapped_column(String(256))
     entity_type: Mapped[str | None] = mapped_column(String(32))
     legal_rep: Mapped[str | None] = mapped_column(String(128))

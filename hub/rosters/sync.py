@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import select, update
@@ -113,6 +113,33 @@ class _Applier:
         return counts
 
 
+GROUP_RECORDS = 5000  # batches commit together up to this many records: fewer, larger commits
+
+
+def _apply_in_groups(db: Database, applier: _Applier, batches: Iterator[Batch], counts: Counts,
+                     report: Callable[[str], object]) -> None:
+    """Apply batches, committing every GROUP_RECORDS records (each with its bookmark); only what
+    committed is counted, so a run that fails part-way reports what it left stored."""
+    session = db.sessions()
+    pending, size = Counts(), 0
+    try:
+        for batch in batches:
+            pending.add(applier.apply(session, batch))
+            size += len(batch.records)
+            if size >= GROUP_RECORDS or batch.complete_snapshot:
+                session.commit()
+                counts.add(pending)
+                pending, size = Counts(), 0
+                report(batch.label)
+        session.commit()
+        counts.add(pending)
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
 def run_sync(db: Database, settings: Settings, name: str, *, full: bool = False,
              progress: Progress | None = None, http: Any = None) -> SyncRun:
     """Pull ``name`` now; return the finished run. Raises UpstreamError when the run failed."""
@@ -130,12 +157,8 @@ def run_sync(db: Database, settings: Settings, name: str, *, full: bool = False,
                     if progress:
                         progress(run, counts, batch.label)
         else:
-            for batch in prefetched(source.batches(state, full=full)):
-                with db.unit_of_work() as s:
-                    batch_counts = applier.apply(s, batch)
-                counts.add(batch_counts)
-                if progress:
-                    progress(run, counts, batch.label)
+            _apply_in_groups(db, applier, prefetched(source.batches(state, full=full)), counts,
+                             lambda label: progress(run, counts, label) if progress else None)
     except ConnectorError as exc:
         if source.atomic:
             counts = Counts()  # nothing of an atomic run was applied

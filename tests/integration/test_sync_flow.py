@@ -19,7 +19,7 @@ from connectors.sandboxes.samr import SamrSandbox
 from connectors.sandboxes.server import Faults
 from hub.errors import UpstreamError
 from hub.rosters.models import Entity, EntitySource, QuarantineRecord, SyncRun
-from hub.rosters.sync import connector_settings, run_sync
+from hub.rosters.sync import GROUP_RECORDS, connector_settings, run_sync
 
 APP_ID, SECRET = "hub-370100", "sync-test-secret"
 FAST = RetryPolicy(attempts=12, base_delay=0.001, max_delay=0.01, max_retry_after=0.01)
@@ -123,10 +123,11 @@ def test_corrected_record_leaves_the_quarantine(make_settings, db):
 
 def test_sync_killed_mid_run_and_restarted_ends_in_the_same_state(make_settings, db, tmp_path):
     faults = Faults(slow=1.0, slow_seconds=0.05)
-    server = SamrSandbox({APP_ID: SECRET}, faults=faults, entities=3000, seed=9, invalid_share=0.05).start()
+    total = 4 * GROUP_RECORDS  # several commits' worth, so the kill lands between two of them
+    server = SamrSandbox({APP_ID: SECRET}, faults=faults, entities=total, seed=9, invalid_share=0.05).start()
     try:
         config = {"sources": {"samr": {"kind": "samr-rest", "url": server.url, "app_id": APP_ID,
-                                       "app_secret_env": "HUB_T_SECRET", "page_size": 50,
+                                       "app_secret_env": "HUB_T_SECRET", "page_size": 250,
                                        "categories": CATEGORIES}}}
         path = tmp_path / "kill.toml"
         path.write_text(tomli_w.dumps(config))
@@ -138,14 +139,14 @@ def test_sync_killed_mid_run_and_restarted_ends_in_the_same_state(make_settings,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
         stored = 0
-        while time.monotonic() < deadline and stored < 600:
+        while time.monotonic() < deadline and stored < GROUP_RECORDS:
             time.sleep(0.2)
             with db.unit_of_work() as s:
                 stored = s.scalar(select(func.count()).select_from(EntitySource)) or 0
         assert proc.poll() is None, proc.communicate()
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-        assert 0 < stored < 3000
+        assert 0 < stored < total
         server.set_faults({"slow": 0.0})
         run = run_sync(db, settings, "samr", http=_fast_http(settings, "samr"))
         assert run.outcome == "ok"

@@ -84,7 +84,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('entities', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_entities_district'), ['district'], unique=False)
-        batch_op.create_index(batch_op.f('ix_entities_uscc'), ['uscc'], unique=False)
 
     op.create_table('entity_sources',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -444,7 +443,6 @@ def downgrade() -> None:
 
     op.drop_table('entity_sources')
     with op.batch_alter_table('entities', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_entities_uscc'))
         batch_op.drop_index(batch_op.f('ix_entities_district'))
 
     op.drop_table('entities')
