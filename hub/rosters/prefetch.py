@@ -9,7 +9,9 @@ and an exception raised while fetching is raised in the consumer.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
+import signal
 import sys
 import threading
 from collections.abc import Iterator
@@ -32,7 +34,23 @@ def _portable(exc: BaseException) -> BaseException:
     return TransientError(f"fetching failed: {type(exc).__name__}: {exc}")
 
 
-def _child(batches: Iterator[Batch], q: Any) -> None:
+def _die_with_parent(parent_pid: int) -> None:
+    """The child holds copies of the parent's sockets (a PostgreSQL connection among them):
+    if the parent is killed, the child must go too, or the server keeps the parent's
+    transaction, and its locks, open. Linux: PR_SET_PDEATHSIG."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the queue timeout in the parent still applies
+        return
+    if os.getppid() != parent_pid:  # the parent died before the call took effect
+        os._exit(1)
+
+
+def _child(batches: Iterator[Batch], q: Any, parent_pid: int) -> None:
+    _die_with_parent(parent_pid)
     try:
         for batch in batches:
             q.put(batch)
@@ -46,7 +64,7 @@ def _child(batches: Iterator[Batch], q: Any) -> None:
 def in_process(batches: Iterator[Batch]) -> Iterator[Batch]:
     ctx = multiprocessing.get_context("fork")
     q = ctx.Queue(maxsize=DEPTH)
-    child = ctx.Process(target=_child, args=(batches, q), name="sync-fetch", daemon=True)
+    child = ctx.Process(target=_child, args=(batches, q, os.getpid()), name="sync-fetch", daemon=True)
     child.start()
     try:
         while True:

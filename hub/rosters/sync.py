@@ -113,7 +113,7 @@ class _Applier:
         return counts
 
 
-GROUP_RECORDS = 5000  # batches commit together up to this many records: fewer, larger commits
+GROUP_RECORDS = 20000  # batches commit together up to this many records: fewer, larger commits
 
 
 def _apply_in_groups(db: Database, applier: _Applier, batches: Iterator[Batch], counts: Counts,
