@@ -44,7 +44,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
-            cur.execute("PRAGMA cache_size=-65536")  # 64 MiB: the entity indexes of a large master
+            cur.execute("PRAGMA cache_size=-131072")  # 128 MiB: the entity indexes of a large master
             cur.execute("PRAGMA wal_autocheckpoint=10000")  # fewer, larger checkpoints during syncs
             cur.execute("PRAGMA temp_store=MEMORY")
             cur.close()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
-from connectors.base import SourceRecord
+from connectors.base import Batch, SourceRecord
 from hub.db import upsert
 from hub.rosters.merge import merge_entity
 from hub.rosters.models import Entity, EntitySource, Inspector, QuarantineRecord
@@ -63,16 +63,42 @@ def _release(session: Session, source: str, keys: list[str]) -> None:
         session.execute(_RELEASE, {"source": source, "keys": keys})
 
 
-def _split(records: Iterable[SourceRecord], check: Any) -> tuple[list, list]:
+_CHECKS = {"entity": validate_entity, "inspector": validate_inspector}
+
+
+def _ident(record_type: str, fields: Mapping[str, Any]) -> str:
+    """The id of a record that passed its check (as the check returned it)."""
+    if record_type == "inspector":
+        return fields["inspector_id"]
+    return fields.get("uscc") or fields["scheme_id"]
+
+
+def precheck(batch: Batch, record_type: str) -> Batch:
+    """Validate a batch where it was fetched (off the applying process): an invalid record
+    carries its reason in ``error``; the rest are known valid."""
+    check = _CHECKS[record_type]
+    records = []
+    for r in batch.records:
+        if not r.error:
+            try:
+                check(r.fields)
+            except RecordInvalid as exc:
+                r = replace(r, error=str(exc))
+        records.append(r)
+    return replace(batch, records=records)
+
+
+def _split(records: Iterable[SourceRecord], record_type: str, prechecked: bool = False) -> tuple[list, list]:
     good: list[tuple[SourceRecord, str]] = []
     bad: list[tuple[SourceRecord, str]] = []
     seen: set[str] = set()
+    check = _CHECKS[record_type]
     for r in records:
         if r.error:
             bad.append((r, r.error))
             continue
         try:
-            ident = check(r.fields)
+            ident = _ident(record_type, r.fields) if prechecked else check(r.fields)
         except RecordInvalid as exc:
             bad.append((r, str(exc)))
             continue
@@ -84,10 +110,10 @@ def _split(records: Iterable[SourceRecord], check: Any) -> tuple[list, list]:
 
 
 def apply_entities(session: Session, source: str, run_id: int, records: list[SourceRecord],
-                   now: datetime, snapshot: bool = False) -> Counts:
+                   now: datetime, snapshot: bool = False, prechecked: bool = False) -> Counts:
     """Upsert one batch of entity records from ``source``; quarantine the invalid ones."""
     counts = Counts(fetched=len(records))
-    good, bad = _split(records, validate_entity)
+    good, bad = _split(records, "entity", prechecked)
     counts.quarantined = len(bad)
     _quarantine(session, source, run_id, now, bad)
     if not good:
@@ -182,10 +208,10 @@ def _inspector_row(inspector_id: str, f: Mapping[str, Any], source: str, digest:
 
 
 def apply_inspectors(session: Session, source: str, run_id: int, records: list[SourceRecord],
-                     now: datetime) -> tuple[Counts, set[str]]:
+                     now: datetime, prechecked: bool = False) -> tuple[Counts, set[str]]:
     """Upsert inspector records; return counts and the ids seen (for snapshot deactivation)."""
     counts = Counts(fetched=len(records))
-    good, bad = _split(records, validate_inspector)
+    good, bad = _split(records, "inspector", prechecked)
     counts.quarantined = len(bad)
     _quarantine(session, source, run_id, now, bad)
     ids = [i for _, i in good]

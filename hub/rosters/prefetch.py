@@ -14,12 +14,13 @@ import queue
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from connectors.base import Batch, ConnectorError, TransientError
 
 DEPTH = 3
+Prepare = Callable[[Batch], Batch]
 POLL_SECONDS = 0.5
 
 
@@ -49,11 +50,11 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
-def _child(batches: Iterator[Batch], q: Any, parent_pid: int) -> None:
+def _child(batches: Iterator[Batch], q: Any, parent_pid: int, prepare: Prepare) -> None:
     _die_with_parent(parent_pid)
     try:
         for batch in batches:
-            q.put(batch)
+            q.put(prepare(batch))
         q.put(_End())
     except BaseException as exc:  # noqa: BLE001  (handed to the parent, raised there)
         q.put(_portable(exc))
@@ -61,10 +62,10 @@ def _child(batches: Iterator[Batch], q: Any, parent_pid: int) -> None:
     q.join_thread()
 
 
-def in_process(batches: Iterator[Batch]) -> Iterator[Batch]:
+def in_process(batches: Iterator[Batch], prepare: Prepare) -> Iterator[Batch]:
     ctx = multiprocessing.get_context("fork")
     q = ctx.Queue(maxsize=DEPTH)
-    child = ctx.Process(target=_child, args=(batches, q, os.getpid()), name="sync-fetch", daemon=True)
+    child = ctx.Process(target=_child, args=(batches, q, os.getpid(), prepare), name="sync-fetch", daemon=True)
     child.start()
     try:
         while True:
@@ -86,13 +87,14 @@ def in_process(batches: Iterator[Batch]) -> Iterator[Batch]:
         q.close()
 
 
-def in_thread(batches: Iterator[Batch]) -> Iterator[Batch]:
+def in_thread(batches: Iterator[Batch], prepare: Prepare) -> Iterator[Batch]:
     q: queue.Queue = queue.Queue(maxsize=DEPTH)
     stop = threading.Event()
 
     def produce() -> None:
         try:
-            for batch in batches:
+            for raw in batches:
+                batch = prepare(raw)
                 while not stop.is_set():
                     try:
                         q.put(batch, timeout=0.2)
@@ -122,7 +124,11 @@ def in_thread(batches: Iterator[Batch]) -> Iterator[Batch]:
         sys.setswitchinterval(old)
 
 
-def prefetched(batches: Iterator[Batch]) -> Iterator[Batch]:
-    """The same batches, fetched ahead of the consumer."""
+def _unchanged(batch: Batch) -> Batch:
+    return batch
+
+
+def prefetched(batches: Iterator[Batch], prepare: Prepare = _unchanged) -> Iterator[Batch]:
+    """The same batches, fetched (and passed through ``prepare``) ahead of the consumer."""
     can_fork = "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
-    return in_process(batches) if can_fork else in_thread(batches)
+    return in_process(batches, prepare) if can_fork else in_thread(batches, prepare)

@@ -25,6 +25,7 @@ from hub.rosters.apply import (
     apply_inspectors,
     deactivate_missing_entities,
     deactivate_missing_inspectors,
+    precheck,
 )
 from hub.rosters.models import SourceState, SyncRun
 from hub.rosters.prefetch import prefetched
@@ -99,14 +100,16 @@ class _Applier:
         self.seen_inspectors: set[str] = set()
 
     def apply(self, s: Session, batch: Batch) -> Counts:
+        """Apply one batch that went through ``precheck`` where it was fetched."""
         now = utcnow()
         if self.source.record_type == "inspector":
-            counts, seen = apply_inspectors(s, self.name, self.run_id, batch.records, now)
+            counts, seen = apply_inspectors(s, self.name, self.run_id, batch.records, now, prechecked=True)
             self.seen_inspectors |= seen
             if batch.complete_snapshot:
                 counts.deactivated += deactivate_missing_inspectors(s, self.name, self.seen_inspectors, now)
         else:
-            counts = apply_entities(s, self.name, self.run_id, batch.records, now, snapshot=self.source.atomic)
+            counts = apply_entities(s, self.name, self.run_id, batch.records, now, snapshot=self.source.atomic,
+                                    prechecked=True)
             if batch.complete_snapshot:
                 counts.deactivated += deactivate_missing_entities(s, self.name, self.run_id, now)
         _save_state(s, self.name, batch.bookmark)
@@ -150,14 +153,17 @@ def run_sync(db: Database, settings: Settings, name: str, *, full: bool = False,
     try:
         with db.unit_of_work() as s:
             state = _load_state(s, name)
+        def prepare(batch: Batch) -> Batch:
+            return precheck(batch, source.record_type)
+
         if source.atomic:
             with db.unit_of_work() as s:
-                for batch in prefetched(source.batches(state, full=full)):
+                for batch in prefetched(source.batches(state, full=full), prepare):
                     counts.add(applier.apply(s, batch))
                     if progress:
                         progress(run, counts, batch.label)
         else:
-            _apply_in_groups(db, applier, prefetched(source.batches(state, full=full)), counts,
+            _apply_in_groups(db, applier, prefetched(source.batches(state, full=full), prepare), counts,
                              lambda label: progress(run, counts, label) if progress else None)
     except ConnectorError as exc:
         if source.atomic:
