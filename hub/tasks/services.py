@@ -49,6 +49,14 @@ def _expect(task: JointTask, *states: str, doing: str) -> None:
                        where=f"task {task.id}")
 
 
+def _require_all_parties(s: Any, task_id: str, attribute: str, message: str) -> None:
+    """Every party of the task must have ``attribute`` (a commitment, a revealed secret)."""
+    missing = sorted(p.party for p in s.scalars(select(TaskParty).where(TaskParty.task_id == task_id))
+                     if not getattr(p, attribute))
+    if missing:
+        raise Conflict(f"{message} {', '.join(missing)}", where=f"task {task_id}")
+
+
 def _next_task_id(s: Any, year: int) -> str:
     prefix = f"JT-{year}-"
     n = s.scalar(select(func.count()).select_from(JointTask).where(JointTask.id.like(prefix + "%"))) or 0
@@ -180,11 +188,7 @@ def freeze(db: Database, settings: Settings, task_id: str, actor: str,
     with db.unit_of_work() as s:
         task = _get(s, task_id, for_update=True)
         _expect(task, "committing", doing="freeze")
-        missing = [p.party for p in s.scalars(select(TaskParty).where(TaskParty.task_id == task_id))
-                   if not p.commitment]
-        if missing:
-            raise Conflict(f"cannot freeze: no commitment yet from {', '.join(sorted(missing))}",
-                           where=f"task {task_id}")
+        _require_all_parties(s, task_id, "commitment", "cannot freeze: no commitment yet from")
         spec, roster, pool, plan, report = _prepare(s, task, today)
         hash_name = plan["hash"]
         task.feasibility = report.to_dict()
@@ -273,11 +277,7 @@ def request_draw(db: Database, task_id: str, entropy: str, actor: str) -> None:
         refused = task.state == "drawn" or pending
         if not refused:
             _expect(task, "frozen", doing="draw")
-            missing = [p.party for p in s.scalars(select(TaskParty).where(TaskParty.task_id == task_id))
-                       if not p.secret_hex]
-            if missing:
-                raise Conflict(f"cannot draw: no reveal yet from {', '.join(sorted(missing))}",
-                               where=f"task {task_id}")
+            _require_all_parties(s, task_id, "secret_hex", "cannot draw: no reveal yet from")
             task.draw_status, task.draw_progress, task.draw_error = "queued", 0, None
             task.updated_at = utcnow()
             task.entropy = entropy or ""
