@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from hub.config import Settings, load_settings
-from hub.errors import HubError, InvalidInput
+from hub.errors import ConfigError, HubError, InvalidInput
 
 
 class Context:
@@ -29,14 +29,21 @@ class Context:
 
     @cached_property
     def db(self):  # type: ignore[no-untyped-def]
+        from sqlalchemy import inspect
+
         from hub.db import init_db
 
-        return init_db(self.settings.database_url)
+        db = init_db(self.settings.database_url)
+        if not inspect(db.engine).has_table("alembic_version"):
+            raise ConfigError("the database has no schema yet: run `hub db upgrade` first",
+                              where=db.engine.url.render_as_string(hide_password=True))
+        return db
 
     @cached_property
     def app(self):  # type: ignore[no-untyped-def]
         from hub import create_app
 
+        self.db  # noqa: B018  (refuses a database without its schema, with the command to run)
         return create_app(self.settings)
 
     def enqueue(self, action: str, args: tuple) -> None:
@@ -225,6 +232,8 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
+            # each worker opens its own database connections, never the master's
+            self.cfg.set("post_fork", lambda server, worker: app.extensions["hub_db"].engine.dispose(close=False))
 
         def load(self):  # type: ignore[no-untyped-def]
             return app
