@@ -6,6 +6,7 @@ Retry-After), any other 4xx is fatal.
 """
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable, Iterable
@@ -16,7 +17,7 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 
-from connectors.base import ConnectorSettings, FatalError, TransientError
+from connectors.base import ConnectorSettings, FatalError, MalformedResponse, TransientError
 from connectors.signing import sign_headers
 
 
@@ -103,6 +104,18 @@ class SignedSession:
 
     def close(self) -> None:
         self.session.close()
+
+
+def json_with_items(content: bytes, where: str, what: str = "page") -> dict[str, Any]:
+    """A JSON object with a list ``items`` (the shape of interfaces.md's JSON sources), or
+    MalformedResponse saying what is wrong and where."""
+    try:
+        body = json.loads(content)
+    except ValueError as exc:
+        raise MalformedResponse(f"{where}: the {what} is not valid JSON ({exc})") from None
+    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+        raise MalformedResponse(f"{where}: the {what} has no list 'items'")
+    return body
 
 
 def _short(resp: requests.Response) -> str:

@@ -8,11 +8,10 @@ from typing import Any
 from connectors.base import (
     Batch,
     ConnectorSettings,
-    MalformedResponse,
     Source,
     SourceRecord,
 )
-from connectors.http import SignedSession
+from connectors.http import SignedSession, json_with_items
 
 PATH = "/api/v1/inspectors"
 
@@ -30,13 +29,7 @@ class InspectorsRestSource(Source):
         self.url = url if url.endswith("/inspectors") else url + PATH
 
     def batches(self, state: Mapping[str, Any], full: bool = False) -> Iterator[Batch]:
-        resp = self.http.get(self.url)
-        try:
-            body = json.loads(resp.content)
-        except ValueError as exc:
-            raise MalformedResponse(f"{self.settings.name}: the list is not valid JSON ({exc})") from None
-        if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-            raise MalformedResponse(f"{self.settings.name}: the answer has no list 'items'")
+        body = json_with_items(self.http.get(self.url).content, self.settings.name, "list")
         records = [self._record(item, i) for i, item in enumerate(body["items"])]
         yield Batch(records, None, complete_snapshot=True, label=f"{len(records)} inspectors")
 

@@ -21,7 +21,7 @@ from connectors.base import (
     Source,
     SourceRecord,
 )
-from connectors.http import SignedSession
+from connectors.http import SignedSession, json_with_items
 
 PATH = "/api/v1/entities"
 MAX_PAGE_SIZE = 1000
@@ -89,13 +89,7 @@ class SamrRestSource(Source):
             params.append(("updated_since", since))
         if cursor:
             params.append(("cursor", cursor))
-        resp = self.http.get(self.url, params=params)
-        try:
-            body = json.loads(resp.content)
-        except ValueError as exc:
-            raise MalformedResponse(f"{where}: the page is not valid JSON ({exc})") from None
-        if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-            raise MalformedResponse(f"{where}: the page has no list 'items'")
+        body = json_with_items(self.http.get(self.url, params=params).content, where)
         if not isinstance(body.get("server_time"), str):
             raise MalformedResponse(f"{where}: the page has no 'server_time'")
         return body

@@ -28,6 +28,13 @@ class _End:
     pass
 
 
+def _finished(item: object) -> bool:
+    """True at the end of the batches; a failure from the producer is raised here."""
+    if isinstance(item, BaseException):
+        raise item
+    return isinstance(item, _End)
+
+
 def _portable(exc: BaseException) -> BaseException:
     """An exception that survives pickling to the parent (connector errors keep their class)."""
     if isinstance(exc, ConnectorError):
@@ -75,10 +82,8 @@ def in_process(batches: Iterator[Batch], prepare: Prepare) -> Iterator[Batch]:
                 if not child.is_alive() and q.empty():
                     raise TransientError("the fetching process stopped without finishing") from None
                 continue
-            if isinstance(item, _End):
+            if _finished(item):
                 return
-            if isinstance(item, BaseException):
-                raise item
             yield item
     finally:
         if child.is_alive():
@@ -114,10 +119,8 @@ def in_thread(batches: Iterator[Batch], prepare: Prepare) -> Iterator[Batch]:
     try:
         while True:
             item = q.get()
-            if isinstance(item, _End):
+            if _finished(item):
                 return
-            if isinstance(item, BaseException):
-                raise item
             yield item
     finally:
         stop.set()
