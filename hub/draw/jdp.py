@@ -7,6 +7,7 @@ This one file is also published as the standalone verifier, so anyone can recomp
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -15,6 +16,7 @@ import re
 import sys
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from itertools import compress, count, islice, repeat
 from pathlib import Path
@@ -63,6 +65,19 @@ class InfeasibleDraw(JDPError):
 
 
 # ---------------------------------------------------------------- hashing (JDP-1 preamble)
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: a draw makes millions of small tuples and lists but no cycles, and
+    each collection they trigger would walk the caller's whole heap (seconds when it holds a 1M-entity roster)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
 
 def _constructor(hash_name: str, short: bool = False) -> Callable[[bytes], Any]:
     """A C-level `H(data)` object constructor; `short` prefers the one fastest on one-block inputs."""
@@ -348,22 +363,44 @@ def parse_roster(data: bytes) -> list[RosterEntry]:
     """JDP-1 §1: the roster file's entries; JDPError names the first bad line."""
     entries: list[RosterEntry] = []
     text = partial(str, encoding="utf-8")
-    for ids, strata, weights, districts in _roster_pieces(data):
-        rows = zip(map(text, ids), map(text, strata), map(int, weights), map(text, districts))
-        entries.extend(map(tuple.__new__, repeat(RosterEntry), rows))  # skips NamedTuple's Python-level __new__
+    with _gc_paused():
+        for ids, strata, weights, districts in _roster_pieces(data):
+            rows = zip(map(text, ids), map(text, strata), map(int, weights), map(text, districts))
+            entries.extend(map(tuple.__new__, repeat(RosterEntry), rows))  # skips NamedTuple's __new__
     return entries
 
 
 def format_roster(entries: Iterable[RosterEntry]) -> bytes:
     """JDP-1 §1: the exact roster file bytes, lines sorted by entity_id; JDPError if an entry is invalid."""
-    ordered = sorted(entries, key=operator.itemgetter(0))  # code point order == UTF-8 byte order
-    try:
-        data = "".join(map("%s\t%s\t%s\t%s\n".__mod__, ordered)).encode("utf-8")
-    except (TypeError, UnicodeEncodeError) as exc:
-        raise JDPError(f"roster entry cannot be written: {exc}") from None
-    for _ in _roster_pieces(data):
-        pass
+    with _gc_paused():
+        ordered = sorted(entries, key=operator.itemgetter(0))  # code point order == UTF-8 byte order
+        try:
+            data = "".join(map("%s\t%s\t%s\t%s\n".__mod__, ordered)).encode("utf-8")
+        except (TypeError, UnicodeEncodeError) as exc:
+            raise JDPError(f"roster entry cannot be written: {exc}") from None
+        if not _plainly_valid(ordered):
+            for _ in _roster_pieces(data):  # the exact check, naming the first bad line
+                pass
     return data
+
+
+_WEIGHT_INTS = frozenset(range(1, 101))
+_DISTRICT_TEXT_RE = re.compile(r"[0-9]{6}|-", re.ASCII)
+
+
+def _plainly_valid(ordered: list[RosterEntry]) -> bool:
+    """True when the sorted entries obviously make a valid roster (§1), checked column by column in C;
+    False sends the written bytes through the line-by-line check, which decides."""
+    ids, strata, weights, districts = (list(map(operator.itemgetter(c), ordered)) for c in range(4))
+    try:
+        id_text, strata_text = "".join(ids), "".join(strata)
+    except TypeError:
+        return False
+    return (all(ids) and all(strata) and not any(c in id_text for c in "\t\n, ")
+            and "\t" not in strata_text and "\n" not in strata_text
+            and _WEIGHT_INTS.issuperset(weights) and set(map(type, weights)) <= {int}
+            and set(map(type, districts)) <= {str} and all(map(_DISTRICT_TEXT_RE.fullmatch, set(districts)))
+            and all(map(operator.lt, ids, islice(ids, 1, None))))
 
 
 def _pool_list(field: bytes, pattern: re.Pattern[bytes], line_no: int, name: str) -> tuple[str, ...]:
@@ -669,15 +706,17 @@ def _compute(plan: dict, roster_bytes: bytes, pool_bytes: bytes, reveals: dict, 
         if progress:
             progress(min(done, total), total)
 
-    workers_pool = _pool_of_workers(workers) if workers > 1 else None
-    workers = workers if workers_pool else 1
-    try:
-        strata, selected = _select(roster_bytes, pieces, plan["quotas"], seed, hash_name, workers_pool, workers, tick)
-        check_plan(plan, strata)
-        teams = _form_teams(plan, pool_entries, selected, seed, workers_pool, tick)
-    finally:
-        if workers_pool:
-            workers_pool.terminate()
+    with _gc_paused():  # before the fork, so the workers inherit it
+        workers_pool = _pool_of_workers(workers) if workers > 1 else None
+        workers = workers if workers_pool else 1
+        try:
+            strata, selected = _select(roster_bytes, pieces, plan["quotas"], seed, hash_name, workers_pool,
+                                       workers, tick)
+            check_plan(plan, strata)
+            teams = _form_teams(plan, pool_entries, selected, seed, workers_pool, tick)
+        finally:
+            if workers_pool:
+                workers_pool.terminate()
     selections = [{"entity_id": item[0][8:].decode("utf-8"), "stratum": item[2].decode("utf-8"),
                    "key": item[0][:8].hex(), "team": team} for item, team in zip(selected, teams)]
     return {"plan_digest": plan_digest, "roster_digest": roster_digest, "roster_size": sum(strata.values()),

@@ -276,6 +276,31 @@ def test_format_refuses_what_the_file_cannot_hold() -> None:
         jdp.format_pool([jdp.PoolEntry("I1", "A", (), (), 0, ())])
 
 
+roster_texts = st.text(alphabet=st.sampled_from("AB1,\t\n -|学"), max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(roster_texts, roster_texts,
+                          st.one_of(st.integers(-1, 102), st.booleans(), st.sampled_from(["1", None])),
+                          st.one_of(st.sampled_from(["370102", "-", "37010", "", "３７０１０２"]), st.integers())),
+                max_size=5))
+def test_format_roster_writes_exactly_what_parse_roster_accepts(rows: list[tuple]) -> None:
+    """The column-wise quick check in format_roster never lets through what the line-by-line check refuses."""
+    entries = [jdp.RosterEntry(*row) for row in rows]
+    try:
+        data = jdp.format_roster(entries)
+    except jdp.JDPError:
+        ordered = sorted(entries, key=lambda e: str(e.entity_id))
+        try:
+            written = "".join("\t".join(map(str, e)) + "\n" for e in ordered).encode("utf-8")
+        except UnicodeEncodeError:
+            return
+        with pytest.raises(jdp.JDPError):
+            jdp.parse_roster(written)
+        return
+    assert [tuple(map(str, e)) for e in jdp.parse_roster(data)] == [tuple(map(str, e)) for e in sorted(entries)]
+
+
 PLAN = {"protocol": "JDP-1", "task_id": "T", "hash": "sm3", "quotas": {"s": 1, "t": 0},
         "team": [{"agency": "A", "size": 1, "expertise": ["fire"]}], "avoid_home_district": True}
 
