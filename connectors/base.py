@@ -8,7 +8,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, NamedTuple
 
 
 class ConnectorError(Exception):
@@ -48,13 +48,14 @@ class ConnectorSettings:
         return f"ConnectorSettings(name={self.name!r}, kind={self.kind!r}, url={self.url!r})"
 
 
-@dataclass(frozen=True)
-class SourceRecord:
+class SourceRecord(NamedTuple):
     """One record as a source gave it, mapped to canonical field names.
 
     ``key`` identifies it within its source (a credit code, a school code, an officer id);
     ``raw`` is the record as received, kept in the quarantine if it fails validation;
     ``error`` is set when the connector itself could not read a field (names the field).
+    A named tuple: a sync sends millions of these between processes, and tuples pickle
+    at half the cost of dataclass instances.
     """
 
     key: str

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,9 +26,10 @@ from connectors.http import SignedSession, json_with_items
 
 PATH = "/api/v1/entities"
 MAX_PAGE_SIZE = 1000
-ITEM_FIELDS = ("uscc", "name", "entity_type", "legal_rep", "address", "district", "industry",
+ITEM_FIELDS = frozenset({"uscc", "name", "entity_type", "legal_rep", "address", "district", "industry",
                "status", "established", "updated_at", "abnormal_list", "serious_violation",
-               "credit_class")
+               "credit_class", "phone"})  # the rest of an item is kept under "attributes"
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # one encoder for every item (json.dumps makes one a call)
 
 
 class SamrRestSource(Source):
@@ -45,6 +47,7 @@ class SamrRestSource(Source):
             raise FatalError(f"{settings.name}: page_size must be 1..{MAX_PAGE_SIZE}")
         self.overlap = timedelta(seconds=float(opts.get("overlap_seconds", 300)))
         self.categories: Mapping[str, Any] = opts.get("categories") or {}
+        self._category_memo: dict[str, list[str]] = {}
         url = settings.url.rstrip("/")
         self.url = url if url.endswith("/entities") else url + PATH
 
@@ -56,24 +59,37 @@ class SamrRestSource(Source):
         else:
             since, cursor, high_water = (self._less_overlap(previous) if previous else None), None, None
         seen: set[str] = set()
-        page = 0
-        while True:
-            page += 1
-            where = f"{self.settings.name}: page {page} (cursor {cursor or 'none'})"
-            body = self._get_page(since, cursor, where)
-            high_water = high_water or body["server_time"]
-            records = [self._record(item, f"{where} item {i}") for i, item in enumerate(body["items"])]
-            next_cursor = body.get("next_cursor")
-            if not next_cursor:
-                yield Batch(records, {"updated_since": high_water, "cursor": None, "run_since": None,
-                                      "run_high_water": None}, label=f"page {page}")
-                return
-            if not isinstance(next_cursor, str) or next_cursor in seen:
-                raise MalformedResponse(f"{where}: next_cursor {next_cursor!r} repeats or is not a string")
-            seen.add(next_cursor)
-            cursor = next_cursor
-            yield Batch(records, {"updated_since": previous, "cursor": cursor, "run_since": since,
-                                  "run_high_water": high_water}, label=f"page {page}")
+        page = 1
+        where = self._where(page, cursor)
+        # The next page is requested as soon as its cursor is known, so the source prepares it while
+        # this one is turned into records and applied (the sandbox or agency server never waits on us).
+        ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{self.settings.name}-next-page")
+        try:
+            pending = ahead.submit(self._get_page, since, cursor, where)
+            while True:
+                body = pending.result()
+                high_water = high_water or body["server_time"]
+                next_cursor = body.get("next_cursor")
+                if next_cursor and (not isinstance(next_cursor, str) or next_cursor in seen):
+                    raise MalformedResponse(f"{where}: next_cursor {next_cursor!r} repeats or is not a string")
+                if next_cursor:
+                    seen.add(next_cursor)
+                    pending = ahead.submit(self._get_page, since, next_cursor, self._where(page + 1, next_cursor))
+                records = [self._record(item, f"{where} item {i}") for i, item in enumerate(body["items"])]
+                if not next_cursor:
+                    yield Batch(records, {"updated_since": high_water, "cursor": None, "run_since": None,
+                                          "run_high_water": None}, label=f"page {page}")
+                    return
+                cursor = next_cursor
+                yield Batch(records, {"updated_since": previous, "cursor": cursor, "run_since": since,
+                                      "run_high_water": high_water}, label=f"page {page}")
+                page += 1
+                where = self._where(page, cursor)
+        finally:
+            ahead.shutdown(wait=False, cancel_futures=True)
+
+    def _where(self, page: int, cursor: str | None) -> str:
+        return f"{self.settings.name}: page {page} (cursor {cursor or 'none'})"
 
     def _less_overlap(self, high_water: str) -> str:
         try:
@@ -95,7 +111,7 @@ class SamrRestSource(Source):
         return body
 
     def _record(self, item: Any, position: str) -> SourceRecord:
-        raw = json.dumps(item, ensure_ascii=False)
+        raw = _ENCODE(item)
         if not isinstance(item, dict):
             return SourceRecord(position, {}, raw, error=f"item is a JSON {type(item).__name__}, not an object")
         uscc = item.get("uscc")
@@ -111,10 +127,19 @@ class SamrRestSource(Source):
             "abnormal_list": item.get("abnormal_list"),
             "serious_violation": item.get("serious_violation"),
             "credit_class": item.get("credit_class"),
-            "categories": categories_for(industry, self.categories),
-            "attributes": {k: v for k, v in item.items() if k not in ITEM_FIELDS and k != "phone"},
+            "categories": self._categories(industry),
+            "attributes": {k: v for k, v in item.items() if k not in ITEM_FIELDS},
         }
         return SourceRecord(uscc, fields, raw)
+
+    def _categories(self, industry: Any) -> list[str]:
+        """categories_for, remembered per industry code (a feed repeats a few hundred of them)."""
+        if not isinstance(industry, str):
+            return []
+        known = self._category_memo.get(industry)
+        if known is None:
+            known = self._category_memo[industry] = categories_for(industry, self.categories)
+        return list(known)
 
 
 def categories_for(industry: Any, table: Mapping[str, Any]) -> list[str]:

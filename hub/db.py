@@ -213,3 +213,24 @@ def upsert(session: Session, table, rows: list[dict], keys: list[str], update: l
             out.append(tuple(row_values))
         params = out
     conn.exec_driver_sql(sql, params)
+
+
+_IN_SQL_CACHE: dict[tuple[str, str, int], str] = {}
+
+
+def select_in(session: Session, sql: str, fixed: tuple, values: list) -> list[tuple]:
+    """Rows of ``sql`` (plain SQL: ``?`` marks the fixed parameters, ``IN ?...`` the list), on SQLite
+    and PostgreSQL. A hot path of every sync: SQLAlchemy's expanding parameters compile the
+    statement anew for every list, which costs more than the query itself."""
+    if not values:
+        return []
+    conn = session.connection()
+    dialect = conn.dialect.name
+    key = (sql, dialect, len(values))
+    text = _IN_SQL_CACHE.get(key)
+    if text is None:
+        mark = "%s" if dialect == "postgresql" else "?"
+        text = sql.replace("IN ?...", "IN (" + ", ".join([mark] * len(values)) + ")").replace("?", mark)
+        if len(_IN_SQL_CACHE) < 256:
+            _IN_SQL_CACHE[key] = text
+    return [tuple(row) for row in conn.exec_driver_sql(text, (*fixed, *values))]

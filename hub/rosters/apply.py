@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from connectors.base import Batch, SourceRecord
-from hub.db import upsert
+from hub.db import select_in, upsert
 from hub.rosters.merge import merge_entity
 from hub.rosters.models import Entity, EntitySource, Inspector, QuarantineRecord
 from hub.rosters.validate import RecordInvalid, validate_entity, validate_inspector
@@ -52,8 +52,6 @@ def _quarantine(session: Session, source: str, run_id: int, now: datetime,
 # Statements of the hot path, built once: the key lists bind as one expanding parameter.
 _RELEASE = delete(QuarantineRecord).where(QuarantineRecord.source == bindparam("source"),
                                           QuarantineRecord.record_key.in_(bindparam("keys", expanding=True)))
-_KNOWN = select(EntitySource.record_key, EntitySource.digest, EntitySource.active).where(
-    EntitySource.source == bindparam("source"), EntitySource.record_key.in_(bindparam("keys", expanding=True)))
 _HAS_QUARANTINE = select(QuarantineRecord.id).where(QuarantineRecord.source == bindparam("source")).limit(1)
 
 
@@ -83,7 +81,7 @@ def precheck(batch: Batch, record_type: str) -> Batch:
             try:
                 check(r.fields)
             except RecordInvalid as exc:
-                r = replace(r, error=str(exc))
+                r = r._replace(error=str(exc))
         records.append(r)
     return replace(batch, records=records)
 
@@ -119,7 +117,7 @@ def apply_entities(session: Session, source: str, run_id: int, records: list[Sou
     if not good:
         return counts
     keys = [r.key for r, _ in good]
-    known = {k: (d, a) for k, d, a in session.execute(_KNOWN, {"source": source, "keys": keys})}
+    known = {k: (d, a) for k, d, a in select_in(session, _KNOWN_SQL, (source,), keys)}
     src_rows, changed = [], []
     for r, entity_id in good:
         digest = _digest(r)
@@ -149,9 +147,12 @@ def apply_entities(session: Session, source: str, run_id: int, records: list[Sou
     return counts
 
 
+_KNOWN_SQL = "SELECT record_key, digest, active FROM entity_sources WHERE source = ? AND record_key IN ?..."
+_PRESENT_SQL = "SELECT entity_id FROM entities WHERE entity_id IN ?..."
 _ENTITY_COLUMNS = [c.name for c in Entity.__table__.columns if c.name != "id"]
 _EXISTING = select(*[getattr(Entity, c) for c in _ENTITY_COLUMNS]).where(
     Entity.entity_id.in_(bindparam("ids", expanding=True)))
+_BLANK_ENTITY = dict.fromkeys(_ENTITY_COLUMNS)  # every column, so rows need no filling in before the upsert
 
 
 def _merge_into_master(session: Session, source: str, changed: list[tuple[str, Mapping]],
@@ -159,16 +160,18 @@ def _merge_into_master(session: Session, source: str, changed: list[tuple[str, M
     if not changed:
         return
     ids = list({eid for eid, _ in changed})
-    existing = {row.entity_id: row._asdict() for row in session.execute(_EXISTING, {"ids": ids})}
+    present = [eid for (eid,) in select_in(session, _PRESENT_SQL, (), ids)]  # typed rows only for these
+    existing = {row.entity_id: {**_BLANK_ENTITY, **row._asdict()}
+                for row in session.execute(_EXISTING, {"ids": present})} if present else {}
     merged: dict[str, dict] = {}
     for entity_id, f in changed:
         base = merged.get(entity_id) or existing.get(entity_id)
-        row = merge_entity(base, entity_id, source, f)
-        row.setdefault("created_at", now)
+        row = merge_entity(base, entity_id, source, f, blank=_BLANK_ENTITY)
+        if row["created_at"] is None:
+            row["created_at"] = now
         row["updated_at"] = now
         merged[entity_id] = row
-    rows = [{c: row.get(c) for c in _ENTITY_COLUMNS} for row in merged.values()]
-    upsert(session, Entity.__table__, rows, keys=["entity_id"],
+    upsert(session, Entity.__table__, list(merged.values()), keys=["entity_id"],
            update=[c for c in _ENTITY_COLUMNS if c not in ("entity_id", "created_at")])
 
 

@@ -6,9 +6,11 @@ marked ``atomic`` (a snapshot feed) applies in one transaction: all or nothing.
 """
 from __future__ import annotations
 
+import gc
 import json
 import logging
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import select, update
@@ -143,9 +145,27 @@ def _apply_in_groups(db: Database, applier: _Applier, batches: Iterator[Batch], 
         session.close()
 
 
+@contextmanager
+def _long_lived_objects_frozen() -> Iterator[None]:
+    """Keep the objects that exist before a run out of the cyclic collector's full passes: a sync makes
+    and drops millions of small containers, and each full pass would walk the whole process heap again
+    (about an eighth of the applying time). The fetching child, forked inside, inherits this."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def run_sync(db: Database, settings: Settings, name: str, *, full: bool = False,
              progress: Progress | None = None, http: Any = None) -> SyncRun:
     """Pull ``name`` now; return the finished run. Raises UpstreamError when the run failed."""
+    with _long_lived_objects_frozen():
+        return _run_sync(db, settings, name, full=full, progress=progress, http=http)
+
+
+def _run_sync(db: Database, settings: Settings, name: str, *, full: bool,
+              progress: Progress | None, http: Any) -> SyncRun:
     source = make_source_for(settings, name, http)
     run = _start_run(db, name, source.kind, full)
     counts = Counts()
