@@ -122,3 +122,25 @@ def test_longest_industry_prefix_wins() -> None:
     assert categories_for("H6121", table) == ["hotel"]
     assert categories_for("F5212", table) == []
     assert categories_for(None, table) == []
+
+
+def test_the_next_page_is_requested_while_this_one_is_being_applied(samr: SamrSandbox, source_for) -> None:
+    """The source never waits for the hub: page 2 is asked for as soon as page 1's cursor is known."""
+    batches = source_for("samr-rest", samr, page_size=100).batches({})
+    first = next(batches)
+    assert len(first.records) == 100
+    deadline = time.monotonic() + 10
+    while samr.stats["requests"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert samr.stats["requests"] == 2, "page 2 should be on its way before the consumer asks for it"
+    rest = list(batches)
+    assert [r.key for b in [first, *rest] for r in b.records] == _all_usccs(samr)
+    assert samr.stats["requests"] == 10
+
+
+def test_a_consumer_that_stops_early_leaves_no_request_behind(samr: SamrSandbox, source_for) -> None:
+    batches = source_for("samr-rest", samr, page_size=100).batches({})
+    next(batches)
+    batches.close()  # e.g. the sync failed applying page 1
+    time.sleep(0.3)
+    assert samr.stats["requests"] <= 2
