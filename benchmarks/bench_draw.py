@@ -176,6 +176,7 @@ def run(entity_count: int, inspectors: int) -> list[tuple[str, str]]:
         ("(c) draw w=2 §3 / §4", f"{select_2:8.2f} s / {teams_2:.2f} s"),
         ("(c) hub total w=2", f"{hub_2:8.2f} s"),
         ("ratio freeze+§3 (w=1) / floor", f"{(freeze + select_1) / floor_s:8.2f} x"),
+        ("ratio freeze+§3 (w=2, the hub's default here) / floor", f"{(freeze + select_2) / floor_s:8.2f} x"),
         ("ratio hub total (w=1) / floor", f"{hub_1 / floor_s:8.2f} x"),
         ("ratio §4 teams (w=1) / §4 floor", f"{teams_1 / team_floor_s:8.2f} x"),
         ("ratio hub total (w=1) / (floor + §4 floor)", f"{hub_1 / (floor_s + team_floor_s):8.2f} x"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -116,6 +117,69 @@ def json_with_items(content: bytes, where: str, what: str = "page") -> dict[str,
     if not isinstance(body, dict) or not isinstance(body.get("items"), list):
         raise MalformedResponse(f"{where}: the {what} has no list 'items'")
     return body
+
+
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+# (scan_once reads one JSON value from a position and returns it with the position after it)
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def json_with_items_as_sent(content: bytes, where: str, what: str = "page") -> tuple[dict[str, Any], list[str]]:
+    """``json_with_items``, plus each item's own text exactly as the source sent it (what a record's
+    ``raw`` keeps), sliced from the page instead of encoded again. Anything unusual in the page's
+    layout goes the plain way, with items re-encoded."""
+    try:
+        return _split_items(content.decode("utf-8"))
+    except (ValueError, IndexError, StopIteration, TypeError):
+        body = json_with_items(content, where, what)
+        return body, [json.dumps(item, ensure_ascii=False) for item in body["items"]]
+
+
+def _split_items(text: str) -> tuple[dict[str, Any], list[str]]:
+    """Walk the top-level object key by key; inside "items", keep each element's text span."""
+    space: Any = _SPACE.match  # always matches (possibly nothing)
+    scan = _SCAN
+    body: dict[str, Any] = {}
+    raws: list[str] = []
+    at = space(text, 0).end()
+    if text[at] != "{":
+        raise ValueError("not an object")
+    at = space(text, at + 1).end()
+    while text[at] != "}":
+        key, at = scan(text, at)
+        at = space(text, at).end()
+        if not isinstance(key, str) or text[at] != ":":
+            raise ValueError("not a member")
+        at = space(text, at + 1).end()
+        if key == "items" and text[at] == "[":
+            items, raws = [], []
+            at = space(text, at + 1).end()
+            while text[at] != "]":
+                start = at
+                item, at = scan(text, at)
+                items.append(item)
+                raws.append(text[start:at])
+                at = space(text, at).end()
+                if text[at] == ",":
+                    at = space(text, at + 1).end()
+                    if text[at] == "]":
+                        raise ValueError("trailing comma")
+                elif text[at] != "]":
+                    raise ValueError("no comma between items")
+            body[key] = items
+            at += 1
+        else:
+            body[key], at = scan(text, at)
+        at = space(text, at).end()
+        if text[at] == ",":
+            at = space(text, at + 1).end()
+            if text[at] == "}":
+                raise ValueError("trailing comma")
+        elif text[at] != "}":
+            raise ValueError("no comma between members")
+    if space(text, at + 1).end() != len(text) or not isinstance(body.get("items"), list):
+        raise ValueError("more after the object, or no list 'items'")
+    return body, raws
 
 
 def _short(resp: requests.Response) -> str:

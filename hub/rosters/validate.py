@@ -15,7 +15,7 @@ from typing import Any
 
 import fastjsonschema
 
-from hub.rosters.uscc import uscc_problem
+from hub.rosters.uscc import check_char, uscc_problem
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 
@@ -101,10 +101,12 @@ _KNOWN_FIELDS = frozenset({"uscc", "scheme_id", "name", "entity_type", "legal_re
 
 def validate_entity(fields: Mapping[str, Any]) -> str:
     """Check one entity record; return its entity_id (uscc, else SCHEME:ID) or raise RecordInvalid."""
-    if not _plainly_valid(fields):
+    plain = _plainly_valid(fields)
+    if not plain:
         _schema_check("entity-record.schema.json", fields)
     uscc = fields.get("uscc")
-    if uscc:
+    # A plainly valid record's code has the right alphabet and division digits: only its check digit is left.
+    if uscc and not (plain and uscc[17] == check_char(uscc)):
         problem = uscc_problem(uscc)
         if problem:
             raise RecordInvalid("uscc", f"{problem} (got {uscc!r})")
