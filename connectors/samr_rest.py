@@ -9,8 +9,8 @@ is the ``server_time`` of the run's first page.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from connectors.base import (
@@ -22,6 +22,7 @@ from connectors.base import (
     SourceRecord,
 )
 from connectors.http import SignedSession, json_with_items_as_sent
+from connectors.paging import PagesAhead
 
 PATH = "/api/v1/entities"
 MAX_PAGE_SIZE = 1000
@@ -59,32 +60,29 @@ class SamrRestSource(Source):
         seen: set[str] = set()
         page = 1
         where = self._where(page, cursor)
-        # The next page is requested as soon as its cursor is known, so the source prepares it while
-        # this one is turned into records and applied (the sandbox or agency server never waits on us).
-        ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{self.settings.name}-next-page")
+        # Pages are asked for ahead of their use (PagesAhead), so the source prepares the next one while
+        # this one is parsed, turned into records and applied: the agency's server never waits on us.
+        pages = PagesAhead(partial(self._fetch, since), self.settings.name)
         try:
-            pending = ahead.submit(self._get_page, since, cursor, where)
             while True:
-                body, raws = pending.result()
+                body, raws = self._read_page(pages.page(cursor), where)
                 high_water = high_water or body["server_time"]
                 next_cursor = body.get("next_cursor")
                 if next_cursor and (not isinstance(next_cursor, str) or next_cursor in seen):
                     raise MalformedResponse(f"{where}: next_cursor {next_cursor!r} repeats or is not a string")
-                if next_cursor:
-                    seen.add(next_cursor)
-                    pending = ahead.submit(self._get_page, since, next_cursor, self._where(page + 1, next_cursor))
                 records = [self._record(item, raw, where, i) for i, (item, raw) in enumerate(zip(body["items"], raws))]
                 if not next_cursor:
                     yield Batch(records, {"updated_since": high_water, "cursor": None, "run_since": None,
                                           "run_high_water": None}, label=f"page {page}")
                     return
+                seen.add(next_cursor)
                 cursor = next_cursor
                 yield Batch(records, {"updated_since": previous, "cursor": cursor, "run_since": since,
                                       "run_high_water": high_water}, label=f"page {page}")
                 page += 1
                 where = self._where(page, cursor)
         finally:
-            ahead.shutdown(wait=False, cancel_futures=True)
+            pages.close()
 
     def _where(self, page: int, cursor: str | None) -> str:
         return f"{self.settings.name}: page {page} (cursor {cursor or 'none'})"
@@ -97,14 +95,18 @@ class SamrRestSource(Source):
                              "is not an RFC 3339 time") from None
         return (moment - self.overlap).isoformat(timespec="seconds")
 
-    def _get_page(self, since: str | None, cursor: str | None, where: str) -> tuple[dict[str, Any], list[str]]:
-        """The page, and each item's text as sent."""
+    def _fetch(self, since: str | None, cursor: str | None) -> bytes:
         params = [("limit", str(self.page_size))]
         if since:
             params.append(("updated_since", since))
         if cursor:
             params.append(("cursor", cursor))
-        body, raws = json_with_items_as_sent(self.http.get(self.url, params=params).content, where)
+        return self.http.get(self.url, params=params).content  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _read_page(content: bytes, where: str) -> tuple[dict[str, Any], list[str]]:
+        """The page, and each item's text as sent."""
+        body, raws = json_with_items_as_sent(content, where)
         if not isinstance(body.get("server_time"), str):
             raise MalformedResponse(f"{where}: the page has no 'server_time'")
         return body, raws

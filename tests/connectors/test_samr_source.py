@@ -132,10 +132,11 @@ def test_the_next_page_is_requested_while_this_one_is_being_applied(samr: SamrSa
     deadline = time.monotonic() + 10
     while samr.stats["requests"] < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert samr.stats["requests"] == 2, "page 2 should be on its way before the consumer asks for it"
+    assert samr.stats["requests"] >= 2, "page 2 should be on its way before the consumer asks for it"
+    assert samr.stats["requests"] <= 3, "at most two pages ahead"
     rest = list(batches)
     assert [r.key for b in [first, *rest] for r in b.records] == _all_usccs(samr)
-    assert samr.stats["requests"] == 10
+    assert samr.stats["requests"] == 10, "every guessed cursor was right: no request wasted"
 
 
 def test_a_consumer_that_stops_early_leaves_no_request_behind(samr: SamrSandbox, source_for) -> None:
@@ -143,4 +144,4 @@ def test_a_consumer_that_stops_early_leaves_no_request_behind(samr: SamrSandbox,
     next(batches)
     batches.close()  # e.g. the sync failed applying page 1
     time.sleep(0.3)
-    assert samr.stats["requests"] <= 2
+    assert samr.stats["requests"] <= 3
