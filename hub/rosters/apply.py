@@ -3,6 +3,7 @@ transaction: valid records upserted, invalid ones quarantined, counts kept."""
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
@@ -140,6 +141,7 @@ def apply_entities(session: Session, source: str, run_id: int, records: list[Sou
         session.execute(update(EntitySource)
                         .where(EntitySource.source == source, EntitySource.record_key.in_(unchanged_keys))
                         .values(run_id=run_id, seen_at=now))
+    src_rows.sort(key=_BY_RECORD_KEY)  # in index order: neighbouring index pages one after the other
     upsert(session, EntitySource.__table__, src_rows, keys=["source", "record_key"],
            update=["entity_id", "raw", "digest", "active", "seen_at", "run_id"])
     _merge_into_master(session, source, changed, now)
@@ -147,6 +149,7 @@ def apply_entities(session: Session, source: str, run_id: int, records: list[Sou
     return counts
 
 
+_BY_RECORD_KEY = operator.itemgetter("record_key")
 _KNOWN_SQL = "SELECT record_key, digest, active FROM entity_sources WHERE source = ? AND record_key IN ?..."
 _PRESENT_SQL = "SELECT entity_id FROM entities WHERE entity_id IN ?..."
 _ENTITY_COLUMNS = [c.name for c in Entity.__table__.columns if c.name != "id"]
@@ -171,7 +174,7 @@ def _merge_into_master(session: Session, source: str, changed: list[tuple[str, M
             row["created_at"] = now
         row["updated_at"] = now
         merged[entity_id] = row
-    upsert(session, Entity.__table__, list(merged.values()), keys=["entity_id"],
+    upsert(session, Entity.__table__, [merged[eid] for eid in sorted(merged)], keys=["entity_id"],
            update=[c for c in _ENTITY_COLUMNS if c not in ("entity_id", "created_at")])
 
 
