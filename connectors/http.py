@@ -159,27 +159,27 @@ def _split_items(text: str) -> tuple[dict[str, Any], list[str]]:
                 item, at = scan(text, at)
                 items.append(item)
                 raws.append(text[start:at])
-                at = space(text, at).end()
-                if text[at] == ",":
-                    at = space(text, at + 1).end()
-                    if text[at] == "]":
-                        raise ValueError("trailing comma")
-                elif text[at] != "]":
-                    raise ValueError("no comma between items")
+                at = _next_element(text, at, "]")
             body[key] = items
             at += 1
         else:
             body[key], at = scan(text, at)
-        at = space(text, at).end()
-        if text[at] == ",":
-            at = space(text, at + 1).end()
-            if text[at] == "}":
-                raise ValueError("trailing comma")
-        elif text[at] != "}":
-            raise ValueError("no comma between members")
+        at = _next_element(text, at, "}")
     if space(text, at + 1).end() != len(text) or not isinstance(body.get("items"), list):
         raise ValueError("more after the object, or no list 'items'")
     return body, raws
+
+
+def _next_element(text: str, at: int, close: str) -> int:
+    """After a value: past its comma to the next element, or at ``close``; ValueError for anything else."""
+    at = _SPACE.match(text, at).end()  # type: ignore[union-attr]  # always matches
+    if text[at] == ",":
+        at = _SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
+        if text[at] == close:
+            raise ValueError("trailing comma")
+    elif text[at] != close:
+        raise ValueError(f"no comma before {close!r}")
+    return at
 
 
 def _short(resp: requests.Response) -> str:

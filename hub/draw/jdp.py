@@ -493,9 +493,16 @@ def _select_chunk(task: tuple[bytes, int, bytes, str, dict[bytes, int], dict[byt
     it can be selected, so it is dropped here already (exact, because key||id are all distinct).
     """
     chunk, first_line, seed, hash_name, quotas, bounds = task
+    if isinstance(chunk, tuple):  # (start, end) of the roster this worker was forked with
+        chunk = _FORKED_WITH["roster"][chunk[0]:chunk[1]]
     ids, strata, weights, districts = _roster_columns(chunk, first_line)
     keyed = list(map(operator.add, _entity_keys(ids, weights, seed, hash_name), ids))
     sizes = Counter(strata)  # strata in order of first appearance
+    seen_here = _seen_here(seed + hash_name.encode())
+    for stratum, kept in seen_here.items():  # this process's own bounds, known before the merge hears of them
+        quota = quotas.get(stratum, 0)
+        if quota and len(kept) >= quota and kept[quota - 1] < bounds.get(stratum, _ABOVE_ALL):
+            bounds[stratum] = kept[quota - 1]
     loosest = max((bounds.get(stratum, _ABOVE_ALL) for stratum in sizes), default=_ABOVE_ALL)
     groups: defaultdict[bytes, list[int]] = defaultdict(list)
     for i in compress(count(), map(loosest.__gt__, keyed)):
@@ -506,16 +513,43 @@ def _select_chunk(task: tuple[bytes, int, bytes, str, dict[bytes, int], dict[byt
         if bound is not loosest:
             members = [i for i in members if keyed[i] < bound]
         members.sort(key=keyed.__getitem__)
-        best[stratum] = [(keyed[i], districts[i], stratum) for i in members[:quotas.get(stratum, 0)]]
+        quota = quotas.get(stratum, 0)
+        best[stratum] = [(keyed[i], districts[i], stratum) for i in members[:quota]]
+        if quota:
+            kept = seen_here.setdefault(stratum, [])
+            kept.extend(item[0] for item in best[stratum])
+            kept.sort()
+            del kept[quota:]
     return len(ids), ids[:1], ids[-1:], sizes, best
 
 
-def _pool_of_workers(workers: int) -> Any:
-    """A process pool, or None where none can be made (e.g. inside a daemonic process): same result, slower."""
+_SEEN_HERE: dict[bytes, dict[bytes, list[bytes]]] = {}
+
+
+def _seen_here(draw: bytes) -> dict[bytes, list[bytes]]:
+    """Per stratum, the smallest key||id (up to its quota) this process has met in the draw `draw` (its seed):
+    a worker bounds its next pieces with them at once. Exact for any later piece of the same draw, since
+    those entities exist; the seed covers plan, roster and pool, so nothing carries over to another draw."""
+    if draw not in _SEEN_HERE:
+        _SEEN_HERE.clear()
+        _SEEN_HERE[draw] = {}
+    return _SEEN_HERE[draw]
+
+
+_FORKED_WITH: dict[str, Any] = {}  # the roster the current pool's workers were forked with
+
+
+def _pool_of_workers(workers: int, roster: Any) -> Any:
+    """A process pool, or None where none can be made (e.g. inside a daemonic process): same result, slower.
+    Forked workers get `roster` with the fork, so pieces go to them as offsets instead of copies."""
     methods = multiprocessing.get_all_start_methods()
+    _FORKED_WITH.clear()
+    if "fork" in methods:
+        _FORKED_WITH["roster"] = roster
     try:
         return multiprocessing.get_context("fork" if "fork" in methods else "spawn").Pool(workers)
     except (AssertionError, OSError):
+        _FORKED_WITH.clear()
         return None
 
 
@@ -526,8 +560,11 @@ def _select(roster: bytes, pieces: list[tuple[int, int, int]], quotas: dict[str,
     byte_quotas = {stratum.encode("utf-8"): quota for stratum, quota in quotas.items()}
     bounds = {stratum: b"" for stratum, quota in byte_quotas.items() if quota == 0}
 
+    shared = pool is not None and _FORKED_WITH.get("roster") is roster  # the workers hold it already
+
     def task(piece: tuple[int, int, int]) -> tuple[Any, ...]:
-        return roster[piece[0]:piece[1]], piece[2], seed, hash_name, byte_quotas, dict(bounds)
+        chunk = piece[:2] if shared else roster[piece[0]:piece[1]]  # a forked worker slices it itself
+        return chunk, piece[2], seed, hash_name, byte_quotas, dict(bounds)
 
     def results() -> Iterator[tuple[Any, ...]]:  # in piece order; each piece gets the bounds known when it starts
         if not pool:
@@ -706,8 +743,9 @@ def _compute(plan: dict, roster_bytes: bytes, pool_bytes: bytes, reveals: dict, 
         if progress:
             progress(min(done, total), total)
 
+    _SEEN_HERE.clear()  # every draw starts from nothing, in this process and in the workers forked from it
     with _gc_paused():  # before the fork, so the workers inherit it
-        workers_pool = _pool_of_workers(workers) if workers > 1 else None
+        workers_pool = _pool_of_workers(workers, roster_bytes) if workers > 1 else None
         workers = workers if workers_pool else 1
         try:
             strata, selected = _select(roster_bytes, pieces, plan["quotas"], seed, hash_name, workers_pool,
@@ -715,6 +753,7 @@ def _compute(plan: dict, roster_bytes: bytes, pool_bytes: bytes, reveals: dict, 
             check_plan(plan, strata)
             teams = _form_teams(plan, pool_entries, selected, seed, workers_pool, tick)
         finally:
+            _FORKED_WITH.clear()
             if workers_pool:
                 workers_pool.terminate()
     selections = [{"entity_id": item[0][8:].decode("utf-8"), "stratum": item[2].decode("utf-8"),
