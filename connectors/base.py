@@ -62,6 +62,7 @@ class SourceRecord(NamedTuple):
     fields: Mapping[str, Any]
     raw: str
     error: str | None = None
+    digest: str | None = None  # what the record says, as the hub digests it (set where it was fetched)
 
 
 @dataclass

@@ -73,14 +73,15 @@ def _ident(record_type: str, fields: Mapping[str, Any]) -> str:
 
 
 def precheck(batch: Batch, record_type: str) -> Batch:
-    """Validate a batch where it was fetched (off the applying process): an invalid record
-    carries its reason in ``error``; the rest are known valid."""
+    """Validate and digest a batch where it was fetched (off the applying process): an invalid record
+    carries its reason in ``error``; the rest are known valid and carry their ``digest``."""
     check = _CHECKS[record_type]
     records = []
     for r in batch.records:
         if not r.error:
             try:
                 check(r.fields)
+                r = r._replace(digest=_digest(r))
             except RecordInvalid as exc:
                 r = r._replace(error=str(exc))
         records.append(r)
@@ -121,7 +122,7 @@ def apply_entities(session: Session, source: str, run_id: int, records: list[Sou
     known = {k: (d, a) for k, d, a in select_in(session, _KNOWN_SQL, (source,), keys)}
     src_rows, changed = [], []
     for r, entity_id in good:
-        digest = _digest(r)
+        digest = r.digest or _digest(r)
         before = known.get(r.key)
         if before is None:
             counts.inserted += 1
@@ -225,7 +226,7 @@ def apply_inspectors(session: Session, source: str, run_id: int, records: list[S
                                  .where(Inspector.inspector_id.in_(ids))).all()) if ids else {}
     rows = []
     for r, inspector_id in good:
-        digest = _digest(r)
+        digest = r.digest or _digest(r)
         if inspector_id not in known:
             counts.inserted += 1
         elif known[inspector_id] != digest:
