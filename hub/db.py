@@ -172,14 +172,15 @@ def _converters(table, cols: list[str], dialect: str) -> list:  # type: ignore[n
     return out
 
 
-def upsert(session: Session, table, rows: list[dict], keys: list[str], update: list[str]) -> None:
-    """INSERT ... ON CONFLICT (keys) DO UPDATE SET update-columns, on SQLite and PostgreSQL.
+def upsert(session: Session, table, rows: list[dict], keys: list[str], update: list[str]) -> int:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE SET update-columns (DO NOTHING without any), on SQLite
+    and PostgreSQL; returns the driver's count of rows written (-1 where it cannot say).
 
     A hot path of every sync: the statement is built once and run as one DB-API
     executemany, with values converted here the way SQLAlchemy's column types would.
     """
     if not rows:
-        return
+        return 0
     conn = session.connection()
     dialect = conn.dialect.name
     cols = list(rows[0])
@@ -212,7 +213,7 @@ def upsert(session: Session, table, rows: list[dict], keys: list[str], update: l
                 row_values[i] = conv(row_values[i])
             out.append(tuple(row_values))
         params = out
-    conn.exec_driver_sql(sql, params)
+    return conn.exec_driver_sql(sql, params).rowcount
 
 
 _IN_SQL_CACHE: dict[tuple[str, str, int], str] = {}

@@ -1,0 +1,54 @@
+"""Applying batches to the entity master: a first load inserts without lookups, and an entity that
+another source made already is merged, never skipped, whichever path the batch takes."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from connectors.base import SourceRecord
+from hub.rosters.apply import apply_entities
+from hub.rosters.models import Entity, EntitySource
+from hub.rosters.uscc import check_char
+
+NOW = datetime(2026, 12, 1, 8, 0, 0)
+
+
+def uscc(n: int) -> str:
+    body = f"91370102MA{n:07d}"
+    return body + check_char(body)
+
+
+def record(code: str, name: str, **extra: object) -> SourceRecord:
+    fields = {"uscc": code, "scheme_id": None, "name": name, "district": "370102", "status": "active",
+              "categories": [], **extra}
+    return SourceRecord(code, fields, f'{{"uscc": "{code}", "name": "{name}"}}')
+
+
+def test_a_first_load_inserts_every_entity(db) -> None:  # type: ignore[no-untyped-def]
+    codes = [uscc(i) for i in range(300)]
+    with db.unit_of_work() as s:
+        counts = apply_entities(s, "samr", 1, [record(c, f"企业{i}") for i, c in enumerate(codes)], NOW)
+    assert (counts.inserted, counts.updated) == (300, 0)
+    with db.unit_of_work() as s:
+        rows = {e.entity_id: e for e in s.scalars(select(Entity))}
+        assert sorted(rows) == sorted(codes)
+        assert rows[codes[7]].name == "企业7" and rows[codes[7]].sources == ["samr"]
+        assert s.query(EntitySource).count() == 300
+
+
+def test_an_entity_another_source_made_is_merged_in_a_batch_new_to_this_source(db) -> None:  # type: ignore[no-untyped-def]
+    shared, fresh = uscc(1), [uscc(i) for i in range(2, 40)]
+    with db.unit_of_work() as s:
+        apply_entities(s, "edu", 1, [record(shared, "济南明湖学校", legal_rep="王芳", categories=["school"])], NOW)
+    with db.unit_of_work() as s:  # every record is new to samr, one of the entities is not new to the hub
+        batch = [record(c, f"企业{c[-4:]}") for c in fresh] + [record(shared, "济南明湖学校有限公司",
+                                                                      categories=["hotel"])]
+        counts = apply_entities(s, "samr", 2, batch, NOW)
+    assert counts.inserted == 39
+    with db.unit_of_work() as s:
+        row = s.scalars(select(Entity).where(Entity.entity_id == shared)).one()
+        assert row.sources == ["edu", "samr"] and row.categories == ["hotel", "school"]
+        assert row.name == "济南明湖学校有限公司" and row.legal_rep == "王芳"
+        assert s.query(Entity).count() == 39  # 38 new ones and the shared one
+        assert s.query(EntitySource).count() == 40  # one from edu, 39 from samr
