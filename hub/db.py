@@ -172,15 +172,14 @@ def _converters(table, cols: list[str], dialect: str) -> list:  # type: ignore[n
     return out
 
 
-def upsert(session: Session, table, rows: list[dict], keys: list[str], update: list[str]) -> int:
-    """INSERT ... ON CONFLICT (keys) DO UPDATE SET update-columns (DO NOTHING without any), on SQLite
-    and PostgreSQL; returns the driver's count of rows written (-1 where it cannot say).
+def upsert(session: Session, table, rows: list[dict], keys: list[str], update: list[str]) -> None:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE SET update-columns, on SQLite and PostgreSQL.
 
     A hot path of every sync: the statement is built once and run as one DB-API
     executemany, with values converted here the way SQLAlchemy's column types would.
     """
     if not rows:
-        return 0
+        return
     conn = session.connection()
     dialect = conn.dialect.name
     cols = list(rows[0])
@@ -213,7 +212,7 @@ def upsert(session: Session, table, rows: list[dict], keys: list[str], update: l
                 row_values[i] = conv(row_values[i])
             out.append(tuple(row_values))
         params = out
-    return conn.exec_driver_sql(sql, params).rowcount
+    conn.exec_driver_sql(sql, params)
 
 
 _IN_SQL_CACHE: dict[tuple[str, str, int], str] = {}

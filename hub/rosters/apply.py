@@ -145,7 +145,7 @@ def apply_entities(session: Session, source: str, run_id: int, records: list[Sou
     src_rows.sort(key=_BY_RECORD_KEY)  # in index order: neighbouring index pages one after the other
     upsert(session, EntitySource.__table__, src_rows, keys=["source", "record_key"],
            update=["entity_id", "raw", "digest", "active", "seen_at", "run_id"])
-    _merge_into_master(session, source, changed, now, all_new_to_source=not known)
+    _merge_into_master(session, source, changed, now)
     _release(session, source, keys)
     return counts
 
@@ -160,34 +160,13 @@ _BLANK_ENTITY = dict.fromkeys(_ENTITY_COLUMNS)  # every column, so rows need no 
 
 
 def _merge_into_master(session: Session, source: str, changed: list[tuple[str, Mapping]],
-                       now: datetime, all_new_to_source: bool = False) -> None:
-    if not changed or (all_new_to_source and _insert_if_all_new(session, source, changed, now)):
+                       now: datetime) -> None:
+    if not changed:
         return
     ids = list({eid for eid, _ in changed})
     present = [eid for (eid,) in select_in(session, _PRESENT_SQL, (), ids)]  # typed rows only for these
     existing = {row.entity_id: {**_BLANK_ENTITY, **row._asdict()}
                 for row in session.execute(_EXISTING, {"ids": present})} if present else {}
-    upsert(session, Entity.__table__, _merged_rows(source, changed, now, existing), keys=["entity_id"],
-           update=[c for c in _ENTITY_COLUMNS if c not in ("entity_id", "created_at")])
-
-
-def _insert_if_all_new(session: Session, source: str, changed: list[tuple[str, Mapping]], now: datetime) -> bool:
-    """Records new to their source mostly make new entities (a first load): insert them without looking
-    each one up first. If any entity was there already (another source made it), the inserts are undone
-    (a savepoint) and the caller merges; True when every one was new and inserted."""
-    rows = _merged_rows(source, changed, now, {})
-    connection = session.connection()
-    connection.exec_driver_sql("SAVEPOINT new_entities")
-    inserted = upsert(session, Entity.__table__, rows, keys=["entity_id"], update=[])  # ON CONFLICT DO NOTHING
-    if inserted != len(rows):  # some were there (or the driver cannot say): undo, and merge them properly
-        connection.exec_driver_sql("ROLLBACK TO SAVEPOINT new_entities")
-    connection.exec_driver_sql("RELEASE SAVEPOINT new_entities")
-    return inserted == len(rows)
-
-
-def _merged_rows(source: str, changed: list[tuple[str, Mapping]], now: datetime,
-                 existing: Mapping[str, dict]) -> list[dict]:
-    """The entity rows after ``changed``, in entity_id order (index order: neighbouring pages together)."""
     merged: dict[str, dict] = {}
     for entity_id, f in changed:
         base = merged.get(entity_id) or existing.get(entity_id)
@@ -196,7 +175,8 @@ def _merged_rows(source: str, changed: list[tuple[str, Mapping]], now: datetime,
             row["created_at"] = now
         row["updated_at"] = now
         merged[entity_id] = row
-    return [merged[eid] for eid in sorted(merged)]
+    upsert(session, Entity.__table__, [merged[eid] for eid in sorted(merged)], keys=["entity_id"],
+           update=[c for c in _ENTITY_COLUMNS if c not in ("entity_id", "created_at")])
 
 
 def deactivate_missing_entities(session: Session, source: str, run_id: int, now: datetime) -> int:
