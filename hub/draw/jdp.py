@@ -498,7 +498,7 @@ def _select_chunk(task: tuple[bytes, int, bytes, str, dict[bytes, int], dict[byt
     ids, strata, weights, districts = _roster_columns(chunk, first_line)
     keyed = list(map(operator.add, _entity_keys(ids, weights, seed, hash_name), ids))
     sizes = Counter(strata)  # strata in order of first appearance
-    seen_here = _seen_here(seed + hash_name.encode())
+    seen_here = _seen_here(seed)
     for stratum, kept in seen_here.items():  # this process's own bounds, known before the merge hears of them
         quota = quotas.get(stratum, 0)
         if quota and len(kept) >= quota and kept[quota - 1] < bounds.get(stratum, _ABOVE_ALL):

@@ -50,7 +50,11 @@ def _quarantine(session: Session, source: str, run_id: int, now: datetime,
            keys=["source", "record_key"], update=["reason", "raw", "received_at", "run_id"])
 
 
-# Statements of the hot path, built once: the key lists bind as one expanding parameter.
+# Statements of the hot path. Lookups by a batch's keys are plain SQL for select_in (an expanding
+# parameter would compile anew for every batch); the release runs only when a quarantine exists.
+_KNOWN_SQL = "SELECT record_key, digest, active FROM entity_sources WHERE source = ? AND record_key IN ?..."
+_PRESENT_SQL = "SELECT entity_id FROM entities WHERE entity_id IN ?..."
+_INSPECTOR_DIGESTS_SQL = "SELECT inspector_id, digest FROM inspectors WHERE inspector_id IN ?..."
 _RELEASE = delete(QuarantineRecord).where(QuarantineRecord.source == bindparam("source"),
                                           QuarantineRecord.record_key.in_(bindparam("keys", expanding=True)))
 _HAS_QUARANTINE = select(QuarantineRecord.id).where(QuarantineRecord.source == bindparam("source")).limit(1)
@@ -151,8 +155,6 @@ def apply_entities(session: Session, source: str, run_id: int, records: list[Sou
 
 
 _BY_RECORD_KEY = operator.itemgetter("record_key")
-_KNOWN_SQL = "SELECT record_key, digest, active FROM entity_sources WHERE source = ? AND record_key IN ?..."
-_PRESENT_SQL = "SELECT entity_id FROM entities WHERE entity_id IN ?..."
 _ENTITY_COLUMNS = [c.name for c in Entity.__table__.columns if c.name != "id"]
 _EXISTING = select(*[getattr(Entity, c) for c in _ENTITY_COLUMNS]).where(
     Entity.entity_id.in_(bindparam("ids", expanding=True)))
@@ -222,8 +224,7 @@ def apply_inspectors(session: Session, source: str, run_id: int, records: list[S
     counts.quarantined = len(bad)
     _quarantine(session, source, run_id, now, bad)
     ids = [i for _, i in good]
-    known = dict(session.execute(select(Inspector.inspector_id, Inspector.digest)
-                                 .where(Inspector.inspector_id.in_(ids))).all()) if ids else {}
+    known = dict(select_in(session, _INSPECTOR_DIGESTS_SQL, (), ids))
     rows = []
     for r, inspector_id in good:
         digest = r.digest or _digest(r)
