@@ -56,6 +56,7 @@ class ConnectorConfig:
     sign_method: str = "HMAC-SHA256"
     timeout: float = 30.0
     options: Mapping[str, Any] = field(default_factory=dict)
+    commit_every: int = 100_000  # a source's sync commits its batches in groups of this many records
 
     def option(self, key: str, default: Any = None) -> Any:
         return self.options.get(key, default)
@@ -81,7 +82,7 @@ class Settings:
         return not self.broker_url
 
 
-_CONNECTOR_KEYS = {"kind", "url", "app_id", "app_secret_env", "schedule", "sign_method", "timeout"}
+_CONNECTOR_KEYS = {"kind", "url", "app_id", "app_secret_env", "schedule", "sign_method", "timeout", "commit_every"}
 
 
 def _connector(section: str, name: str, raw: Any, kinds: tuple[str, ...],
@@ -115,10 +116,13 @@ def _connector(section: str, name: str, raw: Any, kinds: tuple[str, ...],
     sign_method = raw.get("sign_method", "HMAC-SHA256")
     if sign_method not in ("HMAC-SHA256", "HMAC-SM3"):
         raise ConfigError(f"sign_method {sign_method!r} is not HMAC-SHA256 or HMAC-SM3", where=where)
+    commit_every = raw.get("commit_every", 100_000)
+    if not isinstance(commit_every, int) or isinstance(commit_every, bool) or commit_every < 1:
+        raise ConfigError(f"commit_every = {commit_every!r} must be a whole number of records >= 1", where=where)
     options = {k: v for k, v in raw.items() if k not in _CONNECTOR_KEYS}
     return ConnectorConfig(name=name, kind=kind, url=url, app_id=str(raw.get("app_id", "")),
                            app_secret=secret, schedule=schedule, sign_method=sign_method,
-                           timeout=float(raw.get("timeout", 30.0)), options=options)
+                           timeout=float(raw.get("timeout", 30.0)), options=options, commit_every=commit_every)
 
 
 def _secret_key(data_dir: Path, environ: Mapping[str, str]) -> Secret:

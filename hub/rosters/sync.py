@@ -118,20 +118,18 @@ class _Applier:
         return counts
 
 
-GROUP_RECORDS = 20000  # batches commit together up to this many records: fewer, larger commits
-
-
 def _apply_in_groups(db: Database, applier: _Applier, batches: Iterator[Batch], counts: Counts,
-                     report: Callable[[str], object]) -> None:
-    """Apply batches, committing every GROUP_RECORDS records (each with its bookmark); only what
-    committed is counted, so a run that fails part-way reports what it left stored."""
+                     report: Callable[[str], object], group: int) -> None:
+    """Apply batches, committing every ``group`` records (the source's ``commit_every``; each commit
+    with its bookmark): fewer, larger commits (see hub/db.py). Only what committed is counted, so a
+    run that fails part-way reports what it left stored."""
     session = db.sessions()
     pending, size = Counts(), 0
     try:
         for batch in batches:
             pending.add(applier.apply(session, batch))
             size += len(batch.records)
-            if size >= GROUP_RECORDS or batch.complete_snapshot:
+            if size >= group or batch.complete_snapshot:
                 session.commit()
                 counts.add(pending)
                 pending, size = Counts(), 0
@@ -184,7 +182,8 @@ def _run_sync(db: Database, settings: Settings, name: str, *, full: bool,
                         progress(run, counts, batch.label)
         else:
             _apply_in_groups(db, applier, prefetched(source.batches(state, full=full), prepare), counts,
-                             lambda label: progress(run, counts, label) if progress else None)
+                             lambda label: progress(run, counts, label) if progress else None,
+                             settings.sources[name].commit_every)
     except ConnectorError as exc:
         if source.atomic:
             counts = Counts()  # nothing of an atomic run was applied

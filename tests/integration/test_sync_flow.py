@@ -19,7 +19,7 @@ from connectors.sandboxes.samr import SamrSandbox
 from connectors.sandboxes.server import Faults
 from hub.errors import UpstreamError
 from hub.rosters.models import Entity, EntitySource, QuarantineRecord, SyncRun
-from hub.rosters.sync import GROUP_RECORDS, connector_settings, run_sync
+from hub.rosters.sync import connector_settings, run_sync
 
 APP_ID, SECRET = "hub-370100", "sync-test-secret"
 FAST = RetryPolicy(attempts=12, base_delay=0.001, max_delay=0.01, max_retry_after=0.01)
@@ -123,12 +123,13 @@ def test_corrected_record_leaves_the_quarantine(make_settings, db):
 
 def test_sync_killed_mid_run_and_restarted_ends_in_the_same_state(make_settings, db, tmp_path):
     faults = Faults(slow=1.0, slow_seconds=0.05)
-    total = 4 * GROUP_RECORDS  # several commits' worth, so the kill lands between two of them
+    group = 5000  # the source's commit_every
+    total = 4 * group  # several commits' worth, so the kill lands between two of them
     server = SamrSandbox({APP_ID: SECRET}, faults=faults, entities=total, seed=9, invalid_share=0.05).start()
     try:
         config = {"sources": {"samr": {"kind": "samr-rest", "url": server.url, "app_id": APP_ID,
                                        "app_secret_env": "HUB_T_SECRET", "page_size": 250,
-                                       "categories": CATEGORIES}}}
+                                       "commit_every": group, "categories": CATEGORIES}}}
         path = tmp_path / "kill.toml"
         path.write_text(tomli_w.dumps(config))
         settings = _settings(make_settings, samr=config["sources"]["samr"])
@@ -139,7 +140,7 @@ def test_sync_killed_mid_run_and_restarted_ends_in_the_same_state(make_settings,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
         stored = 0
-        while time.monotonic() < deadline and stored < GROUP_RECORDS:
+        while time.monotonic() < deadline and stored < group:
             time.sleep(0.2)
             with db.unit_of_work() as s:
                 stored = s.scalar(select(func.count()).select_from(EntitySource)) or 0

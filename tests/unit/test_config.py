@@ -1,0 +1,43 @@
+"""The TOML configuration: per-source settings and the errors that name the bad key."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hub.config import load_settings
+from hub.errors import ConfigError
+
+ENV = {"HUB_SECRET_KEY": "k", "SAMR_SECRET": "s"}
+
+
+def _load(tmp_path: Path, body: str):  # type: ignore[no-untyped-def]
+    path = tmp_path / "hub.toml"
+    path.write_text('[sources.samr]\nkind = "samr-rest"\nurl = "http://127.0.0.1:1"\n'
+                    'app_secret_env = "SAMR_SECRET"\n' + body, encoding="utf-8")
+    return load_settings(path, environ={**ENV, "HUB_DATA_DIR": str(tmp_path)})
+
+
+def test_commit_every_defaults_to_100000_and_is_not_passed_to_the_connector(tmp_path: Path) -> None:
+    samr = _load(tmp_path, "page_size = 500\n").sources["samr"]
+    assert samr.commit_every == 100_000
+    assert dict(samr.options) == {"page_size": 500}
+
+
+def test_commit_every_is_read_per_source(tmp_path: Path) -> None:
+    samr = _load(tmp_path, "commit_every = 2500\n").sources["samr"]
+    assert samr.commit_every == 2500
+    assert "commit_every" not in samr.options
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "1.5", '"many"', "true"])
+def test_a_bad_commit_every_names_the_source_and_the_key(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        _load(tmp_path, f"commit_every = {value}\n")
+    assert str(err.value).startswith("[sources.samr]: commit_every = ")
+    assert "whole number of records" in str(err.value)
+
+
+def test_a_secret_written_in_the_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"\[sources.samr\]: app_secret must not be written in the file"):
+        _load(tmp_path, 'app_secret = "plain"\n')
