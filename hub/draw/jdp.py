@@ -29,7 +29,7 @@ RECORD_MEMBERS = (
     "pool_size", "commitments", "reveals", "entropy", "seed", "selections",
 )
 LF = b"\n"
-_CHUNK_BYTES = 1 << 22  # ~80,000 roster lines per unit of work and per progress report
+_CHUNK_BYTES = 1 << 21  # ~45,000 roster lines per unit of work and per progress report: two workers end together
 
 
 class RosterEntry(NamedTuple):
@@ -474,11 +474,18 @@ def _entity_keys(ids: list[bytes], weights: list[bytes], seed: bytes, hash_name:
         return list(map(_U64, map(digest, map(new, map(operator.add, prefixed_ids, repeat(b"\n%d" % t))))))
 
     keys = tickets(map(operator.add, repeat(prefix), ids), 1)
-    for weight in set(weights) - {b"1"}:  # entities of one weight w > 1: tickets 2..w, then the minimum
-        run = list(compress(count(), map(weight.__eq__, weights)))
-        prefixed = list(map(operator.add, repeat(prefix), map(ids.__getitem__, run)))
-        columns = [list(map(keys.__getitem__, run))] + [tickets(prefixed, t) for t in range(2, int(weight) + 1)]
-        deque(map(keys.__setitem__, run, map(min, *columns)), maxlen=0)  # keys[i] = min(...), looped in C
+    # Entities of weight > 1 (few): ticket t for those with weight >= t, the key kept as the running minimum;
+    # every step runs over whole lists in C.
+    heavy = list(compress(count(), map(operator.ne, weights, repeat(b"1"))))
+    left = list(map(int, map(weights.__getitem__, heavy)))
+    prefixed = list(map(operator.add, repeat(prefix), map(ids.__getitem__, heavy)))
+    t = 2
+    while heavy:
+        lower = list(map(min, map(keys.__getitem__, heavy), tickets(prefixed, t)))
+        deque(map(keys.__setitem__, heavy, lower), maxlen=0)
+        more = list(map(operator.lt, repeat(t), left))  # weight > t: a ticket t + 1 too
+        heavy, left, prefixed = (list(compress(column, more)) for column in (heavy, left, prefixed))
+        t += 1
     return keys
 
 

@@ -327,3 +327,12 @@ def test_invalid_plan_is_refused_naming_the_member(change: dict, words: str) -> 
         jdp.check_plan({**PLAN, **change}, {"s": 2, "t": 1})
     with pytest.raises(jdp.JDPError, match="task_id"):
         jdp.check_plan({k: v for k, v in PLAN.items() if k != "task_id"}, {"s": 2, "t": 1})
+
+
+@given(st.lists(st.integers(1, 100), min_size=1, max_size=40), st.binary(min_size=32, max_size=32))
+def test_entity_keys_take_the_least_of_every_ticket_for_weights_up_to_100(weights: list[int], seed: bytes) -> None:
+    ids = [b"91370000%010d" % i for i in range(len(weights))]
+    keys = jdp._entity_keys(ids, [b"%d" % w for w in weights], seed, "sha256")
+    assert [int.from_bytes(k, "big") for k in keys] == [
+        min(u64(seed + b"E" + entity_id + b"\n" + str(t).encode()) for t in range(1, w + 1))
+        for entity_id, w in zip(ids, weights)]
