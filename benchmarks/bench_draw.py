@@ -35,6 +35,8 @@ DISTRICTS = [f"3701{n:02d}" for n in range(1, 11)]
 AGENCIES = ("A", "B", "C")
 REVEALS = {"hub": "11" * 32, "A": "22" * 16, "B": "33" * 16}
 WEIGHTS, WEIGHT_ODDS = (1, 2, 3, 4, 5), (70, 15, 8, 4, 3)  # skewed to 1
+REPEATS = 3  # the short phases (floor, freeze, §3) are timed this many times and the best kept
+SMALL_POOL = 300  # inspectors in the pool of the §3 repeats
 
 
 def entities(n: int, rng: random.Random) -> Iterator[jdp.RosterEntry]:
@@ -86,14 +88,14 @@ def floor(pairs: list[tuple[bytes, int]], seed: bytes) -> float:
 def team_floor(record: dict, seed: bytes, sample: int = 1_000_000) -> tuple[int, float]:
     """JDP-1 §4 must hash every candidate at the lowest load level, for every slot. Replaying the record's
     loads counts those hashes (ignoring the few recusals); a bare loop times `sample` of them."""
-    level_sizes: dict[str, Counter[int]] = {}
+    members = Counter(AGENCIES[i % 3] for i in range(record["pool_size"]))  # as make_pool
+    level_sizes = {agency: Counter({0: n}) for agency, n in members.items()}
     load: Counter[str] = Counter()
     hashes = 0
     for selection in record["selections"]:
         for inspector in selection["team"]:
             agency = inspector.split("-")[0]
-            members = sum(1 for i in range(record["pool_size"]) if AGENCIES[i % 3] == agency)  # as make_pool
-            sizes = level_sizes.setdefault(agency, Counter({0: members}))
+            sizes = level_sizes[agency]
             hashes += sizes[min(level for level, n in sizes.items() if n)]
             sizes[load[inspector]] -= 1
             load[inspector] += 1
@@ -153,27 +155,39 @@ def run(entity_count: int, inspectors: int) -> list[tuple[str, str]]:
     tickets = sum(e.weight for e in entries)
     slots = selected * 2
 
-    started = time.perf_counter()
-    roster = jdp.format_roster(entries)
-    freeze = time.perf_counter() - started
+    freeze = math.inf
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        roster = jdp.format_roster(entries)
+        freeze = min(freeze, time.perf_counter() - started)
     seed = seed_for(plan, roster, pool)
-    floor_s = floor([(e.entity_id.encode(), e.weight) for e in entries], seed)
-    one, select_1, teams_1 = timed_draw(plan, roster, pool, commitments, 1, entity_count)
-    two, select_2, teams_2 = timed_draw(plan, roster, pool, commitments, 2, entity_count)
+    pairs = [(e.entity_id.encode(), e.weight) for e in entries]
+    floor_s = min(floor(pairs, seed) for _ in range(REPEATS))
+    # §3 is short and this machine's pace drifts: best of REPEATS draws each way, alternating, with a small
+    # pool (§3 does not depend on the pool) so the repeats stay quick.
+    small = jdp.format_pool(make_pool(SMALL_POOL, selected, random.Random(7), entity_count))
+    select_1 = select_2 = math.inf
+    for _ in range(REPEATS):
+        select_1 = min(select_1, timed_draw(plan, roster, small, commitments, 1, entity_count)[1])
+        select_2 = min(select_2, timed_draw(plan, roster, small, commitments, 2, entity_count)[1])
+    one, once_1, teams_1 = timed_draw(plan, roster, pool, commitments, 1, entity_count)
+    two, once_2, teams_2 = timed_draw(plan, roster, pool, commitments, 2, entity_count)
     assert one == two, "workers=2 must give the record workers=1 gives"
     hub_1, hub_2 = freeze + select_1 + teams_1, freeze + select_2 + teams_2
     team_hashes, team_floor_s = team_floor(one, seed)
     return [
         ("entities / tickets / selected / inspectors",
          f"{entity_count:,} / {tickets:,} / {selected:,} / {inspectors:,}"),
-        ("(a) floor: bare ticket loop", f"{floor_s:8.2f} s  ({floor_s / tickets * 1e9:.0f} ns/ticket)"),
+        ("(a) floor: bare ticket loop (best of 3)", f"{floor_s:8.2f} s  ({floor_s / tickets * 1e9:.0f} ns/ticket)"),
         ("(a) §4 floor: bare loop, tie-break hashes", f"{team_floor_s:8.2f} s  ({team_hashes:,} hashes, "
                                                        f"{team_hashes / slots:,.0f} per slot; extrapolated)"),
-        ("(b) freeze: format_roster", f"{freeze:8.2f} s"),
-        ("(b) draw w=1 §3 digests+tickets+selection", f"{select_1:8.2f} s"),
+        ("(b) freeze: format_roster (best of 3)", f"{freeze:8.2f} s"),
+        ("(b) draw w=1 §3 digests+tickets+selection (best of 3)", f"{select_1:8.2f} s  (in the full draw: "
+                                                                    f"{once_1:.2f} s)"),
         ("(b) draw w=1 §4 teams", f"{teams_1:8.2f} s  ({teams_1 / slots * 1e6:.0f} us/slot, {slots:,} slots)"),
         ("(b) hub total w=1", f"{hub_1:8.2f} s"),
-        ("(c) draw w=2 §3 / §4", f"{select_2:8.2f} s / {teams_2:.2f} s"),
+        ("(c) draw w=2 §3 (best of 3) / §4", f"{select_2:8.2f} s / {teams_2:.2f} s  (§3 in the full draw: "
+                                              f"{once_2:.2f} s)"),
         ("(c) hub total w=2", f"{hub_2:8.2f} s"),
         ("ratio freeze+§3 (w=1) / floor", f"{(freeze + select_1) / floor_s:8.2f} x"),
         ("ratio freeze+§3 (w=2, the hub's default here) / floor", f"{(freeze + select_2) / floor_s:8.2f} x"),

@@ -117,6 +117,8 @@ def _connector(section: str, name: str, raw: Any, kinds: tuple[str, ...],
     if sign_method not in ("HMAC-SHA256", "HMAC-SM3"):
         raise ConfigError(f"sign_method {sign_method!r} is not HMAC-SHA256 or HMAC-SM3", where=where)
     commit_every = raw.get("commit_every", 100_000)
+    if section != "sources" and "commit_every" in raw:
+        raise ConfigError("commit_every applies to sources only", where=where)
     if not isinstance(commit_every, int) or isinstance(commit_every, bool) or commit_every < 1:
         raise ConfigError(f"commit_every = {commit_every!r} must be a whole number of records >= 1", where=where)
     options = {k: v for k, v in raw.items() if k not in _CONNECTOR_KEYS}

@@ -41,3 +41,10 @@ def test_a_bad_commit_every_names_the_source_and_the_key(tmp_path: Path, value: 
 def test_a_secret_written_in_the_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"\[sources.samr\]: app_secret must not be written in the file"):
         _load(tmp_path, 'app_secret = "plain"\n')
+
+
+def test_commit_every_on_a_sink_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "hub.toml"
+    path.write_text('[sinks.provincial]\nkind = "provincial-rest"\nurl = "http://127.0.0.1:1"\ncommit_every = 10\n')
+    with pytest.raises(ConfigError, match=r"\[sinks.provincial\]: commit_every applies to sources only"):
+        load_settings(path, environ={**ENV, "HUB_DATA_DIR": str(tmp_path)})
