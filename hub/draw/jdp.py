@@ -374,24 +374,32 @@ def format_roster(entries: Iterable[RosterEntry]) -> bytes:
     """JDP-1 §1: the exact roster file bytes, lines sorted by entity_id; JDPError if an entry is invalid."""
     with _gc_paused():
         ordered = sorted(entries, key=operator.itemgetter(0))  # code point order == UTF-8 byte order
+        columns = [list(map(operator.itemgetter(c), ordered)) for c in range(4)]
+        plain = bool(ordered) and _plainly_valid(*columns)  # every field a str but the weight, an int 1-100
         try:
-            data = "".join(map("%s\t%s\t%s\t%s\n".__mod__, ordered)).encode("utf-8")
+            if plain:
+                ids, strata, weights, districts = columns
+                rows = zip(ids, strata, map(_WEIGHT_TEXT.__getitem__, weights), districts)
+                text = "\n".join(map("\t".join, rows)) + "\n"
+            else:
+                text = "".join(map("%s\t%s\t%s\t%s\n".__mod__, ordered))
+            data = text.encode("utf-8")
         except (TypeError, UnicodeEncodeError) as exc:
             raise JDPError(f"roster entry cannot be written: {exc}") from None
-        if not _plainly_valid(ordered):
+        if not plain:
             for _ in _roster_pieces(data):  # the exact check, naming the first bad line
                 pass
     return data
 
 
 _WEIGHT_INTS = frozenset(range(1, 101))
+_WEIGHT_TEXT = [str(w) for w in range(101)]
 _DISTRICT_TEXT_RE = re.compile(r"[0-9]{6}|-", re.ASCII)
 
 
-def _plainly_valid(ordered: list[RosterEntry]) -> bool:
-    """True when the sorted entries obviously make a valid roster (§1), checked column by column in C;
-    False sends the written bytes through the line-by-line check, which decides."""
-    ids, strata, weights, districts = (list(map(operator.itemgetter(c), ordered)) for c in range(4))
+def _plainly_valid(ids: list, strata: list, weights: list, districts: list) -> bool:
+    """True when the sorted entries, as columns, obviously make a valid roster (§1), checked column by
+    column in C; False sends the written bytes through the line-by-line check, which decides."""
     try:
         id_text, strata_text = "".join(ids), "".join(strata)
     except TypeError:

@@ -299,6 +299,7 @@ def test_format_roster_writes_exactly_what_parse_roster_accepts(rows: list[tuple
             jdp.parse_roster(written)
         return
     assert [tuple(map(str, e)) for e in jdp.parse_roster(data)] == [tuple(map(str, e)) for e in sorted(entries)]
+    assert data == "".join("\t".join(map(str, e)) + "\n" for e in sorted(entries)).encode("utf-8")
 
 
 PLAN = {"protocol": "JDP-1", "task_id": "T", "hash": "sm3", "quotas": {"s": 1, "t": 0},
