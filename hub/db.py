@@ -48,7 +48,7 @@ def make_engine(url: str) -> Engine:
             # commit dirties most pages of the entity indexes: the cache holds one group's dirty pages (no
             # spilling mid-transaction), and the WAL takes several commits before a checkpoint copies the
             # pages back (each page once). At 1M entities: commits 16 s -> 6 s. The cache of a connection
-            # only grows as it reads: a web process's connections stay small.
+            # fills only as pages are read, so a connection that reads little stays small.
             cur.execute("PRAGMA cache_size=-262144")  # 256 MiB
             cur.execute("PRAGMA wal_autocheckpoint=100000")  # pages: a checkpoint every ~400 MB of WAL
             cur.execute("PRAGMA journal_size_limit=67108864")  # after a checkpoint, the WAL file shrinks to 64 MB
