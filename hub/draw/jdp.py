@@ -568,6 +568,17 @@ def _pool_of_workers(workers: int, roster: Any) -> Any:
         return None
 
 
+def _shut(pool: Any, interrupted: bool) -> None:
+    """Close a pool so its workers end on their own once the tasks queued are done, even after a JDPError
+    (a few roster pieces at most); terminate() only for an interrupt, as it can deadlock in CPython's pool
+    when it kills a worker in the middle of a write."""
+    if interrupted:
+        pool.terminate()
+    else:
+        pool.close()
+        pool.join()
+
+
 def _select(roster: bytes, pieces: list[tuple[int, int, int]], quotas: dict[str, int], seed: bytes,
             hash_name: str, pool: Any, workers: int,
             tick: Callable[[int], None]) -> tuple[dict[str, int], list[_Selected]]:
@@ -767,10 +778,15 @@ def _compute(plan: dict, roster_bytes: bytes, pool_bytes: bytes, reveals: dict, 
                                        workers, tick)
             check_plan(plan, strata)
             teams = _form_teams(plan, pool_entries, selected, seed, workers_pool, tick)
+        except BaseException as exc:
+            if workers_pool:
+                _shut(workers_pool, interrupted=not isinstance(exc, Exception))
+            raise
+        else:
+            if workers_pool:
+                _shut(workers_pool, interrupted=False)
         finally:
             _FORKED_WITH.clear()
-            if workers_pool:
-                workers_pool.terminate()
     selections = [{"entity_id": item[0][8:].decode("utf-8"), "stratum": item[2].decode("utf-8"),
                    "key": item[0][:8].hex(), "team": team} for item, team in zip(selected, teams)]
     return {"plan_digest": plan_digest, "roster_digest": roster_digest, "roster_size": sum(strata.values()),
