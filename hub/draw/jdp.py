@@ -773,20 +773,19 @@ def _compute(plan: dict, roster_bytes: bytes, pool_bytes: bytes, reveals: dict, 
     with _gc_paused():  # before the fork, so the workers inherit it
         workers_pool = _pool_of_workers(workers, roster_bytes) if workers > 1 else None
         workers = workers if workers_pool else 1
+        interrupted = False
         try:
             strata, selected = _select(roster_bytes, pieces, plan["quotas"], seed, hash_name, workers_pool,
                                        workers, tick)
             check_plan(plan, strata)
             teams = _form_teams(plan, pool_entries, selected, seed, workers_pool, tick)
         except BaseException as exc:
-            if workers_pool:
-                _shut(workers_pool, interrupted=not isinstance(exc, Exception))
+            interrupted = not isinstance(exc, Exception)  # KeyboardInterrupt, SystemExit
             raise
-        else:
-            if workers_pool:
-                _shut(workers_pool, interrupted=False)
         finally:
             _FORKED_WITH.clear()
+            if workers_pool:
+                _shut(workers_pool, interrupted)
     selections = [{"entity_id": item[0][8:].decode("utf-8"), "stratum": item[2].decode("utf-8"),
                    "key": item[0][:8].hex(), "team": team} for item, team in zip(selected, teams)]
     return {"plan_digest": plan_digest, "roster_digest": roster_digest, "roster_size": sum(strata.values()),
