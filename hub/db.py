@@ -40,6 +40,10 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
             cur = dbapi_conn.cursor()
+            # 8 KiB pages for a new database (an existing one keeps its size): a roster row with its raw
+            # record is ~500 bytes, and larger pages split less often as random keys arrive (about a
+            # tenth less time inserting at 1M entities). Only takes effect before WAL mode is set.
+            cur.execute("PRAGMA page_size=8192")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
@@ -50,7 +54,7 @@ def make_engine(url: str) -> Engine:
             # pages back (each page once). At 1M entities: commits 16 s -> 6 s. The cache of a connection
             # fills only as pages are read, so a connection that reads little stays small.
             cur.execute("PRAGMA cache_size=-262144")  # 256 MiB
-            cur.execute("PRAGMA wal_autocheckpoint=100000")  # pages: a checkpoint every ~400 MB of WAL
+            cur.execute("PRAGMA wal_autocheckpoint=50000")  # pages: a checkpoint every ~400 MB of WAL (8 KiB pages)
             cur.execute("PRAGMA journal_size_limit=67108864")  # after a checkpoint, the WAL file shrinks to 64 MB
             cur.execute("PRAGMA temp_store=MEMORY")
             cur.close()

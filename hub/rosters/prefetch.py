@@ -15,9 +15,11 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
+from itertools import repeat
 from typing import Any
 
-from connectors.base import Batch, ConnectorError, TransientError
+from connectors.base import Batch, ConnectorError, SourceRecord, TransientError
 
 DEPTH = 3
 Prepare = Callable[[Batch], Batch]
@@ -57,11 +59,23 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
+def _to_wire(batch: Batch) -> Batch:
+    """The batch with its records as plain tuples for the trip to the parent: a named tuple pickles and
+    unpickles through Python-level ``__getnewargs__`` and ``__new__`` calls, a plain tuple in C (at a
+    million records, about half of the pickling cost)."""
+    plain: list[Any] = list(map(tuple, batch.records))
+    return replace(batch, records=plain)
+
+
+def _from_wire(batch: Batch) -> Batch:
+    return replace(batch, records=list(map(tuple.__new__, repeat(SourceRecord), batch.records)))
+
+
 def _child(batches: Iterator[Batch], q: Any, parent_pid: int, prepare: Prepare) -> None:
     _die_with_parent(parent_pid)
     try:
         for batch in batches:
-            q.put(prepare(batch))
+            q.put(_to_wire(prepare(batch)))
         q.put(_End())
     except BaseException as exc:  # noqa: BLE001  (handed to the parent, raised there)
         q.put(_portable(exc))
@@ -84,7 +98,7 @@ def in_process(batches: Iterator[Batch], prepare: Prepare) -> Iterator[Batch]:
                 continue
             if _finished(item):
                 return
-            yield item
+            yield _from_wire(item)
     finally:
         if child.is_alive():
             child.terminate()

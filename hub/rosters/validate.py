@@ -9,7 +9,8 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from datetime import date
-from functools import cache
+from functools import cache, partial
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -99,9 +100,11 @@ _KNOWN_FIELDS = frozenset({"uscc", "scheme_id", "name", "entity_type", "legal_re
                            "serious_violation", "credit_class", "categories", "attributes"})
 
 
-def validate_entity(fields: Mapping[str, Any]) -> str:
-    """Check one entity record; return its entity_id (uscc, else SCHEME:ID) or raise RecordInvalid."""
-    plain = _plainly_valid(fields)
+def validate_entity(fields: Mapping[str, Any], plain: bool | None = None) -> str:
+    """Check one entity record; return its entity_id (uscc, else SCHEME:ID) or raise RecordInvalid.
+    ``plain``: already known (from ``all_plainly_valid``) to pass the quick check."""
+    if plain is None:
+        plain = _plainly_valid(fields)
     if not plain:
         _schema_check("entity-record.schema.json", fields)
     uscc = fields.get("uscc")
@@ -115,6 +118,63 @@ def validate_entity(fields: Mapping[str, Any]) -> str:
     if not entity_id:
         raise RecordInvalid("uscc", "is required when the record has no other identifier")
     return entity_id
+
+
+def _column(records: list[Mapping[str, Any]], name: str) -> list[Any]:
+    return list(map(dict.get, records, repeat(name)))  # type: ignore[arg-type]
+
+
+def _types(values: list[Any]) -> set[type]:
+    return set(map(type, values))
+
+
+def _all_match(pattern: re.Pattern[str], values: list[str]) -> bool:
+    """Every value matches ``pattern`` (a line pattern repeated) whole: one regex pass over them all, as
+    lines; a value holding a LF of its own fails (one LF more than there are values)."""
+    if not values:
+        return True
+    text = "\n".join(values) + "\n"
+    return text.count("\n") == len(values) and pattern.fullmatch(text) is not None
+
+
+_NONE = type(None)
+_USCC_LINES = re.compile(f"(?:{_USCC.pattern}\n)*")
+_DISTRICT_LINES = re.compile(f"(?:{_DISTRICT.pattern}\n)*")
+_INDUSTRY_LINES = re.compile(f"(?:{_INDUSTRY.pattern}\n)*")
+_DAY_LINES = re.compile(f"(?:{_DAY.pattern}\n)*")
+
+
+def all_plainly_valid(records: list[Mapping[str, Any]]) -> bool:
+    """``_plainly_valid`` of every record at once, column by column in C: a sync checks a page of a
+    thousand records this way in a fraction of the time one by one. False says only that some record
+    needs the one-by-one check. (A parity test holds it to ``_plainly_valid``.)"""
+    if not records or _types(records) != {dict} or not all(map(_KNOWN_FIELDS.issuperset, records)):
+        return False
+    col = partial(_column, records)
+    usccs, names, districts = col("uscc"), col("name"), col("district")
+    if not (_types(usccs) == {str} and _all_match(_USCC_LINES, usccs)
+            and col("scheme_id").count(None) == len(records)
+            and _types(names) == {str} and min(map(len, names)) >= 2 and max(map(len, names)) <= 256
+            and _types(districts) == {str} and _all_match(_DISTRICT_LINES, districts)):
+        return False
+    for name, allowed in (("entity_type", _ENTITY_TYPES), ("status", _STATUSES), ("credit_class", _CLASSES)):
+        values = col(name)
+        if not (_types(values) <= {str, _NONE} and allowed.issuperset(values)):
+            return False
+    for name, pattern in (("industry", _INDUSTRY_LINES), ("established", _DAY_LINES)):
+        values = [v for v in col(name) if v is not None]
+        if not (_types(values) <= {str} and _all_match(pattern, values)):
+            return False
+    for name, limit in _TEXT_LIMITS:
+        values = [v for v in col(name) if v is not None]
+        if not (_types(values) <= {str} and max(map(len, values), default=0) <= limit):
+            return False
+    cats: list[Any] = list(map(dict.get, records, repeat("categories"), repeat([])))  # type: ignore[arg-type]
+    flat: list[Any] | None = list(chain.from_iterable(cats)) if _types(cats) == {list} else None
+    return (_types(col("updated_at")) <= {str, _NONE}
+            and _types(col("abnormal_list") + col("serious_violation")) <= {bool, _NONE}
+            and flat is not None and _types(flat) <= {str} and "" not in flat
+            and _types(col("attributes")) <= {dict, _NONE})
 
 
 def validate_inspector(fields: Mapping[str, Any]) -> str:

@@ -7,7 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hub.rosters.uscc import check_char, uscc_problem
-from hub.rosters.validate import RecordInvalid, _plainly_valid, _validator, validate_entity, validate_inspector
+from hub.rosters.validate import (
+    RecordInvalid,
+    _plainly_valid,
+    _validator,
+    all_plainly_valid,
+    validate_entity,
+    validate_inspector,
+)
 
 GOOD = {"uscc": "12370103KBF33UFE4P", "scheme_id": None, "name": "济南某某大酒店有限公司",
         "entity_type": "enterprise", "legal_rep": "张三", "phone": None, "address": "济南市历下区泉城路1号",
@@ -79,3 +86,24 @@ def test_the_quick_check_never_accepts_what_the_schema_refuses(changes, removed)
             _validator("entity-record.schema.json")(record)
         except fastjsonschema.JsonSchemaValueException as exc:  # pragma: no cover - the failure case
             pytest.fail(f"quick check accepted {record!r}, the schema refuses it: {exc.message}")
+
+
+RECORDS = st.builds(lambda changes, removed: {k: v for k, v in {**GOOD, **changes}.items() if k not in removed},
+                    st.dictionaries(st.sampled_from(sorted(GOOD)),
+                                    st.one_of(VALUES, st.sampled_from(["370102\n370103", "H61\n", "A\nB"])),
+                                    max_size=2),
+                    st.lists(st.sampled_from(sorted(GOOD)), max_size=1))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(st.just(GOOD), RECORDS), min_size=1, max_size=6))
+def test_the_page_at_once_check_agrees_with_the_one_by_one_check(records):
+    assert all_plainly_valid(records) == all(map(_plainly_valid, records))
+
+
+def test_the_page_at_once_check_accepts_a_page_of_good_records_and_refuses_one_bad_among_them():
+    page = [{**GOOD, "name": f"济南第{i}酒店"} for i in range(50)]
+    assert all_plainly_valid(page)
+    assert not all_plainly_valid([*page, {**GOOD, "district": "370102\n370103"}])
+    assert not all_plainly_valid([*page, {**GOOD, "status": None}])
+    assert not all_plainly_valid([])
