@@ -225,6 +225,8 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
     """Serve the web UI and API (gunicorn)."""
     from gunicorn.app.base import BaseApplication
 
+    from hub.db import forget_inherited_connections
+
     app = ctx.app
 
     class _Server(BaseApplication):
@@ -233,7 +235,7 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
             # each worker opens its own database connections, never the master's
-            self.cfg.set("post_fork", lambda server, worker: app.extensions["hub_db"].engine.dispose(close=False))
+            self.cfg.set("post_fork", lambda server, worker: forget_inherited_connections())
 
         def load(self):  # type: ignore[no-untyped-def]
             return app

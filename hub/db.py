@@ -106,6 +106,14 @@ def init_db(url: str) -> Database:
     return _current
 
 
+def forget_inherited_connections() -> None:
+    """In a process just forked: drop the pooled connections of this process's database without closing
+    them (they belong to the parent), so the next use opens a connection of its own (SQLAlchemy's advice
+    for multiprocessing)."""
+    if _current is not None:
+        _current.engine.dispose(close=False)
+
+
 def get_db() -> Database:
     if _current is None:
         raise RuntimeError("the database is not initialised; call hub.db.init_db first")

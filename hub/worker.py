@@ -6,9 +6,11 @@ same tasks go through Redis or RabbitMQ to ``hub worker`` processes.
 from __future__ import annotations
 
 from celery import Celery, Task
+from celery.signals import worker_process_init
 from flask import Flask
 
 from hub.config import Settings
+from hub.db import forget_inherited_connections
 
 TASK_MODULES = ("hub.rosters.jobs", "hub.draw.jobs", "hub.outbox.jobs")
 
@@ -35,3 +37,11 @@ def celery_init_app(app: Flask, settings: Settings) -> Celery:
     celery.set_default()
     app.extensions["celery"] = celery
     return celery
+
+
+@worker_process_init.connect
+def _own_connections(**_: object) -> None:
+    """A prefork pool process must not use the database connections it inherited from the worker's main
+    process (two processes on one socket break both: "server closed the connection unexpectedly", seen
+    stranding a claimed outbox batch); it opens its own."""
+    forget_inherited_connections()

@@ -48,6 +48,8 @@ class SamrSandbox(SandboxServer):
         self._moved: list[tuple[int, str, int]] = []               # sorted (ts, uscc, index)
         self._inject: list[Any] = []
         self._touch_rng = random.Random(seed)
+        self.malformed_from = 0  # from this listing request on (1: the first), every page is malformed; 0: never
+        self._listings = 0
         self.route("GET", "/api/v1/entities", self._entities)
 
     # --- data -------------------------------------------------------------------
@@ -169,7 +171,9 @@ class SamrSandbox(SandboxServer):
         items, last = self.page(since, after, limit)
         with self._lock:
             items, self._inject = items + self._inject, []
-        if self.roll(self.faults.malformed):
+            self._listings += 1
+            forced = 0 < self.malformed_from <= self._listings
+        if forced or self.roll(self.faults.malformed):
             self.stats["faults"] += 1
             if self.rng.random() < 0.5:
                 return Response(200, b"<html><body>502 Bad Gateway</body></html>",

@@ -77,14 +77,13 @@ def _claim(db: Database, sink: str, limit: int, worker: str, now: datetime,
     oldest_kind = select(M.kind).where(*due).order_by(M.id).limit(1).scalar_subquery()
     ids = select(M.id).where(*due, M.kind == oldest_kind).order_by(M.id).limit(limit)
     until = now + timedelta(seconds=CLAIM_SECONDS)
+    # Claim and read back in one statement: no moment where rows are claimed but nobody holds them
+    # (a failure between two statements stranded a whole batch until its claim expired).
     with db.unit_of_work() as s:
-        s.execute(update(M).where(M.id.in_(ids), *due).values(claimed_by=worker, claimed_until=until)
-                  .execution_options(synchronize_session=False))
-    with db.unit_of_work() as s:
-        rows = s.execute(select(M.id, M.key, M.kind, M.payload, M.attempts)
-                         .where(M.sink == sink, M.claimed_by == worker, M.state == "pending",
-                                M.claimed_until == until).order_by(M.id))
-        return [Claimed(*row) for row in rows]
+        rows = s.execute(update(M).where(M.id.in_(ids), *due).values(claimed_by=worker, claimed_until=until)
+                         .returning(M.id, M.key, M.kind, M.payload, M.attempts)
+                         .execution_options(synchronize_session=False)).all()
+    return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
 
 
 def _send(sink: Sink, rows: list[Claimed], batch_id: str):  # type: ignore[no-untyped-def]

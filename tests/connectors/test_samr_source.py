@@ -81,9 +81,9 @@ def test_killed_run_resumes_from_its_last_bookmark(samr: SamrSandbox, source_for
 
 
 def test_malformed_page_fails_naming_page_and_cursor(samr: SamrSandbox, source_for) -> None:
+    samr.malformed_from = 2  # set before the run: page 2 is asked for ahead, while page 1 is still being read
     run = source_for("samr-rest", samr, page_size=100).batches({})
     next(run)
-    samr.set_faults({"malformed": 1.0})
     with pytest.raises(MalformedResponse, match=r"page 2 \(cursor \S+\)"):
         next(run)
 
