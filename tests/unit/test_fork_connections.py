@@ -13,7 +13,7 @@ def test_a_celery_pool_process_drops_the_connections_it_inherited(make_settings)
     with engine.connect() as conn:  # a pooled connection, as a worker's main process may hold one
         conn.exec_driver_sql("SELECT 1")
     inherited = engine.pool
-    assert inherited.checkedin() == 1
+    assert inherited.checkedin() >= 1
 
     worker_process_init.send(sender=None)  # what Celery sends in each new pool process
 
