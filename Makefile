@@ -22,7 +22,7 @@ services:
 
 lint: install
 	$(VENV)/bin/ruff check hub connectors tests benchmarks
-	$(VENV)/bin/mypy hub connectors
+	$(VENV)/bin/mypy hub connectors benchmarks
 
 test: install services
 	@scripts/run-tests.sh

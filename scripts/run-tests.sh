@@ -8,7 +8,7 @@ status=0
 
 echo "== lint (ruff, mypy)"
 ruff check hub connectors tests benchmarks || status=1
-mypy hub connectors || status=1
+mypy hub connectors benchmarks || status=1
 
 echo "== tests on SQLite"
 HUB_TEST_DB=sqlite pytest -q -n 2 --dist loadgroup -p no:cacheprovider "$@"
