@@ -7,7 +7,6 @@ import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
-from functools import partial
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
@@ -17,7 +16,7 @@ from connectors.base import Batch, SourceRecord
 from hub.db import select_in, upsert
 from hub.rosters.merge import merge_entity
 from hub.rosters.models import Entity, EntitySource, Inspector, QuarantineRecord
-from hub.rosters.validate import RecordInvalid, all_plainly_valid, validate_entity, validate_inspector
+from hub.rosters.validate import RecordInvalid, plainly_valid_each, validate_entity, validate_inspector
 
 
 @dataclass
@@ -81,8 +80,9 @@ def precheck(batch: Batch, record_type: str) -> Batch:
     """Validate and digest a batch where it was fetched (off the applying process): an invalid record
     carries its reason in ``error``; the rest are known valid and carry their ``digest``."""
     check = _CHECKS[record_type]
-    if record_type == "entity" and all_plainly_valid([r.fields for r in batch.records if not r.error]):
-        check = partial(validate_entity, plain=True)  # the common case: the page passed the quick check whole
+    if record_type == "entity":  # the quick check runs over the whole page at once
+        plain = iter(plainly_valid_each([r.fields for r in batch.records if not r.error]))
+        check = lambda fields: validate_entity(fields, plain=next(plain))  # noqa: E731  (in record order)
     records = []
     for r in batch.records:
         if not r.error:

@@ -9,10 +9,10 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from datetime import date
-from functools import cache, partial
+from functools import cache
 from itertools import chain, repeat
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import fastjsonschema
 
@@ -65,44 +65,107 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ENTITY_TYPES = frozenset({"enterprise", "individual", "coop", "institution", "social_org", "school", None})
 _STATUSES = frozenset({"active", "suspended", "revoked", "deregistered", "inactive"})
 _CLASSES = frozenset({"A", "B", "C", "D", None})
-_TEXT_LIMITS = (("legal_rep", 128), ("phone", 64), ("address", 512))
 
 
-def _one_of(value: Any, allowed: frozenset) -> bool:
-    return (value is None or type(value) is str) and value in allowed
+_NONE = type(None)
+
+
+def _types(values: list[Any]) -> set[type]:
+    return set(map(type, values))
+
+
+def _all_match(lines: re.Pattern[str], values: list[str]) -> bool:
+    """Every value matches whole: one pass of ``lines`` (a line pattern repeated) over them all, joined as
+    lines; a value holding a LF of its own fails (one LF more than there are values)."""
+    if not values:
+        return True
+    text = "\n".join(values) + "\n"
+    return text.count("\n") == len(values) and lines.fullmatch(text) is not None
+
+
+class _Rule(NamedTuple):
+    """One field's part of the quick check, in two forms that must agree (a test holds them to it):
+    ``one`` for a value, ``column`` for a whole page's values at once, in C."""
+
+    field: str
+    one: Callable[[Any], bool]
+    column: Callable[[list[Any]], bool]
+    default: Any = None  # the value of a missing field
+
+
+def _matching(field: str, pattern: re.Pattern[str], optional: bool) -> _Rule:
+    lines = re.compile(f"(?:{pattern.pattern}\n)*")
+
+    def column(values: list[Any]) -> bool:
+        texts = [v for v in values if v is not None] if optional else values
+        return _types(texts) <= {str} and _all_match(lines, texts)
+
+    return _Rule(field, lambda v: (optional and v is None) or (type(v) is str and pattern.fullmatch(v) is not None),
+                 column)
+
+
+def _one_of(field: str, allowed: frozenset) -> _Rule:
+    return _Rule(field, lambda v: (v is None or type(v) is str) and v in allowed,
+                 lambda values: _types(values) <= {str, _NONE} and allowed.issuperset(values))
+
+
+def _text(field: str, low: int, high: int, optional: bool = True) -> _Rule:
+    def column(values: list[Any]) -> bool:
+        texts = [v for v in values if v is not None] if optional else values
+        return _types(texts) <= {str} and low <= min(map(len, texts), default=low) \
+            and max(map(len, texts), default=high) <= high
+
+    return _Rule(field, lambda v: (optional and v is None) or (type(v) is str and low <= len(v) <= high), column)
+
+
+def _typed(field: str, *kinds: type) -> _Rule:
+    return _Rule(field, lambda v: type(v) in kinds, lambda values: _types(values) <= set(kinds))
+
+
+def _names_column(values: list[Any]) -> bool:
+    if _types(values) != {list}:
+        return False
+    flat = list(chain.from_iterable(values))
+    return _types(flat) <= {str} and "" not in flat
+
+
+_RULES = (
+    _matching("uscc", _USCC, optional=False), _typed("scheme_id", _NONE),
+    _text("name", 2, 256, optional=False), _matching("district", _DISTRICT, optional=False),
+    _one_of("entity_type", _ENTITY_TYPES), _one_of("status", _STATUSES), _one_of("credit_class", _CLASSES),
+    _matching("industry", _INDUSTRY, optional=True), _matching("established", _DAY, optional=True),
+    _text("legal_rep", 0, 128), _text("phone", 0, 64), _text("address", 0, 512), _typed("updated_at", str, _NONE),
+    _typed("abnormal_list", bool, _NONE), _typed("serious_violation", bool, _NONE), _typed("attributes", dict, _NONE),
+    _Rule("categories", lambda v: type(v) is list and all(type(c) is str and c for c in v), _names_column, default=[]),
+)
+
+_KNOWN_FIELDS = frozenset(rule.field for rule in _RULES)  # a record with any other field is not plain
+
+
+def plainly_valid_each(records: list[Mapping[str, Any]]) -> list[bool]:
+    """The quick check of the common case, per record, that never accepts what entity-record.schema.json
+    refuses (a test holds it to that); a record it is unsure of goes to the full schema check.
+
+    A sync checks a page of a thousand records at once, field by field over the whole column in C; only
+    a field that fails on the page is looked at value by value, to find the records it fails."""
+    rows = [r if type(r) is dict else dict(r) for r in records]
+    ok = list(map(_KNOWN_FIELDS.issuperset, rows))
+    for rule in _RULES:
+        values = list(map(dict.get, rows, repeat(rule.field), repeat(rule.default)))
+        if not rule.column(values):
+            for i in [i for i, v in enumerate(values) if not rule.one(v)]:
+                ok[i] = False
+    return ok
 
 
 def _plainly_valid(f: Mapping[str, Any]) -> bool:
-    """A quick check of the common case that never accepts what entity-record.schema.json refuses
-    (a parity test holds it to that); anything it is unsure of goes to the full schema check."""
-    uscc, scheme = f.get("uscc"), f.get("scheme_id")
-    name, district, industry, est = f.get("name"), f.get("district"), f.get("industry"), f.get("established")
-    cats, attrs = f.get("categories", []), f.get("attributes")
-    return (
-        type(uscc) is str and _USCC.fullmatch(uscc) is not None and scheme is None
-        and type(name) is str and 2 <= len(name) <= 256
-        and type(district) is str and _DISTRICT.fullmatch(district) is not None
-        and _one_of(f.get("entity_type"), _ENTITY_TYPES) and _one_of(f.get("status"), _STATUSES)
-        and _one_of(f.get("credit_class"), _CLASSES)
-        and (industry is None or (type(industry) is str and _INDUSTRY.fullmatch(industry) is not None))
-        and (est is None or (type(est) is str and _DAY.fullmatch(est) is not None))
-        and all((v := f.get(k)) is None or (type(v) is str and len(v) <= n) for k, n in _TEXT_LIMITS)
-        and (f.get("updated_at") is None or type(f.get("updated_at")) is str)
-        and all(v is None or type(v) is bool for v in (f.get("abnormal_list"), f.get("serious_violation")))
-        and type(cats) is list and all(type(c) is str and c for c in cats)
-        and (attrs is None or type(attrs) is dict)
-        and set(f) <= _KNOWN_FIELDS
-    )
-
-
-_KNOWN_FIELDS = frozenset({"uscc", "scheme_id", "name", "entity_type", "legal_rep", "phone", "address",
-                           "district", "industry", "status", "established", "updated_at", "abnormal_list",
-                           "serious_violation", "credit_class", "categories", "attributes"})
+    """The quick check of one record, value by value (``plainly_valid_each`` for a page)."""
+    return _KNOWN_FIELDS.issuperset(f) and all(rule.one(f.get(rule.field, rule.default)) for rule in _RULES)
 
 
 def validate_entity(fields: Mapping[str, Any], plain: bool | None = None) -> str:
     """Check one entity record; return its entity_id (uscc, else SCHEME:ID) or raise RecordInvalid.
-    ``plain``: already known (from ``all_plainly_valid``) to pass the quick check."""
+    ``plain``: the quick check's answer for it, when already known (``plainly_valid_each``)."""
     if plain is None:
         plain = _plainly_valid(fields)
     if not plain:
@@ -118,63 +181,6 @@ def validate_entity(fields: Mapping[str, Any], plain: bool | None = None) -> str
     if not entity_id:
         raise RecordInvalid("uscc", "is required when the record has no other identifier")
     return entity_id
-
-
-def _column(records: list[Mapping[str, Any]], name: str) -> list[Any]:
-    return list(map(dict.get, records, repeat(name)))  # type: ignore[arg-type]
-
-
-def _types(values: list[Any]) -> set[type]:
-    return set(map(type, values))
-
-
-def _all_match(pattern: re.Pattern[str], values: list[str]) -> bool:
-    """Every value matches ``pattern`` (a line pattern repeated) whole: one regex pass over them all, as
-    lines; a value holding a LF of its own fails (one LF more than there are values)."""
-    if not values:
-        return True
-    text = "\n".join(values) + "\n"
-    return text.count("\n") == len(values) and pattern.fullmatch(text) is not None
-
-
-_NONE = type(None)
-_USCC_LINES = re.compile(f"(?:{_USCC.pattern}\n)*")
-_DISTRICT_LINES = re.compile(f"(?:{_DISTRICT.pattern}\n)*")
-_INDUSTRY_LINES = re.compile(f"(?:{_INDUSTRY.pattern}\n)*")
-_DAY_LINES = re.compile(f"(?:{_DAY.pattern}\n)*")
-
-
-def all_plainly_valid(records: list[Mapping[str, Any]]) -> bool:
-    """``_plainly_valid`` of every record at once, column by column in C: a sync checks a page of a
-    thousand records this way in a fraction of the time one by one. False says only that some record
-    needs the one-by-one check. (A parity test holds it to ``_plainly_valid``.)"""
-    if not records or _types(records) != {dict} or not all(map(_KNOWN_FIELDS.issuperset, records)):
-        return False
-    col = partial(_column, records)
-    usccs, names, districts = col("uscc"), col("name"), col("district")
-    if not (_types(usccs) == {str} and _all_match(_USCC_LINES, usccs)
-            and col("scheme_id").count(None) == len(records)
-            and _types(names) == {str} and min(map(len, names)) >= 2 and max(map(len, names)) <= 256
-            and _types(districts) == {str} and _all_match(_DISTRICT_LINES, districts)):
-        return False
-    for name, allowed in (("entity_type", _ENTITY_TYPES), ("status", _STATUSES), ("credit_class", _CLASSES)):
-        values = col(name)
-        if not (_types(values) <= {str, _NONE} and allowed.issuperset(values)):
-            return False
-    for name, pattern in (("industry", _INDUSTRY_LINES), ("established", _DAY_LINES)):
-        values = [v for v in col(name) if v is not None]
-        if not (_types(values) <= {str} and _all_match(pattern, values)):
-            return False
-    for name, limit in _TEXT_LIMITS:
-        values = [v for v in col(name) if v is not None]
-        if not (_types(values) <= {str} and max(map(len, values), default=0) <= limit):
-            return False
-    cats: list[Any] = list(map(dict.get, records, repeat("categories"), repeat([])))  # type: ignore[arg-type]
-    flat: list[Any] | None = list(chain.from_iterable(cats)) if _types(cats) == {list} else None
-    return (_types(col("updated_at")) <= {str, _NONE}
-            and _types(col("abnormal_list") + col("serious_violation")) <= {bool, _NONE}
-            and flat is not None and _types(flat) <= {str} and "" not in flat
-            and _types(col("attributes")) <= {dict, _NONE})
 
 
 def validate_inspector(fields: Mapping[str, Any]) -> str:
