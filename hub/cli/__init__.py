@@ -273,9 +273,10 @@ def scheduler(ctx: Context) -> None:
 
 def _register_more() -> None:
     """The draw's and the results' command groups, and the demo, live next to their code."""
-    from hub import cli_draw, cli_results, demo
+    from hub import demo
+    from hub.cli import draw, results
 
-    for module in (cli_draw, cli_results, demo):
+    for module in (draw, results, demo):
         module.register(cli)
 
 
