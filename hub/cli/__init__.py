@@ -1,65 +1,18 @@
 """The `hub` command (product.md's contract): parse, call a service, print.
 
-Every failure is one line on stderr and a non-zero exit code.
+One module per command group; each has `register(cli)`, and `_COMMAND_GROUPS` below is the one
+place that lists them. Every failure is one line on stderr and a non-zero exit code.
 """
 from __future__ import annotations
 
 import logging
 import os
-import sys
-from functools import cached_property
-from pathlib import Path
-from typing import Any
 
 import click
 
-from hub.config import Settings, load_settings
-from hub.errors import ConfigError, HubError, InvalidInput
-
-
-class Context:
-    """Settings, database and app, built on first use."""
-
-    def __init__(self, config: str | None) -> None:
-        self.config = config
-
-    @cached_property
-    def settings(self) -> Settings:
-        return load_settings(self.config)
-
-    @cached_property
-    def db(self):  # type: ignore[no-untyped-def]
-        from sqlalchemy import inspect
-
-        from hub.db import init_db
-
-        db = init_db(self.settings.database_url)
-        if not inspect(db.engine).has_table("alembic_version"):
-            raise ConfigError("the database has no schema yet: run `hub db upgrade` first",
-                              where=db.engine.url.render_as_string(hide_password=True))
-        return db
-
-    @cached_property
-    def app(self):  # type: ignore[no-untyped-def]
-        from hub import create_app
-
-        self.db  # noqa: B018  (refuses a database without its schema, with the command to run)
-        return create_app(self.settings)
-
-    def enqueue(self, action: str, args: tuple) -> None:
-        """Start a scheduled job through Celery (in-process when embedded)."""
-        with self.app.app_context():
-            if action == "sync":
-                from hub.rosters.jobs import sync_source
-
-                sync_source.delay(*args)
-            elif action == "push":
-                from hub.outbox.jobs import drain_outbox
-
-                drain_outbox.delay(*args)
-
-
-pass_ctx = click.make_pass_decorator(Context)
+from hub.cli import audit, db, draw, processes, results, rosters, users
+from hub.cli.context import Context
+from hub.errors import HubError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -71,216 +24,15 @@ def cli(ctx: click.Context, config: str | None) -> None:
     ctx.obj = Context(config)
 
 
-# --- database -----------------------------------------------------------------------
-@cli.group()
-def db() -> None:
-    """Create or migrate the database."""
-
-
-@db.command("upgrade")
-@pass_ctx
-def db_upgrade(ctx: Context) -> None:
-    """Create / migrate the database to the latest schema."""
-    from hub.db import upgrade
-
-    upgrade(ctx.settings.database_url)
-    click.echo("database is at the latest schema")
-
-
-# --- rosters ------------------------------------------------------------------------
-@cli.command()
-@click.argument("name")
-@click.option("--full", is_flag=True, help="Ignore the stored bookmark and pull everything.")
-@pass_ctx
-def sync(ctx: Context, name: str, full: bool) -> None:
-    """Pull one configured source now; prints counts; non-zero exit on failure."""
-    from hub.rosters.sync import run_sync
-
-    tty = sys.stderr.isatty()
-
-    def progress(run: Any, counts: Any, label: str) -> None:
-        line = (f"\r{name}: {counts.fetched} fetched, {counts.inserted} new, {counts.updated} updated, "
-                f"{counts.quarantined} quarantined {label}")
-        if tty:
-            click.echo(line.ljust(100), err=True, nl=False)
-        elif counts.fetched and counts.fetched % 10000 < 1000:
-            click.echo(line.strip(), err=True)
-
-    run = run_sync(ctx.db, ctx.settings, name, full=full, progress=progress)
-    if tty:
-        click.echo("", err=True)
-    click.echo(f"{name}: ok — fetched {run.fetched}, inserted {run.inserted}, updated {run.updated}, "
-               f"unchanged {run.unchanged}, quarantined {run.quarantined}, deactivated {run.deactivated}")
-
-
-@cli.command()
-@click.argument("kind")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
-@click.option("--out", type=click.Path(dir_okay=False), default=None, help="File (default: stdout).")
-@pass_ctx
-def export(ctx: Context, kind: str, fmt: str, out: str | None) -> None:
-    """Export entities|inspectors|quarantine|results as CSV or JSON."""
-    from hub.rosters import export as exp
-
-    _load_export_kinds()
-    if kind not in exp.kinds():
-        raise InvalidInput(f"{kind!r} is not one of {', '.join(exp.kinds())}", where="hub export")
-    with ctx.db.unit_of_work() as s:
-        cols, data = exp.columns_and_rows(s, kind)
-        if out:
-            tmp = Path(out).with_suffix(Path(out).suffix + ".part")
-            with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                for chunk in exp.render(cols, data, fmt):
-                    fh.write(chunk)
-            tmp.replace(out)
-        else:
-            for chunk in exp.render(cols, data, fmt):
-                sys.stdout.write(chunk)
-
-
-def _load_export_kinds() -> None:
-    """Flows that add export kinds register them on import."""
-    import hub.items.services
-    import hub.results.export  # noqa: F401
-
-
-# --- people -------------------------------------------------------------------------
-@cli.group()
-def user() -> None:
-    """People and their roles."""
-
-
-@user.command("add")
-@click.argument("name")
-@click.option("--role", "roles", multiple=True, required=True,
-              help="admin, coordinator, liaison, inspector, reviewer or auditor (repeatable).")
-@click.option("--agency", default=None, help="The agency of a liaison or inspector.")
-@click.option("--inspector-id", default=None, help="Link an inspector account to the roster.")
-@click.option("--password-env", default=None, help="Environment variable holding the password.")
-@pass_ctx
-def user_add(ctx: Context, name: str, roles: tuple[str, ...], agency: str | None,
-             inspector_id: str | None, password_env: str | None) -> None:
-    """Add a user with one or more roles."""
-    from hub.audit.log import record
-    from hub.auth.services import add_user
-
-    password = None
-    if password_env:
-        password = os.environ.get(password_env)
-        if not password:
-            raise InvalidInput(f"environment variable {password_env} is empty", where="--password-env")
-    with ctx.db.unit_of_work() as s:
-        u = add_user(s, name, list(roles), agency, password, inspector_id)
-        record(s, "cli", "user.add", f"user:{name}", details={"roles": u.roles, "agency": agency})
-    click.echo(f"user {name} added with roles {', '.join(sorted(roles))}")
-
-
-@cli.group()
-def token() -> None:
-    """Bearer tokens for machines."""
-
-
-@token.command("create")
-@click.argument("name")
-@pass_ctx
-def token_create(ctx: Context, name: str) -> None:
-    """Issue a bearer token for NAME; it is printed once and stored only as a hash."""
-    from hub.audit.log import record
-    from hub.auth.services import create_token
-
-    with ctx.db.unit_of_work() as s:
-        tok = create_token(s, name)
-        record(s, "cli", "token.create", f"user:{name}")
-    click.echo(tok)
-
-
-# --- audit --------------------------------------------------------------------------
-@cli.group()
-def audit() -> None:
-    """The hash-chained audit log."""
-
-
-@audit.command("verify")
-@pass_ctx
-def audit_verify(ctx: Context) -> None:
-    """Check the audit hash chain; non-zero exit when any entry was edited, removed or reordered."""
-    from hub.audit.log import verify
-
-    with ctx.db.unit_of_work() as s:
-        n, problems = verify(s)
-    if problems:
-        for p in problems[:20]:
-            click.echo(p, err=True)
-        raise HubError(f"audit chain broken: {len(problems)} problem(s) in {n} entries")
-    click.echo(f"audit chain intact: {n} entries")
-
-
-# --- processes ----------------------------------------------------------------------
-@cli.command()
-@click.option("--host", default="127.0.0.1")
-@click.option("--port", default=5000, type=int)
-@click.option("--workers", default=2, type=int)
-@pass_ctx
-def serve(ctx: Context, host: str, port: int, workers: int) -> None:
-    """Serve the web UI and API (gunicorn)."""
-    from gunicorn.app.base import BaseApplication
-
-    from hub.db import forget_inherited_connections
-
-    app = ctx.app
-
-    class _Server(BaseApplication):
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("accesslog", "-")
-            # each worker opens its own database connections, never the master's
-            self.cfg.set("post_fork", lambda server, worker: forget_inherited_connections())
-
-        def load(self):  # type: ignore[no-untyped-def]
-            return app
-
-    _Server().run()
-
-
-@cli.command()
-@click.option("--concurrency", default=2, type=int)
-@pass_ctx
-def worker(ctx: Context, concurrency: int) -> None:
-    """Run a Celery worker (needs HUB_BROKER_URL)."""
-    if ctx.settings.embedded:
-        raise HubError("hub worker needs a broker: set HUB_BROKER_URL (e.g. redis://127.0.0.1:6379/0)")
-    celery = ctx.app.extensions["celery"]
-    celery.worker_main(["worker", "--loglevel=INFO", f"--concurrency={concurrency}",
-                        "--without-gossip", "--without-mingle"])
-
-
-@cli.command()
-@pass_ctx
-def scheduler(ctx: Context) -> None:
-    """Run the scheduler; several may run, one is active (database lease)."""
-    from hub.scheduler import HubScheduler
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    sched = HubScheduler(ctx.db, ctx.settings, ctx.enqueue, blocking=True)
-    click.echo(f"scheduler {sched.holder}: {len(sched.jobs)} job(s): {', '.join(sorted(sched.jobs))}",
-               err=True)
-    try:
-        sched.start()
-    except (KeyboardInterrupt, SystemExit):
-        sched.shutdown()
-
-
-def _register_more() -> None:
-    """The draw's and the results' command groups, and the demo, live next to their code."""
+def _register_commands() -> None:
+    """Every command group, in one list; the demo lives next to its own code."""
     from hub import demo
-    from hub.cli import draw, results
 
-    for module in (draw, results, demo):
+    for module in (db, rosters, users, audit, processes, draw, results, demo):
         module.register(cli)
 
 
-_register_more()
+_register_commands()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -306,7 +58,3 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"hub: internal error: {type(exc).__name__}: {exc}", err=True)
         return 1
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
