@@ -32,7 +32,7 @@ from connectors.base import (
 )
 from connectors.http import RetryPolicy, SignedSession
 from hub.errors import HubError
-from hub.results.outcomes import check_mapping, map_codes
+from vocabulary.outcomes import check_mapping, map_codes
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "provincial-results-batch.schema.json"
 _SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))

@@ -5,7 +5,7 @@ import itertools
 from typing import Any
 
 from connectors.base import ConnectorSettings, OutgoingMessage
-from hub.rosters.uscc import check_char
+from vocabulary.uscc import check_char
 
 APP_ID = "hub-test"
 SECRET = "s3cret-for-tests"

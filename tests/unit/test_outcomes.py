@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hub.errors import ConfigError, InvalidInput
-from hub.results.outcomes import (
+from vocabulary.outcomes import (
     TEXTS,
     Outcome,
     check_mapping,
