@@ -59,7 +59,7 @@ def result_message(task_id: str = "JT-2026-0007", *, n: int | None = None, with_
 
 
 def by_key(report: Any) -> dict[str, Any]:
-    return {o.key: o for o in report.outcomes}
+    return {o.key: o for o in report.receipts}
 
 
 #: every hub code mapped onto a province's letters and numbers (1-12 and A-G style)
