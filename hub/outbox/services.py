@@ -16,7 +16,7 @@ from hub.outbox.models import OutboxMessage
 
 def sink_for(cfg: ConnectorConfig) -> Sink:
     from connectors.sinks_registry import make_sink
-    from hub.rosters.sync import connector_settings
+    from hub.connections import connector_settings
 
     return make_sink(connector_settings(cfg))
 

@@ -16,9 +16,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from connectors.base import Batch, ConnectorError, ConnectorSettings, Source
+from connectors.base import Batch, ConnectorError, Source
 from hub.clock import utcnow
-from hub.config import ConnectorConfig, Settings
+from hub.config import Settings
+from hub.connections import connector_settings
 from hub.db import Database
 from hub.errors import NotFound, UpstreamError
 from hub.rosters.apply import (
@@ -34,12 +35,6 @@ from hub.rosters.prefetch import prefetched
 
 log = logging.getLogger(__name__)
 Progress = Callable[[SyncRun, Counts, str], None]
-
-
-def connector_settings(cfg: ConnectorConfig) -> ConnectorSettings:
-    return ConnectorSettings(name=cfg.name, kind=cfg.kind, url=cfg.url, app_id=cfg.app_id,
-                             app_secret=cfg.app_secret.reveal() if cfg.app_secret else "",
-                             sign_method=cfg.sign_method, timeout=cfg.timeout, options=cfg.options)
 
 
 def make_source_for(settings: Settings, name: str, http: Any = None) -> Source:
