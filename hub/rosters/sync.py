@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from connectors.base import Batch, ConnectorError, Source
 from hub.clock import utcnow
 from hub.config import Settings
-from hub.connections import connector_settings
+from hub.connections import build_source
 from hub.db import Database
 from hub.errors import NotFound, UpstreamError
 from hub.rosters.apply import (
@@ -42,9 +42,7 @@ def make_source_for(settings: Settings, name: str, http: Any = None) -> Source:
     if cfg is None:
         known = ", ".join(sorted(settings.sources)) or "none configured"
         raise NotFound(f"no source named {name!r} (known: {known})", where="hub sync")
-    from connectors.registry import make_source
-
-    source = make_source(connector_settings(cfg))
+    source = build_source(cfg)
     if http is not None:
         source.http = http
     return source
