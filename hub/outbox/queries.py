@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from hub.db import Database
 from hub.errors import InvalidInput
 from hub.outbox.models import OutboxMessage
+from hub.outbox.states import MessageState
 
-MESSAGE_STATES = ("pending", "delivered", "rejected")
+MESSAGE_STATES = tuple(MessageState)
 
 
 def check_state(state: str | None) -> str | None:
