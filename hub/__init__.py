@@ -8,7 +8,7 @@ from flask import Flask
 from hub.config import Settings, load_settings
 from hub.db import init_db
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place the version is written (setup.cfg reads it)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from hub import __version__
 from hub.config import Settings, load_settings
 from hub.errors import ConfigError, HubError, InvalidInput
 
@@ -63,6 +64,7 @@ pass_ctx = click.make_pass_decorator(Context)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="hub", message="%(prog)s %(version)s")
 @click.option("--config", type=click.Path(dir_okay=False), default=None,
               help="TOML configuration file (default: $HUB_CONFIG).")
 @click.pass_context
