@@ -27,8 +27,9 @@ services:
 	@scripts/ensure-services.sh
 
 lint: install
-	$(VENV)/bin/ruff check hub connectors tests benchmarks scripts
-	$(VENV)/bin/mypy hub connectors benchmarks
+	$(VENV)/bin/ruff check hub connectors vocabulary tests benchmarks scripts
+	$(VENV)/bin/mypy hub connectors vocabulary benchmarks
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) scripts/check-links.py
 	$(PY) scripts/check-constraints.py
 

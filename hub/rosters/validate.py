@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import fastjsonschema
 
 from connectors.schemas import schema_path
-from hub.rosters.uscc import check_char, uscc_problem
+from vocabulary.uscc import check_char, uscc_problem
 
 
 class RecordInvalid(ValueError):
