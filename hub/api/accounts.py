@@ -17,7 +17,7 @@ def _actor() -> str:
 
 @bp.post("/users")
 @requires("admin")
-def users_add():  # type: ignore[no-untyped-def]
+def users_add():
     """Add a user: {name, roles: [...], agency?, password?, inspector_id?}."""
     b = json_body()
     add_person(appctx.database(), _actor(), str(b.get("name", "")), list(b.get("roles") or []), b.get("agency"),
@@ -27,14 +27,14 @@ def users_add():  # type: ignore[no-untyped-def]
 
 @bp.post("/users/<name>/tokens")
 @requires("admin")
-def users_token(name: str):  # type: ignore[no-untyped-def]
+def users_token(name: str):
     """Issue a bearer token for a user (shown once)."""
     return jsonify({"token": issue_token(appctx.database(), _actor(), name)}), 201
 
 
 @bp.get("/audit/verify")
 @requires("auditor")
-def audit_verify():  # type: ignore[no-untyped-def]
+def audit_verify():
     """Check the audit hash chain."""
     n, problems = verify_chain(appctx.database())
     return jsonify({"entries": n, "intact": not problems, "problems": problems[:50]})

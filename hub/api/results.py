@@ -31,7 +31,7 @@ def _own_agency(agency: str) -> None:
 
 @bp.post("/tasks/<task_id>/results")
 @requires("coordinator", "liaison", "inspector")
-def results_enter(task_id: str):  # type: ignore[no-untyped-def]
+def results_enter(task_id: str):
     """Enter one result: {entity_id, agency, inspected_on, outcome_codes, inspectors, findings,
     substitution_reason?, follow_ups?: [{kind: correction|case|transfer, ...}]}."""
     body = json_body()
@@ -42,7 +42,7 @@ def results_enter(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/tasks/<task_id>/results:import")
 @requires("coordinator", "liaison")
-def results_import(task_id: str):  # type: ignore[no-untyped-def]
+def results_import(task_id: str):
     """Import the results CSV of product.md (the request body); bad rows come back with line numbers."""
     data = request.get_data()
     if not data:
@@ -58,7 +58,7 @@ def results_import(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/tasks/<task_id>/results:approve")
 @requires("reviewer")
-def results_approve(task_id: str):  # type: ignore[no-untyped-def]
+def results_approve(task_id: str):
     """Approve results for publication: {"result_ids": [...]} or {"all": true}."""
     body = json_body()
     ids = None if body.get("all") else body.get("result_ids")
@@ -70,7 +70,7 @@ def results_approve(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/results/<result_id>/follow-ups")
 @requires("coordinator", "liaison", "inspector")
-def results_follow_up(result_id: str):  # type: ignore[no-untyped-def]
+def results_follow_up(result_id: str):
     """Add a follow-up: correction (due_on), case (penalty_no, decided_on), transfer (to_agency),
     or a re-inspection closing a correction (kind reinspection, reinspected_on, outcome)."""
     fu = results.add_follow_up(appctx.database(), result_id, json_body(), _actor())
@@ -79,7 +79,7 @@ def results_follow_up(result_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/tasks/<task_id>/results")
 @public
-def results_published(task_id: str):  # type: ignore[no-untyped-def]
+def results_published(task_id: str):
     """Published results of a task, personal data masked."""
     rows = published_results_of(appctx.database(), task_id)
     for r in rows:
@@ -91,7 +91,7 @@ def results_published(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/deadlines")
 @requires("coordinator", "reviewer", "auditor", "liaison")
-def deadlines():  # type: ignore[no-untyped-def]
+def deadlines():
     """Open results and penalty decisions with overdue / due-soon status (working days)."""
     soon = int(request.args.get("soon", 3))
     return jsonify(open_deadlines(appctx.database(), date.today(), soon))
@@ -99,7 +99,7 @@ def deadlines():  # type: ignore[no-untyped-def]
 
 @bp.get("/outbox")
 @requires("coordinator", "auditor")
-def outbox_list():  # type: ignore[no-untyped-def]
+def outbox_list():
     """Outbox messages with their delivery state; ?state=pending|delivered|rejected."""
     messages = newest_messages(appctx.database(), request.args.get("state"),
                                min(int(request.args.get("limit", 200)), 1000))
@@ -112,7 +112,7 @@ def outbox_list():  # type: ignore[no-untyped-def]
 
 @bp.post("/outbox:push")
 @requires("coordinator")
-def outbox_push():  # type: ignore[no-untyped-def]
+def outbox_push():
     """Deliver pending messages now (like `hub push`); {"sink": NAME} optional."""
     import time
 
@@ -125,7 +125,7 @@ def outbox_push():  # type: ignore[no-untyped-def]
 
 @bp.post("/outbox:requeue")
 @requires("coordinator")
-def outbox_requeue():  # type: ignore[no-untyped-def]
+def outbox_requeue():
     """Send rejected messages again after correction: {"ids": [...]} or {} for all."""
     ids = (request.get_json(silent=True) or {}).get("ids")
     return jsonify({"requeued": requeue_rejected(appctx.database(), ids, actor=_actor())})

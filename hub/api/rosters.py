@@ -25,7 +25,7 @@ def _limit() -> int:
 
 @bp.get("/sources")
 @requires(*READERS)
-def list_sources():  # type: ignore[no-untyped-def]
+def list_sources():
     """Configured sources with their kind and schedule."""
     settings = appctx.settings()
     return jsonify([{"name": n, "kind": c.kind, "url": c.url, "schedule": c.schedule}
@@ -34,7 +34,7 @@ def list_sources():  # type: ignore[no-untyped-def]
 
 @bp.post("/sources/<name>/sync")
 @requires("coordinator", "liaison")
-def start_sync(name: str):  # type: ignore[no-untyped-def]
+def start_sync(name: str):
     """Queue a sync of one source now (``{"full": true}`` for a full pull)."""
     from hub.rosters.jobs import sync_source
 
@@ -47,7 +47,7 @@ def start_sync(name: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/sync-runs")
 @requires(*READERS)
-def sync_runs():  # type: ignore[no-untyped-def]
+def sync_runs():
     """The latest sync runs, newest first, with their counts."""
     runs = queries.recent_runs(appctx.database(), _limit())
     return jsonify([{"id": r.id, "source": r.source, "kind": r.kind, "full": r.full,
@@ -67,7 +67,7 @@ def _entity_json(e: Entity) -> dict:
 
 @bp.get("/entities")
 @requires(*READERS)
-def list_entities():  # type: ignore[no-untyped-def]
+def list_entities():
     """Entities, paged by ``after`` (an entity_id); filters: district, category."""
     items = [_entity_json(e) for e in queries.entity_page(
         appctx.database(), _limit(), request.args.get("after"), request.args.get("district"),
@@ -77,14 +77,14 @@ def list_entities():  # type: ignore[no-untyped-def]
 
 @bp.get("/entities/<entity_id>")
 @requires(*READERS)
-def get_entity(entity_id: str):  # type: ignore[no-untyped-def]
+def get_entity(entity_id: str):
     """One entity of the master."""
     return jsonify(_entity_json(queries.get_entity(appctx.database(), entity_id)))
 
 
 @bp.get("/inspectors")
 @requires(*READERS)
-def list_inspectors():  # type: ignore[no-untyped-def]
+def list_inspectors():
     """The inspector roster; filter by agency."""
     return jsonify([{"inspector_id": i.inspector_id, "name": i.name, "agency": i.agency,
                      "cert_no": i.cert_no,
@@ -96,7 +96,7 @@ def list_inspectors():  # type: ignore[no-untyped-def]
 
 @bp.get("/quarantine")
 @requires(*READERS)
-def list_quarantine():  # type: ignore[no-untyped-def]
+def list_quarantine():
     """Records held back by validation, with their reasons."""
     return jsonify([{"source": q.source, "record_key": q.record_key, "reason": q.reason,
                      "raw": q.raw, "received_at": q.received_at.isoformat() + "Z"}
@@ -105,7 +105,7 @@ def list_quarantine():  # type: ignore[no-untyped-def]
 
 @bp.get("/exports/<kind>")
 @requires(*READERS)
-def export(kind: str):  # type: ignore[no-untyped-def]
+def export(kind: str):
     """The same exports as `hub export`: ?format=csv|json."""
     fmt = request.args.get("format", "json")
     if fmt not in ("csv", "json"):

@@ -72,7 +72,7 @@ def run_draw(db: Database, settings: Settings, task_id: str, actor: str) -> dict
         res = s.execute(update(JointTask).where(JointTask.id == task_id, JointTask.state == TaskState.FROZEN)
                         .values(state=TaskState.DRAWN, seed=record["seed"], drawn_at=utcnow(), record=record,
                                 draw_status=DrawStatus.DONE, draw_progress=100, draw_error=None, updated_at=utcnow()))
-        if res.rowcount != 1:  # type: ignore[attr-defined]
+        if res.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult, typed as Result
             raise Conflict(f"task {task_id} was drawn or voided meanwhile; this draw is discarded",
                            where=f"task {task_id}")
         agencies = _agencies_of(task)

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 CLAIM_SECONDS = 120
 BACKOFF_BASE = 5.0
 BACKOFF_MAX = 3600.0
-_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]  # a mapped class's __table__ is a Table; the stubs say FromClause
 
 
 @dataclass
@@ -87,8 +87,8 @@ def _claim(db: Database, sink: str, limit: int, worker: str, now: datetime,
     return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
 
 
-def _send(sink: Sink, rows: list[Claimed], batch_id: str):  # type: ignore[no-untyped-def]
-    messages = [OutgoingMessage(key=r.key, kind=r.kind, payload=r.payload) for r in rows]  # type: ignore[arg-type]
+def _send(sink: Sink, rows: list[Claimed], batch_id: str):
+    messages = [OutgoingMessage(key=r.key, kind=r.kind, payload=r.payload) for r in rows]  # type: ignore[arg-type]  # stored kinds are task|draw|result (enqueue)
     return sink.deliver(messages, batch_id)
 
 
@@ -217,4 +217,4 @@ def requeue_rejected(db: Database, ids: list[int] | None = None, sink_name: str 
         if sink_name:
             q = q.where(OutboxMessage.sink == sink_name)
         return s.execute(q.values(state=MessageState.PENDING, next_attempt_at=utcnow(), claimed_by=None,
-                                  claimed_until=None)).rowcount  # type: ignore[attr-defined]
+                                  claimed_until=None)).rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult, typed as Result

@@ -12,7 +12,7 @@ bp = Blueprint("auth", __name__)
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-def login():  # type: ignore[no-untyped-def]
+def login():
     if request.method == "POST":
         user_id = user_id_for(appctx.database(), request.form.get("name", ""), request.form.get("password", ""))
         if user_id is None:
@@ -28,6 +28,6 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.route("/logout", methods=["POST"])
 @requires()
-def logout():  # type: ignore[no-untyped-def]
+def logout():
     session.clear()
     return redirect(url_for("overview.index"))

@@ -13,7 +13,7 @@ bp = Blueprint("overview", __name__)
 
 @bp.route("/")
 @public
-def index():  # type: ignore[no-untyped-def]
+def index():
     settings = appctx.settings()
     o = overview(appctx.database())
     return render_template("overview.html", sources=settings.sources, sinks=settings.sinks,
@@ -23,5 +23,5 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/quarantine")
 @requires("coordinator", "liaison", "auditor")
-def quarantine():  # type: ignore[no-untyped-def]
+def quarantine():
     return render_template("quarantine.html", rows=quarantined(appctx.database(), 500))

@@ -26,7 +26,7 @@ VERIFY_COMMAND = "python jdp.py verify record.json --roster roster.tsv --pool po
 
 @bp.route("/")
 @public
-def index():  # type: ignore[no-untyped-def]
+def index():
     by_agency: dict[str, list[dict[str, Any]]] = {}
     for item in published_items(appctx.database()):
         by_agency.setdefault(item["agency"], []).append(item)
@@ -35,7 +35,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/tasks/<task_id>")
 @public
-def task(task_id: str):  # type: ignore[no-untyped-def]
+def task(task_id: str):
     summary = public_summary(appctx.database(), task_id)
     record = summary["record"] or {}
     return render_template("public_task.html", t=summary, selections=record.get("selections", []),
@@ -44,7 +44,7 @@ def task(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/tasks/<task_id>/record.json")
 @public
-def record(task_id: str):  # type: ignore[no-untyped-def]
+def record(task_id: str):
     summary = public_summary(appctx.database(), task_id)
     if summary["record"] is None:
         raise NotFound(f"task {task_id} has no draw record yet (it is {summary['state']})", where="task")
@@ -54,34 +54,34 @@ def record(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/tasks/<task_id>/roster.tsv")
 @public
-def roster(task_id: str):  # type: ignore[no-untyped-def]
+def roster(task_id: str):
     roster_file, _ = _frozen(task_id)
     return _download(roster_file, "text/tab-separated-values; charset=utf-8", "roster.tsv")
 
 
 @bp.route("/tasks/<task_id>/pool.tsv")
 @public
-def pool(task_id: str):  # type: ignore[no-untyped-def]
+def pool(task_id: str):
     _, pool_file = _frozen(task_id)
     return _download(pool_file, "text/tab-separated-values; charset=utf-8", "pool.tsv")
 
 
 @bp.route("/verifier/jdp.py")
 @public
-def verifier():  # type: ignore[no-untyped-def]
+def verifier():
     return send_file(VERIFIER_PATH, mimetype="text/x-python", as_attachment=True, download_name="jdp.py")
 
 
 @bp.route("/tasks/<task_id>/results")
 @public
-def results(task_id: str):  # type: ignore[no-untyped-def]
+def results(task_id: str):
     summary = public_summary(appctx.database(), task_id)
     return render_template("public_results.html", t=summary, rows=_published(task_id))
 
 
 @bp.route("/tasks/<task_id>/results.json")
 @public
-def results_json(task_id: str):  # type: ignore[no-untyped-def]
+def results_json(task_id: str):
     public_summary(appctx.database(), task_id)  # a draft task is not public: 404
     body = json.dumps(_published(task_id), ensure_ascii=False, default=_iso, indent=1)
     return Response(body, mimetype="application/json")

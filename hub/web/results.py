@@ -25,7 +25,7 @@ OUTBOX_SHOWN = 1000  # the newest messages; `hub export` and the API page throug
 
 @bp.route("/")
 @requires("coordinator", "reviewer", "auditor", "liaison")
-def index():  # type: ignore[no-untyped-def]
+def index():
     db = appctx.database()
     state = check_state(request.args.get("state", "")) or ""
     deadlines = open_deadlines(db, date.today())
@@ -50,7 +50,7 @@ def _deadline_subject(r: Result) -> str:
 
 @bp.route("/tasks/<task_id>/approve", methods=["POST"])
 @requires("reviewer")
-def approve_task(task_id: str):  # type: ignore[no-untyped-def]
+def approve_task(task_id: str):
     principal = current_principal()
     assert principal is not None
     try:
@@ -63,7 +63,7 @@ def approve_task(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/outbox/requeue", methods=["POST"])
 @requires("coordinator")
-def requeue():  # type: ignore[no-untyped-def]
+def requeue():
     principal = current_principal()
     n = requeue_rejected(appctx.database(), actor=principal.name if principal else "web")
     flash(f"Requeued 已重新排队: {n} rejected messages will be sent again.")

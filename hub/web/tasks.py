@@ -26,13 +26,13 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 @bp.route("/")
 @requires(*ASSIGNMENT_READERS)
-def index():  # type: ignore[no-untyped-def]
+def index():
     return render_template("tasks.html", tasks=list_tasks(appctx.database()))
 
 
 @bp.route("/<task_id>")
 @requires(*ASSIGNMENT_READERS)
-def detail(task_id: str):  # type: ignore[no-untyped-def]
+def detail(task_id: str):
     principal = _principal()
     db = appctx.database()
     task = get_task(db, task_id)
@@ -44,7 +44,7 @@ def detail(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<task_id>/freeze", methods=["POST"])
 @requires("coordinator")
-def freeze(task_id: str):  # type: ignore[no-untyped-def]
+def freeze(task_id: str):
     def act() -> str:
         task = lifecycle.freeze(appctx.database(), appctx.settings(), task_id, _principal().name,
                                  history=RESULTS_HISTORY)
@@ -55,7 +55,7 @@ def freeze(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<task_id>/draw", methods=["POST"])
 @requires("coordinator")
-def draw(task_id: str):  # type: ignore[no-untyped-def]
+def draw(task_id: str):
     from hub.draw.jobs import draw_task
 
     def act() -> str:
@@ -77,7 +77,7 @@ def draw(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<task_id>/void", methods=["POST"])
 @requires("coordinator")
-def void(task_id: str):  # type: ignore[no-untyped-def]
+def void(task_id: str):
     def act() -> str:
         lifecycle.void(appctx.database(), task_id, request.form.get("reason", ""), _principal().name)
         return f"Task {task_id} is void 已作废."
