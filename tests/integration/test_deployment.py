@@ -142,6 +142,7 @@ def test_procfile_processes_on_postgresql_and_redis_run_a_joint_task_end_to_end(
     port = free_port()
     try:
         # 1. the schema, then the processes
+        assert "configuration ok: 2 source(s)" in d.hub("config", "check")
         assert "latest schema" in d.hub("db", "upgrade")
         d.start("web", 1, {"PORT": str(port)})
         d.start("worker", 2)
