@@ -120,7 +120,7 @@ class Deployment:
             stop(proc)
 
 
-def wait_until(what: str, check: Callable[[], Any], deployment: Deployment, timeout: float = 60) -> Any:
+def wait_until(what: str, check: Callable[[], Any], deployment: Deployment, timeout: float = 120) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()
@@ -142,11 +142,12 @@ def test_procfile_processes_on_postgresql_and_redis_run_a_joint_task_end_to_end(
     port = free_port()
     try:
         # 1. the schema, then the processes
+        assert "configuration ok: 2 source(s)" in d.hub("config", "check")
         assert "latest schema" in d.hub("db", "upgrade")
         d.start("web", 1, {"PORT": str(port)})
         d.start("worker", 2)
         d.start("scheduler", 2)
-        status, _ = wait_for_http(f"http://127.0.0.1:{port}/api/v1/openapi.json", d.procs[0][1], timeout=60)
+        status, _ = wait_for_http(f"http://127.0.0.1:{port}/api/v1/openapi.json", d.procs[0][1], timeout=120)
         assert status == 200
 
         # 2. rosters, item list, a task from the sample file with its window around today

@@ -24,7 +24,7 @@ def test_demo_serves_on_the_chosen_port_and_prints_a_line_for_the_command_line(t
         demo = subprocess.Popen([HUB, "demo", "--port", str(port), "--entities", "300"], cwd=tmp_path, env=env,
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        status, _ = wait_for_http(f"http://127.0.0.1:{port}/public/", demo, timeout=120)
+        status, _ = wait_for_http(f"http://127.0.0.1:{port}/public/", demo, timeout=300)
         assert status == 200
         printed = log.read_text(encoding="utf-8")
         assert f"http://127.0.0.1:{port}/" in printed

@@ -29,13 +29,14 @@ def _config_keys() -> set[str]:
                 .split(","))
     for module in (ROOT / "connectors").glob("*.py"):
         text = module.read_text(encoding="utf-8")
-        keys |= set(re.findall(r"(?:opts|options)\.get\(\"(\w+)\"", text))
+        keys |= set(re.findall(r"(?:(?:opts|options)\.get\(|number_option\(\w+, )\"(\w+)\"", text))
     return keys - {""}
 
 
 def test_every_configuration_key_the_code_reads_is_in_the_reference():
     keys = _config_keys()
-    assert {"database_url", "app_secret_env", "commit_every", "sender", "codes", "HUB_SECRET_KEY"} <= keys
+    assert {"database_url", "app_secret_env", "commit_every", "sender", "codes", "page_size", "attempts",
+            "HUB_SECRET_KEY"} <= keys
     missing = keys - _documented("configuration.md")
     assert missing == set(), f"add these to docs/configuration.md: {sorted(missing)}"
 

@@ -79,7 +79,7 @@ def test_wheel_holds_every_file_of_the_packages(build: tuple[Path, str]) -> None
     wheel, _ = build
     with zipfile.ZipFile(wheel) as zf:
         shipped = set(zf.namelist())
-    expected = {name for name in source_files() if name.startswith(("hub/", "connectors/"))}
+    expected = {name for name in source_files() if name.startswith(("hub/", "connectors/", "vocabulary/"))}
     assert expected - shipped == set()
     assert "hub/migrations/env.py" in shipped and "connectors/schemas/edu-school.xsd" in shipped
 
