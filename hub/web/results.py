@@ -14,9 +14,11 @@ from hub.auth.access import current_principal, requires
 from hub.errors import HubError, InvalidInput
 from hub.outbox.delivery import requeue_rejected
 from hub.outbox.models import OutboxMessage
+from hub.results.access import Caller
 from hub.results.deadlines import open_deadlines
 from hub.results.models import Result
 from hub.results.services import approve
+from hub.results.visibility import outbox_filter, result_filter
 from hub.tasks.models import JointTask
 
 bp = Blueprint("results", __name__, url_prefix="/results")
@@ -31,23 +33,28 @@ def index():  # type: ignore[no-untyped-def]
     state = request.args.get("state", "")
     if state and state not in OUTBOX_STATES:
         raise InvalidInput(f"{state!r} is not one of {', '.join(OUTBOX_STATES)}", where="state")
-    deadlines = open_deadlines(appctx.database(), date.today())
+    principal = current_principal()
+    assert principal is not None
+    caller = Caller.of(principal)
+    seen_results, seen_messages = result_filter(caller), outbox_filter(caller)  # a liaison: their agency's
+    deadlines = open_deadlines(appctx.database(), date.today(), caller=caller)
     status = {d["subject"]: d for d in deadlines if d["kind"] == "result"}
     with appctx.database().unit_of_work() as s:
         titles = dict(s.execute(select(JointTask.id, JointTask.title)).all())
         by_task: dict[str, list[dict[str, Any]]] = {}
-        for r in s.scalars(select(Result).order_by(Result.task_id, Result.entity_id, Result.agency)):
+        rows = select(Result).order_by(Result.task_id, Result.entity_id, Result.agency)
+        for r in s.scalars(rows if seen_results is None else rows.where(seen_results)):
             by_task.setdefault(r.task_id, []).append(
                 {"r": r, "deadline": status.get(_deadline_subject(r))})
         entered = {t: sum(1 for row in rows if row["r"].state == "entered") for t, rows in by_task.items()}
-        counts = Counter(dict(s.execute(select(OutboxMessage.state, func.count())
-                                        .group_by(OutboxMessage.state)).all()))
+        counted = select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
         q = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(OUTBOX_SHOWN)
+        if seen_messages is not None:
+            counted, q = counted.where(seen_messages), q.where(seen_messages)
+        counts = Counter(dict(s.execute(counted).all()))
         if state:
             q = q.where(OutboxMessage.state == state)
         messages = list(s.scalars(q))
-        principal = current_principal()
-        assert principal is not None
         return render_template("results.html", by_task=by_task, titles=titles, entered=entered,
                                deadlines=deadlines, messages=messages, counts=counts, state=state,
                                states=OUTBOX_STATES, shown=OUTBOX_SHOWN,
@@ -66,7 +73,7 @@ def approve_task(task_id: str):  # type: ignore[no-untyped-def]
     principal = current_principal()
     assert principal is not None
     try:
-        approved = approve(appctx.database(), appctx.settings(), task_id, principal.name)
+        approved = approve(appctx.database(), appctx.settings(), task_id, principal)
         flash(f"Approved 已审核: {len(approved)} results of {task_id}; they are published and queued.")
     except HubError as exc:
         flash(f"Refused 未执行 — {exc}")
