@@ -13,6 +13,7 @@ from flask import Blueprint, Response, render_template, send_file
 from sqlalchemy import select
 
 from hub import appctx
+from hub.audit.log import head as audit_head
 from hub.auth.access import public
 from hub.draw.publication import VERIFIER_PATH, frozen_files, public_summary
 from hub.errors import NotFound
@@ -35,7 +36,7 @@ def index():  # type: ignore[no-untyped-def]
             by_agency.setdefault(item["agency"], []).append(item)
         tasks = list(s.scalars(select(JointTask).where(JointTask.state.in_(PUBLIC_STATES))
                                .order_by(JointTask.created_at.desc())))
-        return render_template("public_index.html", items=by_agency, tasks=tasks)
+        return render_template("public_index.html", items=by_agency, tasks=tasks, audit_head=audit_head(s))
 
 
 @bp.route("/tasks/<task_id>")
