@@ -70,6 +70,23 @@ def _check_approved_exactly_once(task: sc.Scenario) -> None:
         assert late == [], f"{rid}: edited after its approval (entries {late})"
 
 
+def _edit(k: int, task: sc.Scenario, slots: list[tuple[str, str]], stop: threading.Event,
+          edits: Counter[int], lost: Counter[int], errors: list[BaseException]) -> None:
+    """Editor ``k``: re-enter the task's results one after the other until told to stop."""
+    i = k
+    while not stop.is_set():
+        e, a = slots[i % len(slots)]
+        try:
+            _enter(task, e, a, f"editor {k} edit {edits[k]}")
+            edits[k] += 1
+        except Conflict:
+            lost[k] += 1
+        except BaseException as exc:  # reported by the test
+            errors.append(exc)
+            return
+        i += 1
+
+
 def test_edits_racing_an_approval_never_change_what_was_approved(make_task):
     conflicts = 0
     for n in range(ROUNDS):
@@ -79,22 +96,8 @@ def test_edits_racing_an_approval_never_change_what_was_approved(make_task):
             _enter(task, e, a, "初次录入")
         stop, edits, lost = threading.Event(), Counter[int](), Counter[int]()
         errors: list[BaseException] = []
-
-        def edit(k: int) -> None:
-            i = k
-            while not stop.is_set():
-                e, a = slots[i % len(slots)]
-                try:
-                    _enter(task, e, a, f"editor {k} edit {edits[k]}")
-                    edits[k] += 1
-                except Conflict:
-                    lost[k] += 1
-                except BaseException as exc:  # noqa: BLE001  (reported below)
-                    errors.append(exc)
-                    return
-                i += 1
-
-        threads = [threading.Thread(target=edit, args=(k,)) for k in range(EDITORS)]
+        threads = [threading.Thread(target=_edit, args=(k, task, slots, stop, edits, lost, errors))
+                   for k in range(EDITORS)]
         for t in threads:
             t.start()
         while sum(edits.values()) < 2 * len(slots) and not errors:
@@ -129,7 +132,7 @@ def test_parallel_approve_alls_approve_and_queue_each_result_once(make_task):
         try:
             barrier.wait()
             approved.append(approve(task.db, task.settings, task.task_id, "reviewer", today=TODAY))
-        except BaseException as exc:  # noqa: BLE001  (reported below)
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=approve_all) for _ in range(10)]

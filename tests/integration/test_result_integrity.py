@@ -15,7 +15,6 @@ from hub.results.models import FollowUp, Result
 from hub.results.services import add_follow_up, enter_result, import_csv
 from hub.rosters.models import Inspector
 from tests.web import scenario as sc
-from tests.web.conftest import client, sign_in  # noqa: F401  (fixtures)
 
 SINKS = {"sinks": {
     "provincial": {"kind": "provincial-rest", "url": "http://127.0.0.1:9", "app_id": "a", "app_secret_env": "S"}}}
@@ -244,15 +243,6 @@ def test_a_reinspection_is_not_dated_before_the_inspection_or_in_the_future(draw
 
 
 # ------------------------------------------------------------------ what a liaison sees
-
-def test_a_liaison_sees_only_their_agencys_results_and_messages(drawn, sign_in):
-    e1, e2 = drawn.drawn_entities()[:2]
-    health, samr = sc.enter(drawn, e1, "HEALTH", ""), sc.enter(drawn, e2, "SAMR", "")
-    sc.approve_all(drawn)
-    html = sign_in("hl", "liaison", agency="HEALTH").get("/results/").get_data(as_text=True)
-    assert health in html and e1 in html
-    assert samr not in html and e2 not in html
-
 
 def test_the_deadlines_a_liaison_reads_are_their_agencys(drawn, api):
     e1, e2 = drawn.drawn_entities()[:2]
