@@ -31,6 +31,14 @@ class MalformedResponse(FatalError):
     """The answer is not what interfaces.md promises (not JSON, not well-formed XML, no items)."""
 
 
+class OptionError(FatalError):
+    """A connector option the connector cannot use; names the instance and the option."""
+
+    def __init__(self, name: str, option: str, problem: str) -> None:
+        self.name, self.option, self.problem = name, option, problem
+        super().__init__(f"{name}: option '{option}' {problem}")
+
+
 @dataclass(frozen=True)
 class ConnectorSettings:
     """What a connector instance needs, as plain values (built by the hub from its config)."""
@@ -105,8 +113,8 @@ class OutgoingMessage:
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """What a sink said of one message."""
+class Receipt:
+    """What a sink said of one message (accepted, duplicate or rejected with its code)."""
 
     key: str
     status: Literal["accepted", "duplicate", "rejected"]
@@ -117,9 +125,9 @@ class Outcome:
 @dataclass(frozen=True)
 class DeliveryReport:
     batch_id: str
-    outcomes: list[Outcome]
+    receipts: list[Receipt]
     status_code: int | None = None
-    receipt: str | None = None
+    answer: str | None = None  # the sink's answer as received (its body), kept for a person
 
 
 class Sink(abc.ABC):

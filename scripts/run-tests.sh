@@ -7,8 +7,8 @@ export PATH="$PWD/$VENV/bin:$PATH"
 status=0
 
 echo "== lint (ruff, mypy)"
-ruff check hub connectors tests benchmarks || status=1
-mypy hub connectors benchmarks || status=1
+ruff check hub connectors vocabulary tests benchmarks || status=1
+mypy hub connectors vocabulary benchmarks || status=1
 
 echo "== tests on SQLite"
 HUB_TEST_DB=sqlite pytest -q -n 2 --dist loadgroup -p no:cacheprovider "$@"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from hub.results.outcomes import check_outcomes
+from vocabulary.outcomes import check_outcomes
 
 HEADER = (
     "entity_id",

@@ -27,10 +27,10 @@ from hub.results.access import Acting, Caller, entry_refusal
 from hub.results.csv_import import ResultRow, RowError, check_against_task, read_results_csv
 from hub.results.follow_ups import FOLLOW_UP_KINDS, add_follow_up, calendar, new_follow_up
 from hub.results.models import FollowUp, Result
-from hub.results.outcomes import check_outcomes, text
 from hub.results.substitution import Officer, Visit, all_substitute_problems
 from hub.rosters.models import Entity, Inspector
 from hub.tasks.models import JointTask
+from vocabulary.outcomes import check_outcomes, text
 
 __all__ = ["FOLLOW_UP_KINDS", "ImportReport", "add_follow_up", "approve", "calendar", "enter_result",
            "import_csv", "result_message"]

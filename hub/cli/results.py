@@ -27,7 +27,7 @@ def acting(db, name: str | None):  # type: ignore[no-untyped-def]
 
 
 def register(cli: click.Group) -> None:
-    from hub.cli import Context
+    from hub.cli.context import Context
 
     pass_ctx = click.make_pass_decorator(Context)
 
