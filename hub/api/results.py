@@ -168,9 +168,10 @@ def users_token(name: str):  # type: ignore[no-untyped-def]
 @bp.get("/audit/verify")
 @requires("auditor")
 def audit_verify():  # type: ignore[no-untyped-def]
-    """Check the audit hash chain."""
-    from hub.audit.log import verify
+    """Check the audit hash chain and that results and tasks match it; the chain's head as published."""
+    from hub.audit.log import head, verify
 
     with appctx.database().unit_of_work() as s:
         n, problems = verify(s)
-    return jsonify({"entries": n, "intact": not problems, "problems": problems[:50]})
+        top = head(s)
+    return jsonify({"entries": n, "intact": not problems, "problems": problems[:50], "head": top})

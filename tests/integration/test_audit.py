@@ -192,3 +192,19 @@ def test_the_public_page_publishes_the_chain_head(cycle, make_settings):
     assert top is not None
     html = create_app(cycle.settings).test_client().get("/public/").get_data(as_text=True)
     assert top["hash"] in html and str(top["entries"]) in html
+
+
+def test_the_api_reports_state_problems_and_the_head(cycle):
+    from hub import create_app
+    from hub.auth.services import add_user, create_token
+
+    with cycle.db.unit_of_work() as s:
+        add_user(s, "aud", ["auditor"])
+    with cycle.db.unit_of_work() as s:
+        token = create_token(s, "aud")
+    with cycle.db.unit_of_work() as s:
+        s.execute(text("UPDATE joint_tasks SET seed = :seed"), {"seed": "2" * 64})
+    body = create_app(cycle.settings).test_client().get(
+        "/api/v1/audit/verify", headers={"Authorization": f"Bearer {token}"}).json
+    assert body["intact"] is False and any(cycle.task_id in p for p in body["problems"])
+    assert body["head"]["entries"] == body["entries"]
