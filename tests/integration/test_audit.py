@@ -208,3 +208,21 @@ def test_the_api_reports_state_problems_and_the_head(cycle):
         "/api/v1/audit/verify", headers={"Authorization": f"Bearer {token}"}).json
     assert body["intact"] is False and any(cycle.task_id in p for p in body["problems"])
     assert body["head"]["entries"] == body["entries"]
+
+
+def test_tasks_at_every_step_verify_intact(make_settings, db):
+    """No false alarm: committed, frozen, revealed, queued for a draw, failed, drawn and voided tasks."""
+    from hub.tasks import services as lifecycle
+    from tests.web import scenario as sc
+
+    settings = make_settings()
+    sc.committed_task(db, settings, "JT-2026-0991")
+    with db.unit_of_work() as s:
+        assert verify(s)[1] == []
+    lifecycle.freeze(db, settings, "JT-2026-0991", sc.ACTOR)
+    lifecycle.mark_draw_failed(db, "JT-2026-0991", "a test failure", sc.ACTOR)
+    with db.unit_of_work() as s:
+        assert verify(s)[1] == []
+    lifecycle.void(db, "JT-2026-0991", "演示：作废一个冻结后的任务", sc.ACTOR)
+    with db.unit_of_work() as s:
+        assert verify(s)[1] == []
