@@ -74,8 +74,9 @@ def _substitute_problems(s: Session, task: JointTask, row: ResultRow, substitute
         fields = line.split(b"\t")
         if fields[0] in wanted and len(fields) == 6 and fields[5] != b"-":
             pool_avoid[fields[0].decode()] = set(fields[5].decode().split(","))
+    recusal = task.spec.get("recusal", {})
     last_pairing: set[str] = set()
-    if task.spec.get("recusal", {}).get("avoid_last_pairing", True):
+    if recusal.get("avoid_last_pairing", True):
         last = s.execute(select(Result.inspectors).where(Result.entity_id == row.entity_id, Result.task_id != task.id)
                          .order_by(Result.inspected_on.desc()).limit(1)).first()
         last_pairing = set(last[0] or []) if last else set()
@@ -84,15 +85,14 @@ def _substitute_problems(s: Session, task: JointTask, row: ResultRow, substitute
                                         frozenset(set(i.conflicts or ()) | pool_avoid.get(i.inspector_id, set())
                                                   | ({row.entity_id} if i.inspector_id in last_pairing else set())))
                 for i in s.scalars(select(Inspector).where(Inspector.inspector_id.in_(list(substitutes))))}
-    avoid_home = (task.plan or {}).get("avoid_home_district",
-                                       task.spec.get("recusal", {}).get("avoid_home_district", True))
+    avoid_home = (task.plan or {}).get("avoid_home_district", recusal.get("avoid_home_district", True))
     visit = Visit(row.agency, row.entity_id, s.scalar(select(Entity.district).where(Entity.entity_id == row.entity_id)),
                   row.inspected_on, bool(avoid_home))
     return all_substitute_problems(substitutes, officers, visit)
 
 
-def _store(s: Session, task: JointTask, row: ResultRow, actor: str, substitution_reason: str | None,
-           items: Sequence[str] = (), replaced: Sequence[str] = ()) -> Result:
+def _store(s: Session, task: JointTask, row: ResultRow, actor: str, team: Sequence[str],
+           substitution_reason: str | None = None, items: Sequence[str] = (), replaced: Sequence[str] = ()) -> Result:
     """Insert or overwrite one entered result; an approved one, or one changed since it was read, is refused."""
     where = f"line {row.line}" if row.line else "result"
     existing = s.scalar(select(Result).where(Result.task_id == task.id, Result.entity_id == row.entity_id,
@@ -132,16 +132,11 @@ def _store(s: Session, task: JointTask, row: ResultRow, actor: str, substitution
     if overwrote:
         details["overwrote"] = overwrote
     audit(s, actor, "result.enter", f"result:{result.result_id}", details=details)
-    substitutes = [i for i in row.inspectors if i not in set(_team_of(s, task.id, row.entity_id))]
+    substitutes = [i for i in row.inspectors if i not in team]
     if substitutes:
         audit(s, actor, "result.substitution", f"result:{result.result_id}",
               details={"substitutes": substitutes, "replaced": list(replaced), "reason": substitution_reason})
     return result
-
-
-def _team_of(s: Session, task_id: str, entity_id: str) -> list[str]:
-    return list(s.scalar(select(Assignment.team).where(Assignment.task_id == task_id,
-                                                       Assignment.entity_id == entity_id)) or [])
 
 
 def _items_of(task: JointTask, agency: str) -> list[str]:
@@ -174,7 +169,7 @@ def import_csv(db: Database, task_id: str, path: Path | str, actor: Acting | str
         for row in good:
             try:
                 with s.begin_nested():
-                    _store(s, task, row, caller.name, None)
+                    _store(s, task, row, caller.name, teams[row.entity_id])
                 report.saved += 1
             except Conflict as exc:
                 report.errors.append(RowError(row.line, "result", exc.message))
@@ -209,7 +204,8 @@ def enter_result(db: Database, task_id: str, data: Mapping[str, Any], actor: Act
     with db.unit_of_work() as s:
         lock_chain(s)
         task, teams = _drawn_task(s, task_id)
-        refusal = entry_refusal(caller, row.agency, _teams_by_agency(s, task_id).get(row.entity_id, {}))
+        sides = _teams_by_agency(s, task_id).get(row.entity_id, {})
+        refusal = entry_refusal(caller, row.agency, sides)
         if refusal:
             raise Forbidden(refusal, where="agency")
         for p in check_against_task(row, teams, (task.window_start, task.window_end), task.agencies, today=today):
@@ -222,9 +218,8 @@ def enter_result(db: Database, task_id: str, data: Mapping[str, Any], actor: Act
             refused = _substitute_problems(s, task, row, substitutes)
             if refused:
                 raise InvalidInput("; ".join(refused), where="inspectors")
-        sides = _teams_by_agency(s, task_id).get(row.entity_id, {})
         replaced = [i for i in team if i not in row.inspectors and sides.get(i) == row.agency]
-        result = _store(s, task, row, caller.name, reason, data.get("items") or (), replaced)
+        result = _store(s, task, row, caller.name, team, reason, data.get("items") or (), replaced)
         for f in data.get("follow_ups") or []:
             new_follow_up(s, result, f, caller.name, today)
         return result
