@@ -1,4 +1,4 @@
-"""API: results entry and approval, follow-ups, deadlines, the outbox, users and audit."""
+"""API: results entry and approval, follow-ups, deadlines, the outbox."""
 from __future__ import annotations
 
 import tempfile
@@ -6,17 +6,16 @@ from datetime import date
 from pathlib import Path
 
 from flask import jsonify, request
-from sqlalchemy import select
 
 from hub import appctx
 from hub.api import bp, json_body
 from hub.auth.access import Principal, current_principal, public, requires
 from hub.errors import InvalidInput
 from hub.outbox.delivery import drain, pending_count, requeue_rejected
-from hub.outbox.models import OutboxMessage
+from hub.outbox.queries import newest_messages
 from hub.results import services as results
 from hub.results.deadlines import open_deadlines
-from hub.results.export import published_results
+from hub.results.queries import published_results_of
 
 
 def _actor() -> str:
@@ -84,8 +83,7 @@ def results_follow_up(result_id: str):  # type: ignore[no-untyped-def]
 @public
 def results_published(task_id: str):  # type: ignore[no-untyped-def]
     """Published results of a task, personal data masked."""
-    with appctx.database().unit_of_work() as s:
-        rows = list(published_results(s, task_id))
+    rows = published_results_of(appctx.database(), task_id)
     for r in rows:
         for k in ("inspected_on", "due_on"):
             r[k] = r[k].isoformat() if r[k] else None
@@ -105,15 +103,13 @@ def deadlines():  # type: ignore[no-untyped-def]
 @requires("coordinator", "auditor")
 def outbox_list():  # type: ignore[no-untyped-def]
     """Outbox messages with their delivery state; ?state=pending|delivered|rejected."""
-    q = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(min(int(request.args.get("limit", 200)), 1000))
-    if request.args.get("state"):
-        q = q.where(OutboxMessage.state == request.args["state"])
-    with appctx.database().unit_of_work() as s:
-        return jsonify([{"id": m.id, "sink": m.sink, "kind": m.kind, "key": m.key, "task_id": m.task_id,
-                         "state": m.state, "attempts": m.attempts, "last_error": m.last_error,
-                         "reject_code": m.reject_code, "receipt": m.receipt,
-                         "delivered_at": m.delivered_at.isoformat() + "Z" if m.delivered_at else None}
-                        for m in s.scalars(q)])
+    messages = newest_messages(appctx.database(), request.args.get("state"),
+                               min(int(request.args.get("limit", 200)), 1000))
+    return jsonify([{"id": m.id, "sink": m.sink, "kind": m.kind, "key": m.key, "task_id": m.task_id,
+                     "state": m.state, "attempts": m.attempts, "last_error": m.last_error,
+                     "reject_code": m.reject_code, "receipt": m.receipt,
+                     "delivered_at": m.delivered_at.isoformat() + "Z" if m.delivered_at else None}
+                    for m in messages])
 
 
 @bp.post("/outbox:push")
@@ -135,43 +131,3 @@ def outbox_requeue():  # type: ignore[no-untyped-def]
     """Send rejected messages again after correction: {"ids": [...]} or {} for all."""
     ids = (request.get_json(silent=True) or {}).get("ids")
     return jsonify({"requeued": requeue_rejected(appctx.database(), ids, actor=_actor())})
-
-
-@bp.post("/users")
-@requires("admin")
-def users_add():  # type: ignore[no-untyped-def]
-    """Add a user: {name, roles: [...], agency?, password?, inspector_id?}."""
-    from hub.audit.log import record
-    from hub.auth.services import add_user
-
-    b = json_body()
-    with appctx.database().unit_of_work() as s:
-        u = add_user(s, str(b.get("name", "")), list(b.get("roles") or []), b.get("agency"),
-                     b.get("password"), b.get("inspector_id"))
-        record(s, _actor(), "user.add", f"user:{u.name}", details={"roles": u.roles})
-    return jsonify({"name": b.get("name"), "roles": b.get("roles")}), 201
-
-
-@bp.post("/users/<name>/tokens")
-@requires("admin")
-def users_token(name: str):  # type: ignore[no-untyped-def]
-    """Issue a bearer token for a user (shown once)."""
-    from hub.audit.log import record
-    from hub.auth.services import create_token
-
-    with appctx.database().unit_of_work() as s:
-        tok = create_token(s, name)
-        record(s, _actor(), "token.create", f"user:{name}")
-    return jsonify({"token": tok}), 201
-
-
-@bp.get("/audit/verify")
-@requires("auditor")
-def audit_verify():  # type: ignore[no-untyped-def]
-    """Check the audit hash chain and that results and tasks match it; the chain's head as published."""
-    from hub.audit.log import head, verify
-
-    with appctx.database().unit_of_work() as s:
-        n, problems = verify(s)
-        top = head(s)
-    return jsonify({"entries": n, "intact": not problems, "problems": problems[:50], "head": top})

@@ -4,18 +4,19 @@ from __future__ import annotations
 import json
 
 from flask import Response, jsonify, request
-from sqlalchemy import select
 
 from hub import appctx
 from hub.api import bp, json_body
 from hub.auth.access import current_principal, public, requires
 from hub.draw import jdp
-from hub.draw.models import Assignment, AssignmentInspector
 from hub.draw.publication import drawn_files, frozen_files, public_summary
-from hub.errors import Forbidden, HubError, InvalidInput, NotFound
-from hub.items.services import import_items, list_items
+from hub.draw.queries import ASSIGNMENT_READERS, assignments_for
+from hub.errors import Forbidden, HubError, InvalidInput
+from hub.items.services import import_items, published_items
+from hub.results.history import RESULTS_HISTORY
 from hub.tasks import services as lifecycle
 from hub.tasks.models import JointTask
+from hub.tasks.queries import get_task, list_tasks
 
 
 def _actor() -> str:
@@ -34,8 +35,7 @@ def _party_allowed(party: str) -> None:
 @public
 def items_list():  # type: ignore[no-untyped-def]
     """Published item lists (抽查事项清单); ?agency= filters."""
-    with appctx.database().unit_of_work() as s:
-        return jsonify(list_items(s, request.args.get("agency")))
+    return jsonify(published_items(appctx.database(), request.args.get("agency")))
 
 
 @bp.post("/items")
@@ -64,11 +64,10 @@ def _task_json(t: JointTask) -> dict:
 
 
 @bp.get("/tasks")
-@requires("coordinator", "liaison", "auditor", "inspector", "reviewer")
+@requires(*ASSIGNMENT_READERS)
 def tasks_list():  # type: ignore[no-untyped-def]
     """Joint tasks, newest first."""
-    with appctx.database().unit_of_work() as s:
-        return jsonify([_task_json(t) for t in s.scalars(select(JointTask).order_by(JointTask.created_at.desc()))])
+    return jsonify([_task_json(t) for t in list_tasks(appctx.database())])
 
 
 @bp.post("/tasks")
@@ -80,14 +79,10 @@ def tasks_create():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/tasks/<task_id>")
-@requires("coordinator", "liaison", "auditor", "inspector", "reviewer")
+@requires(*ASSIGNMENT_READERS)
 def tasks_get(task_id: str):  # type: ignore[no-untyped-def]
     """One joint task with its lifecycle state and digests."""
-    with appctx.database().unit_of_work() as s:
-        t = s.get(JointTask, task_id)
-        if t is None:
-            raise NotFound(f"no joint task {task_id!r}", where="task")
-        body = _task_json(t)
+    body = _task_json(get_task(appctx.database(), task_id))
     body["parties"] = [{k: v for k, v in p.items() if k != "secret_hex"} for p in lifecycle.parties(
         appctx.database(), task_id)]
     return jsonify(body)
@@ -116,14 +111,14 @@ def tasks_commit(task_id: str):  # type: ignore[no-untyped-def]
 @requires("coordinator", "liaison", "auditor")
 def tasks_feasibility(task_id: str):  # type: ignore[no-untyped-def]
     """Capacity against demand, before the freeze."""
-    return jsonify(lifecycle.feasibility(appctx.database(), task_id))
+    return jsonify(lifecycle.feasibility(appctx.database(), task_id, history=RESULTS_HISTORY))
 
 
 @bp.post("/tasks/<task_id>/freeze")
 @requires("coordinator")
 def tasks_freeze(task_id: str):  # type: ignore[no-untyped-def]
     """Snapshot roster and pool; publish their digests."""
-    t = lifecycle.freeze(appctx.database(), appctx.settings(), task_id, _actor())
+    t = lifecycle.freeze(appctx.database(), appctx.settings(), task_id, _actor(), history=RESULTS_HISTORY)
     return jsonify(_task_json(t))
 
 
@@ -152,10 +147,8 @@ def tasks_draw(task_id: str):  # type: ignore[no-untyped-def]
         pass  # in-process runs store the failure on the task; the status below says it
     except Exception as exc:  # noqa: BLE001  (the broker did not take the job: say so on the task)
         lifecycle.mark_draw_failed(appctx.database(), task_id, f"could not queue the draw: {exc}", _actor())
-    with appctx.database().unit_of_work() as s:
-        t = s.get(JointTask, task_id)
-        assert t is not None
-        return jsonify(_task_json(t)), 202 if t.state != "drawn" else 200
+    t = get_task(appctx.database(), task_id)
+    return jsonify(_task_json(t)), 202 if t.state != "drawn" else 200
 
 
 @bp.post("/tasks/<task_id>/void")
@@ -167,26 +160,13 @@ def tasks_void(task_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/tasks/<task_id>/assignments")
-@requires("coordinator", "auditor", "liaison", "inspector", "reviewer")
+@requires(*ASSIGNMENT_READERS)
 def tasks_assignments(task_id: str):  # type: ignore[no-untyped-def]
-    """Drawn entities and teams: all for coordinators and auditors; an inspector's own only."""
+    """Drawn entities and teams: all for coordinators and auditors; a liaison's agency's and an
+    inspector's own teams only (hub.draw.queries, the same rule as the task page)."""
     p = current_principal()
     assert p is not None
-    with appctx.database().unit_of_work() as s:
-        if s.get(JointTask, task_id) is None:
-            raise NotFound(f"no joint task {task_id!r}", where="task")
-        q = select(Assignment).where(Assignment.task_id == task_id).order_by(Assignment.position)
-        if not p.has("coordinator", "auditor", "reviewer"):
-            link = AssignmentInspector
-            visible = (link.inspector_id == (p.inspector_id or "")) if "inspector" in p.roles else None
-            if "liaison" in p.roles:
-                own = link.agency == p.agency
-                visible = own if visible is None else (visible | own)
-            mine = select(link.entity_id).where(link.task_id == task_id)
-            mine = mine.where(visible) if visible is not None else mine.where(link.id < 0)
-            q = q.where(Assignment.entity_id.in_(mine))
-        return jsonify([{"entity_id": a.entity_id, "stratum": a.stratum, "key": a.key, "team": a.team}
-                        for a in s.scalars(q)])
+    return jsonify(assignments_for(appctx.database(), task_id, p).as_json())
 
 
 @bp.get("/tasks/<task_id>/public")

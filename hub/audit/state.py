@@ -5,6 +5,9 @@ action left them (canonical JSON, SHA-256). ``hub audit verify`` recomputes the 
 result and task and compares it with the newest entry about it: an outcome code or a seed edited
 in the database, a row added or removed behind the hub's back, or the newest entries deleted
 (the row then no longer matches the entry now newest), each shows as one problem.
+
+The audit sits below the domains it watches, so it reads their tables by name (``results``,
+``follow_ups``, ``joint_tasks``, ``task_parties``, ``assignments``), never through their modules.
 """
 from __future__ import annotations
 
@@ -14,8 +17,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import MetaData, Table, select
 from sqlalchemy.orm import Session
+
+from hub.db import Base
 
 #: subject prefixes whose entries carry a state digest
 KINDS = ("result", "task")
@@ -45,24 +50,27 @@ def _chunks(keys: list[str], n: int = 500) -> Iterator[list[str]]:
         yield keys[i:i + n]
 
 
+def _table(s: Session, name: str) -> Table:
+    """The table as the models declare it, or as the database has it when its models are not loaded."""
+    table = Base.metadata.tables.get(name)
+    return table if table is not None else Table(name, MetaData(), autoload_with=s.connection())
+
+
 def result_snapshots(s: Session, result_ids: Iterable[str] | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
     """(result_id, its relevant fields and follow-ups) for the given results, or for all."""
-    from hub.results.models import FollowUp, Result
-
-    cols = [getattr(Result, f) for f in RESULT_FIELDS]
-    if result_ids is None:
-        batches: Iterable[list[str] | None] = [None]
-    else:
-        batches = _chunks(list(result_ids))
+    results, follow_ups_t = _table(s, "results"), _table(s, "follow_ups")
+    cols = [results.c[f] for f in RESULT_FIELDS]
+    batches: Iterable[list[str] | None] = [None] if result_ids is None else _chunks(list(result_ids))
     for batch in batches:
-        q = select(Result.id, *cols).order_by(Result.id)
+        q = select(results.c.id, *cols).order_by(results.c.id)
         if batch is not None:
-            q = q.where(Result.result_id.in_(batch))
+            q = q.where(results.c.result_id.in_(batch))
         rows = s.execute(q).all()
         follow_ups: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        fq = select(FollowUp.result_id, *[getattr(FollowUp, f) for f in FOLLOW_UP_FIELDS]).order_by(FollowUp.id)
+        fq = select(follow_ups_t.c.result_id, *[follow_ups_t.c[f] for f in FOLLOW_UP_FIELDS]).order_by(
+            follow_ups_t.c.id)
         if batch is not None:
-            fq = fq.where(FollowUp.result_id.in_([r[0] for r in rows]))
+            fq = fq.where(follow_ups_t.c.result_id.in_([r[0] for r in rows]))
         for fu in s.execute(fq):
             follow_ups[fu[0]].append(dict(zip(FOLLOW_UP_FIELDS, fu[1:], strict=True)))
         for row in rows:
@@ -73,22 +81,20 @@ def result_snapshots(s: Session, result_ids: Iterable[str] | None = None) -> Ite
 
 def task_snapshots(s: Session, task_ids: Iterable[str] | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
     """(task id, its relevant fields, parties, draw record digest and drawn teams) for the given tasks, or all."""
-    from hub.draw.models import Assignment
-    from hub.tasks.models import JointTask, TaskParty
-
-    q = select(*[getattr(JointTask, f) for f in TASK_FIELDS]).order_by(JointTask.id)
+    tasks, parties, assignments = _table(s, "joint_tasks"), _table(s, "task_parties"), _table(s, "assignments")
+    q = select(*[tasks.c[f] for f in TASK_FIELDS]).order_by(tasks.c.id)
     if task_ids is not None:
-        q = q.where(JointTask.id.in_(list(task_ids)))
+        q = q.where(tasks.c.id.in_(list(task_ids)))
     for row in s.execute(q).all():
         snap = dict(zip(TASK_FIELDS, row, strict=True))
         task_id = snap["id"]
-        record = s.scalar(select(JointTask.record).where(JointTask.id == task_id))
+        record = s.scalar(select(tasks.c.record).where(tasks.c.id == task_id))
         snap["record"] = digest(record) if record is not None else None
-        snap["parties"] = [[p.party, p.commitment, p.secret_hex] for p in s.execute(
-            select(TaskParty.party, TaskParty.commitment, TaskParty.secret_hex)
-            .where(TaskParty.task_id == task_id).order_by(TaskParty.party))]
-        teams = s.execute(select(Assignment.position, Assignment.entity_id, Assignment.team)
-                          .where(Assignment.task_id == task_id).order_by(Assignment.position)).all()
+        snap["parties"] = [list(p) for p in s.execute(
+            select(parties.c.party, parties.c.commitment, parties.c.secret_hex)
+            .where(parties.c.task_id == task_id).order_by(parties.c.party))]
+        teams = s.execute(select(assignments.c.position, assignments.c.entity_id, assignments.c.team)
+                          .where(assignments.c.task_id == task_id).order_by(assignments.c.position)).all()
         snap["assignments"] = digest([[p, e, list(t or [])] for p, e, t in teams]) if teams else None
         yield task_id, snap
 

@@ -7,28 +7,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import g, request, session
 
 from hub import appctx
+from hub.auth.principal import Principal
 from hub.errors import Forbidden, Unauthorized
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-@dataclass(frozen=True)
-class Principal:
-    """The caller of a request, as far as access control cares."""
-
-    name: str
-    roles: frozenset[str]
-    agency: str | None = None
-    inspector_id: str | None = None
-
-    def has(self, *roles: str) -> bool:
-        return "admin" in self.roles or bool(self.roles & set(roles))
 
 
 def current_principal() -> Principal | None:

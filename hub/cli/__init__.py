@@ -10,12 +10,14 @@ import os
 
 import click
 
-from hub.cli import audit, db, draw, processes, results, rosters, users
+from hub.cli import audit, config, db, draw, processes, results, rosters, users
 from hub.cli.context import Context
 from hub.errors import HubError
+from hub.version import VERSION
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(VERSION, "--version", prog_name="hub", message="%(prog)s %(version)s")
 @click.option("--config", type=click.Path(dir_okay=False), default=None,
               help="TOML configuration file (default: $HUB_CONFIG).")
 @click.pass_context
@@ -28,7 +30,7 @@ def _register_commands() -> None:
     """Every command group, in one list; the demo lives next to its own code."""
     from hub import demo
 
-    for module in (db, rosters, users, audit, processes, draw, results, demo):
+    for module in (config, db, rosters, users, audit, processes, draw, results, demo):
         module.register(cli)
 
 

@@ -16,10 +16,9 @@ def audit_group() -> None:
 @pass_ctx
 def audit_verify(ctx: Context) -> None:
     """Check the audit hash chain and that results and tasks match it; non-zero exit on any problem."""
-    from hub.audit.log import verify
+    from hub.audit.chain import verify_chain
 
-    with ctx.db.unit_of_work() as s:
-        n, problems = verify(s)
+    n, problems = verify_chain(ctx.db)
     if problems:
         for p in problems:  # one line per problem
             click.echo(p, err=True)

@@ -14,8 +14,8 @@ AS_HELP = "Act as this user, with their rights (default: the operator, who may d
 
 def acting(db, name: str | None):  # type: ignore[no-untyped-def]
     """The caller a command acts as: a user of the hub (``--as``), or the operator ("cli")."""
+    from hub.auth.principal import Principal
     from hub.auth.services import get_user
-    from hub.results.access import Caller
 
     if name is None:
         return ACTOR
@@ -23,7 +23,7 @@ def acting(db, name: str | None):  # type: ignore[no-untyped-def]
         user = get_user(s, name)
         if not user.active:
             raise Forbidden(f"user {name} is deactivated", where="--as")
-        return Caller(user.name, frozenset(user.roles), user.agency, user.inspector_id)
+        return Principal(user.name, frozenset(user.roles), user.agency, user.inspector_id)
 
 
 def register(cli: click.Group) -> None:
@@ -119,3 +119,16 @@ def register(cli: click.Group) -> None:
             raise InvalidInput(f"{day!r} is not a date (YYYY-MM-DD)", where="DAY") from None
         set_override(ctx.db, d, kind == "workday", note, ACTOR)
         click.echo(f"{d} is a {kind}")
+
+    @calendar_group.command("load")
+    @click.argument("file", type=click.Path(dir_okay=False))
+    @click.option("--replace", is_flag=True, help="First remove every override of the notice's year.")
+    @pass_ctx
+    def calendar_load(ctx: Context, file: str, replace: bool) -> None:
+        """Load a year's State Council holiday notice (days off and make-up workdays) from a TOML file."""
+        from hub.calendar_notice import load_notice
+
+        done = load_notice(ctx.db, file, ACTOR, replace)
+        removed = f", {done.removed} earlier override(s) removed" if replace else ""
+        click.echo(f"{done.year}: {done.holidays} days off and {done.workdays} make-up workday(s) loaded{removed}; "
+                   f"holidays known until {done.known_until}")

@@ -10,44 +10,19 @@ command line and the web, applied by the results service whatever calls it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Protocol
+
+from hub.auth.principal import Principal
+
+OPERATOR_ROLES = frozenset({"admin"})
 
 
-class Acting(Protocol):
-    """Whoever acts: a signed-in principal, or the operator at the command line."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def roles(self) -> frozenset[str]: ...
-    @property
-    def agency(self) -> str | None: ...
-    @property
-    def inspector_id(self) -> str | None: ...
+def acting(who: Principal | str) -> Principal:
+    """The principal acting: a plain name is the operator of the hub itself (command line without
+    ``--as``, demo, jobs), who holds the database credentials and so may do anything."""
+    return Principal(who, OPERATOR_ROLES) if isinstance(who, str) else who
 
 
-@dataclass(frozen=True)
-class Caller:
-    """A person acting, as far as results care (the same fields as the web's Principal)."""
-
-    name: str
-    roles: frozenset[str]
-    agency: str | None = None
-    inspector_id: str | None = None
-
-    @classmethod
-    def of(cls, who: Acting | str) -> Caller:
-        """A plain name is the operator of the hub itself (command line, demo, jobs): it may do anything."""
-        if isinstance(who, str):
-            return cls(who, frozenset({"admin"}))
-        return cls(who.name, frozenset(who.roles), who.agency, who.inspector_id)
-
-    def has(self, *roles: str) -> bool:
-        return "admin" in self.roles or bool(self.roles & set(roles))
-
-
-def entry_refusal(caller: Caller, agency: str, team: Mapping[str, str]) -> str | None:
+def entry_refusal(caller: Principal, agency: str, team: Mapping[str, str]) -> str | None:
     """Why ``caller`` may not enter (or change, or follow up) ``agency``'s result for an entity whose
     drawn team is ``team`` (inspector id -> agency); None when they may."""
     if caller.has("coordinator"):
@@ -64,12 +39,12 @@ def entry_refusal(caller: Caller, agency: str, team: Mapping[str, str]) -> str |
     return f"{caller.name} may not enter results"
 
 
-def sees_everything(caller: Caller) -> bool:
+def sees_everything(caller: Principal) -> bool:
     """Coordinators, reviewers and auditors see every agency's results and the whole outbox."""
     return caller.has("coordinator", "reviewer", "auditor")
 
 
-def may_see(caller: Caller, agency: str, team: Mapping[str, str]) -> bool:
+def may_see(caller: Principal, agency: str, team: Mapping[str, str]) -> bool:
     """Whether ``caller`` may see ``agency``'s result of an entity whose team is ``team``."""
     if sees_everything(caller):
         return True

@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 
 from hub.audit.log import lock_chain
 from hub.audit.log import record as audit
+from hub.auth.principal import Principal
 from hub.calendar import PENALTY_DEADLINE_DAYS, WorkingCalendar
 from hub.db import Database
 from hub.draw.models import AssignmentInspector
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
-from hub.results.access import Acting, Caller, entry_refusal
+from hub.results.access import acting, entry_refusal
 from hub.results.models import CalendarOverride, FollowUp, Result
 
 FOLLOW_UP_KINDS = ("correction", "case", "transfer")
@@ -84,10 +85,10 @@ def new_follow_up(s: Session, result: Result, f: Mapping[str, Any], actor: str, 
     return fu
 
 
-def add_follow_up(db: Database, result_id: str, data: Mapping[str, Any], actor: Acting | str,
+def add_follow_up(db: Database, result_id: str, data: Mapping[str, Any], actor: Principal | str,
                   today: date | None = None) -> FollowUp:
     """Add a follow-up, or a re-inspection closing the open correction, to a result the caller may enter."""
-    caller, today = Caller.of(actor), today or date.today()
+    caller, today = acting(actor), today or date.today()
     with db.unit_of_work() as s:
         lock_chain(s)
         result = s.scalar(select(Result).where(Result.result_id == result_id))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from hub.agencies import authority_name
 from hub.audit.log import lock_chain
 from hub.audit.log import record as audit
+from hub.auth.principal import Principal
 from hub.calendar import RESULTS_DEADLINE_DAYS
 from hub.clock import utcnow
 from hub.config import Settings
@@ -23,7 +24,7 @@ from hub.db import Database
 from hub.draw.models import Assignment, AssignmentInspector
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.outbox.services import enqueue
-from hub.results.access import Acting, Caller, entry_refusal
+from hub.results.access import acting, entry_refusal
 from hub.results.csv_import import ResultRow, RowError, check_against_task, read_results_csv
 from hub.results.follow_ups import FOLLOW_UP_KINDS, add_follow_up, calendar, new_follow_up
 from hub.results.models import FollowUp, Result
@@ -143,11 +144,11 @@ def _items_of(task: JointTask, agency: str) -> list[str]:
     return [c for t in task.spec.get("team", []) if t.get("agency") == agency for c in t.get("items", [])]
 
 
-def import_csv(db: Database, task_id: str, path: Path | str, actor: Acting | str,
+def import_csv(db: Database, task_id: str, path: Path | str, actor: Principal | str,
                today: date | None = None) -> ImportReport:
     """Import a results CSV: bad rows are refused with line and reason, good rows all saved together;
     a row the caller may not enter refuses the whole file (nothing saved)."""
-    caller = Caller.of(actor)
+    caller = acting(actor)
     parsed = read_results_csv(path)
     report = ImportReport(errors=list(parsed.errors))
     with db.unit_of_work() as s:
@@ -178,11 +179,11 @@ def import_csv(db: Database, task_id: str, path: Path | str, actor: Acting | str
     return report
 
 
-def enter_result(db: Database, task_id: str, data: Mapping[str, Any], actor: Acting | str,
+def enter_result(db: Database, task_id: str, data: Mapping[str, Any], actor: Principal | str,
                  today: date | None = None) -> Result:
     """Enter one result (API): inspectors off the drawn team need a substitution reason and must be
     eligible substitutes; the caller must be allowed to enter this agency's result for this entity."""
-    caller, today = Caller.of(actor), today or date.today()
+    caller, today = acting(actor), today or date.today()
 
     def need(key: str) -> Any:
         if data.get(key) in (None, "", []):
@@ -235,7 +236,7 @@ def result_message(result: Result, entity: Entity | None) -> dict[str, Any]:
             "inspectors": list(result.inspectors), "findings": result.findings}
 
 
-def approve(db: Database, settings: Settings, task_id: str, actor: Acting | str,
+def approve(db: Database, settings: Settings, task_id: str, actor: Principal | str,
             result_ids: Sequence[str] | None = None, today: date | None = None) -> list[str]:
     """Approve entered results (all when ``result_ids`` is None); queue them for every sink in
     the same transaction; return the approved result ids.
@@ -243,7 +244,7 @@ def approve(db: Database, settings: Settings, task_id: str, actor: Acting | str,
     Each result is approved exactly once, and what is queued is exactly what is approved: the
     approval applies only to the version of the row it read (a conditional update), so a parallel
     approval or edit of the same result cannot slip in between."""
-    caller, today = Caller.of(actor), today or date.today()
+    caller, today = acting(actor), today or date.today()
     if not caller.has("reviewer"):
         raise Forbidden(f"{caller.name} is not a reviewer", where="approve")
     with db.unit_of_work() as s:

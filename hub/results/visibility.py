@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 
+from hub.auth.principal import Principal
 from hub.draw.models import AssignmentInspector
 from hub.outbox.models import OutboxMessage
-from hub.results.access import Caller, sees_everything
+from hub.results.access import acting, sees_everything
 from hub.results.models import Result
 
 
-def result_filter(caller: Caller) -> ColumnElement[bool] | None:
-    """A WHERE clause on ``Result`` keeping what ``caller`` may see; None when they see everything."""
+def result_filter(who: Principal | str) -> ColumnElement[bool] | None:
+    """A WHERE clause on ``Result`` keeping what ``who`` may see; None when they see everything."""
+    caller = acting(who)
     if sees_everything(caller):
         return None
     visible: list[ColumnElement[bool]] = []
@@ -23,9 +25,9 @@ def result_filter(caller: Caller) -> ColumnElement[bool] | None:
     return or_(*visible) if visible else false()
 
 
-def outbox_filter(caller: Caller) -> ColumnElement[bool] | None:
-    """A WHERE clause on ``OutboxMessage``: the messages of the results ``caller`` may see (None: all)."""
-    results = result_filter(caller)
+def outbox_filter(who: Principal | str) -> ColumnElement[bool] | None:
+    """A WHERE clause on ``OutboxMessage``: the messages of the results ``who`` may see (None: all)."""
+    results = result_filter(who)
     if results is None:
         return None
     return and_(OutboxMessage.kind == "result", OutboxMessage.key.in_(select(Result.result_id).where(results)))

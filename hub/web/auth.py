@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 
 from hub import appctx
 from hub.auth.access import public, requires
-from hub.auth.services import check_password
+from hub.auth.signin import user_id_for
 
 bp = Blueprint("auth", __name__)
 
@@ -14,9 +14,7 @@ bp = Blueprint("auth", __name__)
 @public
 def login():  # type: ignore[no-untyped-def]
     if request.method == "POST":
-        with appctx.database().unit_of_work() as s:
-            user = check_password(s, request.form.get("name", ""), request.form.get("password", ""))
-            user_id = user.id if user else None
+        user_id = user_id_for(appctx.database(), request.form.get("name", ""), request.form.get("password", ""))
         if user_id is None:
             flash("Wrong name or password.")
             return render_template("login.html"), 401

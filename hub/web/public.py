@@ -10,33 +10,29 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, Response, render_template, send_file
-from sqlalchemy import select
 
 from hub import appctx
-from hub.audit.log import head as audit_head
+from hub.audit.chain import published_head
 from hub.auth.access import public
 from hub.draw.publication import VERIFIER_PATH, frozen_files, public_summary
 from hub.errors import NotFound
-from hub.items.services import list_items
-from hub.results.export import published_results
-from hub.tasks.models import JointTask
+from hub.items.services import published_items
+from hub.results.queries import published_results_of
+from hub.tasks.queries import public_tasks
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
-PUBLIC_STATES = ("frozen", "drawn", "void")  # from the freeze on, the digests are public
 VERIFY_COMMAND = "python jdp.py verify record.json --roster roster.tsv --pool pool.tsv"
 
 
 @bp.route("/")
 @public
 def index():  # type: ignore[no-untyped-def]
-    with appctx.database().unit_of_work() as s:
-        by_agency: dict[str, list[dict[str, Any]]] = {}
-        for item in list_items(s):
-            by_agency.setdefault(item["agency"], []).append(item)
-        tasks = list(s.scalars(select(JointTask).where(JointTask.state.in_(PUBLIC_STATES))
-                               .order_by(JointTask.created_at.desc())))
-        return render_template("public_index.html", items=by_agency, tasks=tasks, audit_head=audit_head(s))
+    by_agency: dict[str, list[dict[str, Any]]] = {}
+    for item in published_items(appctx.database()):
+        by_agency.setdefault(item["agency"], []).append(item)
+    return render_template("public_index.html", items=by_agency, tasks=public_tasks(appctx.database()),
+                           audit_head=published_head(appctx.database()))
 
 
 @bp.route("/tasks/<task_id>")
@@ -101,8 +97,7 @@ def _frozen(task_id: str) -> tuple[bytes, bytes]:
 
 def _published(task_id: str) -> list[dict[str, Any]]:
     """Approved results, masked; which sinks took them is the hub's business, not the public's."""
-    with appctx.database().unit_of_work() as s:
-        return [{k: v for k, v in r.items() if k != "delivery"} for r in published_results(s, task_id)]
+    return [{k: v for k, v in r.items() if k != "delivery"} for r in published_results_of(appctx.database(), task_id)]
 
 
 def _download(data: bytes, content_type: str, name: str) -> Response:

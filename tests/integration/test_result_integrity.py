@@ -102,12 +102,12 @@ def test_the_import_command_run_as_a_liaison_refuses_another_agency(drawn, tmp_p
 
 
 def test_the_service_applies_the_rule_whatever_calls_it(drawn, tmp_path):
-    from hub.results.access import Caller
+    from hub.auth.principal import Principal
 
     e1 = drawn.drawn_entities()[0]
     path = tmp_path / "r.csv"
     path.write_text(HEADER + f"{e1},SAMR,2026-12-10,1,{';'.join(drawn.team_of(e1))},\n", encoding="utf-8")
-    liaison = Caller("hl", frozenset({"liaison"}), "HEALTH")
+    liaison = Principal("hl", frozenset({"liaison"}), "HEALTH")
     with pytest.raises(Forbidden, match="SAMR"):
         import_csv(drawn.db, drawn.task_id, path, liaison, today=date(2026, 12, 20))
     with pytest.raises(Forbidden, match="SAMR"):

@@ -2,13 +2,13 @@
 digest an audit entry carries of the row it changed
 
 Revision ID: 0004_result_integrity
-Revises: 0001
+Revises: 0005_drop_dead_schema
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_result_integrity"
-down_revision = "0001"
+down_revision = "0005_drop_dead_schema"
 branch_labels = None
 depends_on = None
 
