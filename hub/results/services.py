@@ -28,6 +28,7 @@ from hub.results.access import acting, entry_refusal
 from hub.results.csv_import import ResultRow, RowError, check_against_task, read_results_csv
 from hub.results.follow_ups import FOLLOW_UP_KINDS, add_follow_up, calendar, new_follow_up
 from hub.results.models import FollowUp, Result
+from hub.results.states import ResultState
 from hub.results.substitution import Officer, Visit, all_substitute_problems
 from hub.rosters.models import Entity, Inspector
 from hub.tasks.models import JointTask
@@ -98,7 +99,7 @@ def _store(s: Session, task: JointTask, row: ResultRow, actor: str, team: Sequen
     where = f"line {row.line}" if row.line else "result"
     existing = s.scalar(select(Result).where(Result.task_id == task.id, Result.entity_id == row.entity_id,
                                              Result.agency == row.agency).with_for_update(key_share=True))
-    if existing is not None and existing.state != "entered":
+    if existing is not None and existing.state != ResultState.ENTERED:
         raise Conflict(f"the {row.agency} result for {row.entity_id} is approved already", where=where)
     values = {"inspected_on": row.inspected_on, "outcome_codes": list(row.outcome_codes),
               "inspectors": list(row.inspectors), "findings": row.findings,
@@ -118,7 +119,7 @@ def _store(s: Session, task: JointTask, row: ResultRow, actor: str, team: Sequen
     else:
         # The guard of "approve exactly once": the edit applies only to the version read, and only
         # while it is still entered; an approval (or another edit) in between makes it lose.
-        done = s.execute(update(Result).where(Result.id == existing.id, Result.state == "entered",
+        done = s.execute(update(Result).where(Result.id == existing.id, Result.state == ResultState.ENTERED,
                                               Result.version == existing.version)
                          .values(version=existing.version + 1, **values)
                          .execution_options(synchronize_session=False))
@@ -250,7 +251,7 @@ def approve(db: Database, settings: Settings, task_id: str, actor: Principal | s
     with db.unit_of_work() as s:
         lock_chain(s)
         _drawn_task(s, task_id)
-        q = (select(Result).where(Result.task_id == task_id, Result.state == "entered").order_by(Result.id)
+        q = (select(Result).where(Result.task_id == task_id, Result.state == ResultState.ENTERED).order_by(Result.id)
              .with_for_update(key_share=True))
         if result_ids is not None:
             q = q.where(Result.result_id.in_(result_ids))
@@ -271,9 +272,9 @@ def approve(db: Database, settings: Settings, task_id: str, actor: Principal | s
                                    where="approve")
             deadline = cal.add_working_days(r.inspected_on, RESULTS_DEADLINE_DAYS)
             message = result_message(r, entities.get(r.entity_id))  # the content of the version read
-            done = s.execute(update(Result).where(Result.id == r.id, Result.state == "entered",
+            done = s.execute(update(Result).where(Result.id == r.id, Result.state == ResultState.ENTERED,
                                                   Result.version == r.version)
-                             .values(state="approved", approved_by=caller.name, approved_at=utcnow(),
+                             .values(state=ResultState.APPROVED, approved_by=caller.name, approved_at=utcnow(),
                                      due_on=deadline.due, published_on=today, version=r.version + 1)
                              .execution_options(synchronize_session=False))
             if done.rowcount != 1:  # type: ignore[attr-defined]
