@@ -3,8 +3,13 @@ from __future__ import annotations
 
 import time
 from datetime import date
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from hub.auth.principal import Principal
+    from hub.db import Database
 
 from hub.errors import Conflict, Forbidden, HubError, InvalidInput
 
@@ -12,7 +17,7 @@ ACTOR = "cli"
 AS_HELP = "Act as this user, with their rights (default: the operator, who may do anything)."
 
 
-def acting(db, name: str | None):  # type: ignore[no-untyped-def]
+def acting(db: Database, name: str | None) -> Principal | str:
     """The caller a command acts as: a user of the hub (``--as``), or the operator ("cli")."""
     from hub.auth.principal import Principal
     from hub.auth.services import get_user
