@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 import click
 
+from hub.errors import Conflict, Forbidden, HubError, InvalidInput
+
 if TYPE_CHECKING:
     from hub.auth.principal import Principal
     from hub.db import Database
-
-from hub.errors import Conflict, Forbidden, HubError, InvalidInput
 
 ACTOR = "cli"
 AS_HELP = "Act as this user, with their rights (default: the operator, who may do anything)."
