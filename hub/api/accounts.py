@@ -5,7 +5,7 @@ from flask import jsonify
 
 from hub import appctx
 from hub.api import bp, json_body
-from hub.audit.chain import verify_chain
+from hub.audit.chain import published_head, verify_chain
 from hub.auth.access import current_principal, requires
 from hub.auth.accounts import add_person, issue_token
 
@@ -35,6 +35,7 @@ def users_token(name: str):
 @bp.get("/audit/verify")
 @requires("auditor")
 def audit_verify():
-    """Check the audit hash chain."""
+    """Check the audit hash chain and that results and tasks match it; the chain's head as published."""
     n, problems = verify_chain(appctx.database())
-    return jsonify({"entries": n, "intact": not problems, "problems": problems[:50]})
+    return jsonify({"entries": n, "intact": not problems, "problems": problems[:50],
+                    "head": published_head(appctx.database())})
