@@ -2,30 +2,66 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from hub.config import Settings, load_settings
 from hub.db import init_db
 
 __version__ = "0.1.0"
+MAX_JSON_DEPTH = 64
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Refuses JSON nested deeper than MAX_JSON_DEPTH as malformed (a 400, never a crash deeper in)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            data = super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
+        stack = [(data, 1)]
+        while stack:
+            value, depth = stack.pop()
+            if isinstance(value, (dict, list)):
+                if depth > MAX_JSON_DEPTH:
+                    raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+                stack.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
+        return data
+
+
+class HubFlask(Flask):
+    json_provider_class = BoundedJSONProvider
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
-    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    sec = settings.security
+    app = HubFlask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(SECRET_KEY=settings.secret_key.reveal(), SESSION_COOKIE_HTTPONLY=True,
-                      SESSION_COOKIE_SAMESITE="Lax", JSON_AS_ASCII=False)
+                      SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=sec.secure_cookies,
+                      JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=max(sec.max_upload_bytes, sec.max_json_bytes))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["hub_settings"] = settings
     app.extensions["hub_db"] = init_db(settings.database_url)
+    from hub.auth.limits import make_limiter
+
+    app.extensions["hub_limiter"] = make_limiter(settings.broker_url)
     from hub.worker import celery_init_app
 
     celery_init_app(app, settings)
     from hub.api import register_api
+    from hub.api.bounds import register_bounds
     from hub.web import register_web
+    from hub.web.failures import register_failures
+    from hub.web.headers import register_headers
 
+    register_bounds(app)
+    register_headers(app)
     register_web(app)
     register_api(app)
+    register_failures(app)
     logging.getLogger("hub").setLevel(logging.INFO)
     return app
