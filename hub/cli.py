@@ -12,9 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import OperationalError
 
 from hub.config import Settings, load_settings
-from hub.errors import ConfigError, HubError, InvalidInput
+from hub.errors import ConfigError, HubError, InvalidInput, Unavailable
+
+
+def _first_line(exc: BaseException) -> str:
+    """An exception's message on one line (drivers' messages run over several)."""
+    return " ".join(str(exc).split())[:300]
 
 
 class Context:
@@ -34,7 +40,12 @@ class Context:
         from hub.db import init_db
 
         db = init_db(self.settings.database_url)
-        if not inspect(db.engine).has_table("alembic_version"):
+        try:
+            has_schema = inspect(db.engine).has_table("alembic_version")
+        except OperationalError as exc:
+            raise Unavailable(f"the database cannot be reached: {_first_line(exc.orig or exc)}",
+                              where=db.engine.url.render_as_string(hide_password=True)) from None
+        if not has_schema:
             raise ConfigError("the database has no schema yet: run `hub db upgrade` first",
                               where=db.engine.url.render_as_string(hide_password=True))
         return db
@@ -175,6 +186,42 @@ def user_add(ctx: Context, name: str, roles: tuple[str, ...], agency: str | None
     click.echo(f"user {name} added with roles {', '.join(sorted(roles))}")
 
 
+@user.command("deactivate")
+@click.argument("name")
+@pass_ctx
+def user_deactivate(ctx: Context, name: str) -> None:
+    """NAME can no longer sign in; their sessions end and their tokens are revoked."""
+    from hub.audit.log import record
+    from hub.auth.services import deactivate_user
+
+    with ctx.db.unit_of_work() as s:
+        revoked = deactivate_user(s, name)
+        record(s, "cli", "user.deactivate", f"user:{name}", details={"tokens_revoked": revoked})
+    click.echo(f"user {name} deactivated; {revoked} token(s) revoked")
+
+
+@user.command("password")
+@click.argument("name")
+@click.option("--password-env", default=None,
+              help="Environment variable holding the new password (else it is asked for twice).")
+@pass_ctx
+def user_password(ctx: Context, name: str, password_env: str | None) -> None:
+    """Set NAME's password (at least 12 characters, not a common one, not the name); their sessions end."""
+    from hub.audit.log import record
+    from hub.auth.services import set_password
+
+    if password_env:
+        password = os.environ.get(password_env) or ""
+        if not password:
+            raise InvalidInput(f"environment variable {password_env} is empty", where="--password-env")
+    else:
+        password = click.prompt("new password", hide_input=True, confirmation_prompt=True, err=True)
+    with ctx.db.unit_of_work() as s:
+        set_password(s, name, password)
+        record(s, "cli", "user.password", f"user:{name}")
+    click.echo(f"password of {name} changed; their sessions have ended")
+
+
 @cli.group()
 def token() -> None:
     """Bearer tokens for machines."""
@@ -182,16 +229,50 @@ def token() -> None:
 
 @token.command("create")
 @click.argument("name")
+@click.option("--days", type=click.IntRange(0, 3650), default=None,
+              help="Days until the token expires (0: never; default: [security] token_days, 90).")
 @pass_ctx
-def token_create(ctx: Context, name: str) -> None:
+def token_create(ctx: Context, name: str, days: int | None) -> None:
     """Issue a bearer token for NAME; it is printed once and stored only as a hash."""
     from hub.audit.log import record
-    from hub.auth.services import create_token
+    from hub.auth.services import create_token, token_id
+
+    days = ctx.settings.security.token_days if days is None else days
+    with ctx.db.unit_of_work() as s:
+        tok = create_token(s, name, days)
+        record(s, "cli", "token.create", f"user:{name}", details={"token_id": token_id(s, tok), "days": days})
+    click.echo(tok)
+
+
+@token.command("list")
+@click.argument("name")
+@pass_ctx
+def token_list(ctx: Context, name: str) -> None:
+    """NAME's tokens: id, created, expires, last used, revoked (the tokens themselves are not kept)."""
+    from hub.auth.services import list_tokens
+
+    def when(value: Any) -> str:
+        return value.isoformat(timespec="minutes") + "Z" if value else "-"
 
     with ctx.db.unit_of_work() as s:
-        tok = create_token(s, name)
-        record(s, "cli", "token.create", f"user:{name}")
-    click.echo(tok)
+        click.echo("id\tcreated\texpires\tlast_used\trevoked")
+        for t in list_tokens(s, name):
+            click.echo(f"{t.id}\t{when(t.created_at)}\t{when(t.expires_at)}\t{when(t.last_used_at)}\t"
+                       f"{when(t.revoked_at)}")
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+@pass_ctx
+def token_revoke(ctx: Context, token_id: int) -> None:
+    """Revoke the token with TOKEN_ID (from `hub token list`); it stops working at once."""
+    from hub.audit.log import record
+    from hub.auth.services import revoke_token
+
+    with ctx.db.unit_of_work() as s:
+        revoke_token(s, token_id)
+        record(s, "cli", "token.revoke", f"token:{token_id}")
+    click.echo(f"token {token_id} revoked")
 
 
 # --- audit --------------------------------------------------------------------------
@@ -299,10 +380,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("hub: interrupted", err=True)
         return 130
+    except OperationalError as exc:  # the database went away mid-command
+        click.echo(f"hub: the database cannot be reached: {_first_line(exc.orig or exc)}", err=True)
+        return Unavailable.exit_code
     except Exception as exc:  # the contract: one line, non-zero
         if os.environ.get("HUB_DEBUG"):
             raise
-        click.echo(f"hub: internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo(f"hub: internal error: {type(exc).__name__}: {_first_line(exc)}", err=True)
         return 1
     return 0
 

@@ -94,7 +94,6 @@ class SecurityConfig:
     max_upload_bytes: int = 20 * 1024 * 1024     # a results CSV upload
     max_json_bytes: int = 2 * 1024 * 1024        # any other request body
     verify_inline_bytes: int = 256 * 1024        # larger verifications go to a worker (or 413 when embedded)
-    max_findings_chars: int = 4000               # a result's findings text
     secure_cookies: bool = True                  # cookies only over HTTPS; off for the demo on loopback
     session_hours: int = 12                      # a signed-in session ends after this long
     token_days: int = 90                         # default lifetime of a new bearer token (0: no expiry)
@@ -107,7 +106,7 @@ class SecurityConfig:
 _SECURITY_SIZES = {"max_upload_mb": ("max_upload_bytes", 1024 * 1024),
                    "max_json_kb": ("max_json_bytes", 1024),
                    "verify_inline_kb": ("verify_inline_bytes", 1024)}
-_SECURITY_INTS = ("max_findings_chars", "session_hours", "token_days", "login_failures", "login_lock_minutes")
+_SECURITY_INTS = ("session_hours", "token_days", "login_failures", "login_lock_minutes")
 
 
 def _security(raw: Any, environ: Mapping[str, str]) -> SecurityConfig:

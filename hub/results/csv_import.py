@@ -6,10 +6,11 @@ team or a date is in the window is the service's business (``check_against_task`
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -27,6 +28,7 @@ HEADER = (
 # Lists are joined by ';'; the full-width '；' a Chinese input method types is accepted too.
 _LIST_SEPARATOR = re.compile(r"[;；]")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+MAX_FINDINGS_CHARS = 4000  # the findings text of one result (docs/security.md, "Request limits")
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,39 @@ def decode(data: bytes) -> str:
         ) from None
 
 
+def detect_encoding(path: Path | str, chunk: int = 1 << 20) -> str:
+    """The codec ``decode`` would pick for the file, found reading it in pieces (never whole)."""
+    with open(path, "rb") as fh:
+        head = fh.read(3)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise ValueError("UTF-16 is not supported: save the file as UTF-8 or GB18030")
+        bom = head == b"\xef\xbb\xbf"
+        for codec in ("utf-8", "gb18030"):
+            decoder = codecs.getincrementaldecoder(codec)()
+            fh.seek(3 if bom else 0)
+            offset = fh.tell()
+            try:
+                while data := fh.read(chunk):
+                    if b"\x00" in data:
+                        raise ValueError("contains NUL bytes: not a text CSV (UTF-16 or a spreadsheet file?)")
+                    decoder.decode(data)
+                    offset += len(data)
+                decoder.decode(b"", final=True)
+                return "utf-8-sig" if bom or codec == "utf-8" else codec
+            except UnicodeDecodeError as exc:
+                if bom or codec == "gb18030":
+                    raise ValueError(f"neither UTF-8 nor GB18030 (bad byte at offset {offset + exc.start})") from None
+    raise AssertionError("unreachable")
+
+
 def read_results_csv(path: Path | str) -> ParsedResults:
-    return parse_results_csv(Path(path).read_bytes())
+    """Like ``parse_results_csv`` for a file, read as a stream: the file is never whole in memory."""
+    try:
+        encoding = detect_encoding(path)
+    except ValueError as exc:
+        return ParsedResults([], [RowError(0, "file", str(exc))])
+    with open(path, encoding=encoding, newline="") as fh:
+        return _parse_lines(fh)
 
 
 def parse_results_csv(data: bytes) -> ParsedResults:
@@ -88,7 +121,11 @@ def parse_results_csv(data: bytes) -> ParsedResults:
         text = decode(data)
     except (ValueError, UnicodeDecodeError) as exc:
         return ParsedResults([], [RowError(0, "file", str(exc))])
-    reader = csv.reader(io.StringIO(text, newline=""))
+    return _parse_lines(io.StringIO(text, newline=""))
+
+
+def _parse_lines(lines: Iterable[str]) -> ParsedResults:
+    reader = csv.reader(lines)
     header = next(reader, None)
     if header is None or tuple(h.strip() for h in header) != HEADER:
         got = ",".join(header) if header else "an empty file"
@@ -176,6 +213,9 @@ def _parse_row(line: int, record: list[str]) -> tuple[ResultRow | None, list[Row
         errors.append(
             RowError(line, "inspectors", f"given twice: {', '.join(doubled)}")
         )
+    if len(findings) > MAX_FINDINGS_CHARS:
+        errors.append(RowError(line, "findings",
+                               f"{len(findings):,} characters; at most {MAX_FINDINGS_CHARS:,} are accepted"))
     if day is None:
         return None, errors
     return ResultRow(line, entity_id, agency, day, codes, inspectors, findings), errors
