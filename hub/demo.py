@@ -160,7 +160,7 @@ def register(cli: click.Group) -> None:
 
         config_path = data_dir / "hub.toml"
         config_path.write_text(tomli_w.dumps(demo_config(urls, urls.get("csv-drop", drop_dir.as_uri()))))
-        env = {SECRET_ENV: secret, "HUB_DATA_DIR": str(data_dir)}
+        env = {SECRET_ENV: secret, "HUB_DATA_DIR": str(data_dir), "HUB_SECURE_COOKIES": "0"}  # plain HTTP on loopback
         settings = load_settings(config_path, environ=env)
         upgrade(settings.database_url)
         app = create_app(settings)
