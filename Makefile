@@ -21,8 +21,9 @@ services:
 	@scripts/ensure-services.sh
 
 lint: install
-	$(VENV)/bin/ruff check hub connectors tests benchmarks
-	$(VENV)/bin/mypy hub connectors benchmarks
+	$(VENV)/bin/ruff check hub connectors vocabulary tests benchmarks
+	$(VENV)/bin/mypy hub connectors vocabulary benchmarks
+	$(VENV)/bin/lint-imports --no-cache
 
 test: install services
 	@scripts/run-tests.sh

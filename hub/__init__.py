@@ -9,8 +9,9 @@ from flask.json.provider import DefaultJSONProvider
 
 from hub.config import Settings, load_settings
 from hub.db import init_db
+from hub.version import VERSION
 
-__version__ = "0.1.0"
+__version__ = VERSION
 MAX_JSON_DEPTH = 64
 
 
@@ -52,16 +53,19 @@ def create_app(settings: Settings | None = None) -> Flask:
     from hub.worker import celery_init_app
 
     celery_init_app(app, settings)
+    from hub.api import bp as api_bp
     from hub.api import register_api
     from hub.api.bounds import register_bounds
-    from hub.web import register_web
-    from hub.web.failures import register_failures
+    from hub.failures import register_failures
+    from hub.web import csrf, register_web
     from hub.web.headers import register_headers
 
     register_bounds(app)
     register_headers(app)
     register_web(app)
     register_api(app)
+    csrf.exempt(api_bp)  # bearer tokens, not cookies: no cross-site forgery to guard against
     register_failures(app)
     logging.getLogger("hub").setLevel(logging.INFO)
     return app
+

@@ -19,7 +19,7 @@ from connectors.base import ConnectorError
 from connectors.sandboxes.provincial import SinkSandbox
 from connectors.sandboxes.server import Faults, Request, Response
 from connectors.xml_safety import first_error, parse_untrusted
-from hub.rosters.uscc import uscc_problem
+from vocabulary.uscc import uscc_problem
 
 NS = "urn:credit:inspection:1"
 UPLOAD_XSD = Path(__file__).resolve().parents[2] / "schemas" / "credit-upload.xsd"

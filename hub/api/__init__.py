@@ -10,9 +10,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 def register_api(app: Flask) -> None:
     from hub.api import meta, results, rosters, tasks  # noqa: F401  (each adds its routes to bp)
-    from hub.web import csrf
 
-    csrf.exempt(bp)  # bearer tokens, not cookies: no cross-site forgery to guard against
     app.register_blueprint(bp)
 
 

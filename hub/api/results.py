@@ -12,7 +12,7 @@ from hub import appctx
 from hub.api import bp, json_body
 from hub.api.bounds import bool_field, copy_body, int_arg, str_list_field, text_field
 from hub.auth.access import current_principal, public, requires
-from hub.errors import Forbidden, InvalidInput
+from hub.errors import Forbidden, InvalidInput, NotFound
 from hub.outbox.delivery import drain, pending_count, requeue_rejected
 from hub.outbox.models import OutboxMessage
 from hub.results import services as results
@@ -236,17 +236,19 @@ def users_tokens(name: str):  # type: ignore[no-untyped-def]
                         for t in list_tokens(s, name)])
 
 
-@bp.post("/tokens/<int:token_id>:revoke")
+@bp.post("/tokens/<token_id>:revoke")
 @requires("admin")
-def tokens_revoke(token_id: int):  # type: ignore[no-untyped-def]
-    """Revoke a bearer token by its id; it stops working at once."""
+def tokens_revoke(token_id: str):  # type: ignore[no-untyped-def]
+    """Revoke a bearer token by its id (GET /users/{name}/tokens lists them); it stops working at once."""
     from hub.audit.log import record
     from hub.auth.services import revoke_token
 
+    if not token_id.isdecimal() or len(token_id) > 18:
+        raise NotFound(f"no token with id {token_id[:40]!r}", where="token")
     with appctx.database().unit_of_work() as s:
-        revoke_token(s, token_id)
+        revoke_token(s, int(token_id))
         record(s, _actor(), "token.revoke", f"token:{token_id}")
-    return jsonify({"token_id": token_id, "revoked": True})
+    return jsonify({"token_id": int(token_id), "revoked": True})
 
 
 @bp.get("/audit/verify")

@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 from connectors.base import ConnectorError, OutgoingMessage, Sink, TransientError
 from hub.clock import utcnow
 from hub.config import Settings
+from hub.connections import build_sink
 from hub.db import Database
 from hub.errors import NotFound
 from hub.outbox.models import DeliveryAttempt, OutboxMessage
-from hub.outbox.services import sink_for
 
 log = logging.getLogger(__name__)
 CLAIM_SECONDS = 120
@@ -96,10 +96,10 @@ def deliver_batch(db: Database, sink_name: str, sink: Sink, rows: list[Claimed],
     """Send one claimed batch and store the outcome of every message in it."""
     batch_id = uuid.uuid4().hex
     started = time.monotonic()
-    error, permanent, status, outcomes = None, False, None, {}
+    error, permanent, status, receipts = None, False, None, {}
     try:
         result = _send(sink, rows, batch_id)
-        outcomes = {o.key: o for o in result.outcomes}
+        receipts = {o.key: o for o in result.receipts}
         status = result.status_code
     except ConnectorError as exc:
         error, permanent = str(exc), not isinstance(exc, TransientError)
@@ -113,7 +113,7 @@ def deliver_batch(db: Database, sink_name: str, sink: Sink, rows: list[Claimed],
                               ok=error is None, permanent=permanent, status_code=status,
                               error=error, duration_ms=int(1000 * (time.monotonic() - started))))
         for row in rows:
-            o = outcomes.get(row.key)
+            o = receipts.get(row.key)
             values: dict = {"attempts": row.attempts + 1}
             if o is not None and o.status in ("accepted", "duplicate"):
                 values.update(state="delivered", delivered_at=now, last_error=None,
@@ -164,7 +164,7 @@ def drain(db: Database, settings: Settings, sink_name: str | None = None, *,
 
     def one_sink(name: str) -> DrainReport:
         report = DrainReport()
-        sink = sink_for(settings.sinks[name])
+        sink = build_sink(settings.sinks[name])  # a fresh session per drain (never one shared across a fork)
         stalled = 0
         for _ in range(max_rounds):
             if deadline is not None and time.monotonic() > deadline:

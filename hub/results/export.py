@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from hub.disclosure import mask_entity_for_public, mask_name, mask_text
 from hub.outbox.models import OutboxMessage
 from hub.results.models import Result
-from hub.results.outcomes import text
 from hub.rosters.export import EXTRA_KINDS
 from hub.rosters.models import Entity
+from vocabulary.outcomes import text
 
 COLUMNS = ["result_id", "task_id", "entity_id", "uscc", "entity_name", "agency", "inspected_on",
            "outcome_codes", "outcome_texts", "inspectors", "findings", "approved_at", "due_on", "delivery"]

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import fastjsonschema
 
-from hub.rosters.uscc import check_char, uscc_problem
+from vocabulary.uscc import check_char, uscc_problem
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 

@@ -54,7 +54,8 @@ def test_a_csv_import_lists_the_first_100_errors_and_counts_them_all(app, db, se
 
 
 def test_the_csv_parser_reads_a_file_in_pieces_and_agrees_with_the_whole_file_parse(tmp_path):
-    from hub.results.csv_import import detect_encoding, parse_results_csv, read_results_csv
+    from hub.results.csv_import import parse_results_csv, read_results_csv
+    from hub.text_files import detect_encoding
 
     text = "entity_id,agency,inspected_on,outcome_codes,inspectors,findings\n" + \
         "".join(f"E{n},HEALTH,2026-12-{1 + n % 28:02d},1,I{n},整改完成{n}\n" for n in range(30_000))

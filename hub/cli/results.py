@@ -12,7 +12,7 @@ ACTOR = "cli"
 
 
 def register(cli: click.Group) -> None:
-    from hub.cli import Context
+    from hub.cli.context import Context
 
     pass_ctx = click.make_pass_decorator(Context)
 
