@@ -50,3 +50,23 @@ def test_secure_cookies_can_be_turned_off_for_plain_http(make_settings, db):
     assert "Secure" not in _session_cookie(app, db)
     app = create_app(make_settings({"security": {"secure_cookies": False}}))
     assert app.config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_the_security_table_is_read_and_a_bad_key_is_named(tmp_path):
+    from hub.config import load_settings
+    from hub.errors import ConfigError
+
+    path = tmp_path / "hub.toml"
+    path.write_text('[security]\nmax_upload_mb = 5\nverify_inline_kb = 16\ntoken_days = 30\n'
+                    'rate_limits = { verify = "3/15minute" }\n', encoding="utf-8")
+    sec = load_settings(path, environ={"HUB_SECRET_KEY": "k", "HUB_DATA_DIR": str(tmp_path)}).security
+    assert (sec.max_upload_bytes, sec.verify_inline_bytes, sec.token_days) == (5 * 1024 * 1024, 16 * 1024, 30)
+    assert (sec.rate_limits["verify"].count, sec.rate_limits["verify"].seconds) == (3, 900)
+    assert sec.rate_limits["login_ip"].count == 30 and sec.secure_cookies is True
+    for body, where in (("max_upload_mb = -1", "[security] max_upload_mb"), ("cookie = 1", "[security] cookie"),
+                        ('rate_limits = { verify = "many" }', "[security] rate_limits.verify"),
+                        ('rate_limits = { everything = "1/second" }', "[security] rate_limits")):
+        path.write_text(f"[security]\n{body}\n", encoding="utf-8")
+        with pytest.raises(ConfigError) as err:
+            load_settings(path, environ={"HUB_SECRET_KEY": "k", "HUB_DATA_DIR": str(tmp_path)})
+        assert str(err.value).startswith(where + ":"), str(err.value)
