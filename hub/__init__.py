@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(SECRET_KEY=settings.secret_key.reveal(), SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=sec.secure_cookies,
                       JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=max(sec.max_upload_bytes, sec.max_json_bytes))
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # the default provider has it; app.json is typed as the base class
     app.extensions["hub_settings"] = settings
     app.extensions["hub_db"] = init_db(settings.database_url)
     from hub.auth.limits import make_limiter

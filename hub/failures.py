@@ -38,7 +38,7 @@ def _unavailable_errors() -> tuple[type[BaseException], ...]:
     return tuple(kinds)
 
 
-def answer(exc: HubError):  # type: ignore[no-untyped-def]
+def answer(exc: HubError):
     """The response for a HubError: a problem for the API, a Chinese page for people."""
     if request.path.startswith("/api/"):
         from hub.api.problems import problem
@@ -71,11 +71,11 @@ def register_failures(app: Flask) -> None:
     unavailable = _unavailable_errors()
 
     @app.errorhandler(HubError)
-    def _hub_error(exc: HubError):  # type: ignore[no-untyped-def]
+    def _hub_error(exc: HubError):
         return answer(exc)
 
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def _http_error(exc: HTTPException):
         if exc.code == 404:
             from hub.errors import NotFound
 
@@ -84,7 +84,7 @@ def register_failures(app: Flask) -> None:
         return answer(_from_http(exc))
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+    def _unexpected(exc: Exception):
         import sqlalchemy.exc as sa_exc
 
         if isinstance(exc, unavailable):

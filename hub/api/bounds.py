@@ -75,6 +75,13 @@ def copy_body(write: Callable[[bytes], Any], chunk: int = 1 << 16) -> int:
         raise _too_large(limit) from None
 
 
+def optional_json_body() -> dict:
+    """The JSON object of a request whose body may be empty ({} then)."""
+    from hub.api import json_body
+
+    return json_body() if request.get_data() else {}
+
+
 def int_arg(name: str, default: int, low: int, high: int) -> int:
     """A whole-number query parameter within [low, high], or a 400 naming it."""
     raw = request.args.get(name)

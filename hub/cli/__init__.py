@@ -14,9 +14,11 @@ from sqlalchemy.exc import OperationalError
 from hub.cli import audit, config, db, draw, processes, results, rosters, users
 from hub.cli.context import Context, first_line
 from hub.errors import HubError, Unavailable
+from hub.version import VERSION
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(VERSION, "--version", prog_name="hub", message="%(prog)s %(version)s")
 @click.option("--config", type=click.Path(dir_okay=False), default=None,
               help="TOML configuration file (default: $HUB_CONFIG).")
 @click.pass_context

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from hub.cli.context import Context, pass_ctx
+from hub.cli.context import ACTOR, Context, pass_ctx
 from hub.errors import InvalidInput
 
 
@@ -26,17 +26,14 @@ def user() -> None:
 def user_add(ctx: Context, name: str, roles: tuple[str, ...], agency: str | None,
              inspector_id: str | None, password_env: str | None) -> None:
     """Add a user with one or more roles."""
-    from hub.audit.log import record
-    from hub.auth.services import add_user
+    from hub.auth.accounts import add_person
 
     password = None
     if password_env:
         password = os.environ.get(password_env)
         if not password:
             raise InvalidInput(f"environment variable {password_env} is empty", where="--password-env")
-    with ctx.db.unit_of_work() as s:
-        u = add_user(s, name, list(roles), agency, password, inspector_id)
-        record(s, "cli", "user.add", f"user:{name}", details={"roles": u.roles, "agency": agency})
+    add_person(ctx.db, ACTOR, name, roles, agency, password, inspector_id)
     click.echo(f"user {name} added with roles {', '.join(sorted(roles))}")
 
 
@@ -45,12 +42,9 @@ def user_add(ctx: Context, name: str, roles: tuple[str, ...], agency: str | None
 @pass_ctx
 def user_deactivate(ctx: Context, name: str) -> None:
     """NAME can no longer sign in; their sessions end and their tokens are revoked."""
-    from hub.audit.log import record
-    from hub.auth.services import deactivate_user
+    from hub.auth.accounts import deactivate
 
-    with ctx.db.unit_of_work() as s:
-        revoked = deactivate_user(s, name)
-        record(s, "cli", "user.deactivate", f"user:{name}", details={"tokens_revoked": revoked})
+    revoked = deactivate(ctx.db, ACTOR, name)
     click.echo(f"user {name} deactivated; {revoked} token(s) revoked")
 
 
@@ -61,8 +55,7 @@ def user_deactivate(ctx: Context, name: str) -> None:
 @pass_ctx
 def user_password(ctx: Context, name: str, password_env: str | None) -> None:
     """Set NAME's password (at least 12 characters, not a common one, not the name); their sessions end."""
-    from hub.audit.log import record
-    from hub.auth.services import set_password
+    from hub.auth.accounts import change_password
 
     if password_env:
         password = os.environ.get(password_env) or ""
@@ -70,9 +63,7 @@ def user_password(ctx: Context, name: str, password_env: str | None) -> None:
             raise InvalidInput(f"environment variable {password_env} is empty", where="--password-env")
     else:
         password = click.prompt("new password", hide_input=True, confirmation_prompt=True, err=True)
-    with ctx.db.unit_of_work() as s:
-        set_password(s, name, password)
-        record(s, "cli", "user.password", f"user:{name}")
+    change_password(ctx.db, ACTOR, name, password)
     click.echo(f"password of {name} changed; their sessions have ended")
 
 
@@ -88,14 +79,10 @@ def token() -> None:
 @pass_ctx
 def token_create(ctx: Context, name: str, days: int | None) -> None:
     """Issue a bearer token for NAME; it is printed once and stored only as a hash."""
-    from hub.audit.log import record
-    from hub.auth.services import create_token, token_id
+    from hub.auth.accounts import issue_token_for
 
     days = ctx.settings.security.token_days if days is None else days
-    with ctx.db.unit_of_work() as s:
-        tok = create_token(s, name, days)
-        record(s, "cli", "token.create", f"user:{name}", details={"token_id": token_id(s, tok), "days": days})
-    click.echo(tok)
+    click.echo(issue_token_for(ctx.db, ACTOR, name, days)[0])
 
 
 @token.command("list")
@@ -103,16 +90,15 @@ def token_create(ctx: Context, name: str, days: int | None) -> None:
 @pass_ctx
 def token_list(ctx: Context, name: str) -> None:
     """NAME's tokens: id, created, expires, last used, revoked (the tokens themselves are not kept)."""
-    from hub.auth.services import list_tokens
+    from hub.auth.accounts import tokens_of
 
     def when(value: Any) -> str:
         return value.isoformat(timespec="minutes") + "Z" if value else "-"
 
-    with ctx.db.unit_of_work() as s:
-        click.echo("id\tcreated\texpires\tlast_used\trevoked")
-        for t in list_tokens(s, name):
-            click.echo(f"{t.id}\t{when(t.created_at)}\t{when(t.expires_at)}\t{when(t.last_used_at)}\t"
-                       f"{when(t.revoked_at)}")
+    click.echo("id\tcreated\texpires\tlast_used\trevoked")
+    for t in tokens_of(ctx.db, name):
+        click.echo(f"{t['token_id']}\t{when(t['created_at'])}\t{when(t['expires_at'])}\t"
+                   f"{when(t['last_used_at'])}\t{when(t['revoked_at'])}")
 
 
 @token.command("revoke")
@@ -120,12 +106,9 @@ def token_list(ctx: Context, name: str) -> None:
 @pass_ctx
 def token_revoke(ctx: Context, token_id: int) -> None:
     """Revoke the token with TOKEN_ID (from `hub token list`); it stops working at once."""
-    from hub.audit.log import record
-    from hub.auth.services import revoke_token
+    from hub.auth.accounts import revoke
 
-    with ctx.db.unit_of_work() as s:
-        revoke_token(s, token_id)
-        record(s, "cli", "token.revoke", f"token:{token_id}")
+    revoke(ctx.db, ACTOR, token_id)
     click.echo(f"token {token_id} revoked")
 
 

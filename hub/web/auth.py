@@ -10,8 +10,9 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 
 from hub import appctx
 from hub.auth.access import current_principal, public, requires
+from hub.auth.accounts import change_password as set_own_password
 from hub.auth.limits import limiter
-from hub.auth.services import check_password, end_sessions, set_password, sign_in
+from hub.auth.signin import attempt, sign_out
 from hub.errors import InvalidInput, TooManyRequests
 
 bp = Blueprint("auth", __name__)
@@ -37,7 +38,7 @@ def _minutes(seconds: int) -> int:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-def login():  # type: ignore[no-untyped-def]
+def login():
     if request.method == "POST":
         sec = appctx.settings().security
         address = request.remote_addr or "unknown"
@@ -46,12 +47,10 @@ def login():  # type: ignore[no-untyped-def]
             raise TooManyRequests(f"此地址登录失败次数过多，请 {_minutes(wait)} 分钟后再试"
                                   f" (too many failed sign-ins from this address)", retry_after=wait,
                                   where="login")
-        with appctx.database().unit_of_work() as s:
-            outcome = sign_in(s, request.form.get("name", ""), request.form.get("password", ""),
-                              sec.login_failures, sec.login_lock_minutes)
-            user = outcome.user
-            user_id, epoch = (user.id, user.session_epoch or 0) if user else (None, 0)
-        if user_id is None:
+        outcome, user_id, epoch = attempt(appctx.database(), request.form.get("name", ""),
+                                          request.form.get("password", ""), sec.login_failures,
+                                          sec.login_lock_minutes)
+        if not user_id:
             limiter().hit("login_ip", address, sec.rate_limits["login_ip"])
             if outcome.locked_for:
                 raise TooManyRequests(f"该账户登录失败次数过多，已锁定，请 {_minutes(outcome.locked_for)} 分钟后再试"
@@ -67,18 +66,17 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.route("/logout", methods=["POST"])
 @requires()
-def logout():  # type: ignore[no-untyped-def]
+def logout():
     user_id = session.get("user_id")
     if user_id is not None:
-        with appctx.database().unit_of_work() as s:
-            end_sessions(s, int(user_id))
+        sign_out(appctx.database(), int(user_id))
     session.clear()
     return redirect(url_for("overview.index"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @requires()
-def change_password():  # type: ignore[no-untyped-def]
+def change_password():
     """Self-service: the current password, then the new one twice; other sessions end."""
     if request.method == "POST":
         principal = current_principal()
@@ -86,11 +84,8 @@ def change_password():  # type: ignore[no-untyped-def]
         new = request.form.get("new_password", "")
         if new != request.form.get("confirm_password", ""):
             raise InvalidInput("两次输入的新密码不一致 (the new passwords differ)", where="confirm_password")
-        with appctx.database().unit_of_work() as s:
-            if check_password(s, principal.name, request.form.get("current_password", "")) is None:
-                raise InvalidInput("当前密码不正确 (the current password is wrong)", where="current_password")
-            user = set_password(s, principal.name, new)
-            epoch = user.session_epoch
+        epoch = set_own_password(appctx.database(), principal.name, principal.name, new,
+                                 current=request.form.get("current_password", ""))
         session.update(epoch=epoch, at=int(time.time()))  # this session goes on; the others end
         flash("密码已修改 (password changed)")
         return redirect(url_for("overview.index"))

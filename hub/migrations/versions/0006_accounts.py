@@ -1,7 +1,7 @@
 """accounts: session epochs, login locks, token expiry; verification jobs
 
 Revision ID: 0006_accounts
-Revises: 0001
+Revises: 0005_drop_dead_schema
 """
 import sqlalchemy as sa
 from alembic import op
@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 revision = "0006_accounts"
-down_revision = "0001"
+down_revision = "0005_drop_dead_schema"
 branch_labels = None
 depends_on = None
 
