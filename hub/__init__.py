@@ -45,6 +45,10 @@ def create_app(settings: Settings | None = None) -> Flask:
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=sec.secure_cookies,
                       JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=max(sec.max_upload_bytes, sec.max_json_bytes))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # the default provider has it; app.json is typed as the base class
+    if sec.proxies:  # the client's address and scheme as the proxies in front report them (rate limits, HSTS)
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=sec.proxies, x_proto=sec.proxies)  # type: ignore[method-assign]
     app.extensions["hub_settings"] = settings
     app.extensions["hub_db"] = init_db(settings.database_url)
     from hub.auth.limits import make_limiter

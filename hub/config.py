@@ -99,6 +99,7 @@ class SecurityConfig:
     token_days: int = 90                         # default lifetime of a new bearer token (0: no expiry)
     login_failures: int = 5                      # failed sign-ins of one account before it is locked
     login_lock_minutes: int = 15                 # first lock; each further failure while locked doubles it
+    proxies: int = 0                             # reverse proxies in front: the client address is theirs to tell
     rate_limits: Mapping[str, RateLimit] = field(
         default_factory=lambda: {k: parse_rate_limit(v) for k, v in DEFAULT_RATE_LIMITS.items()})
 
@@ -106,7 +107,7 @@ class SecurityConfig:
 _SECURITY_SIZES = {"max_upload_mb": ("max_upload_bytes", 1024 * 1024),
                    "max_json_kb": ("max_json_bytes", 1024),
                    "verify_inline_kb": ("verify_inline_bytes", 1024)}
-_SECURITY_INTS = ("session_hours", "token_days", "login_failures", "login_lock_minutes")
+_SECURITY_INTS = ("proxies", "session_hours", "token_days", "login_failures", "login_lock_minutes")
 
 
 def _security(raw: Any, environ: Mapping[str, str]) -> SecurityConfig:

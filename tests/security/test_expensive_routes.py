@@ -95,3 +95,13 @@ def test_a_large_verification_goes_to_a_worker_and_its_status_is_polled(make_set
     done = client.get(status_url).json
     assert done["state"] == "done" and done["answer"] == {"verified": True, "problems": []}
     assert client.get("/api/v1/verifications/nope").status_code == 404
+
+
+def test_behind_a_proxy_the_forwarded_address_is_limited_not_the_proxy(make_settings):
+    from hub import create_app
+
+    client = create_app(make_settings({"security": {"proxies": 1}})).test_client()
+    for _ in range(10):
+        assert client.post("/api/v1/verify", json={}, headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 400
+    assert client.post("/api/v1/verify", json={}, headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 429
+    assert client.post("/api/v1/verify", json={}, headers={"X-Forwarded-For": "198.51.100.2"}).status_code == 400
