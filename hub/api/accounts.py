@@ -8,7 +8,7 @@ from flask import jsonify
 from hub import appctx
 from hub.api import bp, json_body
 from hub.api.bounds import optional_json_body, str_list_field
-from hub.audit.chain import verify_chain
+from hub.audit.chain import published_head, verify_chain
 from hub.auth.access import current_principal, requires
 from hub.auth.accounts import add_person, change_password, deactivate, issue_token_for, revoke, tokens_of
 from hub.errors import InvalidInput, NotFound
@@ -88,6 +88,7 @@ def tokens_revoke(token_id: str):
 @bp.get("/audit/verify")
 @requires("auditor")
 def audit_verify():
-    """Check the audit hash chain."""
+    """Check the audit hash chain and that results and tasks match it; the chain's head as published."""
     n, problems = verify_chain(appctx.database())
-    return jsonify({"entries": n, "intact": not problems, "problems": problems[:50]})
+    return jsonify({"entries": n, "intact": not problems, "problems": problems[:50],
+                    "head": published_head(appctx.database())})

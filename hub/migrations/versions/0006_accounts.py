@@ -1,7 +1,7 @@
 """accounts: session epochs, login locks, token expiry; verification jobs
 
 Revision ID: 0006_accounts
-Revises: 0005_drop_dead_schema
+Revises: 0004_result_integrity
 """
 import sqlalchemy as sa
 from alembic import op
@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 revision = "0006_accounts"
-down_revision = "0005_drop_dead_schema"
+down_revision = "0004_result_integrity"
 branch_labels = None
 depends_on = None
 
