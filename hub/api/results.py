@@ -9,13 +9,17 @@ from flask import jsonify, request
 
 from hub import appctx
 from hub.api import bp, json_body
+from hub.api.bounds import bool_field, copy_body, int_arg, optional_json_body, str_list_field, text_field
 from hub.auth.access import Principal, current_principal, public, requires
 from hub.errors import InvalidInput
 from hub.outbox.delivery import drain, pending_count, requeue_rejected
 from hub.outbox.queries import newest_messages
 from hub.results import services as results
+from hub.results.csv_import import MAX_FINDINGS_CHARS
 from hub.results.deadlines import open_deadlines
 from hub.results.queries import published_results_of
+
+ERRORS_SHOWN = 100  # an import's errors listed in the answer; error_count says how many in all
 
 
 def _actor() -> str:
@@ -35,7 +39,10 @@ def _caller() -> Principal:
 def results_enter(task_id: str):
     """Enter one result: {entity_id, agency, inspected_on, outcome_codes, inspectors, findings,
     substitution_reason?, follow_ups?: [{kind: correction|case|transfer, ...}]}."""
-    r = results.enter_result(appctx.database(), task_id, json_body(), _caller())
+    body = json_body()
+    text_field(body, "findings", MAX_FINDINGS_CHARS)
+    text_field(body, "substitution_reason", 1000)
+    r = results.enter_result(appctx.database(), task_id, body, _caller())
     return jsonify({"result_id": r.result_id, "state": r.state}), 201
 
 
@@ -43,19 +50,19 @@ def results_enter(task_id: str):
 @requires("coordinator", "liaison", "inspector")
 def results_import(task_id: str):
     """Import the results CSV of product.md (the request body); bad rows come back with line numbers
-    (422, or 409 when every refused row was approved or changed meanwhile); a row the caller may not
-    enter refuses the whole file (403)."""
-    data = request.get_data()
-    if not data:
-        raise InvalidInput("the body must be the CSV file", where="body")
+    (the first 100, and how many there were in all: 422, or 409 when every refused row was approved or
+    changed meanwhile); a row the caller may not enter refuses the whole file (403)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "results.csv"
-        path.write_bytes(data)
+        with open(path, "wb") as fh:  # streamed to disk: the body is never whole in memory
+            size = copy_body(fh.write)
+        if not size:
+            raise InvalidInput("the body must be the CSV file", where="body")
         report = results.import_csv(appctx.database(), task_id, path, _caller())
     status = 200 if not report.errors else 409 if report.only_conflicts else 422
-    return jsonify({"saved": report.saved,
-                    "errors": [{"line": e.line, "field": e.field, "message": e.message}
-                               for e in report.errors]}), status
+    return jsonify({"saved": report.saved, "error_count": len(report.errors),
+                    "errors": [{"line": e.line, "field": e.field, "message": e.message[:500]}
+                               for e in report.errors[:ERRORS_SHOWN]]}), status
 
 
 @bp.post("/tasks/<task_id>/results:approve")
@@ -63,8 +70,9 @@ def results_import(task_id: str):
 def results_approve(task_id: str):
     """Approve results for publication: {"result_ids": [...]} or {"all": true}."""
     body = json_body()
-    ids = None if body.get("all") else body.get("result_ids")
-    if ids is None and not body.get("all"):
+    approve_all = bool_field(body, "all")
+    ids = None if approve_all else str_list_field(body, "result_ids")
+    if ids is None and not approve_all:
         raise InvalidInput("give result_ids or all: true", where="body")
     done = results.approve(appctx.database(), appctx.settings(), task_id, _caller(), ids)
     return jsonify({"approved": done})
@@ -95,7 +103,7 @@ def results_published(task_id: str):
 @requires("coordinator", "reviewer", "auditor", "liaison")
 def deadlines():
     """Open results and penalty decisions with overdue / due-soon status (working days)."""
-    soon = int(request.args.get("soon", 3))
+    soon = int_arg("soon", 3, 0, 60)
     return jsonify(open_deadlines(appctx.database(), date.today(), soon, _caller()))
 
 
@@ -104,7 +112,7 @@ def deadlines():
 def outbox_list():
     """Outbox messages with their delivery state; ?state=pending|delivered|rejected."""
     messages = newest_messages(appctx.database(), request.args.get("state"),
-                               min(int(request.args.get("limit", 200)), 1000))
+                               int_arg("limit", 200, 1, 1000))
     return jsonify([{"id": m.id, "sink": m.sink, "kind": m.kind, "key": m.key, "task_id": m.task_id,
                      "state": m.state, "attempts": m.attempts, "last_error": m.last_error,
                      "reject_code": m.reject_code, "receipt": m.receipt,
@@ -118,7 +126,9 @@ def outbox_push():
     """Deliver pending messages now (like `hub push`); {"sink": NAME} optional."""
     import time
 
-    sink = (request.get_json(silent=True) or {}).get("sink")
+    sink = optional_json_body().get("sink")
+    if sink is not None and (not isinstance(sink, str) or sink not in appctx.settings().sinks):
+        raise InvalidInput(f"no sink named {sink!r}"[:200], where="sink")
     report = drain(appctx.database(), appctx.settings(), sink, respect_backoff=False,
                    deadline=time.monotonic() + 60)
     return jsonify({"delivered": report.delivered, "rejected": report.rejected,
@@ -129,5 +139,8 @@ def outbox_push():
 @requires("coordinator")
 def outbox_requeue():
     """Send rejected messages again after correction: {"ids": [...]} or {} for all."""
-    ids = (request.get_json(silent=True) or {}).get("ids")
+    ids = optional_json_body().get("ids")
+    if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool)
+                                                                 for i in ids)):
+        raise InvalidInput("must be an array of outbox message ids (whole numbers)", where="ids")
     return jsonify({"requeued": requeue_rejected(appctx.database(), ids, actor=_actor())})
