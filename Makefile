@@ -13,6 +13,7 @@ $(STAMP): setup.cfg pyproject.toml
 	@rm -f $(VENV)/.installed-*; touch $(STAMP)
 
 install: $(STAMP)
+	@scripts/ensure-fonts.sh
 
 run: install
 	$(VENV)/bin/hub demo

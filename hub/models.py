@@ -8,3 +8,4 @@ from hub.outbox.models import DeliveryAttempt, OutboxMessage  # noqa: F401
 from hub.results.models import CalendarOverride, FollowUp, Result  # noqa: F401
 from hub.rosters.models import Entity, EntitySource, Inspector, ProcessedFile, QuarantineRecord, SourceState, SyncRun  # noqa: F401
 from hub.tasks.models import JointTask, TaskParty  # noqa: F401
+from hub.documents.models import DocumentCounter, DocumentNumber  # noqa: F401
