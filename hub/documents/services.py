@@ -19,6 +19,7 @@ from hub.documents.allocation import number_for, stored_numbers, today_in_china
 from hub.documents.facts import TaskFacts, load_facts
 from hub.documents.refs import KINDS, DocumentRef, check_kind
 from hub.errors import Forbidden, NotFound
+from hub.tasks.models import JointTask
 
 
 @dataclass(frozen=True)
@@ -107,13 +108,14 @@ def find_document(facts: TaskFacts, principal: Principal, kind: str, subject: st
     return ref
 
 
-def listing(db: Database, task_id: str, principal: Principal) -> list[tuple[DocumentRef, str | None]]:
-    """The documents ``principal`` may print, with the number each already has (None: not yet printed)."""
+def listing(db: Database, task_id: str, principal: Principal) -> tuple[JointTask, list[tuple[DocumentRef, str | None]]]:
+    """The task, and the documents ``principal`` may print with the number each already has (None: not
+    printed yet)."""
     facts = load_facts(db, task_id)
     refs = [r for r in facts.refs() if may_print(principal, r, facts)]
     with db.unit_of_work() as s:
         numbers = stored_numbers(s, refs)
-    return [(r, numbers.get(r.key)) for r in refs]
+    return facts.task, [(r, numbers.get(r.key)) for r in refs]
 
 
 def _print(db: Database, facts: TaskFacts, refs: list[DocumentRef], actor: str, base_url: str,

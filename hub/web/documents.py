@@ -12,7 +12,6 @@ from hub.agencies import authority_name
 from hub.auth.access import Principal, current_principal, requires
 from hub.documents import services
 from hub.documents.refs import KINDS, TITLES
-from hub.tasks.models import JointTask
 
 bp = Blueprint("documents", __name__, url_prefix="/tasks")
 
@@ -23,9 +22,7 @@ STAFF = ("coordinator", "liaison", "inspector")
 @requires(*STAFF)
 def index(task_id: str):  # type: ignore[no-untyped-def]
     principal = _principal()
-    docs = services.listing(appctx.database(), task_id, principal)
-    with appctx.database().unit_of_work() as s:
-        task = s.get(JointTask, task_id)
+    task, docs = services.listing(appctx.database(), task_id, principal)
     agencies = list(task.agencies) if principal.has("coordinator") else \
         [principal.agency] if "liaison" in principal.roles and principal.agency else []
     return render_template("task_documents.html", task=task, documents=docs, titles=TITLES, kinds=KINDS,
@@ -36,9 +33,10 @@ def index(task_id: str):  # type: ignore[no-untyped-def]
 @bp.route("/<task_id>/documents.pdf")
 @requires(*STAFF)
 def batch(task_id: str):  # type: ignore[no-untyped-def]
-    args = {k: request.args.get(k) or None for k in ("kind", "agency", "inspector")}
-    printed = services.print_documents(appctx.database(), task_id, _principal(), base_url=request.url_root, **args)
-    name = "-".join(filter(None, [task_id, args["kind"] or "documents", args["agency"], args["inspector"]]))
+    kind, agency, inspector = (request.args.get(k) or None for k in ("kind", "agency", "inspector"))
+    printed = services.print_documents(appctx.database(), task_id, _principal(), base_url=request.url_root,
+                                       kind=kind, agency=agency, inspector=inspector)
+    name = "-".join(filter(None, [task_id, kind or "documents", agency, inspector]))
     return _pdf(printed.pdf, name)
 
 
