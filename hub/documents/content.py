@@ -109,8 +109,9 @@ def record(facts: TaskFacts, ref: DocumentRef, numbers: Mapping[str, str]) -> Vi
     entity_id, agency = str(ref.entity_id), ref.agency
     result = facts.results.get((entity_id, agency))
     codes = list(result.items) if result is not None and result.items else None
-    team = [_person(facts, i, a) for i, a in facts.members.get(entity_id, []) if a == agency]
-    signers = team + [{"name": "", "cert_no": ""}] * max(0, 2 - len(team))  # at least two inspectors sign
+    members = sorted(facts.members.get(entity_id, []), key=lambda m: m[1] != agency)  # this agency's first
+    team = [_person(facts, i, a) for i, a in members]
+    signers = team + [{"name": "", "agency": "", "cert_no": ""}] * max(0, 2 - len(team))  # at least two inspectors sign
     view: View = {"entity": _entity(facts, entity_id), "agency": authority_name(agency),
                   "items": _items(facts, agency, codes), "verdict": _verdict(result), "signers": signers,
                   "result": None}

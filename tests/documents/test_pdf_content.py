@@ -66,6 +66,9 @@ def test_record_sheet_is_blank_before_the_inspection_and_filled_after(drawn):  #
     assert "检查记录表" in text and "学校卫生监督检查" in text and "教学环境、饮用水卫生" in text
     assert "符合" in text and "不符合" in text and "不适用" in text and "被检查单位负责人" in text
     assert "学校食堂食品安全检查" not in text  # SAMR's item is on SAMR's sheet
+    for inspector_id in drawn.team_of(entity_id):  # the whole team signs: at least two inspectors
+        agency, n = inspector_id.split("-")
+        assert f"{agency[0]}检查员{int(n)}" in text
     sc.enter(drawn, entity_id, "HEALTH", "教室采光照度不达标，已当场整改。", ("5",))
     filled = print_document(drawn.db, drawn.task_id, ADMIN, "record", f"{entity_id}/HEALTH", base_url=BASE,
                             today=TODAY)
