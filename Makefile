@@ -24,6 +24,7 @@ services:
 lint: install
 	$(VENV)/bin/ruff check hub connectors vocabulary tests benchmarks
 	$(VENV)/bin/mypy hub connectors vocabulary benchmarks
+	$(VENV)/bin/lint-imports --no-cache
 
 test: install services
 	@scripts/run-tests.sh

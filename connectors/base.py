@@ -39,6 +39,23 @@ class OptionError(FatalError):
         super().__init__(f"{name}: option '{option}' {problem}")
 
 
+def number_option(settings: ConnectorSettings, key: str, default: float, kind: type[int] | type[float] = int,
+                  low: float | None = None, high: float | None = None) -> Any:
+    """Option ``key`` as a number within [low, high]; OptionError naming it otherwise."""
+    value = settings.options.get(key, default)
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise OptionError(settings.name, key, f"must be {'an integer' if kind is int else 'a number'}, "
+                                              f"not {value!r}") from None
+    if (low is not None and number < low) or (high is not None and number > high):
+        bounds = f"{low if low is not None else ''}..{high if high is not None else ''}"
+        raise OptionError(settings.name, key, f"must be in {bounds}, not {number!r}")
+    return number
+
+
 @dataclass(frozen=True)
 class ConnectorSettings:
     """What a connector instance needs, as plain values (built by the hub from its config)."""

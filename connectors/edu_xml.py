@@ -24,6 +24,7 @@ from connectors.base import (
     Source,
     SourceRecord,
     TransientError,
+    number_option,
 )
 from connectors.http import SignedSession
 
@@ -50,7 +51,7 @@ class EduXmlSource(Source):
     def __init__(self, settings: ConnectorSettings, http: Any = None) -> None:
         super().__init__(settings, http or SignedSession(settings))
         self.category = str(settings.options.get("category", "school"))
-        self.batch_size = int(settings.options.get("batch_size", 1000))
+        self.batch_size = number_option(settings, "batch_size", 1000, int, 1)
 
     def batches(self, state: Mapping[str, Any], full: bool = False) -> Iterator[Batch]:
         etag = None if full else (state or {}).get("etag")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from connectors.base import ConnectorSettings, OptionError, OutgoingMessage, Receipt
+from connectors.base import ConnectorSettings, OptionError, OutgoingMessage, Receipt, number_option
 from connectors.http import RetryPolicy, SignedSession
 
 #: Code of a message refused by the sink itself, before sending.
@@ -18,12 +18,7 @@ DEFAULT_ATTEMPTS = 3  # the sink's own quick retries; the outbox does the long b
 
 def sink_session(settings: ConnectorSettings) -> SignedSession:
     """A SignedSession with the sink's few quick retries (option ``attempts``)."""
-    try:
-        attempts = int(settings.options.get("attempts", DEFAULT_ATTEMPTS))
-    except (TypeError, ValueError):
-        raise OptionError(settings.name, "attempts", "must be an integer") from None
-    if attempts < 1:
-        raise OptionError(settings.name, "attempts", "must be at least 1")
+    attempts = number_option(settings, "attempts", DEFAULT_ATTEMPTS, int, 1)
     return SignedSession(settings, RetryPolicy(attempts=attempts, base_delay=0.2, max_delay=2.0,
                                                max_retry_after=10.0))
 

@@ -7,8 +7,10 @@ from flask import Flask
 
 from hub.config import Settings, load_settings
 from hub.db import init_db
+from hub.errors import HubError, InvalidInput, NotFound
+from hub.version import VERSION
 
-__version__ = "0.1.0"
+__version__ = VERSION
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -22,10 +24,31 @@ def create_app(settings: Settings | None = None) -> Flask:
     from hub.worker import celery_init_app
 
     celery_init_app(app, settings)
+    from hub.api import bp as api_bp
     from hub.api import register_api
-    from hub.web import register_web
+    from hub.web import csrf, register_web
 
     register_web(app)
     register_api(app)
+    csrf.exempt(api_bp)  # bearer tokens, not cookies: no cross-site forgery to guard against
+    _register_error_answers(app)
     logging.getLogger("hub").setLevel(logging.INFO)
     return app
+
+
+def _register_error_answers(app: Flask) -> None:
+    """Errors as a JSON problem under /api/, as a page elsewhere (the one place that knows both)."""
+    from flask import render_template, request
+
+    from hub.api.problems import problem
+
+    def answer(err: HubError):  # type: ignore[no-untyped-def]
+        if request.path.startswith("/api/"):
+            return problem(err)
+        return render_template("error.html", error=err), err.http_status
+
+    app.register_error_handler(HubError, answer)
+    app.register_error_handler(404, lambda exc: answer(NotFound(f"no such resource: {request.path}")
+                                                       if request.path.startswith("/api/")
+                                                       else NotFound(f"no page at {request.path}")))
+    app.register_error_handler(400, lambda exc: answer(InvalidInput(getattr(exc, "description", "bad request"))))

@@ -77,6 +77,7 @@ def run_cycle(db: Any, settings: Any, app: Any, today: date, rng: random.Random)
     from hub.draw.jobs import draw_task
     from hub.items.services import import_items
     from hub.outbox.delivery import drain
+    from hub.results.history import RESULTS_HISTORY
     from hub.results.services import approve, enter_result
     from hub.rosters.sync import run_sync
     from hub.tasks import services as lifecycle
@@ -92,7 +93,7 @@ def run_cycle(db: Any, settings: Any, app: Any, today: date, rng: random.Random)
         from hub.draw.jdp import commitment
 
         lifecycle.commit(db, task.id, party, commitment(party, secret_of[party], "sha256"), "coordinator")
-    frozen = lifecycle.freeze(db, settings, task.id, "coordinator", today)
+    frozen = lifecycle.freeze(db, settings, task.id, "coordinator", today, history=RESULTS_HISTORY)
     _say(f"task {task.id} frozen: {frozen.roster_size} entities, {frozen.pool_size} inspectors")
     for party, secret in secret_of.items():
         lifecycle.reveal(db, task.id, party, secret, "coordinator")

@@ -122,9 +122,9 @@ def check_mapping(mapping: Mapping[str, str]) -> list[str]:
     if not mapping:
         return []
     problems = [f"unknown hub outcome code {k!r}" for k in mapping if k not in TEXTS]
-    problems += [
-        f"no sink code for hub outcome code {c}" for c in TEXTS if c not in mapping
-    ]
+    missing = [c for c in TEXTS if c not in mapping]
+    if missing:
+        problems.append(f"no sink code for hub outcome code{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
     by_value: dict[str, list[str]] = {}
     for hub_code, sink_code in mapping.items():
         by_value.setdefault(str(sink_code), []).append(hub_code)

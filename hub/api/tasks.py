@@ -14,6 +14,7 @@ from hub.draw.models import Assignment, AssignmentInspector
 from hub.draw.publication import drawn_files, frozen_files, public_summary
 from hub.errors import Forbidden, HubError, InvalidInput, NotFound
 from hub.items.services import import_items, list_items
+from hub.results.history import RESULTS_HISTORY
 from hub.tasks import services as lifecycle
 from hub.tasks.models import JointTask
 
@@ -116,14 +117,14 @@ def tasks_commit(task_id: str):  # type: ignore[no-untyped-def]
 @requires("coordinator", "liaison", "auditor")
 def tasks_feasibility(task_id: str):  # type: ignore[no-untyped-def]
     """Capacity against demand, before the freeze."""
-    return jsonify(lifecycle.feasibility(appctx.database(), task_id))
+    return jsonify(lifecycle.feasibility(appctx.database(), task_id, history=RESULTS_HISTORY))
 
 
 @bp.post("/tasks/<task_id>/freeze")
 @requires("coordinator")
 def tasks_freeze(task_id: str):  # type: ignore[no-untyped-def]
     """Snapshot roster and pool; publish their digests."""
-    t = lifecycle.freeze(appctx.database(), appctx.settings(), task_id, _actor())
+    t = lifecycle.freeze(appctx.database(), appctx.settings(), task_id, _actor(), history=RESULTS_HISTORY)
     return jsonify(_task_json(t))
 
 

@@ -10,7 +10,7 @@ import os
 
 import click
 
-from hub.cli import audit, db, documents, draw, processes, results, rosters, users
+from hub.cli import audit, config, db, documents, draw, processes, results, rosters, users
 from hub.cli.context import Context
 from hub.errors import HubError
 
@@ -28,7 +28,7 @@ def _register_commands() -> None:
     """Every command group, in one list; the demo lives next to its own code."""
     from hub import demo
 
-    for module in (db, rosters, users, audit, processes, draw, documents, results, demo):
+    for module in (config, db, rosters, users, audit, processes, draw, documents, results, demo):
         module.register(cli)
 
 

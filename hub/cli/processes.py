@@ -1,4 +1,8 @@
-"""`hub serve`, `hub worker`, `hub scheduler`: the long-running processes."""
+"""`hub serve`, `hub worker`, `hub scheduler`: the long-running processes.
+
+Each builds every configured connector first (hub.connections): a bad option stops it with
+exit 78 naming the key, before it serves, consumes or schedules anything.
+"""
 from __future__ import annotations
 
 import logging
@@ -6,6 +10,7 @@ import logging
 import click
 
 from hub.cli.context import Context, pass_ctx
+from hub.connections import check_connectors
 from hub.errors import HubError
 
 
@@ -20,6 +25,7 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
 
     from hub.db import forget_inherited_connections
 
+    check_connectors(ctx.settings)
     app = ctx.app
 
     class _Server(BaseApplication):
@@ -43,6 +49,7 @@ def worker(ctx: Context, concurrency: int) -> None:
     """Run a Celery worker (needs HUB_BROKER_URL)."""
     if ctx.settings.embedded:
         raise HubError("hub worker needs a broker: set HUB_BROKER_URL (e.g. redis://127.0.0.1:6379/0)")
+    check_connectors(ctx.settings)
     celery = ctx.app.extensions["celery"]
     celery.worker_main(["worker", "--loglevel=INFO", f"--concurrency={concurrency}",
                         "--without-gossip", "--without-mingle"])
@@ -54,6 +61,7 @@ def scheduler(ctx: Context) -> None:
     """Run the scheduler; several may run, one is active (database lease)."""
     from hub.scheduler import HubScheduler
 
+    check_connectors(ctx.settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     sched = HubScheduler(ctx.db, ctx.settings, ctx.enqueue, blocking=True)
     click.echo(f"scheduler {sched.holder}: {len(sched.jobs)} job(s): {', '.join(sorted(sched.jobs))}",

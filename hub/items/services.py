@@ -16,7 +16,7 @@ from hub.clock import utcnow
 from hub.db import Database, upsert
 from hub.errors import InvalidInput
 from hub.items.models import Item
-from hub.results.csv_import import decode
+from hub.text_files import decode
 
 FIELDS = ("agency", "code", "name", "legal_basis", "subject", "content", "method")
 REQUIRED = ("agency", "code", "name")

@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 from connectors.base import ConnectorError, OutgoingMessage, Sink, TransientError
 from hub.clock import utcnow
 from hub.config import Settings
+from hub.connections import build_sink
 from hub.db import Database
 from hub.errors import NotFound
 from hub.outbox.models import DeliveryAttempt, OutboxMessage
-from hub.outbox.services import sink_for
 
 log = logging.getLogger(__name__)
 CLAIM_SECONDS = 120
@@ -164,7 +164,7 @@ def drain(db: Database, settings: Settings, sink_name: str | None = None, *,
 
     def one_sink(name: str) -> DrainReport:
         report = DrainReport()
-        sink = sink_for(settings.sinks[name])
+        sink = build_sink(settings.sinks[name])  # a fresh session per drain (never one shared across a fork)
         stalled = 0
         for _ in range(max_rounds):
             if deadline is not None and time.monotonic() > deadline:

@@ -8,28 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connectors.base import OutgoingMessage, Sink
+from connectors.base import OutgoingMessage
 from hub.clock import utcnow
-from hub.config import ConnectorConfig, Settings
+from hub.config import Settings
+from hub.connections import connectors_for
 from hub.outbox.models import OutboxMessage
-
-
-def sink_for(cfg: ConnectorConfig) -> Sink:
-    from connectors.sinks_registry import make_sink
-    from hub.rosters.sync import connector_settings
-
-    return make_sink(connector_settings(cfg))
-
-
-_SINKS: dict[int, tuple[ConnectorConfig, Sink]] = {}
-
-
-def _cached_sink(cfg: ConnectorConfig) -> Sink:
-    """One sink object per configuration (it only decides what it accepts here; no I/O)."""
-    hit = _SINKS.get(id(cfg))
-    if hit is None or hit[0] is not cfg:
-        hit = _SINKS[id(cfg)] = (cfg, sink_for(cfg))
-    return hit[1]
 
 
 def enqueue(session: Session, settings: Settings, kind: str, key: str, payload: Mapping[str, Any],
@@ -41,8 +24,8 @@ def enqueue(session: Session, settings: Settings, kind: str, key: str, payload: 
     """
     msg = OutgoingMessage(key=key, kind=kind, payload=payload)  # type: ignore[arg-type]
     queued = 0
-    for name, cfg in settings.sinks.items():
-        if not _cached_sink(cfg).accepts(msg):
+    for name, sink in connectors_for(settings).sinks.items():  # built at start-up (hub.connections)
+        if not sink.accepts(msg):
             continue
         row = session.scalar(select(OutboxMessage).where(
             OutboxMessage.sink == name, OutboxMessage.kind == kind, OutboxMessage.key == key))

@@ -23,7 +23,7 @@ from hub.draw.feasibility import check as feasibility_check
 from hub.errors import Conflict, DrawError, InvalidInput, NotFound
 from hub.items.models import Item
 from hub.outbox.services import enqueue
-from hub.tasks.gather import entity_facts, inspector_facts
+from hub.tasks.gather import InspectionHistory, entity_facts, inspector_facts
 from hub.tasks.models import JointTask, TaskParty
 from hub.tasks.plan import build_plan, build_pool, build_roster, strata_sizes
 from hub.tasks.spec import TaskSpec, parse_task_spec, spec_to_dict
@@ -171,25 +171,27 @@ def read_secret(path: Path) -> str:
     return text
 
 
-def _prepare(s: Any, task: JointTask, today: date) -> tuple[TaskSpec, list, list, dict, Any]:
+def _prepare(s: Any, task: JointTask, today: date,
+             history: InspectionHistory) -> tuple[TaskSpec, list, list, dict, Any]:
     """The JDP-1 inputs the task would freeze today, and the feasibility pre-check of them."""
     spec = parse_task_spec(task.spec, f"task {task.id}")
-    roster = build_roster(spec, entity_facts(s, spec), today)
-    pool = build_pool(spec, inspector_facts(s, spec), spec.window.start)
+    roster = build_roster(spec, entity_facts(s, spec, history), today)
+    pool = build_pool(spec, inspector_facts(s, spec, history), spec.window.start)
     plan = build_plan(spec, task.id, roster, task.spec.get("hash", "sha256"))
     return spec, roster, pool, plan, feasibility_check(plan, roster, pool)
 
 
 def freeze(db: Database, settings: Settings, task_id: str, actor: str,
-           today: date | None = None) -> JointTask:
+           today: date | None = None, *, history: InspectionHistory) -> JointTask:
     """Snapshot roster and pool as JDP-1 files and publish their digests; every party must have
-    committed, and the pre-check must find the task feasible."""
+    committed, and the pre-check must find the task feasible. ``history``: past results
+    (hub.results.history.RESULTS_HISTORY)."""
     today = today or date.today()
     with db.unit_of_work() as s:
         task = _get(s, task_id, for_update=True)
         _expect(task, "committing", doing="freeze")
         _require_all_parties(s, task_id, "commitment", "cannot freeze: no commitment yet from")
-        spec, roster, pool, plan, report = _prepare(s, task, today)
+        spec, roster, pool, plan, report = _prepare(s, task, today, history)
         hash_name = plan["hash"]
         task.feasibility = report.to_dict()
         problem = None
@@ -219,10 +221,11 @@ def freeze(db: Database, settings: Settings, task_id: str, actor: str,
     return task
 
 
-def feasibility(db: Database, task_id: str, today: date | None = None) -> dict:
+def feasibility(db: Database, task_id: str, today: date | None = None, *,
+                history: InspectionHistory) -> dict:
     """The pre-check report for a task not yet frozen (what would fall short, and by how much)."""
     with db.unit_of_work() as s:
-        _, roster, pool, plan, checked = _prepare(s, _get(s, task_id), today or date.today())
+        _, roster, pool, plan, checked = _prepare(s, _get(s, task_id), today or date.today(), history)
         report = checked.to_dict()
         report.update(roster_size=len(roster), pool_size=len(pool), quotas=plan["quotas"])
         return report

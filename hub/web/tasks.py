@@ -18,6 +18,7 @@ from hub import appctx
 from hub.auth.access import Principal, current_principal, requires
 from hub.draw.models import Assignment, AssignmentInspector
 from hub.errors import HubError, NotFound
+from hub.results.history import RESULTS_HISTORY
 from hub.rosters.models import Entity, Inspector
 from hub.tasks import services as lifecycle
 from hub.tasks.models import JointTask, TaskParty
@@ -77,7 +78,8 @@ def visible_assignments(s: Session, task_id: str, principal: Principal) -> list[
 @requires("coordinator")
 def freeze(task_id: str):  # type: ignore[no-untyped-def]
     def act() -> str:
-        task = lifecycle.freeze(appctx.database(), appctx.settings(), task_id, _principal().name)
+        task = lifecycle.freeze(appctx.database(), appctx.settings(), task_id, _principal().name,
+                                 history=RESULTS_HISTORY)
         return f"Frozen 已冻结: {task.roster_size} entities in the roster, {task.pool_size} inspectors in the pool."
 
     return _act(task_id, act)
