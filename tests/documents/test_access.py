@@ -2,6 +2,9 @@
 a coordinator everything, a liaison their agency's, an inspector their own assignments."""
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 
 from hub.auth.access import Principal
@@ -76,8 +79,8 @@ def test_web_batch_and_single_document_follow_the_rule(drawn, sign_in, client): 
     sign_in("insp", "inspector", inspector_id=me)
     page = client.get(f"/tasks/{drawn.task_id}/documents")
     assert page.status_code == 200
-    html = page.get_data(as_text=True)
-    assert f"/documents/notice/{first}.pdf" in html and f"/documents/notice/{second}.pdf" not in html
+    body = page.get_data(as_text=True)
+    assert f"/documents/notice/{first}.pdf" in body and f"/documents/notice/{second}.pdf" not in body
     mine = client.get(f"/tasks/{drawn.task_id}/documents/notice/{first}.pdf")
     assert mine.status_code == 200 and mine.mimetype == "application/pdf"
     assert "检查通知书" in text_of(mine.data)
@@ -89,6 +92,11 @@ def test_web_batch_and_single_document_follow_the_rule(drawn, sign_in, client): 
 def test_web_coordinator_prints_a_batch_and_the_task_page_links_to_it(drawn, sign_in, client):  # type: ignore[no-untyped-def]
     sign_in("coord", "coordinator")
     assert "documents-links" in client.get(f"/tasks/{drawn.task_id}").get_data(as_text=True)
+    listing = client.get(f"/tasks/{drawn.task_id}/documents").get_data(as_text=True)
+    links = re.findall(r'href="(/tasks/[^"]+/documents/(?:dispatch|record)/[^"]+\.pdf)"', listing)
+    assert len(links) == 4 + 8  # a dispatch sheet per team, a record sheet per entity and agency
+    for link in (links[0], links[-1]):  # a team's members joined by +, an entity id with its agency
+        assert client.get(html.unescape(link)).status_code == 200, link
     response = client.get(f"/tasks/{drawn.task_id}/documents.pdf?kind=notice&agency=SAMR")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = text_of(response.data)
