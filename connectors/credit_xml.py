@@ -14,7 +14,6 @@ import re
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from lxml import etree
@@ -31,13 +30,13 @@ from connectors.base import (
     Sink,
     TransientError,
 )
+from connectors.schemas import schema_path
 from connectors.sink_options import LOCAL_REJECT, code_mapping, in_order, mapped_outcomes, sink_session
 from connectors.xml_safety import first_error, parse_untrusted, validate
 
 NS = "urn:credit:inspection:1"
-SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
-UPLOAD_XSD = SCHEMAS / "credit-upload.xsd"
-RECEIPT_XSD = SCHEMAS / "credit-receipt.xsd"
+UPLOAD_XSD = schema_path("credit-upload.xsd")
+RECEIPT_XSD = schema_path("credit-receipt.xsd")
 INSPECTION_TYPE = "联合双随机抽查"
 PATH = "/ws/inspection-results"
 _BATCH_ID = re.compile(r"\S{1,120}")  # xsd Id: 1-128, less room for a "-N" chunk suffix

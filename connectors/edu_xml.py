@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import requests
@@ -27,9 +26,10 @@ from connectors.base import (
     number_option,
 )
 from connectors.http import SignedSession
+from connectors.schemas import schema_path
 
 NS = "urn:edu:schools:1"
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "edu-school.xsd"
+SCHEMA_PATH = schema_path("edu-school.xsd")
 # GB/T 4754-2017 class of each school type
 INDUSTRY_BY_TYPE = {"kindergarten": "P8310", "primary": "P8321", "middle": "P8331",
                     "high": "P8334", "vocational": "P8336", "special": "P8350", "higher": "P8341"}

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -29,9 +28,10 @@ from connectors.base import (
     Sink,
     TransientError,
 )
+from connectors.schemas import schema_path
 from connectors.sink_options import LOCAL_REJECT, code_mapping, in_order, mapped_outcomes, sink_session
 
-SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "provincial-results-batch.schema.json"
+SCHEMA_PATH = schema_path("provincial-results-batch.schema.json")
 _SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 _check_result = fastjsonschema.compile({**_SCHEMA["definitions"]["result"],
                                         "definitions": _SCHEMA["definitions"]})

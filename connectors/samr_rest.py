@@ -100,7 +100,7 @@ class SamrRestSource(Source):
             params.append(("updated_since", since))
         if cursor:
             params.append(("cursor", cursor))
-        return self.http.get(self.url, params=params).content  # type: ignore[no-any-return]
+        return self.http.get(self.url, params=params).content
 
     @staticmethod
     def _read_page(content: bytes, where: str) -> tuple[dict[str, Any], list[str]]:

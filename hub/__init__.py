@@ -18,7 +18,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(SECRET_KEY=settings.secret_key.reveal(), SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", JSON_AS_ASCII=False)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # the default provider has it; app.json is typed as the base class
     app.extensions["hub_settings"] = settings
     app.extensions["hub_db"] = init_db(settings.database_url)
     from hub.worker import celery_init_app
@@ -42,7 +42,7 @@ def _register_error_answers(app: Flask) -> None:
 
     from hub.api.problems import problem
 
-    def answer(err: HubError):  # type: ignore[no-untyped-def]
+    def answer(err: HubError):
         if request.path.startswith("/api/"):
             return problem(err)
         return render_template("error.html", error=err), err.http_status

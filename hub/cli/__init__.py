@@ -13,9 +13,11 @@ import click
 from hub.cli import audit, config, db, documents, draw, processes, results, rosters, users
 from hub.cli.context import Context
 from hub.errors import HubError
+from hub.version import VERSION
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(VERSION, "--version", prog_name="hub", message="%(prog)s %(version)s")
 @click.option("--config", type=click.Path(dir_okay=False), default=None,
               help="TOML configuration file (default: $HUB_CONFIG).")
 @click.pass_context

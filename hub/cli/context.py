@@ -22,7 +22,7 @@ class Context:
         return load_settings(self.config)
 
     @cached_property
-    def db(self):  # type: ignore[no-untyped-def]
+    def db(self):
         from sqlalchemy import inspect
 
         from hub.db import init_db
@@ -34,7 +34,7 @@ class Context:
         return db
 
     @cached_property
-    def app(self):  # type: ignore[no-untyped-def]
+    def app(self):
         from hub import create_app
 
         self.db  # noqa: B018  (refuses a database without its schema, with the command to run)

@@ -36,7 +36,7 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
             # each worker opens its own database connections, never the master's
             self.cfg.set("post_fork", lambda server, worker: forget_inherited_connections())
 
-        def load(self):  # type: ignore[no-untyped-def]
+        def load(self):
             return app
 
     _Server().run()

@@ -5,7 +5,7 @@ import os
 
 import click
 
-from hub.cli.context import Context, pass_ctx
+from hub.cli.context import ACTOR, Context, pass_ctx
 from hub.errors import InvalidInput
 
 
@@ -25,17 +25,14 @@ def user() -> None:
 def user_add(ctx: Context, name: str, roles: tuple[str, ...], agency: str | None,
              inspector_id: str | None, password_env: str | None) -> None:
     """Add a user with one or more roles."""
-    from hub.audit.log import record
-    from hub.auth.services import add_user
+    from hub.auth.accounts import add_person
 
     password = None
     if password_env:
         password = os.environ.get(password_env)
         if not password:
             raise InvalidInput(f"environment variable {password_env} is empty", where="--password-env")
-    with ctx.db.unit_of_work() as s:
-        u = add_user(s, name, list(roles), agency, password, inspector_id)
-        record(s, "cli", "user.add", f"user:{name}", details={"roles": u.roles, "agency": agency})
+    add_person(ctx.db, ACTOR, name, roles, agency, password, inspector_id)
     click.echo(f"user {name} added with roles {', '.join(sorted(roles))}")
 
 
@@ -49,13 +46,9 @@ def token() -> None:
 @pass_ctx
 def token_create(ctx: Context, name: str) -> None:
     """Issue a bearer token for NAME; it is printed once and stored only as a hash."""
-    from hub.audit.log import record
-    from hub.auth.services import create_token
+    from hub.auth.accounts import issue_token
 
-    with ctx.db.unit_of_work() as s:
-        tok = create_token(s, name)
-        record(s, "cli", "token.create", f"user:{name}")
-    click.echo(tok)
+    click.echo(issue_token(ctx.db, ACTOR, name))
 
 
 def register(cli: click.Group) -> None:

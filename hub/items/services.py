@@ -74,6 +74,12 @@ def list_items(s: Session, agency: str | None = None) -> list[dict[str, Any]]:
     return [{f: getattr(i, f) for f in FIELDS} for i in s.scalars(q)]
 
 
+def published_items(db: Database, agency: str | None = None) -> list[dict[str, Any]]:
+    """The published item lists (抽查事项清单), by agency and code; ``agency`` filters."""
+    with db.unit_of_work() as s:
+        return list_items(s, agency)
+
+
 def _export_rows(s: Session) -> Iterator[dict[str, Any]]:
     yield from list_items(s)
 

@@ -13,6 +13,7 @@ from hub.clock import utcnow
 from hub.config import Settings
 from hub.connections import connectors_for
 from hub.outbox.models import OutboxMessage
+from hub.outbox.states import MessageState
 
 
 def enqueue(session: Session, settings: Settings, kind: str, key: str, payload: Mapping[str, Any],
@@ -22,7 +23,7 @@ def enqueue(session: Session, settings: Settings, kind: str, key: str, payload: 
     Re-queuing the same key with the same payload is a no-op; a changed payload (a
     corrected result) goes out again, under the same idempotency key.
     """
-    msg = OutgoingMessage(key=key, kind=kind, payload=payload)  # type: ignore[arg-type]
+    msg = OutgoingMessage(key=key, kind=kind, payload=payload)  # type: ignore[arg-type]  # kind is task|draw|result by every caller; the column is a plain string
     queued = 0
     for name, sink in connectors_for(settings).sinks.items():  # built at start-up (hub.connections)
         if not sink.accepts(msg):
@@ -31,9 +32,9 @@ def enqueue(session: Session, settings: Settings, kind: str, key: str, payload: 
             OutboxMessage.sink == name, OutboxMessage.kind == kind, OutboxMessage.key == key))
         if row is None:
             session.add(OutboxMessage(sink=name, kind=kind, key=key, task_id=task_id,
-                                      payload=dict(payload), state="pending", next_attempt_at=utcnow()))
-        elif row.payload != dict(payload) or row.state == "rejected":
-            row.payload, row.state, row.next_attempt_at = dict(payload), "pending", utcnow()
+                                      payload=dict(payload), state=MessageState.PENDING, next_attempt_at=utcnow()))
+        elif row.payload != dict(payload) or row.state == MessageState.REJECTED:
+            row.payload, row.state, row.next_attempt_at = dict(payload), MessageState.PENDING, utcnow()
             row.reject_code = row.last_error = None
             # A batch in flight carries the old payload: drop its claim so its answer is not
             # recorded for this one, which then goes out on its own.

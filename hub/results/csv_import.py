@@ -110,7 +110,7 @@ def _records(
     try:
         yield from reader
     except csv.Error as exc:
-        errors.append(RowError(reader.line_num, "file", f"unreadable CSV: {exc}"))  # type: ignore[attr-defined]
+        errors.append(RowError(reader.line_num, "file", f"unreadable CSV: {exc}"))  # type: ignore[attr-defined]  # csv readers have line_num; the stubs type this one too loosely
 
 
 def _split(cell: str) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ def register_web(app: Flask) -> None:
         app.register_blueprint(area.bp)
 
     @app.context_processor
-    def _principal():  # type: ignore[no-untyped-def]
+    def _principal():
         from flask import current_app
 
         from hub.auth.access import current_principal
