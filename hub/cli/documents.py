@@ -49,10 +49,10 @@ def register(cli: click.Group) -> None:
         click.echo(f"{len(printed.documents)} document(s) written to {out}")
 
 
-def _principal(ctx, as_user: str | None):  # type: ignore[no-untyped-def]
+def _principal(ctx, as_user: str | None):
     """The named user's rights, or the operator's (the one running the hub on its own database)."""
-    from hub.auth.access import Principal
     from hub.auth.models import User
+    from hub.auth.principal import Principal
 
     if as_user is None:
         return Principal(OPERATOR, frozenset({"admin"}))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from hub.auth.access import Principal
+from hub.auth.principal import Principal
 from hub.db import Database
 from hub.documents import content, render
 from hub.documents.allocation import number_for, stored_numbers, today_in_china

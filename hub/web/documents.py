@@ -20,7 +20,7 @@ STAFF = ("coordinator", "liaison", "inspector")
 
 @bp.route("/<task_id>/documents")
 @requires(*STAFF)
-def index(task_id: str):  # type: ignore[no-untyped-def]
+def index(task_id: str):
     principal = _principal()
     task, docs = services.listing(appctx.database(), task_id, principal)
     agencies = list(task.agencies) if principal.has("coordinator") else \
@@ -32,7 +32,7 @@ def index(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<task_id>/documents.pdf")
 @requires(*STAFF)
-def batch(task_id: str):  # type: ignore[no-untyped-def]
+def batch(task_id: str):
     kind, agency, inspector = (request.args.get(k) or None for k in ("kind", "agency", "inspector"))
     printed = services.print_documents(appctx.database(), task_id, _principal(), base_url=request.url_root,
                                        kind=kind, agency=agency, inspector=inspector)
@@ -42,7 +42,7 @@ def batch(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<task_id>/documents/<kind>/<path:subject>.pdf")
 @requires(*STAFF)
-def one(task_id: str, kind: str, subject: str):  # type: ignore[no-untyped-def]
+def one(task_id: str, kind: str, subject: str):
     printed = services.print_document(appctx.database(), task_id, _principal(), kind, subject,
                                       base_url=request.url_root)
     return _pdf(printed.pdf, f"{task_id}-{kind}-{subject}")

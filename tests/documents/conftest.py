@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from hub.auth.access import Principal
+from hub.auth.principal import Principal
 from hub.results.services import enter_result
 from tests.web import scenario as sc
 from tests.web.conftest import client, post_form, sign_in  # noqa: F401  (the web fixtures, reused)

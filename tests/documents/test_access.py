@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from hub.auth.access import Principal
+from hub.auth.principal import Principal
 from hub.cli import main
 from hub.documents.facts import load_facts
 from hub.documents.services import select_documents

@@ -1,13 +1,13 @@
 """documents: issued document numbers (文号) and their per-agency, per-year counters
 
 Revision ID: 0007_documents
-Revises: 0001
+Revises: 0005_drop_dead_schema
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_documents"
-down_revision = "0001"
+down_revision = "0005_drop_dead_schema"
 branch_labels = None
 depends_on = None
 
