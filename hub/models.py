@@ -1,6 +1,7 @@
 """Imports every model so Alembic and create_all see the whole schema."""
 from hub.audit.models import AuditEntry  # noqa: F401
 from hub.auth.models import ApiToken, User  # noqa: F401
+from hub.documents.models import DocumentCounter, DocumentNumber  # noqa: F401
 from hub.draw.models import Assignment, AssignmentInspector  # noqa: F401
 from hub.items.models import Item  # noqa: F401
 from hub.lease_models import JobTick, SchedulerLease  # noqa: F401

@@ -11,7 +11,7 @@ import os
 import click
 from sqlalchemy.exc import OperationalError
 
-from hub.cli import audit, config, db, draw, processes, results, rosters, users
+from hub.cli import audit, config, db, documents, draw, processes, results, rosters, users
 from hub.cli.context import Context, first_line
 from hub.errors import HubError, Unavailable
 from hub.version import VERSION
@@ -31,7 +31,7 @@ def _register_commands() -> None:
     """Every command group, in one list; the demo lives next to its own code."""
     from hub import demo
 
-    for module in (config, db, rosters, users, audit, processes, draw, results, demo):
+    for module in (config, db, rosters, users, audit, processes, draw, documents, results, demo):
         module.register(cli)
 
 
