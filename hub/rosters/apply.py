@@ -3,7 +3,6 @@ transaction: valid records upserted, invalid ones quarantined, counts kept."""
 from __future__ import annotations
 
 import hashlib
-import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
@@ -14,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from connectors.base import Batch, SourceRecord
 from hub.db import select_in, upsert
-from hub.rosters.merge import merge_entity
 from hub.rosters.models import Entity, EntitySource, Inspector, QuarantineRecord
+from hub.rosters.stage import EntityStage, _quarantine
 from hub.rosters.validate import RecordInvalid, plainly_valid_each, validate_entity, validate_inspector
 
 
@@ -42,18 +41,8 @@ def _digest(record: SourceRecord) -> str:
     return hashlib.sha256(f"{record.raw}\x1f{cats}".encode()).hexdigest()
 
 
-def _quarantine(session: Session, source: str, run_id: int, now: datetime,
-                bad: list[tuple[SourceRecord, str]]) -> None:
-    upsert(session, QuarantineRecord.__table__,
-           [{"source": source, "record_key": r.key[:128], "reason": reason, "raw": r.raw,
-             "received_at": now, "run_id": run_id} for r, reason in bad],
-           keys=["source", "record_key"], update=["reason", "raw", "received_at", "run_id"])
-
-
 # Statements of the hot path. Lookups by a batch's keys are plain SQL for select_in (an expanding
 # parameter would compile anew for every batch); the release runs only when a quarantine exists.
-_KNOWN_SQL = "SELECT record_key, digest, active FROM entity_sources WHERE source = ? AND record_key IN ?..."
-_PRESENT_SQL = "SELECT entity_id FROM entities WHERE entity_id IN ?..."
 _INSPECTOR_DIGESTS_SQL = "SELECT inspector_id, digest FROM inspectors WHERE inspector_id IN ?..."
 _RELEASE = delete(QuarantineRecord).where(QuarantineRecord.source == bindparam("source"),
                                           QuarantineRecord.record_key.in_(bindparam("keys", expanding=True)))
@@ -116,72 +105,25 @@ def _split(records: Iterable[SourceRecord], record_type: str, prechecked: bool =
     return good, bad
 
 
-def apply_entities(session: Session, source: str, run_id: int, records: list[SourceRecord],
-                   now: datetime, snapshot: bool = False, prechecked: bool = False) -> Counts:
-    """Upsert one batch of entity records from ``source``; quarantine the invalid ones."""
+def stage_entities(stage: EntityStage, session: Session, records: list[SourceRecord], now: datetime,
+                   prechecked: bool = False) -> Counts:
+    """Stage one batch of entity records (valid ones to merge, invalid ones to quarantine); the counts
+    include those of any merge the stage did on the way."""
     counts = Counts(fetched=len(records))
     good, bad = _split(records, "entity", prechecked)
     counts.quarantined = len(bad)
-    _quarantine(session, source, run_id, now, bad)
-    if not good:
-        return counts
-    keys = [r.key for r, _ in good]
-    known = {k: (d, a) for k, d, a in select_in(session, _KNOWN_SQL, (source,), keys)}
-    src_rows, changed = [], []
-    for r, entity_id in good:
-        digest = r.digest or _digest(r)
-        before = known.get(r.key)
-        if before is None:
-            counts.inserted += 1
-        elif before[0] != digest or not before[1]:
-            counts.updated += 1
-        else:
-            counts.unchanged += 1
-            continue
-        src_rows.append({"source": source, "record_key": r.key, "entity_id": entity_id,
-                         "raw": r.raw, "digest": digest, "active": True,
-                         "seen_at": now, "run_id": run_id})
-        changed.append((entity_id, r.fields))
-    # Unchanged records of a snapshot were seen too: the snapshot must not deactivate them.
-    written = {row["record_key"] for row in src_rows}
-    unchanged_keys = [r.key for r, _ in good if r.key not in written] if snapshot else []
-    if unchanged_keys:
-        session.execute(update(EntitySource)
-                        .where(EntitySource.source == source, EntitySource.record_key.in_(unchanged_keys))
-                        .values(run_id=run_id, seen_at=now))
-    src_rows.sort(key=_BY_RECORD_KEY)  # in index order: neighbouring index pages one after the other
-    upsert(session, EntitySource.__table__, src_rows, keys=["source", "record_key"],
-           update=["entity_id", "raw", "digest", "active", "seen_at", "run_id"])
-    _merge_into_master(session, source, changed, now)
-    _release(session, source, keys)
+    merged = stage.add(session, [(r, entity_id, r.digest or _digest(r)) for r, entity_id in good], bad, now)
+    counts.add(Counts(**merged))
     return counts
 
 
-_BY_RECORD_KEY = operator.itemgetter("record_key")
-_ENTITY_COLUMNS = [c.name for c in Entity.__table__.columns if c.name != "id"]
-_EXISTING = select(*[getattr(Entity, c) for c in _ENTITY_COLUMNS]).where(
-    Entity.entity_id.in_(bindparam("ids", expanding=True)))
-_BLANK_ENTITY = dict.fromkeys(_ENTITY_COLUMNS)  # every column, so rows need no filling in before the upsert
-
-
-def _merge_into_master(session: Session, source: str, changed: list[tuple[str, Mapping]],
-                       now: datetime) -> None:
-    if not changed:
-        return
-    ids = list({eid for eid, _ in changed})
-    present = [eid for (eid,) in select_in(session, _PRESENT_SQL, (), ids)]  # typed rows only for these
-    existing = {row.entity_id: {**_BLANK_ENTITY, **row._asdict()}
-                for row in session.execute(_EXISTING, {"ids": present})} if present else {}
-    merged: dict[str, dict] = {}
-    for entity_id, f in changed:
-        base = merged.get(entity_id) or existing.get(entity_id)
-        row = merge_entity(base, entity_id, source, f, blank=_BLANK_ENTITY)
-        if row["created_at"] is None:
-            row["created_at"] = now
-        row["updated_at"] = now
-        merged[entity_id] = row
-    upsert(session, Entity.__table__, [merged[eid] for eid in sorted(merged)], keys=["entity_id"],
-           update=[c for c in _ENTITY_COLUMNS if c not in ("entity_id", "created_at")])
+def apply_entities(session: Session, source: str, run_id: int, records: list[SourceRecord],
+                   now: datetime, snapshot: bool = False, prechecked: bool = False) -> Counts:
+    """Upsert one batch of entity records from ``source``; quarantine the invalid ones."""
+    stage = EntityStage(source, run_id, snapshot)
+    counts = stage_entities(stage, session, records, now, prechecked)
+    counts.add(Counts(**stage.merge(session, now)))
+    return counts
 
 
 def deactivate_missing_entities(session: Session, source: str, run_id: int, now: datetime) -> int:
