@@ -55,8 +55,8 @@ _COPY_STAGE = f"COPY {TABLE} ({', '.join(COLUMNS)}) FROM STDIN"
 _MARK = (f"UPDATE {TABLE} SET state = COALESCE((SELECT CASE WHEN es.digest = {TABLE}.digest AND es.active "
          f"THEN 0 ELSE 1 END FROM entity_sources es WHERE es.source = :source "
          f"AND es.record_key = {TABLE}.record_key), 2)")
-_PRESENT = (f"UPDATE {TABLE} SET present = TRUE WHERE state <> 0 AND EXISTS "
-            f"(SELECT 1 FROM entities e WHERE e.entity_id = {TABLE}.entity_id)")
+_PRESENT = (f"UPDATE {TABLE} SET present = (SELECT 1 FROM entities e WHERE e.entity_id = {TABLE}.entity_id LIMIT 1) IS NOT NULL "
+            "WHERE state <> 0")
 _COUNT = f"SELECT state, present, count(*) FROM {TABLE} GROUP BY state, present"
 _SEEN = (f"UPDATE entity_sources SET run_id = :run_id, seen_at = :now WHERE source = :source AND record_key IN "
          f"(SELECT record_key FROM {TABLE} WHERE state = 0)")
@@ -110,13 +110,18 @@ def _update_entities_sql(dialect: str) -> str:
             "WHERE s.state <> 0 AND s.present AND entities.entity_id = s.entity_id")
 
 
-_RELEASE = f"DELETE FROM quarantine WHERE source = :source AND record_key IN (SELECT record_key FROM {TABLE})"
+# Corrected records leave the quarantine: which staged keys are held there (one index probe per row,
+# as a scalar subquery, never turned into a join or a hashed scan of the whole quarantine), then a
+# delete by key for each of those few.
+_HELD = (f"SELECT record_key FROM (SELECT record_key, (SELECT 1 FROM quarantine q WHERE q.source = :source "
+         f"AND q.record_key = {TABLE}.record_key LIMIT 1) AS held FROM {TABLE}) AS t WHERE held IS NOT NULL")
+_RELEASE = "DELETE FROM quarantine WHERE source = :source AND record_key = :key"
 _HAS_QUARANTINE = "SELECT 1 FROM quarantine WHERE source = :source LIMIT 1"
-_EMPTY = f"DELETE FROM {TABLE}"
+_EMPTY = {"sqlite": f"DELETE FROM {TABLE}", "postgresql": f"TRUNCATE {TABLE}"}  # (a DELETE would leave dead rows for every later stage to read)
 # On PostgreSQL the merge's joins go by index, whatever the statistics say: a new table has none (its
 # first plans scan), and a stage of a few thousand rows against millions must never scan them.
-_INDEX_ONLY = "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"
-_PLANS_DEFAULT = ("SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_hashjoin TO DEFAULT; "
+_INDEX_ONLY = "SET LOCAL jit = off; SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"
+_PLANS_DEFAULT = ("SET LOCAL jit TO DEFAULT; SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_hashjoin TO DEFAULT; "
                   "SET LOCAL enable_mergejoin TO DEFAULT")
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
 
@@ -199,6 +204,40 @@ class EntityStage:
             _add(counts, self.merge(session, now))
         return counts
 
+    def _load(self, session: Session) -> None:
+        """Write the staged rows to the stage table: one executemany (SQLite) or one COPY (PostgreSQL)."""
+        conn = session.connection()
+        conn.exec_driver_sql(_CREATE[conn.dialect.name])
+        raw = conn.connection.driver_connection
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(_INDEX_ONLY)
+            with raw.cursor() as cur, cur.copy(_COPY_STAGE) as copy:  # type: ignore[union-attr]
+                for row in self.rows:
+                    copy.write_row(row)
+        else:
+            raw.executemany(_INSERT_STAGE, self.rows)  # type: ignore[union-attr]
+
+    def plans(self, session: Session, now: datetime) -> dict[str, str]:
+        """How the database would run each statement of a merge of what is staged (EXPLAIN), by name;
+        the stage is emptied and nothing else is written. For tests, and for a person chasing a slow sync."""
+        conn = session.connection()
+        dialect = conn.dialect.name
+        params = {"source": self.source, "run_id": self.run_id, "now": _datetime_param(dialect, now),
+                  "sources": json.dumps([self.source], ensure_ascii=False)}
+        explain = "EXPLAIN " if dialect == "postgresql" else "EXPLAIN QUERY PLAN "
+        self._load(session)
+        out = {}
+        for name, sql in (("mark", _MARK), ("present", _PRESENT), ("seen", _SEEN),
+                          ("update entities", _update_entities_sql(dialect)),
+                          ("new entities", _new_entities_sql(dialect)), ("links", _LINKS), ("held", _HELD)):
+            rows = conn.exec_driver_sql(_sql(dialect, explain + sql), params).all()
+            out[name] = "\n".join(str(row[-1]) for row in rows)
+        conn.exec_driver_sql(_EMPTY[dialect])
+        if dialect == "postgresql":
+            conn.exec_driver_sql(_PLANS_DEFAULT)
+        self.rows, self.bad, self.keys, self.entity_ids = [], [], set(), set()
+        return out
+
     def merge(self, session: Session, now: datetime) -> dict[str, int]:
         """Write what is staged, in the session's transaction; counts of inserted, updated, unchanged."""
         counts = {"inserted": 0, "updated": 0, "unchanged": 0}
@@ -215,15 +254,7 @@ class EntityStage:
 
         quarantined = conn.exec_driver_sql(_sql(dialect, _HAS_QUARANTINE), {"source": self.source}).first() is not None
         if self.rows:
-            conn.exec_driver_sql(_CREATE[dialect])
-            raw = conn.connection.driver_connection
-            if dialect == "postgresql":
-                conn.exec_driver_sql(_INDEX_ONLY)
-                with raw.cursor() as cur, cur.copy(_COPY_STAGE) as copy:  # type: ignore[union-attr]
-                    for row in self.rows:
-                        copy.write_row(row)
-            else:
-                raw.executemany(_INSERT_STAGE, self.rows)  # type: ignore[union-attr]
+            self._load(session)
             run(_MARK)
             run(_PRESENT)
             existing = absent = 0  # changed rows whose entity exists / does not
@@ -245,8 +276,10 @@ class EntityStage:
             if existing or absent:
                 run(_LINKS)
             if quarantined:
-                run(_RELEASE)
-            conn.exec_driver_sql(_EMPTY)
+                held = [{"source": self.source, "key": k} for (k,) in run(_HELD)]
+                if held:
+                    conn.exec_driver_sql(_sql(dialect, _RELEASE), held)
+            conn.exec_driver_sql(_EMPTY[dialect])
             if dialect == "postgresql":
                 conn.exec_driver_sql(_PLANS_DEFAULT)
         if self.bad:
