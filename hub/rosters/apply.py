@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from connectors.base import Batch, SourceRecord
 from hub.db import select_in, upsert
+from hub.rosters.known import KnownDigests
 from hub.rosters.models import Entity, EntitySource, Inspector, QuarantineRecord
 from hub.rosters.stage import EntityStage, _quarantine
 from hub.rosters.validate import RecordInvalid, plainly_valid_each, validate_entity, validate_inspector
@@ -65,16 +66,27 @@ def _ident(record_type: str, fields: Mapping[str, Any]) -> str:
     return fields.get("uscc") or fields["scheme_id"]
 
 
-def precheck(batch: Batch, record_type: str) -> Batch:
+def precheck(batch: Batch, record_type: str, known: KnownDigests | None = None) -> Batch:
     """Validate and digest a batch where it was fetched (off the applying process): an invalid record
-    carries its reason in ``error``; the rest are known valid and carry their ``digest``."""
+    carries its reason in ``error``; the rest are known valid and carry their ``digest``. With ``known``
+    (entities), a record whose digest is the stored one is unchanged: it becomes a claim (``fields`` None,
+    no ``raw``), unchecked, which the applying side holds to the stored digest."""
     check = _CHECKS[record_type]
+    claims: dict[int, str] = {}
+    if known is not None and record_type == "entity":
+        digests = {i: _digest(r) for i, r in enumerate(batch.records) if not r.error}
+        stored = known.lookup([batch.records[i].key for i in digests])
+        claims = {i: d for i, d in digests.items() if stored.get(batch.records[i].key) == d}
+        known.sent([r.key for i, r in enumerate(batch.records) if i not in claims])
     if record_type == "entity":  # the quick check runs over the whole page at once
-        plain = iter(plainly_valid_each([r.fields for r in batch.records if not r.error]))
+        plain = iter(plainly_valid_each([r.fields for i, r in enumerate(batch.records)
+                                         if not r.error and i not in claims]))
         check = lambda fields: validate_entity(fields, plain=next(plain))  # noqa: E731  (in record order)
     records = []
-    for r in batch.records:
-        if not r.error:
+    for i, r in enumerate(batch.records):
+        if i in claims:
+            r = SourceRecord(r.key, None, "", None, claims[i])  # type: ignore[arg-type]
+        elif not r.error:
             try:
                 check(r.fields)
                 r = r._replace(digest=_digest(r))
@@ -85,7 +97,7 @@ def precheck(batch: Batch, record_type: str) -> Batch:
 
 
 def _split(records: Iterable[SourceRecord], record_type: str, prechecked: bool = False) -> tuple[list, list]:
-    good: list[tuple[SourceRecord, str]] = []
+    good: list[tuple[SourceRecord, str | None]] = []  # (record, entity id; None for a claim)
     bad: list[tuple[SourceRecord, str]] = []
     seen: set[str] = set()
     check = _CHECKS[record_type]
@@ -93,11 +105,14 @@ def _split(records: Iterable[SourceRecord], record_type: str, prechecked: bool =
         if r.error:
             bad.append((r, r.error))
             continue
-        try:
-            ident = _ident(record_type, r.fields) if prechecked else check(r.fields)
-        except RecordInvalid as exc:
-            bad.append((r, str(exc)))
-            continue
+        if r.fields is None:  # a claim of an unchanged record (see precheck)
+            ident = None
+        else:
+            try:
+                ident = _ident(record_type, r.fields) if prechecked else check(r.fields)
+            except RecordInvalid as exc:
+                bad.append((r, str(exc)))
+                continue
         if r.key in seen:  # the same record twice in one batch: the later one wins
             good = [(g, i) for g, i in good if g.key != r.key]
         seen.add(r.key)

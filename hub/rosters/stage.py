@@ -57,6 +57,7 @@ _MARK = (f"UPDATE {TABLE} SET state = COALESCE((SELECT CASE WHEN es.digest = {TA
          f"AND es.record_key = {TABLE}.record_key), 2)")
 _PRESENT = (f"UPDATE {TABLE} SET present = (SELECT 1 FROM entities e WHERE e.entity_id = {TABLE}.entity_id LIMIT 1) IS NOT NULL "
             "WHERE state <> 0")
+_BROKEN_CLAIMS = f"SELECT record_key FROM {TABLE} WHERE state <> 0 AND raw IS NULL LIMIT 1"
 _COUNT = f"SELECT state, present, count(*) FROM {TABLE} GROUP BY state, present"
 _SEEN = (f"UPDATE entity_sources SET run_id = :run_id, seen_at = :now WHERE source = :source AND record_key IN "
          f"(SELECT record_key FROM {TABLE} WHERE state = 0)")
@@ -149,7 +150,12 @@ def _categories_text(values: Any) -> str:
     return text
 
 
-def _stage_row(r: SourceRecord, entity_id: str, digest: str) -> tuple:
+_CLAIM_TAIL = (None,) * (len(FIELDS) - 1) + ("[]",)
+
+
+def _stage_row(r: SourceRecord, entity_id: str | None, digest: str) -> tuple:
+    if r.fields is None:  # a claim: the record is unchanged (held to that by the merge)
+        return (r.key, None, None, digest, *_CLAIM_TAIL)
     get = r.fields.get
     est = get("established")
     if est is not None and est.__class__ is not str:
@@ -174,14 +180,14 @@ class EntityStage:
     def __len__(self) -> int:
         return len(self.rows) + len(self.bad)
 
-    def add(self, session: Session, good: list[tuple[SourceRecord, str, str]],
+    def add(self, session: Session, good: list[tuple[SourceRecord, str | None, str]],
             bad: list[tuple[SourceRecord, str]], now: datetime) -> dict[str, int]:
         """Stage ``good`` (record, entity id, digest) and ``bad`` (record, reason); merge first whatever
         a new record would overtake, and once the stage holds ``limit`` records. Returns the counts of
         any merge done."""
         counts: dict[str, int] = {}
         keys = [r.key for r, _, _ in good] + [r.key for r, _ in bad]
-        ids = [eid for _, eid, _ in good]
+        ids = [eid for _, eid, _ in good if eid is not None]
         if (self.keys.isdisjoint(keys) and self.entity_ids.isdisjoint(ids)
                 and len(set(keys)) == len(keys) and len(set(ids)) == len(ids)):
             self.rows += [_stage_row(r, eid, digest) for r, eid, digest in good]
@@ -190,11 +196,12 @@ class EntityStage:
             self.entity_ids.update(ids)
         else:  # a key or an entity again: one by one, merging before each repeat
             for r, eid, digest in good:
-                if r.key in self.keys or eid in self.entity_ids:
+                if r.key in self.keys or (eid is not None and eid in self.entity_ids):
                     _add(counts, self.merge(session, now))
                 self.rows.append(_stage_row(r, eid, digest))
                 self.keys.add(r.key)
-                self.entity_ids.add(eid)
+                if eid is not None:
+                    self.entity_ids.add(eid)
             for r, reason in bad:
                 if r.key in self.keys:
                     _add(counts, self.merge(session, now))
@@ -256,6 +263,10 @@ class EntityStage:
         if self.rows:
             self._load(session)
             run(_MARK)
+            broken = run(_BROKEN_CLAIMS).first()
+            if broken is not None:
+                raise RuntimeError(f"{self.source}: record {broken[0]!r} was sent as unchanged, but the master holds "
+                                   "another version of it; run the sync again")
             run(_PRESENT)
             existing = absent = 0  # changed rows whose entity exists / does not
             for state, present, n in conn.exec_driver_sql(_COUNT):

@@ -29,8 +29,9 @@ from hub.rosters.apply import (
     precheck,
     stage_entities,
 )
+from hub.rosters.known import KnownDigests
 from hub.rosters.models import SourceState, SyncRun
-from hub.rosters.prefetch import prefetched
+from hub.rosters.prefetch import DEPTH, prefetched
 from hub.rosters.stage import EntityStage
 
 log = logging.getLogger(__name__)
@@ -178,11 +179,17 @@ def _run_sync(db: Database, settings: Settings, name: str, *, full: bool,
     run = _start_run(db, name, source.kind, full)
     counts = Counts()
     applier = _Applier(source, name, run.id)
+    known: KnownDigests | None = None
     try:
         with db.unit_of_work() as s:
             state = _load_state(s, name)
+        # Unchanged records are found where they are fetched (not for an all-or-nothing source: nothing
+        # of its run is committed before the end, so every lookup could be stale).
+        if source.record_type == "entity" and not source.atomic:
+            known = KnownDigests(db.url, name, settings.sources[name].commit_every, DEPTH + 3)
+
         def prepare(batch: Batch) -> Batch:
-            return precheck(batch, source.record_type)
+            return precheck(batch, source.record_type, known)
 
         if source.atomic:
             with db.unit_of_work() as s:
@@ -206,6 +213,9 @@ def _run_sync(db: Database, settings: Settings, name: str, *, full: bool,
             counts = Counts()
         _finish_run(db, run, counts, "failed", f"{type(exc).__name__}: {exc}")
         raise
+    finally:
+        if known is not None:
+            known.close()
     finished = _finish_run(db, run, counts, "ok", None)
     log.info("sync %s ok: %s", name, counts.as_dict())
     return finished
