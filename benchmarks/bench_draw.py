@@ -92,7 +92,7 @@ _FORKED: dict[str, object] = {}  # what the two-process floor's workers inherit 
 
 def _floor_half(bounds: tuple[int, int]) -> float:
     pairs, seed = _FORKED["pairs"], _FORKED["seed"]
-    return floor(pairs[bounds[0]:bounds[1]], seed)  # type: ignore[index,arg-type]
+    return floor(pairs[bounds[0]:bounds[1]], seed)  # type: ignore[index,arg-type]  # _FORKED holds what the fork inherits, typed object
 
 
 def floor_two_processes(pairs: list[tuple[bytes, int]], seed: bytes) -> float:

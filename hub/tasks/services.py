@@ -23,10 +23,11 @@ from hub.draw.feasibility import check as feasibility_check
 from hub.errors import Conflict, DrawError, InvalidInput, NotFound
 from hub.items.models import Item
 from hub.outbox.services import enqueue
-from hub.tasks.gather import entity_facts, inspector_facts
+from hub.tasks.gather import InspectionHistory, entity_facts, inspector_facts
 from hub.tasks.models import JointTask, TaskParty
 from hub.tasks.plan import build_plan, build_pool, build_roster, strata_sizes
 from hub.tasks.spec import TaskSpec, parse_task_spec, spec_to_dict
+from hub.tasks.states import DRAW_LIFECYCLE, IN_FLIGHT, TASK_LIFECYCLE, DrawStatus, TaskState, draw_status_of
 
 HUB_PARTY = "hub"
 LOST_DRAW = timedelta(minutes=10)
@@ -88,7 +89,7 @@ def create_task(db: Database, settings: Settings, spec: TaskSpec | dict, actor: 
         body = spec_to_dict(spec)
         body["id"] = task_id
         task = JointTask(id=task_id, title=spec.title, lead=spec.lead, agencies=list(spec.agencies),
-                         spec=body, state="draft", window_start=spec.window.start,
+                         spec=body, state=TaskState.DRAFT, window_start=spec.window.start,
                          window_end=spec.window.end, created_by=actor)
         s.add(task)
         for party in [HUB_PARTY, *spec.agencies]:
@@ -115,7 +116,7 @@ def add_party(db: Database, task_id: str, party: str, actor: str) -> None:
         raise InvalidInput(f"{party!r} is not a party id (letters, digits, - and _)", where="party")
     with db.unit_of_work() as s:
         task = _get(s, task_id, for_update=True)
-        _expect(task, "draft", "committing", doing="add a party")
+        _expect(task, TaskState.DRAFT, TaskState.COMMITTING, doing="add a party")
         if s.get(TaskParty, (task_id, party)) is not None:
             raise Conflict(f"{party} is already a party of {task_id}", where="party")
         s.add(TaskParty(task_id=task_id, party=party))
@@ -133,7 +134,7 @@ def commit(db: Database, task_id: str, party: str, commitment: str, actor: str) 
         raise InvalidInput("a commitment is 64 lower-case hex digits", where="commitment")
     with db.unit_of_work() as s:
         task = _get(s, task_id, for_update=True)
-        _expect(task, "draft", "committing", doing="commit")
+        TASK_LIFECYCLE.require(task.state, TaskState.COMMITTING, doing="commit", where=f"task {task.id}")
         row = s.get(TaskParty, (task_id, party))
         if row is None:
             parties = ", ".join(p for (p,) in s.execute(select(TaskParty.party).where(TaskParty.task_id == task_id)))
@@ -141,7 +142,7 @@ def commit(db: Database, task_id: str, party: str, commitment: str, actor: str) 
         if row.commitment:
             raise Conflict(f"{party} has committed already; a commitment cannot be replaced", where="party")
         row.commitment, row.committed_at, row.committed_by = commitment, utcnow(), actor
-        task.state, task.updated_at = "committing", utcnow()
+        task.state, task.updated_at = TaskState.COMMITTING, utcnow()
         audit(s, actor, "task.commit", f"task:{task_id}", details={"party": party, "commitment": commitment})
 
 
@@ -171,25 +172,27 @@ def read_secret(path: Path) -> str:
     return text
 
 
-def _prepare(s: Any, task: JointTask, today: date) -> tuple[TaskSpec, list, list, dict, Any]:
+def _prepare(s: Any, task: JointTask, today: date,
+             history: InspectionHistory) -> tuple[TaskSpec, list, list, dict, Any]:
     """The JDP-1 inputs the task would freeze today, and the feasibility pre-check of them."""
     spec = parse_task_spec(task.spec, f"task {task.id}")
-    roster = build_roster(spec, entity_facts(s, spec), today)
-    pool = build_pool(spec, inspector_facts(s, spec), spec.window.start)
+    roster = build_roster(spec, entity_facts(s, spec, history), today)
+    pool = build_pool(spec, inspector_facts(s, spec, history), spec.window.start)
     plan = build_plan(spec, task.id, roster, task.spec.get("hash", "sha256"))
     return spec, roster, pool, plan, feasibility_check(plan, roster, pool)
 
 
 def freeze(db: Database, settings: Settings, task_id: str, actor: str,
-           today: date | None = None) -> JointTask:
+           today: date | None = None, *, history: InspectionHistory) -> JointTask:
     """Snapshot roster and pool as JDP-1 files and publish their digests; every party must have
-    committed, and the pre-check must find the task feasible."""
+    committed, and the pre-check must find the task feasible. ``history``: past results
+    (hub.results.history.RESULTS_HISTORY)."""
     today = today or date.today()
     with db.unit_of_work() as s:
         task = _get(s, task_id, for_update=True)
-        _expect(task, "committing", doing="freeze")
+        TASK_LIFECYCLE.require(task.state, TaskState.FROZEN, doing="freeze", where=f"task {task.id}")
         _require_all_parties(s, task_id, "commitment", "cannot freeze: no commitment yet from")
-        spec, roster, pool, plan, report = _prepare(s, task, today)
+        spec, roster, pool, plan, report = _prepare(s, task, today, history)
         hash_name = plan["hash"]
         task.feasibility = report.to_dict()
         problem = None
@@ -205,7 +208,7 @@ def freeze(db: Database, settings: Settings, task_id: str, actor: str,
             task.roster_digest = jdp.hexdigest(roster_bytes, hash_name)
             task.pool_digest = jdp.hexdigest(pool_bytes, hash_name)
             task.roster_size, task.pool_size = len(roster), len(pool)
-            task.state, task.frozen_at, task.updated_at = "frozen", utcnow(), utcnow()
+            task.state, task.frozen_at, task.updated_at = TaskState.FROZEN, utcnow(), utcnow()
             audit(s, actor, "task.freeze", f"task:{task_id}",
                   details={"plan_digest": task.plan_digest, "roster_digest": task.roster_digest,
                            "pool_digest": task.pool_digest, "roster_size": len(roster), "pool_size": len(pool)})
@@ -219,10 +222,11 @@ def freeze(db: Database, settings: Settings, task_id: str, actor: str,
     return task
 
 
-def feasibility(db: Database, task_id: str, today: date | None = None) -> dict:
+def feasibility(db: Database, task_id: str, today: date | None = None, *,
+                history: InspectionHistory) -> dict:
     """The pre-check report for a task not yet frozen (what would fall short, and by how much)."""
     with db.unit_of_work() as s:
-        _, roster, pool, plan, checked = _prepare(s, _get(s, task_id), today or date.today())
+        _, roster, pool, plan, checked = _prepare(s, _get(s, task_id), today or date.today(), history)
         report = checked.to_dict()
         report.update(roster_size=len(roster), pool_size=len(pool), quotas=plan["quotas"])
         return report
@@ -233,7 +237,7 @@ def reveal(db: Database, task_id: str, party: str, secret_hex: str, actor: str) 
     secret_hex = (secret_hex or "").strip()
     with db.unit_of_work() as s:
         task = _get(s, task_id, for_update=True)
-        _expect(task, "frozen", doing="reveal")
+        _expect(task, TaskState.FROZEN, doing="reveal")
         row = s.get(TaskParty, (task_id, party))
         if row is None or not row.commitment:
             raise InvalidInput(f"{party!r} has no commitment in {task_id}", where="party")
@@ -258,10 +262,10 @@ def void(db: Database, task_id: str, reason: str, actor: str) -> None:
         raise InvalidInput("voiding needs a written reason of at least 10 characters", where="reason")
     with db.unit_of_work() as s:
         task = _get(s, task_id, for_update=True)
-        if task.state == "void":
+        if not TASK_LIFECYCLE.allows(task.state, TaskState.VOID):
             raise Conflict(f"task {task_id} is void already", where="task")
         before = task.state
-        task.state, task.voided_at, task.voided_by, task.void_reason = "void", utcnow(), actor, reason.strip()
+        task.state, task.voided_at, task.voided_by, task.void_reason = TaskState.VOID, utcnow(), actor, reason.strip()
         audit(s, actor, "task.void", f"task:{task_id}", details={"reason": reason.strip(), "was": before})
 
 
@@ -273,12 +277,14 @@ def request_draw(db: Database, task_id: str, entropy: str, actor: str) -> None:
         task = _get(s, task_id, for_update=True)
         # A request whose job was lost (no worker took it within LOST_DRAW) may be made again;
         # the conditional frozen -> drawn update keeps the draw itself one-time.
-        pending = task.draw_status in ("queued", "running") and task.updated_at > utcnow() - LOST_DRAW
-        refused = task.state == "drawn" or pending
+        pending = draw_status_of(task.draw_status) in IN_FLIGHT and task.updated_at > utcnow() - LOST_DRAW
+        refused = task.state == TaskState.DRAWN or pending
         if not refused:
-            _expect(task, "frozen", doing="draw")
+            TASK_LIFECYCLE.require(task.state, TaskState.DRAWN, doing="draw", where=f"task {task.id}")
+            DRAW_LIFECYCLE.require(draw_status_of(task.draw_status), DrawStatus.QUEUED, doing="request the draw",
+                                   where=f"task {task.id}")
             _require_all_parties(s, task_id, "secret_hex", "cannot draw: no reveal yet from")
-            task.draw_status, task.draw_progress, task.draw_error = "queued", 0, None
+            task.draw_status, task.draw_progress, task.draw_error = DrawStatus.QUEUED, 0, None
             task.updated_at = utcnow()
             task.entropy = entropy or ""
             audit(s, actor, "task.draw_requested", f"task:{task_id}", details={"entropy": entropy or ""})
@@ -304,6 +310,6 @@ def parties(db: Database, task_id: str) -> list[dict[str, Any]]:
 
 def mark_draw_failed(db: Database, task_id: str, error: str, actor: str) -> None:
     with db.unit_of_work() as s:
-        s.execute(update(JointTask).where(JointTask.id == task_id, JointTask.state == "frozen")
-                  .values(draw_status="failed", draw_error=error))
+        s.execute(update(JointTask).where(JointTask.id == task_id, JointTask.state == TaskState.FROZEN)
+                  .values(draw_status=DrawStatus.FAILED, draw_error=error))
         audit(s, actor, "task.draw_failed", f"task:{task_id}", details={"error": error})

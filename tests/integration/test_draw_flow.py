@@ -16,6 +16,7 @@ from hub.cli import main
 from hub.draw import jdp
 from hub.draw.models import Assignment
 from hub.errors import Conflict, DrawError, InvalidInput
+from hub.results.history import RESULTS_HISTORY
 from hub.rosters.models import Inspector
 from hub.tasks import services as lifecycle
 from hub.tasks.models import JointTask
@@ -159,7 +160,7 @@ def test_a_draw_that_fails_in_jdp1_names_entity_and_agency_and_records_nothing(d
     scen = sc.committed_task(db, settings, "JT-2026-0400")
     with db.unit_of_work() as s:  # every HEALTH officer declared a conflict with one school
         s.execute(update(Inspector).where(Inspector.agency == "HEALTH").values(conflicts=["EDU:3701030001"]))
-    lifecycle.freeze(db, settings, "JT-2026-0400", "t")
+    lifecycle.freeze(db, settings, "JT-2026-0400", "t", history=RESULTS_HISTORY)
     for party, secret in scen.secrets.items():
         lifecycle.reveal(db, "JT-2026-0400", party, secret, "t")
     lifecycle.request_draw(db, "JT-2026-0400", "", "t")
@@ -181,7 +182,7 @@ def test_freeze_needs_every_commitment_and_a_reveal_must_match(db, settings):
     secret = lifecycle.new_secret()
     lifecycle.commit(db, "JT-2026-0500", "hub", jdp.commitment("hub", secret, "sha256"), "t")
     with pytest.raises(Conflict, match="HEALTH, SAMR"):
-        lifecycle.freeze(db, settings, "JT-2026-0500", "t")
+        lifecycle.freeze(db, settings, "JT-2026-0500", "t", history=RESULTS_HISTORY)
     with pytest.raises(Conflict, match="cannot be replaced"):
         lifecycle.commit(db, "JT-2026-0500", "hub", jdp.commitment("hub", secret, "sha256"), "t")
     with pytest.raises(InvalidInput, match="not a party"):
@@ -193,7 +194,7 @@ def test_freezing_an_infeasible_task_reports_the_shortfall_and_keeps_it(db, sett
     with db.unit_of_work() as s:
         s.execute(update(Inspector).where(Inspector.agency == "SAMR").values(active=False))
     with pytest.raises(DrawError, match="SAMR"):
-        lifecycle.freeze(db, settings, scen.task_id, "t")
+        lifecycle.freeze(db, settings, scen.task_id, "t", history=RESULTS_HISTORY)
     with db.unit_of_work() as s:
         task = s.get(JointTask, scen.task_id)
         assert task.state == "committing" and task.feasibility and not task.feasibility["ok"]

@@ -1,0 +1,49 @@
+"""Reading joint tasks for pages and the API (the services own the queries; views only render)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.db import Database
+from hub.errors import NotFound
+from hub.tasks.models import JointTask, TaskParty
+
+#: From the freeze on, a task's digests are public.
+PUBLIC_STATES = ("frozen", "drawn", "void")
+
+
+def require_task(s: Session, task_id: str) -> JointTask:
+    """The task, or NotFound naming it."""
+    task = s.get(JointTask, task_id)
+    if task is None:
+        raise NotFound(f"no joint task {task_id!r}", where="task")
+    return task
+
+
+def get_task(db: Database, task_id: str) -> JointTask:
+    with db.unit_of_work() as s:
+        return require_task(s, task_id)
+
+
+def list_tasks(db: Database) -> list[JointTask]:
+    """Every joint task, newest first."""
+    with db.unit_of_work() as s:
+        return list(s.scalars(select(JointTask).order_by(JointTask.created_at.desc())))
+
+
+def public_tasks(db: Database) -> list[JointTask]:
+    """Tasks the public may see, newest first."""
+    with db.unit_of_work() as s:
+        return list(s.scalars(select(JointTask).where(JointTask.state.in_(PUBLIC_STATES))
+                              .order_by(JointTask.created_at.desc())))
+
+
+def task_parties(db: Database, task_id: str) -> list[TaskParty]:
+    """The task's parties with their commitments and reveals, by name."""
+    with db.unit_of_work() as s:
+        return list(s.scalars(select(TaskParty).where(TaskParty.task_id == task_id).order_by(TaskParty.party)))
+
+
+def task_titles(db: Database) -> dict[str, str]:
+    with db.unit_of_work() as s:
+        return {task_id: title for task_id, title in s.execute(select(JointTask.id, JointTask.title))}
