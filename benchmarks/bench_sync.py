@@ -147,7 +147,7 @@ def bare_copy(items: list[dict], dsn: str) -> float:
         return time.perf_counter() - started
 
 
-def pg_admin(pg: str):  # type: ignore[no-untyped-def]
+def pg_admin(pg: str):
     import psycopg
 
     return psycopg.connect(pg, autocommit=True)
