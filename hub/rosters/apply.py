@@ -141,6 +141,23 @@ def apply_entities(session: Session, source: str, run_id: int, records: list[Sou
     return counts
 
 
+def _still_linked(session: Session, ids: list[str]) -> set[str]:
+    """Which of ``ids`` an active source record still names: by the partial index where the record's key
+    is another id, and by (source, record_key) where it is the entity's own (each source the entity has)."""
+    linked = {eid for (eid,) in session.execute(
+        select(EntitySource.entity_id).where(EntitySource.entity_id.in_(ids), EntitySource.entity_id != EntitySource.record_key,
+                                             EntitySource.active))}
+    sources = {name for (names,) in session.execute(select(Entity.sources).where(Entity.entity_id.in_(ids)))
+               for name in names or ()}
+    if sources:
+        linked |= {key for (key,) in session.execute(
+            select(EntitySource.record_key).where(EntitySource.source.in_(sorted(sources)),
+                                                  EntitySource.record_key.in_(ids),
+                                                  EntitySource.record_key == EntitySource.entity_id,
+                                                  EntitySource.active))}
+    return linked
+
+
 def deactivate_missing_entities(session: Session, source: str, run_id: int, now: datetime) -> int:
     """After a complete snapshot: records of ``source`` not seen in this run become inactive;
     an entity with no active source left becomes inactive (never deleted)."""
@@ -153,8 +170,9 @@ def deactivate_missing_entities(session: Session, source: str, run_id: int, now:
                     .where(EntitySource.source == source, EntitySource.active,
                            EntitySource.run_id != run_id)
                     .values(active=False, seen_at=now))
-    still = {eid for (eid,) in session.execute(
-        select(EntitySource.entity_id).where(EntitySource.entity_id.in_(missing), EntitySource.active))}
+    still: set[str] = set()
+    for at in range(0, len(missing), 500):
+        still |= _still_linked(session, missing[at:at + 500])
     gone = [eid for eid in missing if eid not in still]
     if gone:
         session.execute(update(Entity).where(Entity.entity_id.in_(gone))
