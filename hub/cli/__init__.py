@@ -9,10 +9,11 @@ import logging
 import os
 
 import click
+from sqlalchemy.exc import OperationalError
 
-from hub.cli import audit, config, db, draw, processes, results, rosters, users
-from hub.cli.context import Context
-from hub.errors import HubError
+from hub.cli import audit, config, db, documents, draw, processes, results, rosters, users
+from hub.cli.context import Context, first_line
+from hub.errors import HubError, Unavailable
 from hub.version import VERSION
 
 
@@ -30,7 +31,7 @@ def _register_commands() -> None:
     """Every command group, in one list; the demo lives next to its own code."""
     from hub import demo
 
-    for module in (config, db, rosters, users, audit, processes, draw, results, demo):
+    for module in (config, db, rosters, users, audit, processes, draw, documents, results, demo):
         module.register(cli)
 
 
@@ -54,9 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("hub: interrupted", err=True)
         return 130
+    except OperationalError as exc:  # the database went away mid-command
+        click.echo(f"hub: the database cannot be reached: {first_line(exc.orig or exc)}", err=True)
+        return Unavailable.exit_code
     except Exception as exc:  # the contract: one line, non-zero
         if os.environ.get("HUB_DEBUG"):
             raise
-        click.echo(f"hub: internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo(f"hub: internal error: {type(exc).__name__}: {first_line(exc)}", err=True)
         return 1
     return 0
