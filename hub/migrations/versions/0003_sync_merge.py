@@ -4,13 +4,13 @@ Most source records are keyed by the entity's own id, and those are found throug
 (source, record_key) index; maintaining a full second index on entity_id cost every sync row.
 
 Revision ID: 0003_sync_merge
-Revises: 0005_drop_dead_schema
+Revises: 0007_documents
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_sync_merge"
-down_revision = "0005_drop_dead_schema"
+down_revision = "0007_documents"
 branch_labels = None
 depends_on = None
 
