@@ -1,11 +1,21 @@
-"""Sync N entities from the samr sandbox into SQLite, against a baseline measured in the same run.
+"""Sync N entities from a samr sandbox that serves ready pages, into SQLite and PostgreSQL, each against
+a baseline measured in the same run.
 
-Baseline = the same pages fetched (signed) and parsed with bare `requests` + `json`,
-plus the same rows written with one bare `executemany` into a plain table. Bare fetch and hub
-sync alternate for ``--rounds`` rounds and the means are compared: a shared machine's pace drifts.
-Target (issue 3): hub ≤ 1.5 × (bare fetch + bare insert); peak memory ≤ 500 MB.
+The source costs (almost) nothing: the sandbox renders its pages once before the clock starts and then
+serves the kept bytes (``SamrSandbox.keep_pages``), so the figures measure the hub, not the generator; its
+own CPU share while each side runs is printed.
 
-    python benchmarks/bench_sync.py [--entities 1000000] [--rounds 2]
+Baselines: the same pages fetched (signed) and parsed with bare ``requests`` + ``json`` ("bare fetch"),
+plus the same rows written bare: one ``executemany`` into a plain SQLite table, one ``COPY`` into a plain
+PostgreSQL table. Bare fetch and hub sync alternate for ``--rounds`` rounds and the means are compared: a
+shared machine's pace drifts.
+
+Targets (issue 14), per database: hub sync <= 1.5 x (bare fetch + bare write); peak RSS <= 500 MB; a full
+re-sync of the unchanged roster <= 1.2 x the bare fetch alone, and it changes no row.
+
+    python benchmarks/bench_sync.py [--entities 1000000] [--rounds 1] [--db sqlite|postgresql|both]
+
+The PostgreSQL side creates and drops its own databases on ``--pg`` (127.0.0.1:5432 by default).
 """
 from __future__ import annotations
 
@@ -31,27 +41,62 @@ sys.path.insert(0, str(ROOT))
 from connectors.signing import sign_headers
 
 APP_ID = "bench"
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+COLUMNS = ("uscc", "name", "entity_type", "legal_rep", "address", "district", "industry", "status",
+           "established", "updated_at", "abnormal_list", "serious_violation", "credit_class")
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
+
+
+def serve(entities: int) -> int:
+    """The sandbox process: render every page once, say where it serves, serve until killed."""
+    from connectors.sandboxes.samr import SamrSandbox
+
+    server = SamrSandbox({APP_ID: os.environ["BENCH_SECRET"]}, free_port(), entities=entities, seed=1,
+                         invalid_share=0.0)
+    pages = server.keep_pages()
+    server.start()
+    print(f"samr {server.url} {pages}", flush=True)
+    threading.Event().wait()
+    return 0
 
 
 def start_sandbox(entities: int, secret: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
     env = {**os.environ, "BENCH_SECRET": secret}
-    proc = subprocess.Popen([sys.executable, "-m", "connectors.sandboxes", "--samr-port", str(port),
-                             "--edu-port", "0", "--inspectors-port", "0", "--csv-port", "0",
-                             "--entities", str(entities), "--invalid-share", "0.0",
-                             "--app-id", APP_ID, "--secret-env", "BENCH_SECRET"],
-                            env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", str(entities)], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
-    for line in proc.stdout:  # wait until it serves
+    for line in proc.stdout:  # wait until every page is rendered and it serves
         if line.startswith("samr"):
             return proc, line.split()[1]
     raise RuntimeError("the sandbox did not start")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (from /proc)."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+class SourceShare:
+    """The sandbox's CPU seconds over a block, and that as a share of the block's wall time."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def __enter__(self) -> SourceShare:
+        self.cpu0, self.t0 = cpu_seconds(self.pid), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cpu = cpu_seconds(self.pid) - self.cpu0
+        self.share = self.cpu / (time.perf_counter() - self.t0)
 
 
 def bare_fetch(url: str, secret: str, keep: bool = True) -> tuple[list[dict], float]:
@@ -76,20 +121,49 @@ def bare_fetch(url: str, secret: str, keep: bool = True) -> tuple[list[dict], fl
     return items, time.perf_counter() - started
 
 
-def bare_insert(items: list[dict], path: Path) -> float:
+def bare_executemany(items: list[dict], path: Path) -> float:
     conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE plain (uscc TEXT, name TEXT, entity_type TEXT, legal_rep TEXT, address TEXT, "
-                 "district TEXT, industry TEXT, status TEXT, established TEXT, updated_at TEXT, "
-                 "abnormal_list INTEGER, serious_violation INTEGER, credit_class TEXT)")
-    cols = ("uscc", "name", "entity_type", "legal_rep", "address", "district", "industry", "status",
-            "established", "updated_at", "abnormal_list", "serious_violation", "credit_class")
+    conn.execute(f"CREATE TABLE plain ({', '.join(c + ' TEXT' for c in COLUMNS)})")
     started = time.perf_counter()
-    conn.executemany(f"INSERT INTO plain VALUES ({','.join('?' * len(cols))})",
-                     ([i.get(c) for c in cols] for i in items))
+    conn.executemany(f"INSERT INTO plain VALUES ({','.join('?' * len(COLUMNS))})",
+                     ([i.get(c) for c in COLUMNS] for i in items))
     conn.commit()
     elapsed = time.perf_counter() - started
     conn.close()
     return elapsed
+
+
+def bare_copy(items: list[dict], dsn: str) -> float:
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        conn.execute(f"CREATE TABLE plain ({', '.join(c + ' text' for c in COLUMNS)})")
+        conn.commit()
+        started = time.perf_counter()
+        with conn.cursor() as cur, cur.copy(f"COPY plain ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for i in items:
+                copy.write_row([i.get(c) for c in COLUMNS])
+        conn.commit()
+        return time.perf_counter() - started
+
+
+def pg_admin(pg: str):
+    import psycopg
+
+    return psycopg.connect(pg, autocommit=True)
+
+
+def pg_database(pg: str, name: str) -> str:
+    """A fresh database ``name`` on the server of ``pg``; its DSN."""
+    with pg_admin(pg) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return pg.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_pg_database(pg: str, name: str) -> None:
+    with pg_admin(pg) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _status(pid: str, *names: str) -> list[int]:
@@ -140,7 +214,7 @@ class PeakRSS:
         self._t.join()
 
 
-def hub_sync(url: str, secret: str, workdir: Path) -> dict:
+def hub_sync(url: str, secret: str, workdir: Path, database_url: str, full: bool) -> dict:
     """Run one hub sync in this process; its time, peak memory and counts."""
     from hub.config import load_settings
     from hub.db import init_db, upgrade
@@ -152,76 +226,132 @@ def hub_sync(url: str, secret: str, workdir: Path) -> dict:
                     'app_secret_env = "BENCH_SECRET"\n'
                     'categories = { "H61" = "hotel", "Q85" = "eldercare", "P83" = "school" }\n')
     settings = load_settings(conf, environ={"BENCH_SECRET": secret, "HUB_DATA_DIR": str(workdir / "var"),
-                                            "HUB_SECRET_KEY": "bench"})
+                                            "HUB_SECRET_KEY": "bench", "HUB_DATABASE_URL": database_url})
     upgrade(settings.database_url)
     db = init_db(settings.database_url)
     with PeakRSS() as mem:
         started = time.perf_counter()
-        run = run_sync(db, settings, "samr")
+        run = run_sync(db, settings, "samr", full=full)
         elapsed = time.perf_counter() - started
     db.engine.dispose()
     return {"seconds": elapsed, "rss": mem.peak, "anon": mem.peak_anon, "family": mem.peak_family,
-            "fetched": run.fetched, "inserted": run.inserted, "quarantined": run.quarantined,
-            "outcome": run.outcome}
+            "fetched": run.fetched, "inserted": run.inserted, "updated": run.updated,
+            "unchanged": run.unchanged, "quarantined": run.quarantined, "outcome": run.outcome}
 
 
-def hub_sync_in_new_process(url: str, secret: str, workdir: Path) -> dict:
+def hub_sync_in_new_process(url: str, secret: str, workdir: Path, database_url: str, sandbox: int,
+                            full: bool = False) -> dict:
     """A hub sync as `hub sync` runs it: a fresh process (not one holding the bare fetch's heap)."""
-    out = subprocess.run([sys.executable, __file__, "--hub-only", url, str(workdir)], cwd=ROOT, check=True,
-                         env={**os.environ, "BENCH_SECRET": secret}, stdout=subprocess.PIPE, text=True)
-    return json.loads(out.stdout.splitlines()[-1])
+    with SourceShare(sandbox) as source:
+        out = subprocess.run([sys.executable, __file__, "--hub-only", url, str(workdir), database_url]
+                             + (["--full"] if full else []), cwd=ROOT, check=True,
+                             env={**os.environ, "BENCH_SECRET": secret}, stdout=subprocess.PIPE, text=True)
+    return {**json.loads(out.stdout.splitlines()[-1]), "source_share": source.share}
+
+
+def mean(values: list[float]) -> float:
+    return sum(values) / len(values)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--entities", type=int, default=1_000_000)
-    ap.add_argument("--rounds", type=int, default=2, help="bare fetch then hub sync, this many times (default 2)")
-    ap.add_argument("--hub-only", nargs=2, metavar=("URL", "DIR"), help=argparse.SUPPRESS)
+    ap.add_argument("--rounds", type=int, default=1, help="bare fetch then hub syncs, this many times (default 1)")
+    ap.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    ap.add_argument("--pg", default=PG_SERVER, help="a PostgreSQL server's DSN (its databases are made here)")
+    ap.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--hub-only", nargs=3, metavar=("URL", "DIR", "DB"), help=argparse.SUPPRESS)
+    ap.add_argument("--full", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.serve:
+        return serve(args.serve)
     if args.hub_only:  # the child of hub_sync_in_new_process
-        print(json.dumps(hub_sync(args.hub_only[0], os.environ["BENCH_SECRET"], Path(args.hub_only[1]))))
+        url, work, database_url = args.hub_only
+        print(json.dumps(hub_sync(url, os.environ["BENCH_SECRET"], Path(work), database_url, args.full)))
         return 0
+    kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     secret = secrets.token_hex(16)
+    started = time.perf_counter()
     proc, url = start_sandbox(args.entities, secret)
+    print(f"sandbox: {args.entities:,} entities rendered in {time.perf_counter() - started:.1f} s", flush=True)
     fetches: list[float] = []
-    hubs: list[dict] = []
+    fetch_shares: list[float] = []
+    writes: dict[str, float] = {}
+    syncs: dict[str, list[dict]] = {k: [] for k in kinds}
+    resyncs: dict[str, list[dict]] = {k: [] for k in kinds}
+    pg_names: list[str] = []
+    n = 0
     try:
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
-            for round_no in range(1, args.rounds + 1):  # alternating, so a drift in the machine's pace hits both
-                items, fetch_s = bare_fetch(url, secret, keep=round_no == 1)
+            for round_no in range(1, args.rounds + 1):  # alternating, so a drift in the machine's pace hits all
+                with SourceShare(proc.pid) as source:
+                    items, fetch_s = bare_fetch(url, secret, keep=round_no == 1)
                 fetches.append(fetch_s)
+                fetch_shares.append(source.share)
+                print(f"round {round_no}: bare fetch {fetch_s:.1f} s", flush=True)
                 if round_no == 1:
-                    insert_s = bare_insert(items, work / "plain.db")
                     n = len(items)
+                    if "sqlite" in kinds:
+                        writes["sqlite"] = bare_executemany(items, work / "plain.db")
+                    if "postgresql" in kinds:
+                        pg_names.append(f"bench_sync_plain_{os.getpid()}")
+                        writes["postgresql"] = bare_copy(items, pg_database(args.pg, pg_names[-1]))
                     del items
-                hubs.append(hub_sync_in_new_process(url, secret, work / f"hub-{round_no}"))
+                for kind in kinds:
+                    if kind == "sqlite":
+                        database_url = f"sqlite:///{work}/hub-{round_no}/hub.db"
+                    else:
+                        pg_names.append(f"bench_sync_hub_{os.getpid()}_{round_no}")
+                        database_url = pg_database(args.pg, pg_names[-1]).replace("postgresql://",
+                                                                                  "postgresql+psycopg://")
+                    where = work / f"hub-{round_no}"
+                    syncs[kind].append(hub_sync_in_new_process(url, secret, where, database_url, proc.pid))
+                    resyncs[kind].append(hub_sync_in_new_process(url, secret, where, database_url, proc.pid,
+                                                                 full=True))
+                    print(f"round {round_no}: {kind} hub sync {syncs[kind][-1]['seconds']:.1f} s, "
+                          f"re-sync {resyncs[kind][-1]['seconds']:.1f} s", flush=True)
+                    if kind == "postgresql":
+                        drop_pg_database(args.pg, pg_names.pop())
     finally:
         proc.terminate()
         proc.wait()
-    hub_times = [h["seconds"] for h in hubs]
-    fetch_mean, hub_mean = sum(fetches) / len(fetches), sum(hub_times) / len(hub_times)
-    baseline = fetch_mean + insert_s
-    ratio = hub_mean / baseline
-    best_ratio = min(hub_times) / (min(fetches) + insert_s)
-    peak = {k: max(h[k] for h in hubs) for k in ("rss", "anon", "family")}
-    run = hubs[-1]
-    rounds = ", ".join(f"{f:.1f}/{h:.1f}" for f, h in zip(fetches, hub_times))
-    print(f"entities                      {n:>12,}")
-    print(f"baseline: bare fetch + parse  {fetch_mean:>10.1f} s   (mean of {len(fetches)})")
-    print(f"baseline: bare executemany    {insert_s:>10.1f} s")
-    print(f"baseline total                {baseline:>10.1f} s")
-    print(f"hub sync                      {hub_mean:>10.1f} s   (mean of {len(hubs)}; {n / hub_mean:,.0f} entities/s)")
-    print(f"rounds: bare fetch / hub      {rounds}")
-    print(f"hub / baseline (means)        {ratio:>10.2f}   (target <= 1.50)")
-    print(f"hub / baseline (best of each) {best_ratio:>10.2f}")
-    print(f"hub sync peak RSS             {peak['rss']:>10} MB (target <= 500; private memory {peak['anon']} MB; "
-          f"with its fetching process {peak['family']} MB private)")
-    print(f"run: fetched {run['fetched']}, inserted {run['inserted']}, quarantined {run['quarantined']}, "
-          f"outcome {run['outcome']}")
+        for name in pg_names:
+            drop_pg_database(args.pg, name)
+    report(n, fetches, fetch_shares, writes, syncs, resyncs)
     print(f"max RSS of the benchmark process (it holds the bare fetch's items) "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
     return 0
+
+
+def report(n: int, fetches: list[float], fetch_shares: list[float], writes: dict[str, float],
+           syncs: dict[str, list[dict]], resyncs: dict[str, list[dict]]) -> None:
+    fetch = mean(fetches)
+    print()
+    print(f"entities {n:,}; bare fetch + parse {fetch:.1f} s (mean of {len(fetches)}: "
+          f"{', '.join(f'{f:.1f}' for f in fetches)}); the source's CPU share while it ran "
+          f"{mean(fetch_shares):.0%}")
+    print()
+    print("| database | bare write | baseline | hub sync | hub / baseline (<= 1.5) | peak RSS MB (<= 500) "
+          "| re-sync | re-sync / bare fetch (<= 1.2) | re-sync changed | source CPU share (sync / re-sync) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for kind, runs in syncs.items():
+        hub, again = mean([r["seconds"] for r in runs]), mean([r["seconds"] for r in resyncs[kind]])
+        baseline = fetch + writes[kind]
+        rss = max(r["rss"] for r in runs + resyncs[kind])
+        changed = sum(r["inserted"] + r["updated"] for r in resyncs[kind])
+        write = "one executemany" if kind == "sqlite" else "one COPY"
+        print(f"| {kind} | {writes[kind]:.1f} s ({write}) | {baseline:.1f} s | {hub:.1f} s | "
+              f"{hub / baseline:.2f} | {rss} | {again:.1f} s | {again / fetch:.2f} | {changed} | "
+              f"{mean([r['source_share'] for r in runs]):.0%} / {mean([r['source_share'] for r in resyncs[kind]]):.0%} |")
+    print()
+    for kind, runs in syncs.items():
+        for i, (r, a) in enumerate(zip(runs, resyncs[kind]), 1):
+            print(f"{kind} round {i}: sync {r['seconds']:.1f} s fetched {r['fetched']} inserted {r['inserted']} "
+                  f"updated {r['updated']} quarantined {r['quarantined']} {r['outcome']}; private memory "
+                  f"{r['anon']} MB, {r['family']} MB with the fetching process; re-sync {a['seconds']:.1f} s "
+                  f"fetched {a['fetched']} unchanged {a['unchanged']} inserted {a['inserted']} "
+                  f"updated {a['updated']} {a['outcome']}")
 
 
 if __name__ == "__main__":

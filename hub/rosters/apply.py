@@ -3,7 +3,6 @@ transaction: valid records upserted, invalid ones quarantined, counts kept."""
 from __future__ import annotations
 
 import hashlib
-import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
@@ -14,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from connectors.base import Batch, SourceRecord
 from hub.db import select_in, upsert
-from hub.rosters.merge import merge_entity
+from hub.rosters.known import KnownDigests
 from hub.rosters.models import Entity, EntitySource, Inspector, QuarantineRecord
+from hub.rosters.stage import EntityStage, _quarantine
 from hub.rosters.validate import RecordInvalid, plainly_valid_each, validate_entity, validate_inspector
 
 
@@ -42,18 +42,8 @@ def _digest(record: SourceRecord) -> str:
     return hashlib.sha256(f"{record.raw}\x1f{cats}".encode()).hexdigest()
 
 
-def _quarantine(session: Session, source: str, run_id: int, now: datetime,
-                bad: list[tuple[SourceRecord, str]]) -> None:
-    upsert(session, QuarantineRecord.__table__,
-           [{"source": source, "record_key": r.key[:128], "reason": reason, "raw": r.raw,
-             "received_at": now, "run_id": run_id} for r, reason in bad],
-           keys=["source", "record_key"], update=["reason", "raw", "received_at", "run_id"])
-
-
 # Statements of the hot path. Lookups by a batch's keys are plain SQL for select_in (an expanding
 # parameter would compile anew for every batch); the release runs only when a quarantine exists.
-_KNOWN_SQL = "SELECT record_key, digest, active FROM entity_sources WHERE source = ? AND record_key IN ?..."
-_PRESENT_SQL = "SELECT entity_id FROM entities WHERE entity_id IN ?..."
 _INSPECTOR_DIGESTS_SQL = "SELECT inspector_id, digest FROM inspectors WHERE inspector_id IN ?..."
 _RELEASE = delete(QuarantineRecord).where(QuarantineRecord.source == bindparam("source"),
                                           QuarantineRecord.record_key.in_(bindparam("keys", expanding=True)))
@@ -76,16 +66,27 @@ def _ident(record_type: str, fields: Mapping[str, Any]) -> str:
     return fields.get("uscc") or fields["scheme_id"]
 
 
-def precheck(batch: Batch, record_type: str) -> Batch:
+def precheck(batch: Batch, record_type: str, known: KnownDigests | None = None) -> Batch:
     """Validate and digest a batch where it was fetched (off the applying process): an invalid record
-    carries its reason in ``error``; the rest are known valid and carry their ``digest``."""
+    carries its reason in ``error``; the rest are known valid and carry their ``digest``. With ``known``
+    (entities), a record whose digest is the stored one is unchanged: it becomes a claim (``fields`` None,
+    no ``raw``), unchecked, which the applying side holds to the stored digest."""
     check = _CHECKS[record_type]
+    claims: dict[int, str] = {}
+    if known is not None and record_type == "entity":
+        digests = {i: _digest(r) for i, r in enumerate(batch.records) if not r.error}
+        stored = known.lookup([batch.records[i].key for i in digests])
+        claims = {i: d for i, d in digests.items() if stored.get(batch.records[i].key) == d}
+        known.sent([r.key for i, r in enumerate(batch.records) if i not in claims])
     if record_type == "entity":  # the quick check runs over the whole page at once
-        plain = iter(plainly_valid_each([r.fields for r in batch.records if not r.error]))
+        plain = iter(plainly_valid_each([r.fields for i, r in enumerate(batch.records)
+                                         if not r.error and i not in claims]))
         check = lambda fields: validate_entity(fields, plain=next(plain))  # noqa: E731  (in record order)
     records = []
-    for r in batch.records:
-        if not r.error:
+    for i, r in enumerate(batch.records):
+        if i in claims:
+            r = SourceRecord(r.key, None, "", None, claims[i])  # type: ignore[arg-type]
+        elif not r.error:
             try:
                 check(r.fields)
                 r = r._replace(digest=_digest(r))
@@ -96,7 +97,7 @@ def precheck(batch: Batch, record_type: str) -> Batch:
 
 
 def _split(records: Iterable[SourceRecord], record_type: str, prechecked: bool = False) -> tuple[list, list]:
-    good: list[tuple[SourceRecord, str]] = []
+    good: list[tuple[SourceRecord, str | None]] = []  # (record, entity id; None for a claim)
     bad: list[tuple[SourceRecord, str]] = []
     seen: set[str] = set()
     check = _CHECKS[record_type]
@@ -104,11 +105,14 @@ def _split(records: Iterable[SourceRecord], record_type: str, prechecked: bool =
         if r.error:
             bad.append((r, r.error))
             continue
-        try:
-            ident = _ident(record_type, r.fields) if prechecked else check(r.fields)
-        except RecordInvalid as exc:
-            bad.append((r, str(exc)))
-            continue
+        if r.fields is None:  # a claim of an unchanged record (see precheck)
+            ident = None
+        else:
+            try:
+                ident = _ident(record_type, r.fields) if prechecked else check(r.fields)
+            except RecordInvalid as exc:
+                bad.append((r, str(exc)))
+                continue
         if r.key in seen:  # the same record twice in one batch: the later one wins
             good = [(g, i) for g, i in good if g.key != r.key]
         seen.add(r.key)
@@ -116,72 +120,42 @@ def _split(records: Iterable[SourceRecord], record_type: str, prechecked: bool =
     return good, bad
 
 
-def apply_entities(session: Session, source: str, run_id: int, records: list[SourceRecord],
-                   now: datetime, snapshot: bool = False, prechecked: bool = False) -> Counts:
-    """Upsert one batch of entity records from ``source``; quarantine the invalid ones."""
+def stage_entities(stage: EntityStage, session: Session, records: list[SourceRecord], now: datetime,
+                   prechecked: bool = False) -> Counts:
+    """Stage one batch of entity records (valid ones to merge, invalid ones to quarantine); the counts
+    include those of any merge the stage did on the way."""
     counts = Counts(fetched=len(records))
     good, bad = _split(records, "entity", prechecked)
     counts.quarantined = len(bad)
-    _quarantine(session, source, run_id, now, bad)
-    if not good:
-        return counts
-    keys = [r.key for r, _ in good]
-    known = {k: (d, a) for k, d, a in select_in(session, _KNOWN_SQL, (source,), keys)}
-    src_rows, changed = [], []
-    for r, entity_id in good:
-        digest = r.digest or _digest(r)
-        before = known.get(r.key)
-        if before is None:
-            counts.inserted += 1
-        elif before[0] != digest or not before[1]:
-            counts.updated += 1
-        else:
-            counts.unchanged += 1
-            continue
-        src_rows.append({"source": source, "record_key": r.key, "entity_id": entity_id,
-                         "raw": r.raw, "digest": digest, "active": True,
-                         "seen_at": now, "run_id": run_id})
-        changed.append((entity_id, r.fields))
-    # Unchanged records of a snapshot were seen too: the snapshot must not deactivate them.
-    written = {row["record_key"] for row in src_rows}
-    unchanged_keys = [r.key for r, _ in good if r.key not in written] if snapshot else []
-    if unchanged_keys:
-        session.execute(update(EntitySource)
-                        .where(EntitySource.source == source, EntitySource.record_key.in_(unchanged_keys))
-                        .values(run_id=run_id, seen_at=now))
-    src_rows.sort(key=_BY_RECORD_KEY)  # in index order: neighbouring index pages one after the other
-    upsert(session, EntitySource.__table__, src_rows, keys=["source", "record_key"],
-           update=["entity_id", "raw", "digest", "active", "seen_at", "run_id"])
-    _merge_into_master(session, source, changed, now)
-    _release(session, source, keys)
+    merged = stage.add(session, [(r, entity_id, r.digest or _digest(r)) for r, entity_id in good], bad, now)
+    counts.add(Counts(**merged))
     return counts
 
 
-_BY_RECORD_KEY = operator.itemgetter("record_key")
-_ENTITY_COLUMNS = [c.name for c in Entity.__table__.columns if c.name != "id"]
-_EXISTING = select(*[getattr(Entity, c) for c in _ENTITY_COLUMNS]).where(
-    Entity.entity_id.in_(bindparam("ids", expanding=True)))
-_BLANK_ENTITY = dict.fromkeys(_ENTITY_COLUMNS)  # every column, so rows need no filling in before the upsert
+def apply_entities(session: Session, source: str, run_id: int, records: list[SourceRecord],
+                   now: datetime, snapshot: bool = False, prechecked: bool = False) -> Counts:
+    """Upsert one batch of entity records from ``source``; quarantine the invalid ones."""
+    stage = EntityStage(source, run_id, snapshot)
+    counts = stage_entities(stage, session, records, now, prechecked)
+    counts.add(Counts(**stage.merge(session, now)))
+    return counts
 
 
-def _merge_into_master(session: Session, source: str, changed: list[tuple[str, Mapping]],
-                       now: datetime) -> None:
-    if not changed:
-        return
-    ids = list({eid for eid, _ in changed})
-    present = [eid for (eid,) in select_in(session, _PRESENT_SQL, (), ids)]  # typed rows only for these
-    existing = {row.entity_id: {**_BLANK_ENTITY, **row._asdict()}
-                for row in session.execute(_EXISTING, {"ids": present})} if present else {}
-    merged: dict[str, dict] = {}
-    for entity_id, f in changed:
-        base = merged.get(entity_id) or existing.get(entity_id)
-        row = merge_entity(base, entity_id, source, f, blank=_BLANK_ENTITY)
-        if row["created_at"] is None:
-            row["created_at"] = now
-        row["updated_at"] = now
-        merged[entity_id] = row
-    upsert(session, Entity.__table__, [merged[eid] for eid in sorted(merged)], keys=["entity_id"],
-           update=[c for c in _ENTITY_COLUMNS if c not in ("entity_id", "created_at")])
+def _still_linked(session: Session, ids: list[str]) -> set[str]:
+    """Which of ``ids`` an active source record still names: by the partial index where the record's key
+    is another id, and by (source, record_key) where it is the entity's own (each source the entity has)."""
+    linked = {eid for (eid,) in session.execute(
+        select(EntitySource.entity_id).where(EntitySource.entity_id.in_(ids), EntitySource.entity_id != EntitySource.record_key,
+                                             EntitySource.active))}
+    sources = {name for (names,) in session.execute(select(Entity.sources).where(Entity.entity_id.in_(ids)))
+               for name in names or ()}
+    if sources:
+        linked |= {key for (key,) in session.execute(
+            select(EntitySource.record_key).where(EntitySource.source.in_(sorted(sources)),
+                                                  EntitySource.record_key.in_(ids),
+                                                  EntitySource.record_key == EntitySource.entity_id,
+                                                  EntitySource.active))}
+    return linked
 
 
 def deactivate_missing_entities(session: Session, source: str, run_id: int, now: datetime) -> int:
@@ -196,8 +170,9 @@ def deactivate_missing_entities(session: Session, source: str, run_id: int, now:
                     .where(EntitySource.source == source, EntitySource.active,
                            EntitySource.run_id != run_id)
                     .values(active=False, seen_at=now))
-    still = {eid for (eid,) in session.execute(
-        select(EntitySource.entity_id).where(EntitySource.entity_id.in_(missing), EntitySource.active))}
+    still: set[str] = set()
+    for at in range(0, len(missing), 500):
+        still |= _still_linked(session, missing[at:at + 500])
     gone = [eid for eid in missing if eid not in still]
     if gone:
         session.execute(update(Entity).where(Entity.entity_id.in_(gone))

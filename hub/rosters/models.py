@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.clock import utcnow
@@ -38,14 +38,21 @@ class Entity(Base):
 
 
 class EntitySource(Base):
-    """What one source said about one entity, kept as it came (after validation)."""
+    """What one source said about one entity, kept as it came (after validation).
+
+    Most records are keyed by the entity's own id (a registry's credit code: ``record_key`` =
+    ``entity_id``), and those are found by (source, record_key); only the others are indexed by
+    ``entity_id`` (a partial index: a million-entity sync maintains no second index for nothing)."""
 
     __tablename__ = "entity_sources"
-    __table_args__ = (UniqueConstraint("source", "record_key"),)
+    __table_args__ = (UniqueConstraint("source", "record_key"),
+                      Index("ix_entity_sources_entity_id_other", "entity_id",
+                            sqlite_where=text("entity_id <> record_key"),
+                            postgresql_where=text("entity_id <> record_key")))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(64))
     record_key: Mapped[str] = mapped_column(String(128))
-    entity_id: Mapped[str] = mapped_column(String(64), index=True)
+    entity_id: Mapped[str] = mapped_column(String(64))
     raw: Mapped[str] = mapped_column(Text)  # the record as the source sent it
     digest: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -24,14 +24,16 @@ from hub.db import Database
 from hub.errors import NotFound, UpstreamError
 from hub.rosters.apply import (
     Counts,
-    apply_entities,
     apply_inspectors,
     deactivate_missing_entities,
     deactivate_missing_inspectors,
     precheck,
+    stage_entities,
 )
+from hub.rosters.known import KnownDigests
 from hub.rosters.models import SourceState, SyncRun
-from hub.rosters.prefetch import prefetched
+from hub.rosters.prefetch import DEPTH, prefetched
+from hub.rosters.stage import EntityStage
 
 log = logging.getLogger(__name__)
 Progress = Callable[[SyncRun, Counts, str], None]
@@ -88,11 +90,18 @@ def _finish_run(db: Database, run: SyncRun, counts: Counts, outcome: str, error:
 
 
 class _Applier:
-    """Applies batches of one run; keeps what a snapshot needs to know at the end."""
+    """Applies batches of one run; keeps what a snapshot needs to know at the end. Entity records are
+    staged and merged in bulk (hub/rosters/stage.py): ``finish`` merges what is staged, and must run
+    before each commit."""
 
     def __init__(self, source: Source, name: str, run_id: int) -> None:
         self.source, self.name, self.run_id = source, name, run_id
         self.seen_inspectors: set[str] = set()
+        self.stage = EntityStage(name, run_id, snapshot=source.atomic)
+
+    def finish(self, s: Session) -> Counts:
+        """Merge what is staged (before the transaction commits)."""
+        return Counts(**self.stage.merge(s, utcnow()))
 
     def apply(self, s: Session, batch: Batch) -> Counts:
         """Apply one batch that went through ``precheck`` where it was fetched."""
@@ -103,9 +112,9 @@ class _Applier:
             if batch.complete_snapshot:
                 counts.deactivated += deactivate_missing_inspectors(s, self.name, self.seen_inspectors, now)
         else:
-            counts = apply_entities(s, self.name, self.run_id, batch.records, now, snapshot=self.source.atomic,
-                                    prechecked=True)
+            counts = stage_entities(self.stage, s, batch.records, now, prechecked=True)
             if batch.complete_snapshot:
+                counts.add(self.finish(s))
                 counts.deactivated += deactivate_missing_entities(s, self.name, self.run_id, now)
         _save_state(s, self.name, batch.bookmark)
         return counts
@@ -123,10 +132,12 @@ def _apply_in_groups(db: Database, applier: _Applier, batches: Iterator[Batch], 
             pending.add(applier.apply(session, batch))
             size += len(batch.records)
             if size >= group or batch.complete_snapshot:
+                pending.add(applier.finish(session))
                 session.commit()
                 counts.add(pending)
                 pending, size = Counts(), 0
                 report(batch.label)
+        pending.add(applier.finish(session))
         session.commit()
         counts.add(pending)
     except BaseException:
@@ -161,11 +172,17 @@ def _run_sync(db: Database, settings: Settings, name: str, *, full: bool,
     run = _start_run(db, name, source.kind, full)
     counts = Counts()
     applier = _Applier(source, name, run.id)
+    known: KnownDigests | None = None
     try:
         with db.unit_of_work() as s:
             state = _load_state(s, name)
+        # Unchanged records are found where they are fetched (not for an all-or-nothing source: nothing
+        # of its run is committed before the end, so every lookup could be stale).
+        if source.record_type == "entity" and not source.atomic:
+            known = KnownDigests(db.url, name, settings.sources[name].commit_every, DEPTH + 3)
+
         def prepare(batch: Batch) -> Batch:
-            return precheck(batch, source.record_type)
+            return precheck(batch, source.record_type, known)
 
         if source.atomic:
             with db.unit_of_work() as s:
@@ -173,6 +190,7 @@ def _run_sync(db: Database, settings: Settings, name: str, *, full: bool,
                     counts.add(applier.apply(s, batch))
                     if progress:
                         progress(run, counts, batch.label)
+                counts.add(applier.finish(s))
         else:
             _apply_in_groups(db, applier, prefetched(source.batches(state, full=full), prepare), counts,
                              lambda label: progress(run, counts, label) if progress else None,
@@ -188,6 +206,9 @@ def _run_sync(db: Database, settings: Settings, name: str, *, full: bool,
             counts = Counts()
         _finish_run(db, run, counts, "failed", f"{type(exc).__name__}: {exc}")
         raise
+    finally:
+        if known is not None:
+            known.close()
     finished = _finish_run(db, run, counts, "ok", None)
     log.info("sync %s ok: %s", name, counts.as_dict())
     return finished

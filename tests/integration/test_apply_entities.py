@@ -52,3 +52,21 @@ def test_an_entity_another_source_made_is_merged_in_a_batch_new_to_this_source(d
         assert row.name == "济南明湖学校有限公司" and row.legal_rep == "王芳"
         assert s.query(Entity).count() == 39  # 38 new ones and the shared one
         assert s.query(EntitySource).count() == 40  # one from edu, 39 from samr
+
+
+def test_a_snapshot_deactivates_an_entity_only_when_no_source_still_names_it(db) -> None:  # type: ignore[no-untyped-def]
+    from hub.rosters.apply import deactivate_missing_entities
+
+    both, edu_only, kept = uscc(1), uscc(2), uscc(3)
+    with db.unit_of_work() as s:  # samr keys its records by the entity id, edu by its own school code
+        apply_entities(s, "samr", 1, [record(both, "济南明湖学校")], NOW)
+        school = [SourceRecord(code, {**record(eid, name).fields}, "{}") for code, eid, name in
+                  (("3137000001", both, "济南明湖学校"), ("3137000002", edu_only, "济南泉城小学"),
+                   ("3137000003", kept, "济南历山中学"))]
+        apply_entities(s, "edu", 2, school, NOW, snapshot=True)
+    with db.unit_of_work() as s:  # the next edu snapshot lists only the third school
+        apply_entities(s, "edu", 3, school[2:], NOW, snapshot=True)
+        assert deactivate_missing_entities(s, "edu", 3, NOW) == 2
+    with db.unit_of_work() as s:
+        active = {e.entity_id: e.active for e in s.scalars(select(Entity))}
+    assert active == {both: True, edu_only: False, kept: True}

@@ -258,3 +258,32 @@ def test_sync_path_is_importable_without_flask_for_connectors() -> None:
     offenders = [p.name for p in root.rglob("*.py") if "hub." in p.read_text() and "models" in p.read_text()
                  and "from hub" in p.read_text() and ".models" in p.read_text()]
     assert offenders == []
+
+
+def test_full_resync_of_an_unchanged_roster_rewrites_nothing_and_a_changed_record_is_updated(make_settings, db):
+    server = SamrSandbox({APP_ID: SECRET}, entities=1500, seed=6, invalid_share=0.05).start()
+    try:
+        settings = _settings(make_settings, samr={"kind": "samr-rest", "url": server.url, "page_size": 200,
+                                                  "categories": CATEGORIES, "commit_every": 400})
+        valid, invalid = _expected(server)
+        first = run_sync(db, settings, "samr", http=_fast_http(settings, "samr"))
+        assert (first.inserted, first.quarantined) == (len(valid), len(invalid))
+        before = _master(db)
+        again = run_sync(db, settings, "samr", http=_fast_http(settings, "samr"), full=True)
+        assert (again.inserted, again.updated, again.unchanged, again.quarantined) == (
+            0, 0, len(valid), len(invalid))
+        assert _master(db) == before
+        with db.unit_of_work() as s:  # no source link was written again
+            assert {r for (r,) in s.execute(select(EntitySource.run_id))} == {first.id}
+        touched = set(server.touch(count=40)) & set(valid)  # valid ones stay valid (a field changes to a valid value)
+        changed = run_sync(db, settings, "samr", http=_fast_http(settings, "samr"), full=True)
+        assert changed.inserted == 0 and changed.updated >= len(touched)
+        assert changed.unchanged == len(valid) - len(touched)
+        items = {item["uscc"]: item for item in map(server.entity, range(server.count))}
+        with db.unit_of_work() as s:
+            for e in s.scalars(select(Entity).where(Entity.entity_id.in_(touched))):
+                item = items[e.entity_id]
+                assert (e.status, e.credit_class, e.abnormal_list, e.address, e.legal_rep) == (
+                    item["status"], item["credit_class"], item["abnormal_list"], item["address"], item["legal_rep"])
+    finally:
+        server.stop()

@@ -1,0 +1,76 @@
+"""What a source's stored records say, looked up where its batches are fetched: a record whose digest
+is the stored one is unchanged, so it skips its check and crosses to the applying process as a claim
+(key and digest only). A full re-sync of an unchanged roster then costs little more than the fetch.
+
+The lookup reads what is committed, on a connection of its own (opened in the fetching process or
+thread). A record this run sent earlier may not be committed yet when a later copy of it is looked up:
+the stored digest would then be stale. So a key sent within the last ``window`` records (at least what
+can be in flight and uncommitted: a commit group plus the batches queued ahead) is never claimed, and
+the applying side checks every claim against the master (``stage.EntityStage``) and fails loudly on one
+that does not hold.
+"""
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from typing import Any
+
+from hub.db import make_engine
+
+_SQLITE = "SELECT record_key, digest FROM entity_sources WHERE source = ? AND active AND record_key IN ({marks})"
+# One index probe per key, whatever the table's statistics (a scalar subquery is never a scan).
+_POSTGRESQL = ("SELECT k.key, (SELECT es.digest FROM entity_sources es WHERE es.source = %s AND es.record_key = k.key "
+               "AND es.active) FROM unnest(%s::text[]) AS k(key)")
+
+
+class KnownDigests:
+    """Stored digests of ``source``'s active records, by key; ``recent`` keeps claims off fresh keys."""
+
+    def __init__(self, url: str, source: str, uncommitted: int, batches_ahead: int) -> None:
+        """``uncommitted``: records a commit group may hold; ``batches_ahead``: batches that may be queued
+        between here and the applying side (the window counts them at the largest batch seen)."""
+        self.url, self.source = url, source
+        self.uncommitted, self.ahead, self.largest = uncommitted, batches_ahead, 0
+        self._engine: Any = None
+        self._recent: deque[str] = deque()
+        self._counts: dict[str, int] = {}
+
+    def lookup(self, keys: Sequence[str]) -> dict[str, str]:
+        """The stored digest of each of ``keys`` that has one and was not sent lately."""
+        if not keys:
+            return {}
+        if self._engine is None:  # here, in the fetching process or thread: a connection of its own
+            self._engine = make_engine(self.url)
+        with self._engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            if conn.dialect.name == "postgresql":
+                with raw.cursor() as cur:
+                    cur.execute("SET LOCAL enable_seqscan = off; SET LOCAL jit = off")
+                    cur.execute(_POSTGRESQL, (self.source, list(keys)))
+                    rows = cur.fetchall()
+            else:
+                rows = raw.execute(_SQLITE.format(marks=",".join("?" * len(keys))), (self.source, *keys)).fetchall()
+            conn.rollback()
+        counts = self._counts
+        return {k: d for k, d in rows if d is not None and k not in counts}
+
+    def sent(self, keys: Sequence[str]) -> None:
+        """``keys`` are on their way to be written: no claim on them within the window."""
+        recent, counts = self._recent, self._counts
+        self.largest = max(self.largest, len(keys))
+        window = self.uncommitted + self.ahead * self.largest
+        for k in keys:
+            recent.append(k)
+            counts[k] = counts.get(k, 0) + 1
+        while len(recent) > window:
+            k = recent.popleft()
+            n = counts[k] - 1
+            if n:
+                counts[k] = n
+            else:
+                del counts[k]
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
