@@ -2,16 +2,23 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
-from hub.config import Settings, load_settings
-from hub.db import init_db
+    from hub.config import Settings
 
 __version__ = "0.1.0"
 
 
 def create_app(settings: Settings | None = None) -> Flask:
+    # Imported here, not above: `hub draw offline` and `hub verify` import the package without the web stack.
+    from flask import Flask
+
+    from hub.config import load_settings
+    from hub.db import init_db
+
     settings = settings or load_settings()
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(SECRET_KEY=settings.secret_key.reveal(), SESSION_COOKIE_HTTPONLY=True,

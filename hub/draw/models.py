@@ -1,9 +1,12 @@
 """What a draw produced: the selected entities in draw order, and who inspects each."""
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hub.clock import utcnow
 from hub.db import Base, JSONType
 
 
@@ -29,3 +32,13 @@ class AssignmentInspector(Base):
     entity_id: Mapped[str] = mapped_column(String(64))
     inspector_id: Mapped[str] = mapped_column(String(64), index=True)
     agency: Mapped[str] = mapped_column(String(32))
+
+
+class HubSecret(Base):
+    """The hub's own draw secret for a task, drawn at task creation and read only by hub.draw.hub_party:
+    no page, export, log or API answer shows it; the draw request reveals it (its commitment is public)."""
+
+    __tablename__ = "hub_secrets"
+    task_id: Mapped[str] = mapped_column(ForeignKey("joint_tasks.id"), primary_key=True)
+    secret_hex: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -6,6 +6,7 @@ results appear only once approved, with personal data masked.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from hub import appctx
 from hub.auth.access import public
-from hub.draw.publication import VERIFIER_PATH, frozen_files, public_summary
+from hub.draw.publication import VERIFIER_PATH, public_summary, stream_frozen_file
 from hub.errors import NotFound
 from hub.items.services import list_items
 from hub.results.export import published_results
@@ -60,15 +61,13 @@ def record(task_id: str):  # type: ignore[no-untyped-def]
 @bp.route("/tasks/<task_id>/roster.tsv")
 @public
 def roster(task_id: str):  # type: ignore[no-untyped-def]
-    roster_file, _ = _frozen(task_id)
-    return _download(roster_file, "text/tab-separated-values; charset=utf-8", "roster.tsv")
+    return _download(_frozen(task_id, "roster"), "text/tab-separated-values; charset=utf-8", "roster.tsv")
 
 
 @bp.route("/tasks/<task_id>/pool.tsv")
 @public
 def pool(task_id: str):  # type: ignore[no-untyped-def]
-    _, pool_file = _frozen(task_id)
-    return _download(pool_file, "text/tab-separated-values; charset=utf-8", "pool.tsv")
+    return _download(_frozen(task_id, "pool"), "text/tab-separated-values; charset=utf-8", "pool.tsv")
 
 
 @bp.route("/verifier/jdp.py")
@@ -92,10 +91,10 @@ def results_json(task_id: str):  # type: ignore[no-untyped-def]
     return Response(body, mimetype="application/json")
 
 
-def _frozen(task_id: str) -> tuple[bytes, bytes]:
-    """The frozen files, refused for a task the public cannot see."""
+def _frozen(task_id: str, kind: str) -> Iterator[bytes]:
+    """A frozen file as it is read, piece by piece; refused for a task the public cannot see."""
     public_summary(appctx.database(), task_id)
-    return frozen_files(appctx.database(), task_id)
+    return stream_frozen_file(appctx.database(), task_id, kind)
 
 
 def _published(task_id: str) -> list[dict[str, Any]]:
@@ -104,7 +103,7 @@ def _published(task_id: str) -> list[dict[str, Any]]:
         return [{k: v for k, v in r.items() if k != "delivery"} for r in published_results(s, task_id)]
 
 
-def _download(data: bytes, content_type: str, name: str) -> Response:
+def _download(data: bytes | Iterator[bytes], content_type: str, name: str) -> Response:
     # The bytes go out exactly as stored: the published digests are computed over them.
     return Response(data, content_type=content_type,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

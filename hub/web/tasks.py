@@ -95,8 +95,8 @@ def draw(task_id: str):  # type: ignore[no-untyped-def]
             outcome = draw_task.delay(task_id, actor)
         except OperationalError as exc:
             # The queue is unreachable: mark the draw failed so that it can be requested again.
-            lifecycle.mark_draw_failed(appctx.database(), task_id, f"the worker queue is unreachable: {exc}",
-                                       actor)
+            lifecycle.mark_draw_unqueued(appctx.database(), task_id, f"the worker queue is unreachable: {exc}",
+                                         actor)
             raise HubError("the draw could not be queued (worker queue unreachable); try again") from exc
         if appctx.settings().embedded and isinstance(outcome.result, dict):
             return f"Drawn 已抽取: seed {outcome.result.get('seed', '')}."
