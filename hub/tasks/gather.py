@@ -62,7 +62,7 @@ def _in_byte_order(s: Session, column: Any) -> Any:
     return column.collate("C") if s.get_bind().dialect.name == "postgresql" else column
 
 
-def entity_pages(s: Session, spec: TaskSpec, page: int = PAGE) -> Iterator[list[EntityFacts]]:
+def entity_pages(s: Session, spec: TaskSpec, page: int | None = None) -> Iterator[list[EntityFacts]]:
     """The population's candidate entities (as entity_facts), page by page in entity_id byte order: keyset
     paging, each page one short index scan, so a freeze never holds the entity master whole."""
     seen = last_inspections(s, spec.agencies) if spec.population.exclude_inspected_within_days else {}
@@ -71,7 +71,7 @@ def entity_pages(s: Session, spec: TaskSpec, page: int = PAGE) -> Iterator[list[
     while True:
         q = select(Entity.entity_id, Entity.district, Entity.categories, Entity.entity_type, Entity.status,
                    Entity.active, Entity.abnormal_list, Entity.serious_violation, Entity.credit_class
-                   ).where(Entity.active).order_by(key).limit(page)
+                   ).where(Entity.active).order_by(key).limit(page or PAGE)
         if spec.population.districts:
             q = q.where(Entity.district.in_(spec.population.districts))
         if last is not None:
@@ -87,7 +87,7 @@ def entity_pages(s: Session, spec: TaskSpec, page: int = PAGE) -> Iterator[list[
                for row in rows if not wanted.isdisjoint(row.categories or ())]
 
 
-def inspector_pages(s: Session, spec: TaskSpec, page: int = PAGE) -> Iterator[list[InspectorFacts]]:
+def inspector_pages(s: Session, spec: TaskSpec, page: int | None = None) -> Iterator[list[InspectorFacts]]:
     """The task's agencies' inspectors (as inspector_facts), page by page in inspector_id byte order."""
     paired = last_pairings(s) if spec.recusal.avoid_last_pairing else {}
     key = _in_byte_order(s, Inspector.inspector_id)
@@ -95,7 +95,7 @@ def inspector_pages(s: Session, spec: TaskSpec, page: int = PAGE) -> Iterator[li
     while True:
         q = select(Inspector.inspector_id, Inspector.agency, Inspector.expertise, Inspector.home_districts,
                    Inspector.capacity, Inspector.active, Inspector.cert_valid_until, Inspector.conflicts
-                   ).where(Inspector.agency.in_(spec.agencies)).order_by(key).limit(page)
+                   ).where(Inspector.agency.in_(spec.agencies)).order_by(key).limit(page or PAGE)
         if last is not None:
             q = q.where(key > last)
         inspectors = s.execute(q).all()  # plain rows: nothing stays in the session
