@@ -25,6 +25,7 @@ from hub.tasks.services import mark_draw_failed
 
 log = logging.getLogger(__name__)
 PARALLEL_FROM = 200_000  # rosters this large split ticket computation across processes
+INSERT_BATCH = 20_000  # drawn entities stored per statement
 
 
 @contextmanager
@@ -98,14 +99,16 @@ def run_draw(db: Database, settings: Settings, task_id: str, actor: str) -> dict
         if res.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict(f"task {task_id} was drawn or voided meanwhile; this draw is discarded",
                            where=f"task {task_id}")
-        s.execute(insert(Assignment), [
-            {"task_id": task_id, "position": i, "entity_id": sel["entity_id"], "stratum": sel["stratum"],
-             "key": sel["key"], "team": sel["team"]} for i, sel in enumerate(record["selections"])])
-        links = [{"task_id": task_id, "entity_id": sel["entity_id"], "inspector_id": iid,
-                  "agency": agencies.get(iid, "")}
-                 for sel in record["selections"] for iid in sel["team"]]
-        if links:
-            s.execute(insert(AssignmentInspector), links)
+        selections = record["selections"]
+        for start in range(0, len(selections), INSERT_BATCH):  # in batches: a big draw's rows never all at once
+            batch = list(enumerate(selections[start:start + INSERT_BATCH], start))
+            s.execute(insert(Assignment), [
+                {"task_id": task_id, "position": i, "entity_id": sel["entity_id"], "stratum": sel["stratum"],
+                 "key": sel["key"], "team": sel["team"]} for i, sel in batch])
+            links = [{"task_id": task_id, "entity_id": sel["entity_id"], "inspector_id": iid,
+                      "agency": agencies.get(iid, "")} for _, sel in batch for iid in sel["team"]]
+            if links:
+                s.execute(insert(AssignmentInspector), links)
         audit(s, actor, "task.draw", f"task:{task_id}",
               details={"seed": record["seed"], "selected": len(record["selections"]),
                        "protocol": record["protocol"]},
