@@ -51,10 +51,12 @@ def detail(task_id: str):  # type: ignore[no-untyped-def]
         team_ids = {i for a in rows for i in a.team}
         inspectors = {i.inspector_id: i for i in s.scalars(select(Inspector).where(
             Inspector.inspector_id.in_(team_ids)))} if team_ids else {}
+        own = [p.party for p in parties if p.account == principal.name
+               or (p.party in task.agencies and p.party == principal.agency and "liaison" in principal.roles)]
         return render_template("task_detail.html", task=task, parties=parties, assignments=rows,
                                entities=entities, inspectors=inspectors,
                                sees_all=principal.has("coordinator", "auditor"),
-                               may_act=principal.has("coordinator"))
+                               may_act=principal.has("coordinator"), own_parties=own)
 
 
 def visible_assignments(s: Session, task_id: str, principal: Principal) -> list[Assignment]:
@@ -101,6 +103,31 @@ def draw(task_id: str):  # type: ignore[no-untyped-def]
         if appctx.settings().embedded and isinstance(outcome.result, dict):
             return f"Drawn 已抽取: seed {outcome.result.get('seed', '')}."
         return "The draw is queued 已排队; this page shows its progress."
+
+    return _act(task_id, act)
+
+
+@bp.route("/<task_id>/commit", methods=["POST"])
+@requires(*STAFF)
+def commit(task_id: str):  # type: ignore[no-untyped-def]
+    """A party's commitment, entered by the party itself (the service refuses anyone else)."""
+    def act() -> str:
+        party = request.form.get("party", "")
+        lifecycle.commit(appctx.database(), task_id, party, request.form.get("commitment", "").strip(),
+                         _principal().name)
+        return f"{party} committed 已承诺."
+
+    return _act(task_id, act)
+
+
+@bp.route("/<task_id>/reveal", methods=["POST"])
+@requires(*STAFF)
+def reveal(task_id: str):  # type: ignore[no-untyped-def]
+    """A party's secret, revealed by the party itself after the freeze."""
+    def act() -> str:
+        party = request.form.get("party", "")
+        lifecycle.reveal(appctx.database(), task_id, party, request.form.get("secret_hex", ""), _principal().name)
+        return f"{party} revealed 已揭示."
 
     return _act(task_id, act)
 
