@@ -24,7 +24,7 @@ from hub.tasks.models import JointTask
 bp = Blueprint("public", __name__, url_prefix="/public")
 
 PUBLIC_STATES = ("frozen", "drawn", "void")  # from the freeze on, the digests are public
-VERIFY_COMMAND = "python3 -I jdp.py verify record.json --roster roster.tsv --pool pool.tsv"
+VERIFY_COMMAND = "python jdp.py verify record.json --roster roster.tsv --pool pool.tsv"
 
 
 @bp.route("/")
