@@ -34,16 +34,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from connectors.base import OutgoingMessage
 from connectors.credit_xml import PATH as CREDIT_PATH
 from connectors.credit_xml import build_record, build_upload
-from connectors.provincial_rest import RESULT_FIELDS, mapped_outcomes
+from connectors.provincial_rest import RESULT_FIELDS
 from connectors.sandboxes.sinks import start_sinks
 from connectors.signing import sign_headers
+from connectors.sink_options import mapped_outcomes
 from connectors.sinks_registry import make_sink
 from hub.config import Settings, load_settings
+from hub.connections import connector_settings
 from hub.db import Database, init_db, upgrade
 from hub.outbox.delivery import drain, pending_count
 from hub.outbox.models import OutboxMessage
 from hub.results.services import result_message
-from hub.rosters.sync import connector_settings
 from tests.integration.outbox_factory import (
     APP_ID,
     SECRET,

@@ -31,6 +31,31 @@ class MalformedResponse(FatalError):
     """The answer is not what interfaces.md promises (not JSON, not well-formed XML, no items)."""
 
 
+class OptionError(FatalError):
+    """A connector option the connector cannot use; names the instance and the option."""
+
+    def __init__(self, name: str, option: str, problem: str) -> None:
+        self.name, self.option, self.problem = name, option, problem
+        super().__init__(f"{name}: option '{option}' {problem}")
+
+
+def number_option(settings: ConnectorSettings, key: str, default: float, kind: type[int] | type[float] = int,
+                  low: float | None = None, high: float | None = None) -> Any:
+    """Option ``key`` as a number within [low, high]; OptionError naming it otherwise."""
+    value = settings.options.get(key, default)
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise OptionError(settings.name, key, f"must be {'an integer' if kind is int else 'a number'}, "
+                                              f"not {value!r}") from None
+    if (low is not None and number < low) or (high is not None and number > high):
+        bounds = f"{low if low is not None else ''}..{high if high is not None else ''}"
+        raise OptionError(settings.name, key, f"must be in {bounds}, not {number!r}")
+    return number
+
+
 @dataclass(frozen=True)
 class ConnectorSettings:
     """What a connector instance needs, as plain values (built by the hub from its config)."""
@@ -105,8 +130,8 @@ class OutgoingMessage:
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """What a sink said of one message."""
+class Receipt:
+    """What a sink said of one message (accepted, duplicate or rejected with its code)."""
 
     key: str
     status: Literal["accepted", "duplicate", "rejected"]
@@ -117,9 +142,9 @@ class Outcome:
 @dataclass(frozen=True)
 class DeliveryReport:
     batch_id: str
-    outcomes: list[Outcome]
+    receipts: list[Receipt]
     status_code: int | None = None
-    receipt: str | None = None
+    answer: str | None = None  # the sink's answer as received (its body), kept for a person
 
 
 class Sink(abc.ABC):

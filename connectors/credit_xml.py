@@ -14,7 +14,6 @@ import re
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from lxml import etree
@@ -25,24 +24,19 @@ from connectors.base import (
     DeliveryReport,
     FatalError,
     MalformedResponse,
-    Outcome,
+    OptionError,
     OutgoingMessage,
+    Receipt,
     Sink,
     TransientError,
 )
-from connectors.provincial_rest import (
-    LOCAL_REJECT,
-    code_mapping,
-    in_order,
-    mapped_outcomes,
-    sink_session,
-)
+from connectors.schemas import schema_path
+from connectors.sink_options import LOCAL_REJECT, code_mapping, in_order, mapped_outcomes, sink_session
 from connectors.xml_safety import first_error, parse_untrusted, validate
 
 NS = "urn:credit:inspection:1"
-SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
-UPLOAD_XSD = SCHEMAS / "credit-upload.xsd"
-RECEIPT_XSD = SCHEMAS / "credit-receipt.xsd"
+UPLOAD_XSD = schema_path("credit-upload.xsd")
+RECEIPT_XSD = schema_path("credit-receipt.xsd")
 INSPECTION_TYPE = "联合双随机抽查"
 PATH = "/ws/inspection-results"
 _BATCH_ID = re.compile(r"\S{1,120}")  # xsd Id: 1-128, less room for a "-N" chunk suffix
@@ -80,7 +74,7 @@ class CreditXmlSink(Sink):
         opts = settings.options
         self.sender = str(opts.get("sender") or "")
         if not self.sender:
-            raise FatalError(f"sink {settings.name}: option 'sender' is required (e.g. \"370100-HEALTH\")")
+            raise OptionError(settings.name, "sender", "is required (e.g. \"370100-HEALTH\")")
         self.authority = str(opts.get("authority") or "")  # when a payload names none
         self.inspection_type = str(opts.get("inspection_type") or INSPECTION_TYPE)
         self.codes = code_mapping(settings)
@@ -98,7 +92,7 @@ class CreditXmlSink(Sink):
         if not _BATCH_ID.fullmatch(batch_id):  # the hub's fault, not any one message's
             raise FatalError(f"batch id {batch_id!r} is not 1-120 non-blank characters (credit-upload.xsd)")
         created_at = datetime.now(UTC).isoformat(timespec="seconds")
-        outcomes: list[Outcome] = []
+        receipts: list[Receipt] = []
         ready: list[tuple[OutgoingMessage, etree._Element]] = []
         seen: set[str] = set()
         for msg in messages:
@@ -107,20 +101,20 @@ class CreditXmlSink(Sink):
                 problem = f"result_id {record.get('recordId')} appears twice in the batch"
                 record = None
             if record is None:
-                outcomes.append(Outcome(msg.key, "rejected", LOCAL_REJECT, problem))
+                receipts.append(Receipt(msg.key, "rejected", LOCAL_REJECT, problem))
             else:
                 seen.add(record.get("recordId"))
                 ready.append((msg, record))
         chunks = [ready[i:i + self.max_batch] for i in range(0, len(ready), self.max_batch)]
         status: int | None = None
-        receipts: list[str] = []
+        answers: list[str] = []
         for n, chunk in enumerate(chunks, 1):
             sub_id = batch_id if len(chunks) == 1 else f"{batch_id}-{n}"
             got, status, text = self._upload(chunk, sub_id, created_at)
-            outcomes += got
-            receipts.append(text)
-        return DeliveryReport(batch_id, in_order(outcomes, messages), status,
-                              "\n".join(receipts) or None)
+            receipts += got
+            answers.append(text)
+        return DeliveryReport(batch_id, in_order(receipts, messages), status,
+                              "\n".join(answers) or None)
 
     def _record(self, msg: OutgoingMessage, batch_id: str,
                 created_at: str) -> tuple[etree._Element | None, str]:
@@ -141,17 +135,17 @@ class CreditXmlSink(Sink):
         return None
 
     def _upload(self, chunk: list[tuple[OutgoingMessage, etree._Element]], batch_id: str,
-                created_at: str) -> tuple[list[Outcome], int, str]:
+                created_at: str) -> tuple[list[Receipt], int, str]:
         batch = build_upload(batch_id, self.sender, created_at, [r for _, r in chunk])
         with self._lock:
             valid = self.upload_schema.validate(batch)
-        refused: list[Outcome] = []
+        refused: list[Receipt] = []
         if not valid:  # find the records that fail alone; they are rejected, never sent
             kept = []
             for msg, record in chunk:
                 problem = self._alone_problem(record, batch_id, created_at)
                 if problem:
-                    refused.append(Outcome(msg.key, "rejected", LOCAL_REJECT, problem))
+                    refused.append(Receipt(msg.key, "rejected", LOCAL_REJECT, problem))
                 else:
                     kept.append((msg, record))
             if not kept:
@@ -171,15 +165,15 @@ class CreditXmlSink(Sink):
             validate(receipt, self.receipt_schema, "receipt")
         if receipt.get("batchId") != batch_id:
             raise MalformedResponse(f"receipt is for batch {receipt.get('batchId')!r}, not {batch_id!r}")
-        answers: dict[str, Outcome] = {}
+        answers: dict[str, Receipt] = {}
         for el in receipt.iterchildren("Accepted", "Duplicate", "Rejected"):
             rid = el.get("recordId")
             if el.tag == "Accepted":
-                answers[rid] = Outcome(rid, "accepted")
+                answers[rid] = Receipt(rid, "accepted")
             elif el.tag == "Duplicate":
-                answers[rid] = Outcome(rid, "duplicate")
+                answers[rid] = Receipt(rid, "duplicate")
             else:
-                answers[rid] = Outcome(rid, "rejected", el.get("code"), (el.text or "").strip())
+                answers[rid] = Receipt(rid, "rejected", el.get("code"), (el.text or "").strip())
         sent = {r.get("recordId"): msg for msg, r in chunk}
         unknown = set(answers) - set(sent)
         if unknown:
@@ -188,6 +182,6 @@ class CreditXmlSink(Sink):
         if missing:
             raise TransientError(f"receipt {batch_id} does not mention {len(missing)} record(s), "
                                  f"e.g. {missing[0]}; re-sending the batch")
-        outcomes = [Outcome(msg.key, answers[rid].status, answers[rid].code, answers[rid].message)
+        receipts = [Receipt(msg.key, answers[rid].status, answers[rid].code, answers[rid].message)
                     for rid, msg in sent.items()]
-        return refused + outcomes, resp.status_code, data.decode("utf-8", errors="replace")
+        return refused + receipts, resp.status_code, data.decode("utf-8", errors="replace")

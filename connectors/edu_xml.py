@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import requests
@@ -24,11 +23,13 @@ from connectors.base import (
     Source,
     SourceRecord,
     TransientError,
+    number_option,
 )
 from connectors.http import SignedSession
+from connectors.schemas import schema_path
 
 NS = "urn:edu:schools:1"
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "edu-school.xsd"
+SCHEMA_PATH = schema_path("edu-school.xsd")
 # GB/T 4754-2017 class of each school type
 INDUSTRY_BY_TYPE = {"kindergarten": "P8310", "primary": "P8321", "middle": "P8331",
                     "high": "P8334", "vocational": "P8336", "special": "P8350", "higher": "P8341"}
@@ -50,7 +51,7 @@ class EduXmlSource(Source):
     def __init__(self, settings: ConnectorSettings, http: Any = None) -> None:
         super().__init__(settings, http or SignedSession(settings))
         self.category = str(settings.options.get("category", "school"))
-        self.batch_size = int(settings.options.get("batch_size", 1000))
+        self.batch_size = number_option(settings, "batch_size", 1000, int, 1)
 
     def batches(self, state: Mapping[str, Any], full: bool = False) -> Iterator[Batch]:
         etag = None if full else (state or {}).get("etag")

@@ -119,7 +119,7 @@ def json_with_items(content: bytes, where: str, what: str = "page") -> dict[str,
     return body
 
 
-_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # a C attribute the stubs lack
 # (scan_once reads one JSON value from a position and returns it with the position after it)
 _SPACE = re.compile(r"[ \t\n\r]*")
 
@@ -172,9 +172,9 @@ def _split_items(text: str) -> tuple[dict[str, Any], list[str]]:
 
 def _next_element(text: str, at: int, close: str) -> int:
     """After a value: past its comma to the next element, or at ``close``; ValueError for anything else."""
-    at = _SPACE.match(text, at).end()  # type: ignore[union-attr]  # always matches
+    at = _SPACE.match(text, at).end()  # type: ignore[union-attr]  # the pattern matches the empty string too: never None
     if text[at] == ",":
-        at = _SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
+        at = _SPACE.match(text, at + 1).end()  # type: ignore[union-attr]  # the pattern matches the empty string too: never None
         if text[at] == close:
             raise ValueError("trailing comma")
     elif text[at] != close:

@@ -10,6 +10,7 @@ from connectors.base import (
     ConnectorSettings,
     Source,
     SourceRecord,
+    number_option,
 )
 from connectors.http import SignedSession, json_with_items
 
@@ -24,7 +25,7 @@ class InspectorsRestSource(Source):
 
     def __init__(self, settings: ConnectorSettings, http: Any = None) -> None:
         super().__init__(settings, http or SignedSession(settings))
-        self.default_capacity = int(settings.options.get("default_capacity", 30))
+        self.default_capacity = number_option(settings, "default_capacity", 30, int, 0)
         url = settings.url.rstrip("/")
         self.url = url if url.endswith("/inspectors") else url + PATH
 

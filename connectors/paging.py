@@ -57,7 +57,7 @@ class PagesAhead:
             self._expected = _AFTER_FAILURE if error is not None else guess
             if error is not None:
                 raise error
-            return content  # type: ignore[no-any-return]
+            return content
 
     def close(self) -> None:
         """Stop fetching (a request under way ends on its own; its page is dropped)."""

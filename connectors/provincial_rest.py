@@ -1,6 +1,6 @@
 """provincial-rest sink: tasks, draw records and results to the provincial platform (interfaces.md).
 
-Every message gets an Outcome or the whole delivery raises:
+Every message gets a Receipt or the whole delivery raises:
 - a message that breaks the wire contract is rejected here, with the schema error, and never sent;
 - 5xx, 429, timeouts, dropped connections → TransientError (the outbox retries the batch;
   PUTs are idempotent and ``result_id`` is the platform's idempotency key, so what was
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -23,18 +22,16 @@ import fastjsonschema
 from connectors.base import (
     ConnectorSettings,
     DeliveryReport,
-    FatalError,
     MalformedResponse,
-    Outcome,
     OutgoingMessage,
+    Receipt,
     Sink,
     TransientError,
 )
-from connectors.http import RetryPolicy, SignedSession
-from hub.errors import HubError
-from hub.results.outcomes import check_mapping, map_codes
+from connectors.schemas import schema_path
+from connectors.sink_options import LOCAL_REJECT, code_mapping, in_order, mapped_outcomes, sink_session
 
-SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "provincial-results-batch.schema.json"
+SCHEMA_PATH = schema_path("provincial-results-batch.schema.json")
 _SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 _check_result = fastjsonschema.compile({**_SCHEMA["definitions"]["result"],
                                         "definitions": _SCHEMA["definitions"]})
@@ -43,48 +40,6 @@ TASK_FIELDS = ("task_id", "title", "lead", "agencies", "items", "strata", "quota
 DRAW_FIELDS = ("protocol", "seed", "selections")
 RESULT_FIELDS = ("result_id", "entity_id", "agency", "items", "inspected_on", "outcomes", "inspectors",
                  "findings")
-#: Outcome code of a message refused here, before sending.
-LOCAL_REJECT = "SCHEMA"
-DEFAULT_ATTEMPTS = 3  # the sink's own quick retries; the outbox does the long backoff
-
-
-def sink_session(settings: ConnectorSettings) -> SignedSession:
-    """A SignedSession with the sink's few quick retries (option ``attempts``)."""
-    try:
-        attempts = int(settings.options.get("attempts", DEFAULT_ATTEMPTS))
-    except (TypeError, ValueError):
-        raise FatalError(f"sink {settings.name}: option 'attempts' must be an integer") from None
-    if attempts < 1:
-        raise FatalError(f"sink {settings.name}: option 'attempts' must be at least 1")
-    return SignedSession(settings, RetryPolicy(attempts=attempts, base_delay=0.2, max_delay=2.0,
-                                               max_retry_after=10.0))
-
-
-def code_mapping(settings: ConnectorSettings) -> dict[str, str]:
-    """Option ``codes`` (hub code -> sink code), checked once: empty or covering every hub code."""
-    codes = settings.options.get("codes") or {}
-    if not isinstance(codes, Mapping):
-        raise FatalError(f"sink {settings.name}: option 'codes' must be a table of hub code = sink code")
-    codes = {str(k): str(v) for k, v in codes.items()}
-    problems = check_mapping(codes)
-    if problems:
-        raise FatalError(f"sink {settings.name}: option 'codes': {'; '.join(problems)}")
-    return codes
-
-
-def mapped_outcomes(outcomes: Any, codes: Mapping[str, str]) -> list[dict[str, str]]:
-    """The result's outcomes with each code in the sink's numbering; ValueError when unusable."""
-    if not isinstance(outcomes, list) or not outcomes:
-        raise ValueError("outcomes must be a non-empty list")
-    if not all(isinstance(o, Mapping) and "code" in o and "text" in o for o in outcomes):
-        raise ValueError("each outcome needs a code and a text")
-    try:
-        sink_codes = map_codes([str(o["code"]) for o in outcomes], codes)
-    except HubError as exc:
-        raise ValueError(str(exc)) from None
-    return [{"code": c, "text": str(o["text"])} for c, o in zip(sink_codes, outcomes)]
-
-
 class ProvincialRestSink(Sink):
     """Pushes joint tasks, draw records and results to the provincial joint-supervision platform."""
 
@@ -98,29 +53,29 @@ class ProvincialRestSink(Sink):
         self.base = settings.url.rstrip("/") + "/api/v1/joint-tasks/"
 
     def deliver(self, messages: list[OutgoingMessage], batch_id: str) -> DeliveryReport:
-        outcomes: list[Outcome] = []
-        receipts: list[str] = []
+        receipts: list[Receipt] = []
+        answers: list[str] = []
         status: int | None = None
         results: dict[str, list[tuple[OutgoingMessage, dict[str, Any]]]] = {}
         for msg in messages:
             body, problem = self._wire(msg)
             if problem is not None:
-                outcomes.append(Outcome(msg.key, "rejected", LOCAL_REJECT, problem))
+                receipts.append(Receipt(msg.key, "rejected", LOCAL_REJECT, problem))
             elif msg.kind == "result":
                 results.setdefault(str(msg.payload["task_id"]), []).append((msg, body))
             else:
-                outcome, status, text = self._put(msg, body)
-                outcomes.append(outcome)
-                receipts.append(text)
+                receipt, status, text = self._put(msg, body)
+                receipts.append(receipt)
+                answers.append(text)
         groups = [(task_id, group[i:i + self.max_batch]) for task_id, group in results.items()
                   for i in range(0, len(group), self.max_batch)]
         for n, (task_id, group) in enumerate(groups, 1):
             sub_id = batch_id if len(groups) == 1 else f"{batch_id}-{n}"
             got, status, text = self._post_results(task_id, group, sub_id)
-            outcomes += got
-            receipts.append(text)
-        return DeliveryReport(batch_id, in_order(outcomes, messages), status,
-                              "\n".join(receipts) or None)
+            receipts += got
+            answers.append(text)
+        return DeliveryReport(batch_id, in_order(receipts, messages), status,
+                              "\n".join(answers) or None)
 
     # --- wire format --------------------------------------------------------------------
     def _wire(self, msg: OutgoingMessage) -> tuple[dict[str, Any], str | None]:
@@ -151,33 +106,33 @@ class ProvincialRestSink(Sink):
         return body, None
 
     # --- calls --------------------------------------------------------------------------
-    def _put(self, msg: OutgoingMessage, body: dict[str, Any]) -> tuple[Outcome, int, str]:
+    def _put(self, msg: OutgoingMessage, body: dict[str, Any]) -> tuple[Receipt, int, str]:
         url = self.base + quote(str(msg.payload["task_id"]), safe="") + ("/draw" if msg.kind == "draw" else "")
         resp = self.http.request("PUT", url, body=_dumps(body), headers={"Content-Type": "application/json"},
                                  ok_statuses=(409,) if msg.kind == "draw" else ())
         text = resp.text
         if resp.status_code == 409:
-            return Outcome(msg.key, "rejected", "409", _error_text(text)), 409, text
-        return Outcome(msg.key, "accepted"), resp.status_code, text
+            return Receipt(msg.key, "rejected", "409", _error_text(text)), 409, text
+        return Receipt(msg.key, "accepted"), resp.status_code, text
 
     def _post_results(self, task_id: str, group: list[tuple[OutgoingMessage, dict[str, Any]]],
-                      batch_id: str) -> tuple[list[Outcome], int, str]:
+                      batch_id: str) -> tuple[list[Receipt], int, str]:
         url = self.base + quote(task_id, safe="") + "/results:batch"
         body = {"batch_id": batch_id, "results": [b for _, b in group]}
         resp = self.http.request("POST", url, body=_dumps(body), headers={"Content-Type": "application/json"})
         text = resp.text
         answer = _parse_answer(text, batch_id)
-        outcomes: list[Outcome] = []
+        receipts: list[Receipt] = []
         missing: list[str] = []
         for msg, b in group:
             rid = b["result_id"]
             if rid in answer["accepted"]:
-                outcomes.append(Outcome(msg.key, "accepted"))
+                receipts.append(Receipt(msg.key, "accepted"))
             elif rid in answer["duplicates"]:
-                outcomes.append(Outcome(msg.key, "duplicate"))
+                receipts.append(Receipt(msg.key, "duplicate"))
             elif rid in answer["rejected"]:
                 code, message = answer["rejected"][rid]
-                outcomes.append(Outcome(msg.key, "rejected", code, message))
+                receipts.append(Receipt(msg.key, "rejected", code, message))
             else:
                 missing.append(rid)
         if missing:
@@ -187,13 +142,7 @@ class ProvincialRestSink(Sink):
         if unknown:
             raise MalformedResponse(f"results:batch {batch_id}: the answer names results not sent: "
                                     f"{sorted(unknown)[:3]}")
-        return outcomes, resp.status_code, text
-
-
-def in_order(outcomes: list[Outcome], messages: list[OutgoingMessage]) -> list[Outcome]:
-    """Outcomes in the order of the messages they answer."""
-    rank = {m.key: i for i, m in reversed(list(enumerate(messages)))}
-    return sorted(outcomes, key=lambda o: rank.get(o.key, len(rank)))
+        return receipts, resp.status_code, text
 
 
 def _dumps(value: Any) -> bytes:

@@ -20,6 +20,7 @@ from connectors.base import (
     MalformedResponse,
     Source,
     SourceRecord,
+    number_option,
 )
 from connectors.http import SignedSession, json_with_items_as_sent
 from connectors.paging import PagesAhead
@@ -41,10 +42,8 @@ class SamrRestSource(Source):
     def __init__(self, settings: ConnectorSettings, http: Any = None) -> None:
         super().__init__(settings, http or SignedSession(settings))
         opts = settings.options
-        self.page_size = int(opts.get("page_size", MAX_PAGE_SIZE))
-        if not 1 <= self.page_size <= MAX_PAGE_SIZE:
-            raise FatalError(f"{settings.name}: page_size must be 1..{MAX_PAGE_SIZE}")
-        self.overlap = timedelta(seconds=float(opts.get("overlap_seconds", 300)))
+        self.page_size = number_option(settings, "page_size", MAX_PAGE_SIZE, int, 1, MAX_PAGE_SIZE)
+        self.overlap = timedelta(seconds=number_option(settings, "overlap_seconds", 300, float, 0))
         self.categories: Mapping[str, Any] = opts.get("categories") or {}
         self._category_memo: dict[str, list[str]] = {}
         url = settings.url.rstrip("/")
@@ -101,7 +100,7 @@ class SamrRestSource(Source):
             params.append(("updated_since", since))
         if cursor:
             params.append(("cursor", cursor))
-        return self.http.get(self.url, params=params).content  # type: ignore[no-any-return]
+        return self.http.get(self.url, params=params).content
 
     @staticmethod
     def _read_page(content: bytes, where: str) -> tuple[dict[str, Any], list[str]]:

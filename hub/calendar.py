@@ -11,7 +11,7 @@ import functools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 import chinese_calendar
@@ -122,3 +122,102 @@ class WorkingCalendar:
         )
         log.warning("deadline from %s: %s", start.isoformat(), warning)
         return Deadline(due, beyond_known_calendar=True, warning=warning)
+
+
+# --- a year's State Council notice, as a file -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScheduleDay:
+    """One day of a holiday notice: a day off (``workday`` False) or a make-up workday (调休上班)."""
+
+    day: date
+    workday: bool
+    note: str
+
+
+_FESTIVAL_KEYS = {"name", "holiday", "workdays"}
+
+
+def parse_schedule(text: str, source: str) -> tuple[int, list[ScheduleDay]]:
+    """The year and days of a notice file (TOML: ``year``, ``[[festival]]`` with ``name``,
+    ``holiday = [first, last]`` and ``workdays = [...]``); see examples/holidays-2026.toml.
+
+    Raises ``InvalidInput`` naming the file and key. A festival may reach into the
+    neighbouring December or January (元旦 2024 began on 2023-12-30), no further.
+    """
+    import tomllib
+
+    from hub.errors import InvalidInput
+
+    def bad(message: str, key: str = "") -> InvalidInput:
+        return InvalidInput(message, where=f"{source}: {key}" if key else source)
+
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise bad(f"not valid TOML: {exc}") from None
+    unknown = set(raw) - {"year", "notice", "festival"}
+    if unknown:
+        raise bad(f"unknown key(s) {', '.join(sorted(unknown))}; expected year, notice, [[festival]]")
+    year = raw.get("year")
+    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+        raise bad(f"must be a year such as 2027, got {year!r}", "year")
+    notice = raw.get("notice", "")
+    if not isinstance(notice, str):
+        raise bad("must be text (the notice's title or number)", "notice")
+    festivals = raw.get("festival")
+    if not isinstance(festivals, list) or not festivals:
+        raise bad("at least one [[festival]] is needed", "festival")
+    earliest, latest = date(year - 1, 12, 1), date(year + 1, 1, 31)
+
+    def day_of(value: object, key: str) -> date:
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                raise bad(f"{value!r} is not a date (YYYY-MM-DD)", key) from None
+        if not isinstance(value, date) or isinstance(value, datetime):
+            raise bad(f"{value!r} is not a date (YYYY-MM-DD)", key)
+        if not earliest <= value <= latest:
+            raise bad(f"{value.isoformat()} is not in or next to {year}", key)
+        return value
+
+    seen: dict[date, str] = {}
+    days: list[ScheduleDay] = []
+
+    def add(day: date, workday: bool, note: str, key: str) -> None:
+        if day in seen:
+            raise bad(f"{day.isoformat()} is listed twice (also at {seen[day]})", key)
+        seen[day] = key
+        days.append(ScheduleDay(day, workday, note))
+
+    for i, fest in enumerate(festivals, 1):
+        where = f"festival[{i}]"
+        if not isinstance(fest, dict):
+            raise bad("must be a table with name, holiday and workdays", where)
+        extra = set(fest) - _FESTIVAL_KEYS
+        if extra:
+            raise bad(f"unknown key(s) {', '.join(sorted(extra))}; expected name, holiday, workdays", where)
+        name = fest.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise bad("name is required (e.g. \"春节\")", f"{where}.name")
+        span = fest.get("holiday")
+        if not isinstance(span, list) or len(span) not in (1, 2):
+            raise bad("must be [first day off, last day off] (or one day)", f"{where}.holiday")
+        first = day_of(span[0], f"{where}.holiday")
+        last = day_of(span[-1], f"{where}.holiday")
+        if last < first:
+            raise bad(f"ends ({last.isoformat()}) before it begins ({first.isoformat()})", f"{where}.holiday")
+        label = f"{name.strip()} {notice}".strip()
+        day = first
+        while day <= last:
+            add(day, False, label, f"{where}.holiday")
+            day += _ONE_DAY
+        workdays = fest.get("workdays", [])
+        if not isinstance(workdays, list):
+            raise bad("must be a list of dates", f"{where}.workdays")
+        for value in workdays:
+            add(day_of(value, f"{where}.workdays"), True, f"{name.strip()}调休上班 {notice}".strip(),
+                f"{where}.workdays")
+    return year, sorted(days, key=lambda d: d.day)

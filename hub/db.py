@@ -38,7 +38,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
             # 8 KiB pages for a new database (an existing one keeps its size): a roster row with its raw
             # record is ~500 bytes, and larger pages split less often as random keys arrive (about a
@@ -138,7 +138,7 @@ def upgrade(url: str, revision: str = "head") -> None:
 _SQL_CACHE: dict[tuple, tuple[str, list]] = {}
 
 
-def _converters(table, cols: list[str], dialect: str) -> list:  # type: ignore[no-untyped-def]
+def _converters(table, cols: list[str], dialect: str) -> list:
     """Per column, how a Python value becomes a DB-API parameter (what SQLAlchemy's types do)."""
     import json as _json
     from datetime import date, datetime
@@ -148,7 +148,7 @@ def _converters(table, cols: list[str], dialect: str) -> list:  # type: ignore[n
 
     memo: dict = {}
 
-    def dumps(v):  # type: ignore[no-untyped-def]
+    def dumps(v):
         if v is None:
             return None
         if isinstance(v, list) and len(v) < 8:  # short lists of names repeat: serialise once
@@ -166,14 +166,14 @@ def _converters(table, cols: list[str], dialect: str) -> list:  # type: ignore[n
 
     last: list = [None, None]  # a batch stamps many rows with the same moment
 
-    def sqlite_datetime(v):  # type: ignore[no-untyped-def]
+    def sqlite_datetime(v):
         if v is None:
             return None
         if v is not last[0]:
             last[0], last[1] = v, v.strftime("%Y-%m-%d %H:%M:%S.%f")
         return last[1]
 
-    def sqlite_date(v):  # type: ignore[no-untyped-def]
+    def sqlite_date(v):
         return None if v is None else (v.isoformat() if isinstance(v, (date, datetime)) else v)
 
     out: list = []

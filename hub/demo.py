@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import random
 import secrets
+import shlex
 import shutil
+import sys
 import threading
 from datetime import date, timedelta
 from pathlib import Path
@@ -83,6 +85,7 @@ def run_cycle(db: Any, settings: Any, app: Any, today: date, rng: random.Random)
     from hub.draw.jobs import draw_task
     from hub.items.services import import_items
     from hub.outbox.delivery import drain
+    from hub.results.history import RESULTS_HISTORY
     from hub.results.services import approve, enter_result
     from hub.rosters.sync import run_sync
     from hub.tasks import services as lifecycle
@@ -100,7 +103,7 @@ def run_cycle(db: Any, settings: Any, app: Any, today: date, rng: random.Random)
         secret_of[party] = lifecycle.new_secret()
         lifecycle.commit(db, task.id, party, commitment(party, secret_of[party], "sha256", task.protocol),
                          liaison_of(party))
-    frozen = lifecycle.freeze(db, settings, task.id, "coordinator", today)
+    frozen = lifecycle.freeze(db, settings, task.id, "coordinator", today, history=RESULTS_HISTORY)
     _say(f"task {task.id} frozen: {frozen.roster_size} entities, {frozen.pool_size} inspectors")
     for party, secret in secret_of.items():
         lifecycle.reveal(db, task.id, party, secret, liaison_of(party))
@@ -170,6 +173,7 @@ def register(cli: click.Group) -> None:
         config_path = data_dir / "hub.toml"
         config_path.write_text(tomli_w.dumps(demo_config(urls, urls.get("csv-drop", drop_dir.as_uri()))))
         env = {SECRET_ENV: secret, "HUB_DATA_DIR": str(data_dir)}
+        env_file = write_shell_env(data_dir / "hub.env", {"HUB_CONFIG": str(config_path), **env})
         settings = load_settings(config_path, environ=env)
         upgrade(settings.database_url)
         app = create_app(settings)
@@ -185,6 +189,7 @@ def register(cli: click.Group) -> None:
         passwords.update(liaisons)
         _say(f"sandboxes: {', '.join(f'{k} {v}' for k, v in urls.items())}")
         task_id = run_cycle(db, settings, app, date.today(), random.Random(7))
+        _say(f"the command line on this demo: paste  . {shlex.quote(str(env_file))}  then e.g. hub deadlines")
         if no_serve:
             return
         sched = HubScheduler(db, settings, lambda action, args: _enqueue(app, action, args))
@@ -202,6 +207,17 @@ def register(cli: click.Group) -> None:
             sched.shutdown()
             for srv in [*sources.values(), *sinks.values()]:
                 threading.Thread(target=srv.stop, daemon=True).start()
+
+
+def write_shell_env(path: Path, variables: dict[str, str]) -> Path:
+    """A file to source (mode 600: it holds the demo's sandbox secret) so `hub` finds the demo's
+    configuration, database and secret; puts this environment's `hub` first on PATH."""
+    lines = [f"export {name}={shlex.quote(value)}" for name, value in variables.items()]
+    scripts = Path(sys.argv[0]).resolve().parent if Path(sys.argv[0]).name == "hub" else Path(sys.executable).parent
+    lines.append(f'export PATH={shlex.quote(str(scripts))}:"$PATH"')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return path
 
 
 def _enqueue(app: Any, action: str, args: tuple) -> None:

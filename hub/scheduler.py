@@ -45,7 +45,7 @@ def acquire_lease(db: Database, holder: str, seconds: int = LEASE_SECONDS) -> bo
                         .where(SchedulerLease.name == LEASE_NAME,
                                (SchedulerLease.holder == holder) | (SchedulerLease.expires_at < now))
                         .values(holder=holder, expires_at=until))
-        if res.rowcount == 1:  # type: ignore[attr-defined]
+        if res.rowcount == 1:  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult, typed as Result
             return True
     try:
         with db.unit_of_work() as s:

@@ -6,9 +6,12 @@ VENV=${VENV:-.venv}
 export PATH="$PWD/$VENV/bin:$PATH"
 status=0
 
-echo "== lint (ruff, mypy)"
-ruff check hub connectors tests benchmarks || status=1
-mypy hub connectors benchmarks || status=1
+echo "== lint (ruff, mypy, import contracts, links, pinned dependencies)"
+ruff check hub connectors vocabulary tests benchmarks scripts || status=1
+mypy hub connectors vocabulary benchmarks || status=1
+lint-imports --no-cache || status=1
+python scripts/check-links.py || status=1
+python scripts/check-constraints.py || status=1
 
 echo "== tests on SQLite"
 HUB_TEST_DB=sqlite pytest -q -n 2 --dist loadgroup -p no:cacheprovider "$@"

@@ -10,7 +10,6 @@ or "off-schema" (well-formed, but its records carry no recordId).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any, Literal
 
 from lxml import etree
@@ -18,11 +17,12 @@ from lxml import etree
 from connectors.base import ConnectorError
 from connectors.sandboxes.provincial import SinkSandbox
 from connectors.sandboxes.server import Faults, Request, Response
+from connectors.schemas import schema_path
 from connectors.xml_safety import first_error, parse_untrusted
-from hub.rosters.uscc import uscc_problem
+from vocabulary.uscc import uscc_problem
 
 NS = "urn:credit:inspection:1"
-UPLOAD_XSD = Path(__file__).resolve().parents[2] / "schemas" / "credit-upload.xsd"
+UPLOAD_XSD = schema_path("credit-upload.xsd")
 MAX_RECORDS = 1000
 XML = "application/xml; charset=utf-8"
 E_CHECK_DIGIT = ("E102", "统一社会信用代码校验位错误")

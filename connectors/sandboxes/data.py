@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from hub.rosters.uscc import ALPHABET, check_char
+from vocabulary.uscc import ALPHABET, check_char
 
 CST = timezone(timedelta(hours=8))
 #: base updated_at of entity 0; entity i was last updated STEP_SECONDS * i later

@@ -12,15 +12,15 @@ import threading
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
-from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote
 
 import fastjsonschema
 
 from connectors.sandboxes.server import Faults, Request, Response, SandboxServer
+from connectors.schemas import schema_path
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "provincial-results-batch.schema.json"
+SCHEMA_PATH = schema_path("provincial-results-batch.schema.json")
 _SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 _check_result = fastjsonschema.compile({**_SCHEMA["definitions"]["result"],
                                         "definitions": _SCHEMA["definitions"]})

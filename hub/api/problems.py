@@ -6,7 +6,7 @@ from flask import jsonify
 from hub.errors import HubError
 
 
-def problem(exc: HubError):  # type: ignore[no-untyped-def]
+def problem(exc: HubError):
     body = {"type": "about:blank", "title": exc.title, "status": exc.http_status,
             "detail": exc.message}
     if exc.where:

@@ -1,4 +1,4 @@
-"""API: results entry and approval, follow-ups, deadlines, the outbox, users and audit."""
+"""API: results entry and approval, follow-ups, deadlines, the outbox."""
 from __future__ import annotations
 
 import tempfile
@@ -6,17 +6,16 @@ from datetime import date
 from pathlib import Path
 
 from flask import jsonify, request
-from sqlalchemy import select
 
 from hub import appctx
 from hub.api import bp, json_body
 from hub.auth.access import current_principal, public, requires
 from hub.errors import Forbidden, InvalidInput
 from hub.outbox.delivery import drain, pending_count, requeue_rejected
-from hub.outbox.models import OutboxMessage
+from hub.outbox.queries import newest_messages
 from hub.results import services as results
 from hub.results.deadlines import open_deadlines
-from hub.results.export import published_results
+from hub.results.queries import published_results_of
 
 
 def _actor() -> str:
@@ -32,7 +31,7 @@ def _own_agency(agency: str) -> None:
 
 @bp.post("/tasks/<task_id>/results")
 @requires("coordinator", "liaison", "inspector")
-def results_enter(task_id: str):  # type: ignore[no-untyped-def]
+def results_enter(task_id: str):
     """Enter one result: {entity_id, agency, inspected_on, outcome_codes, inspectors, findings,
     substitution_reason?, follow_ups?: [{kind: correction|case|transfer, ...}]}."""
     body = json_body()
@@ -43,7 +42,7 @@ def results_enter(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/tasks/<task_id>/results:import")
 @requires("coordinator", "liaison")
-def results_import(task_id: str):  # type: ignore[no-untyped-def]
+def results_import(task_id: str):
     """Import the results CSV of product.md (the request body); bad rows come back with line numbers."""
     data = request.get_data()
     if not data:
@@ -59,7 +58,7 @@ def results_import(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/tasks/<task_id>/results:approve")
 @requires("reviewer")
-def results_approve(task_id: str):  # type: ignore[no-untyped-def]
+def results_approve(task_id: str):
     """Approve results for publication: {"result_ids": [...]} or {"all": true}."""
     body = json_body()
     ids = None if body.get("all") else body.get("result_ids")
@@ -71,7 +70,7 @@ def results_approve(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/results/<result_id>/follow-ups")
 @requires("coordinator", "liaison", "inspector")
-def results_follow_up(result_id: str):  # type: ignore[no-untyped-def]
+def results_follow_up(result_id: str):
     """Add a follow-up: correction (due_on), case (penalty_no, decided_on), transfer (to_agency),
     or a re-inspection closing a correction (kind reinspection, reinspected_on, outcome)."""
     fu = results.add_follow_up(appctx.database(), result_id, json_body(), _actor())
@@ -80,10 +79,9 @@ def results_follow_up(result_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/tasks/<task_id>/results")
 @public
-def results_published(task_id: str):  # type: ignore[no-untyped-def]
+def results_published(task_id: str):
     """Published results of a task, personal data masked."""
-    with appctx.database().unit_of_work() as s:
-        rows = list(published_results(s, task_id))
+    rows = published_results_of(appctx.database(), task_id)
     for r in rows:
         for k in ("inspected_on", "due_on"):
             r[k] = r[k].isoformat() if r[k] else None
@@ -93,7 +91,7 @@ def results_published(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/deadlines")
 @requires("coordinator", "reviewer", "auditor", "liaison")
-def deadlines():  # type: ignore[no-untyped-def]
+def deadlines():
     """Open results and penalty decisions with overdue / due-soon status (working days)."""
     soon = int(request.args.get("soon", 3))
     return jsonify(open_deadlines(appctx.database(), date.today(), soon))
@@ -101,22 +99,20 @@ def deadlines():  # type: ignore[no-untyped-def]
 
 @bp.get("/outbox")
 @requires("coordinator", "auditor")
-def outbox_list():  # type: ignore[no-untyped-def]
+def outbox_list():
     """Outbox messages with their delivery state; ?state=pending|delivered|rejected."""
-    q = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(min(int(request.args.get("limit", 200)), 1000))
-    if request.args.get("state"):
-        q = q.where(OutboxMessage.state == request.args["state"])
-    with appctx.database().unit_of_work() as s:
-        return jsonify([{"id": m.id, "sink": m.sink, "kind": m.kind, "key": m.key, "task_id": m.task_id,
-                         "state": m.state, "attempts": m.attempts, "last_error": m.last_error,
-                         "reject_code": m.reject_code, "receipt": m.receipt,
-                         "delivered_at": m.delivered_at.isoformat() + "Z" if m.delivered_at else None}
-                        for m in s.scalars(q)])
+    messages = newest_messages(appctx.database(), request.args.get("state"),
+                               min(int(request.args.get("limit", 200)), 1000))
+    return jsonify([{"id": m.id, "sink": m.sink, "kind": m.kind, "key": m.key, "task_id": m.task_id,
+                     "state": m.state, "attempts": m.attempts, "last_error": m.last_error,
+                     "reject_code": m.reject_code, "receipt": m.receipt,
+                     "delivered_at": m.delivered_at.isoformat() + "Z" if m.delivered_at else None}
+                    for m in messages])
 
 
 @bp.post("/outbox:push")
 @requires("coordinator")
-def outbox_push():  # type: ignore[no-untyped-def]
+def outbox_push():
     """Deliver pending messages now (like `hub push`); {"sink": NAME} optional."""
     import time
 
@@ -129,46 +125,7 @@ def outbox_push():  # type: ignore[no-untyped-def]
 
 @bp.post("/outbox:requeue")
 @requires("coordinator")
-def outbox_requeue():  # type: ignore[no-untyped-def]
+def outbox_requeue():
     """Send rejected messages again after correction: {"ids": [...]} or {} for all."""
     ids = (request.get_json(silent=True) or {}).get("ids")
     return jsonify({"requeued": requeue_rejected(appctx.database(), ids, actor=_actor())})
-
-
-@bp.post("/users")
-@requires("admin")
-def users_add():  # type: ignore[no-untyped-def]
-    """Add a user: {name, roles: [...], agency?, password?, inspector_id?}."""
-    from hub.audit.log import record
-    from hub.auth.services import add_user
-
-    b = json_body()
-    with appctx.database().unit_of_work() as s:
-        u = add_user(s, str(b.get("name", "")), list(b.get("roles") or []), b.get("agency"),
-                     b.get("password"), b.get("inspector_id"))
-        record(s, _actor(), "user.add", f"user:{u.name}", details={"roles": u.roles})
-    return jsonify({"name": b.get("name"), "roles": b.get("roles")}), 201
-
-
-@bp.post("/users/<name>/tokens")
-@requires("admin")
-def users_token(name: str):  # type: ignore[no-untyped-def]
-    """Issue a bearer token for a user (shown once)."""
-    from hub.audit.log import record
-    from hub.auth.services import create_token
-
-    with appctx.database().unit_of_work() as s:
-        tok = create_token(s, name)
-        record(s, _actor(), "token.create", f"user:{name}")
-    return jsonify({"token": tok}), 201
-
-
-@bp.get("/audit/verify")
-@requires("auditor")
-def audit_verify():  # type: ignore[no-untyped-def]
-    """Check the audit hash chain."""
-    from hub.audit.log import verify
-
-    with appctx.database().unit_of_work() as s:
-        n, problems = verify(s)
-    return jsonify({"entries": n, "intact": not problems, "problems": problems[:50]})

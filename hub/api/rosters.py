@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from flask import Response, jsonify, request, stream_with_context
-from sqlalchemy import select
 
 from hub import appctx
 from hub.api import bp
 from hub.auth.access import requires
 from hub.errors import InvalidInput, NotFound
-from hub.rosters.export import columns_and_rows, render
-from hub.rosters.models import Entity, Inspector, QuarantineRecord, SyncRun
+from hub.rosters import queries
+from hub.rosters.models import Entity
 
 READERS = ("coordinator", "liaison", "auditor")
 
@@ -26,7 +25,7 @@ def _limit() -> int:
 
 @bp.get("/sources")
 @requires(*READERS)
-def list_sources():  # type: ignore[no-untyped-def]
+def list_sources():
     """Configured sources with their kind and schedule."""
     settings = appctx.settings()
     return jsonify([{"name": n, "kind": c.kind, "url": c.url, "schedule": c.schedule}
@@ -35,7 +34,7 @@ def list_sources():  # type: ignore[no-untyped-def]
 
 @bp.post("/sources/<name>/sync")
 @requires("coordinator", "liaison")
-def start_sync(name: str):  # type: ignore[no-untyped-def]
+def start_sync(name: str):
     """Queue a sync of one source now (``{"full": true}`` for a full pull)."""
     from hub.rosters.jobs import sync_source
 
@@ -48,16 +47,15 @@ def start_sync(name: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/sync-runs")
 @requires(*READERS)
-def sync_runs():  # type: ignore[no-untyped-def]
+def sync_runs():
     """The latest sync runs, newest first, with their counts."""
-    with appctx.database().unit_of_work() as s:
-        runs = s.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(_limit()))
-        return jsonify([{"id": r.id, "source": r.source, "kind": r.kind, "full": r.full,
-                         "started_at": r.started_at.isoformat() + "Z",
-                         "finished_at": r.finished_at.isoformat() + "Z" if r.finished_at else None,
-                         "outcome": r.outcome, "fetched": r.fetched, "inserted": r.inserted,
-                         "updated": r.updated, "unchanged": r.unchanged, "quarantined": r.quarantined,
-                         "deactivated": r.deactivated, "error": r.error} for r in runs])
+    runs = queries.recent_runs(appctx.database(), _limit())
+    return jsonify([{"id": r.id, "source": r.source, "kind": r.kind, "full": r.full,
+                     "started_at": r.started_at.isoformat() + "Z",
+                     "finished_at": r.finished_at.isoformat() + "Z" if r.finished_at else None,
+                     "outcome": r.outcome, "fetched": r.fetched, "inserted": r.inserted,
+                     "updated": r.updated, "unchanged": r.unchanged, "quarantined": r.quarantined,
+                     "deactivated": r.deactivated, "error": r.error} for r in runs])
 
 
 def _entity_json(e: Entity) -> dict:
@@ -69,72 +67,49 @@ def _entity_json(e: Entity) -> dict:
 
 @bp.get("/entities")
 @requires(*READERS)
-def list_entities():  # type: ignore[no-untyped-def]
+def list_entities():
     """Entities, paged by ``after`` (an entity_id); filters: district, category."""
-    q = select(Entity).order_by(Entity.entity_id).limit(_limit())
-    if request.args.get("after"):
-        q = q.where(Entity.entity_id > request.args["after"])
-    if request.args.get("district"):
-        q = q.where(Entity.district == request.args["district"])
-    with appctx.database().unit_of_work() as s:
-        items = [_entity_json(e) for e in s.scalars(q)]
-    category = request.args.get("category")
-    if category:
-        items = [i for i in items if category in i["categories"]]
+    items = [_entity_json(e) for e in queries.entity_page(
+        appctx.database(), _limit(), request.args.get("after"), request.args.get("district"),
+        request.args.get("category"))]
     return jsonify({"items": items, "next": items[-1]["entity_id"] if items else None})
 
 
 @bp.get("/entities/<entity_id>")
 @requires(*READERS)
-def get_entity(entity_id: str):  # type: ignore[no-untyped-def]
+def get_entity(entity_id: str):
     """One entity of the master."""
-    with appctx.database().unit_of_work() as s:
-        e = s.scalar(select(Entity).where(Entity.entity_id == entity_id))
-        if e is None:
-            raise NotFound(f"no entity {entity_id!r}", where="entity_id")
-        return jsonify(_entity_json(e))
+    return jsonify(_entity_json(queries.get_entity(appctx.database(), entity_id)))
 
 
 @bp.get("/inspectors")
 @requires(*READERS)
-def list_inspectors():  # type: ignore[no-untyped-def]
+def list_inspectors():
     """The inspector roster; filter by agency."""
-    q = select(Inspector).order_by(Inspector.inspector_id)
-    if request.args.get("agency"):
-        q = q.where(Inspector.agency == request.args["agency"])
-    with appctx.database().unit_of_work() as s:
-        return jsonify([{"inspector_id": i.inspector_id, "name": i.name, "agency": i.agency,
-                         "cert_no": i.cert_no,
-                         "cert_valid_until": i.cert_valid_until.isoformat() if i.cert_valid_until else None,
-                         "expertise": i.expertise, "home_districts": i.home_districts,
-                         "capacity": i.capacity, "active": i.active} for i in s.scalars(q)])
+    return jsonify([{"inspector_id": i.inspector_id, "name": i.name, "agency": i.agency,
+                     "cert_no": i.cert_no,
+                     "cert_valid_until": i.cert_valid_until.isoformat() if i.cert_valid_until else None,
+                     "expertise": i.expertise, "home_districts": i.home_districts,
+                     "capacity": i.capacity, "active": i.active}
+                    for i in queries.inspectors_of(appctx.database(), request.args.get("agency"))])
 
 
 @bp.get("/quarantine")
 @requires(*READERS)
-def list_quarantine():  # type: ignore[no-untyped-def]
+def list_quarantine():
     """Records held back by validation, with their reasons."""
-    with appctx.database().unit_of_work() as s:
-        rows = s.scalars(select(QuarantineRecord).order_by(QuarantineRecord.id.desc()).limit(_limit()))
-        return jsonify([{"source": q.source, "record_key": q.record_key, "reason": q.reason,
-                         "raw": q.raw, "received_at": q.received_at.isoformat() + "Z"} for q in rows])
+    return jsonify([{"source": q.source, "record_key": q.record_key, "reason": q.reason,
+                     "raw": q.raw, "received_at": q.received_at.isoformat() + "Z"}
+                    for q in queries.quarantined(appctx.database(), _limit())])
 
 
 @bp.get("/exports/<kind>")
 @requires(*READERS)
-def export(kind: str):  # type: ignore[no-untyped-def]
+def export(kind: str):
     """The same exports as `hub export`: ?format=csv|json."""
     fmt = request.args.get("format", "json")
     if fmt not in ("csv", "json"):
         raise InvalidInput(f"format {fmt!r} is not csv or json", where="format")
-    db = appctx.database()
-
-    def generate():  # type: ignore[no-untyped-def]
-        with db.unit_of_work() as s:
-            cols, data = columns_and_rows(s, kind)
-            yield from render(cols, data, fmt)
-
-    with db.unit_of_work() as s:
-        columns_and_rows(s, kind)  # raise a clean 400 for an unknown kind before streaming
+    chunks = queries.export_chunks(appctx.database(), kind, fmt)  # an unknown kind is a 400 here
     mime = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
-    return Response(stream_with_context(generate()), mimetype=mime)
+    return Response(stream_with_context(chunks), mimetype=mime)

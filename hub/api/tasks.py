@@ -4,18 +4,19 @@ from __future__ import annotations
 import json
 
 from flask import Response, jsonify, request
-from sqlalchemy import select
 
 from hub import appctx
 from hub.api import bp, json_body
 from hub.auth.access import current_principal, public, requires
 from hub.draw import jdp
-from hub.draw.models import Assignment, AssignmentInspector
 from hub.draw.publication import drawn_record, public_summary, stream_frozen_file
-from hub.errors import Forbidden, HubError, InvalidInput, NotFound
-from hub.items.services import import_items, list_items
+from hub.draw.queries import ASSIGNMENT_READERS, assignments_for
+from hub.errors import Forbidden, HubError, InvalidInput
+from hub.items.services import import_items, published_items
+from hub.results.history import RESULTS_HISTORY
 from hub.tasks import services as lifecycle
 from hub.tasks.models import JointTask
+from hub.tasks.queries import get_task, list_tasks
 
 
 def _actor() -> str:
@@ -25,15 +26,14 @@ def _actor() -> str:
 
 @bp.get("/items")
 @public
-def items_list():  # type: ignore[no-untyped-def]
+def items_list():
     """Published item lists (抽查事项清单); ?agency= filters."""
-    with appctx.database().unit_of_work() as s:
-        return jsonify(list_items(s, request.args.get("agency")))
+    return jsonify(published_items(appctx.database(), request.args.get("agency")))
 
 
 @bp.post("/items")
 @requires("coordinator", "liaison")
-def items_import():  # type: ignore[no-untyped-def]
+def items_import():
     """Import items: a JSON array of {agency, code, name, legal_basis, subject, content, method}."""
     data = request.get_json(silent=True)
     if not isinstance(data, list):
@@ -42,7 +42,7 @@ def items_import():  # type: ignore[no-untyped-def]
     if p and not p.has("coordinator"):
         others = {i.get("agency") for i in data if isinstance(i, dict)} - {p.agency}
         if others:
-            raise Forbidden(f"a liaison of {p.agency} cannot import items of {sorted(others)}", where="agency")
+            raise Forbidden(f"a liaison of {p.agency} cannot import items of {sorted(map(str, others))}", where="agency")
     n = import_items(appctx.database(), data, _actor())
     return jsonify({"imported": n}), 201
 
@@ -59,30 +59,25 @@ def _task_json(t: JointTask) -> dict:
 
 
 @bp.get("/tasks")
-@requires("coordinator", "liaison", "auditor", "inspector", "reviewer")
-def tasks_list():  # type: ignore[no-untyped-def]
+@requires(*ASSIGNMENT_READERS)
+def tasks_list():
     """Joint tasks, newest first."""
-    with appctx.database().unit_of_work() as s:
-        return jsonify([_task_json(t) for t in s.scalars(select(JointTask).order_by(JointTask.created_at.desc()))])
+    return jsonify([_task_json(t) for t in list_tasks(appctx.database())])
 
 
 @bp.post("/tasks")
 @requires("coordinator")
-def tasks_create():  # type: ignore[no-untyped-def]
+def tasks_create():
     """Create a joint task from the task file's content as JSON."""
     t = lifecycle.create_task(appctx.database(), appctx.settings(), json_body(), _actor())
     return jsonify({"task_id": t.id, "state": t.state}), 201
 
 
 @bp.get("/tasks/<task_id>")
-@requires("coordinator", "liaison", "auditor", "inspector", "reviewer")
-def tasks_get(task_id: str):  # type: ignore[no-untyped-def]
+@requires(*ASSIGNMENT_READERS)
+def tasks_get(task_id: str):
     """One joint task with its lifecycle state and digests."""
-    with appctx.database().unit_of_work() as s:
-        t = s.get(JointTask, task_id)
-        if t is None:
-            raise NotFound(f"no joint task {task_id!r}", where="task")
-        body = _task_json(t)
+    body = _task_json(get_task(appctx.database(), task_id))
     body["parties"] = [{k: v for k, v in p.items() if k != "secret_hex"} for p in lifecycle.parties(
         appctx.database(), task_id)]
     return jsonify(body)
@@ -90,7 +85,7 @@ def tasks_get(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/tasks/<task_id>/parties")
 @requires("coordinator")
-def tasks_add_party(task_id: str):  # type: ignore[no-untyped-def]
+def tasks_add_party(task_id: str):
     """Add a witnessing party before the freeze, bound to its own account: {"party": "LEGAL", "account": USER}."""
     body = json_body()
     lifecycle.add_party(appctx.database(), task_id, str(body.get("party", "")), _actor(),
@@ -100,7 +95,7 @@ def tasks_add_party(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/tasks/<task_id>/commitments")
 @requires()
-def tasks_commit(task_id: str):  # type: ignore[no-untyped-def]
+def tasks_commit(task_id: str):
     """Record a party's commitment: {"party", "commitment"} (64 hex); only the party itself (an agency's
     liaison, a witness's own account) may; the hub commits by itself."""
     body = json_body()
@@ -111,22 +106,22 @@ def tasks_commit(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/tasks/<task_id>/feasibility")
 @requires("coordinator", "liaison", "auditor")
-def tasks_feasibility(task_id: str):  # type: ignore[no-untyped-def]
+def tasks_feasibility(task_id: str):
     """Capacity against demand, before the freeze."""
-    return jsonify(lifecycle.feasibility(appctx.database(), task_id))
+    return jsonify(lifecycle.feasibility(appctx.database(), task_id, history=RESULTS_HISTORY))
 
 
 @bp.post("/tasks/<task_id>/freeze")
 @requires("coordinator")
-def tasks_freeze(task_id: str):  # type: ignore[no-untyped-def]
+def tasks_freeze(task_id: str):
     """Snapshot roster and pool; publish their digests."""
-    t = lifecycle.freeze(appctx.database(), appctx.settings(), task_id, _actor())
+    t = lifecycle.freeze(appctx.database(), appctx.settings(), task_id, _actor(), history=RESULTS_HISTORY)
     return jsonify(_task_json(t))
 
 
 @bp.post("/tasks/<task_id>/reveals")
 @requires()
-def tasks_reveal(task_id: str):  # type: ignore[no-untyped-def]
+def tasks_reveal(task_id: str):
     """Reveal a party's secret after the freeze: {"party", "secret_hex"}; only the party itself may."""
     body = json_body()
     party = str(body.get("party", ""))
@@ -136,7 +131,7 @@ def tasks_reveal(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/tasks/<task_id>/draw")
 @requires("coordinator")
-def tasks_draw(task_id: str):  # type: ignore[no-untyped-def]
+def tasks_draw(task_id: str):
     """Run the one-time draw as a background task: {"entropy": "..."}, the value the declared entropy source
     published (entered once; none when no source was declared); 202 with its status."""
     from hub.draw.jobs import draw_task
@@ -149,53 +144,38 @@ def tasks_draw(task_id: str):  # type: ignore[no-untyped-def]
         pass  # in-process runs store the failure on the task; the status below says it
     except Exception as exc:  # noqa: BLE001  (the broker did not take the job: say so on the task)
         lifecycle.mark_draw_unqueued(appctx.database(), task_id, f"could not queue the draw: {exc}", _actor())
-    with appctx.database().unit_of_work() as s:
-        t = s.get(JointTask, task_id)
-        assert t is not None
-        return jsonify(_task_json(t)), 202 if t.state != "drawn" else 200
+    t = get_task(appctx.database(), task_id)
+    return jsonify(_task_json(t)), 202 if t.state != "drawn" else 200
 
 
 @bp.post("/tasks/<task_id>/void")
 @requires("coordinator")
-def tasks_void(task_id: str):  # type: ignore[no-untyped-def]
+def tasks_void(task_id: str):
     """Void a task with a written reason: {"reason": "..."}."""
     lifecycle.void(appctx.database(), task_id, str(json_body().get("reason", "")), _actor())
     return jsonify({"task_id": task_id, "state": "void"})
 
 
 @bp.get("/tasks/<task_id>/assignments")
-@requires("coordinator", "auditor", "liaison", "inspector", "reviewer")
-def tasks_assignments(task_id: str):  # type: ignore[no-untyped-def]
-    """Drawn entities and teams: all for coordinators and auditors; an inspector's own only."""
+@requires(*ASSIGNMENT_READERS)
+def tasks_assignments(task_id: str):
+    """Drawn entities and teams: all for coordinators and auditors; a liaison's agency's and an
+    inspector's own teams only (hub.draw.queries, the same rule as the task page)."""
     p = current_principal()
     assert p is not None
-    with appctx.database().unit_of_work() as s:
-        if s.get(JointTask, task_id) is None:
-            raise NotFound(f"no joint task {task_id!r}", where="task")
-        q = select(Assignment).where(Assignment.task_id == task_id).order_by(Assignment.position)
-        if not p.has("coordinator", "auditor", "reviewer"):
-            link = AssignmentInspector
-            visible = (link.inspector_id == (p.inspector_id or "")) if "inspector" in p.roles else None
-            if "liaison" in p.roles:
-                own = link.agency == p.agency
-                visible = own if visible is None else (visible | own)
-            mine = select(link.entity_id).where(link.task_id == task_id)
-            mine = mine.where(visible) if visible is not None else mine.where(link.id < 0)
-            q = q.where(Assignment.entity_id.in_(mine))
-        return jsonify([{"entity_id": a.entity_id, "stratum": a.stratum, "key": a.key, "team": a.team}
-                        for a in s.scalars(q)])
+    return jsonify(assignments_for(appctx.database(), task_id, p).as_json())
 
 
 @bp.get("/tasks/<task_id>/public")
 @public
-def tasks_public(task_id: str):  # type: ignore[no-untyped-def]
+def tasks_public(task_id: str):
     """The public view of a frozen or drawn task: digests, commitments, reveals, record."""
     return jsonify(public_summary(appctx.database(), task_id))
 
 
 @bp.get("/tasks/<task_id>/record")
 @public
-def tasks_record(task_id: str):  # type: ignore[no-untyped-def]
+def tasks_record(task_id: str):
     """The draw record of a drawn task (its `protocol` says JDP-2, or JDP-1 for older tasks)."""
     public_summary(appctx.database(), task_id)  # a draft task is not public: 404
     record = drawn_record(appctx.database(), task_id)
@@ -204,7 +184,7 @@ def tasks_record(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/tasks/<task_id>/roster.tsv")
 @public
-def tasks_roster(task_id: str):  # type: ignore[no-untyped-def]
+def tasks_roster(task_id: str):
     """The frozen roster file (JDP §1)."""
     public_summary(appctx.database(), task_id)  # a draft task is not public: 404
     return Response(stream_frozen_file(appctx.database(), task_id, "roster"),
@@ -213,7 +193,7 @@ def tasks_roster(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/tasks/<task_id>/pool.tsv")
 @public
-def tasks_pool(task_id: str):  # type: ignore[no-untyped-def]
+def tasks_pool(task_id: str):
     """The frozen pool file (JDP §1)."""
     public_summary(appctx.database(), task_id)
     return Response(stream_frozen_file(appctx.database(), task_id, "pool"),
@@ -222,7 +202,7 @@ def tasks_pool(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/verify")
 @public
-def verify_record():  # type: ignore[no-untyped-def]
+def verify_record():
     """Recompute a draw: {"record": {...}, "roster": "<file text>", "pool": "<file text>"}; a JDP-2 or JDP-1
     record (any other protocol: 400 naming it)."""
     body = json_body()
@@ -238,7 +218,7 @@ def verify_record():  # type: ignore[no-untyped-def]
 
 @bp.post("/draws/offline")
 @requires()
-def draw_offline():  # type: ignore[no-untyped-def]
+def draw_offline():
     """JDP-2 (or JDP-1, as the plan says) from plain inputs: {"plan", "roster", "pool", "reveals": {party: hex},
     "entropy"}."""
     body = json_body()

@@ -1,12 +1,9 @@
 """What a draw produced: the selected entities in draw order, and who inspects each."""
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.clock import utcnow
 from hub.db import Base, JSONType
 
 
@@ -33,12 +30,3 @@ class AssignmentInspector(Base):
     inspector_id: Mapped[str] = mapped_column(String(64), index=True)
     agency: Mapped[str] = mapped_column(String(32))
 
-
-class HubSecret(Base):
-    """The hub's own draw secret for a task, drawn at task creation and read only by hub.draw.hub_party:
-    no page, export, log or API answer shows it; the draw request reveals it (its commitment is public)."""
-
-    __tablename__ = "hub_secrets"
-    task_id: Mapped[str] = mapped_column(ForeignKey("joint_tasks.id"), primary_key=True)
-    secret_hex: Mapped[str] = mapped_column(String(256))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -12,6 +12,7 @@ from hub.db import Database
 from hub.errors import Conflict, NotFound
 from hub.tasks.freeze import frozen_pieces, has_pieces
 from hub.tasks.models import JointTask, TaskParty
+from hub.tasks.states import TaskState
 
 VERIFIER_PATH = Path(__file__).with_name("jdp.py")
 
@@ -64,7 +65,7 @@ def public_summary(db: Database, task_id: str) -> dict[str, Any]:
     """Everything the public page shows: digests, commitments, reveals (after the freeze), record."""
     with db.unit_of_work() as s:
         task = s.get(JointTask, task_id)
-        if task is None or task.state == "draft":
+        if task is None or task.state == TaskState.DRAFT:
             raise NotFound(f"no public joint task {task_id!r}", where="task")
         parties = list(s.scalars(select(TaskParty).where(TaskParty.task_id == task_id).order_by(TaskParty.party)))
         return {
@@ -79,7 +80,7 @@ def public_summary(db: Database, task_id: str) -> dict[str, Any]:
             "entropy": task.entropy, "seed": task.seed,
             "drawn_at": task.drawn_at.isoformat() + "Z" if task.drawn_at else None,
             "void_reason": task.void_reason,
-            "record": task.record if task.state in ("drawn", "void") else None,
+            "record": task.record if task.state in (TaskState.DRAWN, TaskState.VOID) else None,
         }
 
 

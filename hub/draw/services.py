@@ -22,6 +22,7 @@ from hub.outbox.services import enqueue
 from hub.tasks.freeze import copy_to_file, file_bytes
 from hub.tasks.models import JointTask, TaskParty
 from hub.tasks.services import mark_draw_failed
+from hub.tasks.states import DRAW_LIFECYCLE, DrawStatus, TaskState, draw_status_of
 
 log = logging.getLogger(__name__)
 PARALLEL_FROM = 200_000  # rosters this large split ticket computation across processes
@@ -58,13 +59,14 @@ def _inputs(db: Database, task_id: str) -> tuple[JointTask, dict, dict]:
         task = s.get(JointTask, task_id)
         if task is None:
             raise NotFound(f"no joint task {task_id!r}", where="task")
-        if task.state != "frozen" or task.draw_status not in ("queued", "failed", "running"):
+        if task.state != TaskState.FROZEN or not DRAW_LIFECYCLE.allows(draw_status_of(task.draw_status),
+                                                                        DrawStatus.RUNNING):
             raise Conflict(f"task {task_id} is {task.state}; only a frozen task with a requested draw "
                            "can be drawn", where=f"task {task_id}")
         parties = list(s.scalars(select(TaskParty).where(TaskParty.task_id == task_id)))
         commitments = {p.party: p.commitment for p in parties}
         reveals = {p.party: p.secret_hex for p in parties}
-        task.draw_status = "running"
+        task.draw_status = DrawStatus.RUNNING
         s.flush()
         s.expunge(task)
         return task, commitments, reveals
@@ -93,10 +95,10 @@ def run_draw(db: Database, settings: Settings, task_id: str, actor: str) -> dict
     record["drawn_at"] = utcnow().replace(microsecond=0).isoformat() + "Z"
     with db.unit_of_work() as s:
         # The conditional update is the one-time guard: only one draw can move frozen -> drawn.
-        res = s.execute(update(JointTask).where(JointTask.id == task_id, JointTask.state == "frozen")
-                        .values(state="drawn", seed=record["seed"], drawn_at=utcnow(), record=record,
-                                draw_status="done", draw_progress=100, draw_error=None, updated_at=utcnow()))
-        if res.rowcount != 1:  # type: ignore[attr-defined]
+        res = s.execute(update(JointTask).where(JointTask.id == task_id, JointTask.state == TaskState.FROZEN)
+                        .values(state=TaskState.DRAWN, seed=record["seed"], drawn_at=utcnow(), record=record,
+                                draw_status=DrawStatus.DONE, draw_progress=100, draw_error=None, updated_at=utcnow()))
+        if res.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult, typed as Result
             raise Conflict(f"task {task_id} was drawn or voided meanwhile; this draw is discarded",
                            where=f"task {task_id}")
         selections = record["selections"]

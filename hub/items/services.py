@@ -16,7 +16,7 @@ from hub.clock import utcnow
 from hub.db import Database, upsert
 from hub.errors import InvalidInput
 from hub.items.models import Item
-from hub.results.csv_import import decode
+from hub.text_files import decode
 
 FIELDS = ("agency", "code", "name", "legal_basis", "subject", "content", "method")
 REQUIRED = ("agency", "code", "name")
@@ -72,6 +72,12 @@ def list_items(s: Session, agency: str | None = None) -> list[dict[str, Any]]:
     if agency:
         q = q.where(Item.agency == agency)
     return [{f: getattr(i, f) for f in FIELDS} for i in s.scalars(q)]
+
+
+def published_items(db: Database, agency: str | None = None) -> list[dict[str, Any]]:
+    """The published item lists (抽查事项清单), by agency and code; ``agency`` filters."""
+    with db.unit_of_work() as s:
+        return list_items(s, agency)
 
 
 def _export_rows(s: Session) -> Iterator[dict[str, Any]]:

@@ -22,16 +22,17 @@ from sqlalchemy.orm import Session
 from connectors.base import ConnectorError, OutgoingMessage, Sink, TransientError
 from hub.clock import utcnow
 from hub.config import Settings
+from hub.connections import build_sink
 from hub.db import Database
 from hub.errors import NotFound
 from hub.outbox.models import DeliveryAttempt, OutboxMessage
-from hub.outbox.services import sink_for
+from hub.outbox.states import MessageState
 
 log = logging.getLogger(__name__)
 CLAIM_SECONDS = 120
 BACKOFF_BASE = 5.0
 BACKOFF_MAX = 3600.0
-_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]  # a mapped class's __table__ is a Table; the stubs say FromClause
 
 
 @dataclass
@@ -71,7 +72,7 @@ def _claim(db: Database, sink: str, limit: int, worker: str, now: datetime,
     re-checks the WHERE of a row it waited for)."""
     M = OutboxMessage
     free = or_(M.claimed_until.is_(None), M.claimed_until < now)
-    due = [M.sink == sink, M.state == "pending", free]
+    due = [M.sink == sink, M.state == MessageState.PENDING, free]
     if respect_backoff:
         due.append(M.next_attempt_at <= now)
     oldest_kind = select(M.kind).where(*due).order_by(M.id).limit(1).scalar_subquery()
@@ -86,8 +87,8 @@ def _claim(db: Database, sink: str, limit: int, worker: str, now: datetime,
     return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
 
 
-def _send(sink: Sink, rows: list[Claimed], batch_id: str):  # type: ignore[no-untyped-def]
-    messages = [OutgoingMessage(key=r.key, kind=r.kind, payload=r.payload) for r in rows]  # type: ignore[arg-type]
+def _send(sink: Sink, rows: list[Claimed], batch_id: str):
+    messages = [OutgoingMessage(key=r.key, kind=r.kind, payload=r.payload) for r in rows]  # type: ignore[arg-type]  # stored kinds are task|draw|result (enqueue)
     return sink.deliver(messages, batch_id)
 
 
@@ -96,10 +97,10 @@ def deliver_batch(db: Database, sink_name: str, sink: Sink, rows: list[Claimed],
     """Send one claimed batch and store the outcome of every message in it."""
     batch_id = uuid.uuid4().hex
     started = time.monotonic()
-    error, permanent, status, outcomes = None, False, None, {}
+    error, permanent, status, receipts = None, False, None, {}
     try:
         result = _send(sink, rows, batch_id)
-        outcomes = {o.key: o for o in result.outcomes}
+        receipts = {o.key: o for o in result.receipts}
         status = result.status_code
     except ConnectorError as exc:
         error, permanent = str(exc), not isinstance(exc, TransientError)
@@ -113,18 +114,18 @@ def deliver_batch(db: Database, sink_name: str, sink: Sink, rows: list[Claimed],
                               ok=error is None, permanent=permanent, status_code=status,
                               error=error, duration_ms=int(1000 * (time.monotonic() - started))))
         for row in rows:
-            o = outcomes.get(row.key)
+            o = receipts.get(row.key)
             values: dict = {"attempts": row.attempts + 1}
             if o is not None and o.status in ("accepted", "duplicate"):
-                values.update(state="delivered", delivered_at=now, last_error=None,
+                values.update(state=MessageState.DELIVERED, delivered_at=now, last_error=None,
                               receipt={"batch_id": batch_id, "status": o.status})
                 report.delivered += 1
             elif o is not None and o.status == "rejected":
-                values.update(state="rejected", reject_code=o.code, last_error=o.message,
+                values.update(state=MessageState.REJECTED, reject_code=o.code, last_error=o.message,
                               receipt={"batch_id": batch_id, "status": "rejected", "code": o.code})
                 report.rejected += 1
             elif permanent:
-                values.update(state="rejected", reject_code="FATAL", last_error=error)
+                values.update(state=MessageState.REJECTED, reject_code="FATAL", last_error=error)
                 report.rejected += 1
             else:
                 values.update(next_attempt_at=now + timedelta(seconds=backoff(row.attempts)),
@@ -164,7 +165,7 @@ def drain(db: Database, settings: Settings, sink_name: str | None = None, *,
 
     def one_sink(name: str) -> DrainReport:
         report = DrainReport()
-        sink = sink_for(settings.sinks[name])
+        sink = build_sink(settings.sinks[name])  # a fresh session per drain (never one shared across a fork)
         stalled = 0
         for _ in range(max_rounds):
             if deadline is not None and time.monotonic() > deadline:
@@ -197,7 +198,7 @@ def drain(db: Database, settings: Settings, sink_name: str | None = None, *,
 
 def pending_count(db: Database, sink_name: str | None = None) -> int:
     with db.unit_of_work() as s:
-        q = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state == "pending")
+        q = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state == MessageState.PENDING)
         if sink_name:
             q = q.where(OutboxMessage.sink == sink_name)
         return s.scalar(q) or 0
@@ -210,10 +211,10 @@ def requeue_rejected(db: Database, ids: list[int] | None = None, sink_name: str 
 
     with db.unit_of_work() as s:
         record(s, actor, "outbox.requeue", f"sink:{sink_name or '*'}", details={"ids": ids})
-        q = update(OutboxMessage).where(OutboxMessage.state == "rejected")
+        q = update(OutboxMessage).where(OutboxMessage.state == MessageState.REJECTED)
         if ids:
             q = q.where(OutboxMessage.id.in_(ids))
         if sink_name:
             q = q.where(OutboxMessage.sink == sink_name)
-        return s.execute(q.values(state="pending", next_attempt_at=utcnow(), claimed_by=None,
-                                  claimed_until=None)).rowcount  # type: ignore[attr-defined]
+        return s.execute(q.values(state=MessageState.PENDING, next_attempt_at=utcnow(), claimed_by=None,
+                                  claimed_until=None)).rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult, typed as Result

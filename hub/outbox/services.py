@@ -8,28 +8,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connectors.base import OutgoingMessage, Sink
+from connectors.base import OutgoingMessage
 from hub.clock import utcnow
-from hub.config import ConnectorConfig, Settings
+from hub.config import Settings
+from hub.connections import connectors_for
 from hub.outbox.models import OutboxMessage
-
-
-def sink_for(cfg: ConnectorConfig) -> Sink:
-    from connectors.sinks_registry import make_sink
-    from hub.rosters.sync import connector_settings
-
-    return make_sink(connector_settings(cfg))
-
-
-_SINKS: dict[int, tuple[ConnectorConfig, Sink]] = {}
-
-
-def _cached_sink(cfg: ConnectorConfig) -> Sink:
-    """One sink object per configuration (it only decides what it accepts here; no I/O)."""
-    hit = _SINKS.get(id(cfg))
-    if hit is None or hit[0] is not cfg:
-        hit = _SINKS[id(cfg)] = (cfg, sink_for(cfg))
-    return hit[1]
+from hub.outbox.states import MessageState
 
 
 def enqueue(session: Session, settings: Settings, kind: str, key: str, payload: Mapping[str, Any],
@@ -39,18 +23,18 @@ def enqueue(session: Session, settings: Settings, kind: str, key: str, payload: 
     Re-queuing the same key with the same payload is a no-op; a changed payload (a
     corrected result) goes out again, under the same idempotency key.
     """
-    msg = OutgoingMessage(key=key, kind=kind, payload=payload)  # type: ignore[arg-type]
+    msg = OutgoingMessage(key=key, kind=kind, payload=payload)  # type: ignore[arg-type]  # kind is task|draw|result by every caller; the column is a plain string
     queued = 0
-    for name, cfg in settings.sinks.items():
-        if not _cached_sink(cfg).accepts(msg):
+    for name, sink in connectors_for(settings).sinks.items():  # built at start-up (hub.connections)
+        if not sink.accepts(msg):
             continue
         row = session.scalar(select(OutboxMessage).where(
             OutboxMessage.sink == name, OutboxMessage.kind == kind, OutboxMessage.key == key))
         if row is None:
             session.add(OutboxMessage(sink=name, kind=kind, key=key, task_id=task_id,
-                                      payload=dict(payload), state="pending", next_attempt_at=utcnow()))
-        elif row.payload != dict(payload) or row.state == "rejected":
-            row.payload, row.state, row.next_attempt_at = dict(payload), "pending", utcnow()
+                                      payload=dict(payload), state=MessageState.PENDING, next_attempt_at=utcnow()))
+        elif row.payload != dict(payload) or row.state == MessageState.REJECTED:
+            row.payload, row.state, row.next_attempt_at = dict(payload), MessageState.PENDING, utcnow()
             row.reject_code = row.last_error = None
             # A batch in flight carries the old payload: drop its claim so its answer is not
             # recorded for this one, which then goes out on its own.

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from hub.results.outcomes import check_outcomes
+from hub.text_files import decode
+from vocabulary.outcomes import check_outcomes
 
 HEADER = (
     "entity_id",
@@ -54,28 +55,6 @@ class RowError:
 class ParsedResults:
     rows: list[ResultRow]
     errors: list[RowError]
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 with or without BOM, else GB18030; ValueError for anything else."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ValueError("UTF-16 is not supported: save the file as UTF-8 or GB18030")
-    if b"\x00" in data:
-        raise ValueError(
-            "contains NUL bytes: not a text CSV (UTF-16 or a spreadsheet file?)"
-        )
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise ValueError(
-            f"neither UTF-8 nor GB18030 (bad byte at offset {exc.start})"
-        ) from None
 
 
 def read_results_csv(path: Path | str) -> ParsedResults:
@@ -131,7 +110,7 @@ def _records(
     try:
         yield from reader
     except csv.Error as exc:
-        errors.append(RowError(reader.line_num, "file", f"unreadable CSV: {exc}"))  # type: ignore[attr-defined]
+        errors.append(RowError(reader.line_num, "file", f"unreadable CSV: {exc}"))  # type: ignore[attr-defined]  # csv readers have line_num; the stubs type this one too loosely
 
 
 def _split(cell: str) -> tuple[str, ...]:

@@ -10,8 +10,10 @@ from hub.audit.log import record as audit
 from hub.calendar import RESULTS_DEADLINE_DAYS
 from hub.db import Database
 from hub.outbox.models import OutboxMessage
+from hub.outbox.states import MessageState
 from hub.results.models import CalendarOverride, FollowUp, Result
 from hub.results.services import calendar
+from hub.results.states import ResultState
 
 
 def open_deadlines(db: Database, today: date, soon_days: int = 3) -> list[dict[str, Any]]:
@@ -20,9 +22,9 @@ def open_deadlines(db: Database, today: date, soon_days: int = 3) -> list[dict[s
     with db.unit_of_work() as s:
         cal = calendar(s)
         undelivered = {k for (k,) in s.execute(select(OutboxMessage.key).where(
-            OutboxMessage.kind == "result", OutboxMessage.state != "delivered"))}
+            OutboxMessage.kind == "result", OutboxMessage.state != MessageState.DELIVERED))}
         for r in s.scalars(select(Result)):
-            if r.state == "approved" and r.result_id not in undelivered:
+            if r.state == ResultState.APPROVED and r.result_id not in undelivered:
                 continue
             deadline = cal.add_working_days(r.inspected_on, RESULTS_DEADLINE_DAYS)
             out.append({"kind": "result", "subject": f"{r.task_id} {r.entity_id} {r.agency} ({r.state})",

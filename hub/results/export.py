@@ -10,16 +10,17 @@ from sqlalchemy.orm import Session
 from hub.disclosure import mask_entity_for_public, mask_name, mask_text
 from hub.outbox.models import OutboxMessage
 from hub.results.models import Result
-from hub.results.outcomes import text
+from hub.results.states import ResultState
 from hub.rosters.export import EXTRA_KINDS
 from hub.rosters.models import Entity
+from vocabulary.outcomes import text
 
 COLUMNS = ["result_id", "task_id", "entity_id", "uscc", "entity_name", "agency", "inspected_on",
            "outcome_codes", "outcome_texts", "inspectors", "findings", "approved_at", "due_on", "delivery"]
 
 
 def published_results(s: Session, task_id: str | None = None) -> Iterator[dict[str, Any]]:
-    q = select(Result).where(Result.state == "approved").order_by(Result.task_id, Result.entity_id, Result.agency)
+    q = select(Result).where(Result.state == ResultState.APPROVED).order_by(Result.task_id, Result.entity_id, Result.agency)
     if task_id:
         q = q.where(Result.task_id == task_id)
     results = list(s.scalars(q))

@@ -23,9 +23,9 @@ from hub.errors import Conflict, InvalidInput, NotFound
 from hub.outbox.services import enqueue
 from hub.results.csv_import import ResultRow, RowError, check_against_task, read_results_csv
 from hub.results.models import CalendarOverride, FollowUp, Result
-from hub.results.outcomes import check_outcomes, text
 from hub.rosters.models import Entity
 from hub.tasks.models import JointTask
+from vocabulary.outcomes import check_outcomes, text
 
 FOLLOW_UP_KINDS = ("correction", "case", "transfer")
 

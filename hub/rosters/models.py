@@ -106,23 +106,9 @@ class SyncRun(Base):
 
 
 class SourceState(Base):
-    """Where the next run of a source resumes: high-water mark, ETag."""
+    """Where the next run of a source resumes: its bookmark (high-water mark, ETag, files seen)."""
 
     __tablename__ = "source_state"
     source: Mapped[str] = mapped_column(String(64), primary_key=True)
     bookmark: Mapped[str | None] = mapped_column(Text)
-    etag: Mapped[str | None] = mapped_column(String(256))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-
-class ProcessedFile(Base):
-    """A csv-drop file processed once, by name and digest."""
-
-    __tablename__ = "processed_files"
-    __table_args__ = (UniqueConstraint("source", "name", "digest"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    source: Mapped[str] = mapped_column(String(64))
-    name: Mapped[str] = mapped_column(String(512))
-    digest: Mapped[str] = mapped_column(String(64))
-    processed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    run_id: Mapped[int | None] = mapped_column(Integer)

@@ -16,9 +16,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from connectors.base import Batch, ConnectorError, ConnectorSettings, Source
+from connectors.base import Batch, ConnectorError, Source
 from hub.clock import utcnow
-from hub.config import ConnectorConfig, Settings
+from hub.config import Settings
+from hub.connections import build_source
 from hub.db import Database
 from hub.errors import NotFound, UpstreamError
 from hub.rosters.apply import (
@@ -36,20 +37,12 @@ log = logging.getLogger(__name__)
 Progress = Callable[[SyncRun, Counts, str], None]
 
 
-def connector_settings(cfg: ConnectorConfig) -> ConnectorSettings:
-    return ConnectorSettings(name=cfg.name, kind=cfg.kind, url=cfg.url, app_id=cfg.app_id,
-                             app_secret=cfg.app_secret.reveal() if cfg.app_secret else "",
-                             sign_method=cfg.sign_method, timeout=cfg.timeout, options=cfg.options)
-
-
 def make_source_for(settings: Settings, name: str, http: Any = None) -> Source:
     cfg = settings.sources.get(name)
     if cfg is None:
         known = ", ".join(sorted(settings.sources)) or "none configured"
         raise NotFound(f"no source named {name!r} (known: {known})", where="hub sync")
-    from connectors.registry import make_source
-
-    source = make_source(connector_settings(cfg))
+    source = build_source(cfg)
     if http is not None:
         source.http = http
     return source

@@ -1,4 +1,4 @@
-"""Validation of canonical roster records against schemas/*.schema.json plus rules JSON Schema
+"""Validation of canonical roster records against connectors/schemas/*.schema.json plus rules JSON Schema
 cannot say (GB 32100 check digit, real dates). Pure: plain dicts in, reasons out.
 
 A reason always starts with the field it is about, so the quarantine says what to fix.
@@ -11,14 +11,12 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from functools import cache
 from itertools import chain, repeat
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import fastjsonschema
 
-from hub.rosters.uscc import check_char, uscc_problem
-
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
+from connectors.schemas import schema_path
+from vocabulary.uscc import check_char, uscc_problem
 
 
 class RecordInvalid(ValueError):
@@ -31,7 +29,7 @@ class RecordInvalid(ValueError):
 
 @cache
 def _validator(name: str) -> Callable[[Any], Any]:
-    schema = json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+    schema = json.loads(schema_path(name).read_text(encoding="utf-8"))
     return fastjsonschema.compile(schema)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from hub.draw import jdp
 from hub.draw.feasibility import PoolTally
 from hub.errors import DrawError, InvalidInput
-from hub.tasks.gather import entity_pages, inspector_pages
+from hub.tasks.gather import InspectionHistory, entity_pages, inspector_pages
 from hub.tasks.models import FrozenChunk
 from hub.tasks.plan import build_pool, roster_rows
 from hub.tasks.spec import TaskSpec
@@ -83,10 +83,11 @@ class RosterTally:
         return {stratum: sum(counts.values()) for stratum, counts in self.districts.items()}
 
 
-def write_roster(s: Session, spec: TaskSpec, today: date, out: FrozenFileWriter) -> RosterTally:
+def write_roster(s: Session, spec: TaskSpec, today: date, out: FrozenFileWriter,
+                 history: InspectionHistory | None) -> RosterTally:
     """The JDP §1 roster file of the task's eligible entities, page by page in entity_id byte order."""
     tally, last = RosterTally(), b""
-    for page in entity_pages(s, spec):
+    for page in entity_pages(s, spec, history):
         rows = roster_rows(spec, page, today)
         if not rows:
             continue
@@ -103,10 +104,11 @@ def write_roster(s: Session, spec: TaskSpec, today: date, out: FrozenFileWriter)
     return tally
 
 
-def write_pool(s: Session, spec: TaskSpec, out: FrozenFileWriter, tally: PoolTally | None) -> tuple[str, int]:
+def write_pool(s: Session, spec: TaskSpec, out: FrozenFileWriter, tally: PoolTally | None,
+               history: InspectionHistory | None) -> tuple[str, int]:
     """The JDP §1 pool file, page by page in inspector_id byte order; each inspector also goes to `tally`."""
     size, last = 0, b""
-    for page in inspector_pages(s, spec):
+    for page in inspector_pages(s, spec, history):
         rows = build_pool(spec, page, spec.window.start)
         if not rows:
             continue

@@ -72,3 +72,13 @@ class FrozenChunk(Base):
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # "roster" | "pool"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class HubSecret(Base):
+    """The hub's own draw secret for a task, drawn at task creation and read only by hub.tasks.hub_party:
+    no page, export, log or API answer shows it; the draw request reveals it (its commitment is public)."""
+
+    __tablename__ = "hub_secrets"
+    task_id: Mapped[str] = mapped_column(ForeignKey("joint_tasks.id"), primary_key=True)
+    secret_hex: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

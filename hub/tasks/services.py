@@ -19,15 +19,18 @@ from hub.auth.models import User
 from hub.clock import utcnow
 from hub.config import Settings
 from hub.db import Database
-from hub.draw import hub_party, jdp
+from hub.draw import jdp
 from hub.draw.feasibility import PoolTally
 from hub.errors import Conflict, DrawError, Forbidden, InvalidInput, NotFound
 from hub.items.models import Item
 from hub.outbox.services import enqueue
+from hub.tasks import hub_party
 from hub.tasks.freeze import FrozenFileWriter, RosterTally, chunk_store, discard, write_pool, write_roster
+from hub.tasks.gather import InspectionHistory
 from hub.tasks.models import JointTask, TaskParty
 from hub.tasks.plan import build_plan
 from hub.tasks.spec import TaskSpec, parse_task_spec, spec_to_dict
+from hub.tasks.states import DRAW_LIFECYCLE, IN_FLIGHT, TASK_LIFECYCLE, DrawStatus, TaskState, draw_status_of
 
 HUB_PARTY = hub_party.HUB_PARTY
 NEW_PROTOCOL = jdp.PROTOCOL  # new tasks draw with JDP-2; a task keeps the protocol it was created with
@@ -83,11 +86,11 @@ def create_task(db: Database, settings: Settings, spec: TaskSpec | dict, actor: 
         body = spec_to_dict(spec)
         body["id"] = task_id
         task = JointTask(id=task_id, title=spec.title, lead=spec.lead, agencies=list(spec.agencies),
-                         spec=body, state="draft", window_start=spec.window.start,
+                         spec=body, state=TaskState.DRAFT, window_start=spec.window.start,
                          window_end=spec.window.end, created_by=actor, protocol=NEW_PROTOCOL)
         s.add(task)
         s.flush()
-        # The hub commits by itself, now: its secret never leaves hub.draw.hub_party until the draw.
+        # The hub commits by itself, now: its secret never leaves hub.tasks.hub_party until the draw.
         hub_commitment = hub_party.draw_secret(s, task_id, body.get("hash", "sha256"), NEW_PROTOCOL)
         s.add(TaskParty(task_id=task_id, party=HUB_PARTY, commitment=hub_commitment, committed_at=utcnow(),
                         committed_by=HUB_PARTY))
@@ -146,7 +149,7 @@ def add_party(db: Database, task_id: str, party: str, actor: str, account: str |
                            where="account")
     with db.unit_of_work() as s:
         task = _get(s, task_id, for_update=True)
-        _expect(task, "draft", "committing", doing="add a party")
+        _expect(task, TaskState.DRAFT, TaskState.COMMITTING, doing="add a party")
         if party == HUB_PARTY or party in task.agencies:
             raise InvalidInput(f"{party} is a party of {task_id} already, as the hub or an agency", where="party")
         if s.get(TaskParty, (task_id, party)) is not None:
@@ -205,12 +208,12 @@ def commit(db: Database, task_id: str, party: str, commitment: str, actor: str) 
     with db.unit_of_work() as s:
         task = _get(s, task_id, for_update=True)
         row = _party_row(s, task, party, "commit")
-        _expect(task, "draft", "committing", doing="commit")
+        TASK_LIFECYCLE.require(task.state, TaskState.COMMITTING, doing="commit", where=f"task {task.id}")
         _check_acts_as_itself(s, task, row, actor)
         if row.commitment:
             raise Conflict(f"{party} has committed already; a commitment cannot be replaced", where="party")
         row.commitment, row.committed_at, row.committed_by = commitment, utcnow(), actor
-        task.state, task.updated_at = "committing", utcnow()
+        task.state, task.updated_at = TaskState.COMMITTING, utcnow()
         audit(s, actor, "task.commit", f"task:{task_id}", details={"party": party, "commitment": commitment})
 
 
@@ -251,14 +254,14 @@ class _Refused(Exception):
         self.problem, self.feasibility = problem, feasibility
 
 
-def _write_frozen_files(s: Any, task: JointTask, today: date, store: bool) -> tuple[dict, RosterTally, str, int,
-                                                                                    dict]:
+def _write_frozen_files(s: Any, task: JointTask, today: date, store: bool,
+                        history: InspectionHistory) -> tuple[dict, RosterTally, str, int, dict]:
     """Stream the roster, then the pool, out of the database into the task's frozen files (or only count
     them when `store` is False); returns plan, roster tally, pool digest and size, feasibility report."""
     spec = parse_task_spec(task.spec, f"task {task.id}")
     hash_name = task.spec.get("hash", "sha256")
     roster_out = FrozenFileWriter(hash_name, chunk_store(s, task.id, "roster") if store else discard)
-    roster = write_roster(s, spec, today, roster_out)
+    roster = write_roster(s, spec, today, roster_out, history)
     plan = build_plan(spec, task.id, roster.strata, hash_name, task.protocol, spec.entropy_source)
     if not roster.size:
         raise _Refused("no entity of the task's population is eligible", None)
@@ -270,21 +273,22 @@ def _write_frozen_files(s: Any, task: JointTask, today: date, store: bool) -> tu
     except jdp.JDPError as exc:
         raise _Refused(str(exc), None) from None
     pool_out = FrozenFileWriter(hash_name, chunk_store(s, task.id, "pool") if store else discard)
-    pool_digest, pool_size = write_pool(s, spec, pool_out, tally)
+    pool_digest, pool_size = write_pool(s, spec, pool_out, tally, history)
     return plan, roster, pool_digest, pool_size, tally.report().to_dict()
 
 
 def freeze(db: Database, settings: Settings, task_id: str, actor: str,
-           today: date | None = None) -> JointTask:
+           today: date | None = None, *, history: InspectionHistory) -> JointTask:
     """Snapshot roster and pool as JDP files, streamed out of the database and hashed as written, and
-    publish their digests; every party must have committed, and the pre-check must find the task feasible."""
+    publish their digests; every party must have committed, and the pre-check must find the task feasible.
+    ``history``: past results (hub.results.history.RESULTS_HISTORY)."""
     today = today or date.today()
     try:
         with db.unit_of_work() as s:
             task = _get(s, task_id, for_update=True)
-            _expect(task, "committing", doing="freeze")
+            TASK_LIFECYCLE.require(task.state, TaskState.FROZEN, doing="freeze", where=f"task {task.id}")
             _require_all_parties(s, task_id, "commitment", "cannot freeze: no commitment yet from")
-            plan, roster, pool_digest, pool_size, report = _write_frozen_files(s, task, today, store=True)
+            plan, roster, pool_digest, pool_size, report = _write_frozen_files(s, task, today, True, history)
             if not report["ok"]:
                 raise _Refused("the task is infeasible — " + "; ".join(sf["message"] for sf in report["shortfalls"]),
                                report)
@@ -294,7 +298,7 @@ def freeze(db: Database, settings: Settings, task_id: str, actor: str,
             task.plan_digest = jdp.hexdigest(jdp.canonical_plan(plan), hash_name)
             task.roster_digest, task.pool_digest = roster.digest, pool_digest
             task.roster_size, task.pool_size = roster.size, pool_size
-            task.state, task.frozen_at, task.updated_at = "frozen", utcnow(), utcnow()
+            task.state, task.frozen_at, task.updated_at = TaskState.FROZEN, utcnow(), utcnow()
             audit(s, actor, "task.freeze", f"task:{task_id}",
                   details={"plan_digest": task.plan_digest, "roster_digest": task.roster_digest,
                            "pool_digest": task.pool_digest, "roster_size": roster.size, "pool_size": pool_size,
@@ -311,12 +315,13 @@ def freeze(db: Database, settings: Settings, task_id: str, actor: str,
     return task
 
 
-def feasibility(db: Database, task_id: str, today: date | None = None) -> dict:
+def feasibility(db: Database, task_id: str, today: date | None = None, *,
+                history: InspectionHistory) -> dict:
     """The pre-check report for a task not yet frozen (what would fall short, and by how much)."""
     with db.unit_of_work() as s:
         try:
             plan, roster, _, pool_size, report = _write_frozen_files(s, _get(s, task_id), today or date.today(),
-                                                                     store=False)
+                                                                     False, history)
         except _Refused as refused:
             return {"ok": False, "shortfalls": [], "problem": refused.problem}
         report.update(roster_size=roster.size, pool_size=pool_size, quotas=plan["quotas"])
@@ -330,7 +335,7 @@ def reveal(db: Database, task_id: str, party: str, secret_hex: str, actor: str) 
     with db.unit_of_work() as s:
         task = _get(s, task_id, for_update=True)
         row = _party_row(s, task, party, "reveal")
-        _expect(task, "frozen", doing="reveal")
+        _expect(task, TaskState.FROZEN, doing="reveal")
         _check_acts_as_itself(s, task, row, actor)
         if not row.commitment:
             raise InvalidInput(f"{party!r} has no commitment in {task_id}", where="party")
@@ -355,10 +360,10 @@ def void(db: Database, task_id: str, reason: str, actor: str) -> None:
         raise InvalidInput("voiding needs a written reason of at least 10 characters", where="reason")
     with db.unit_of_work() as s:
         task = _get(s, task_id, for_update=True)
-        if task.state == "void":
+        if not TASK_LIFECYCLE.allows(task.state, TaskState.VOID):
             raise Conflict(f"task {task_id} is void already", where="task")
         before = task.state
-        task.state, task.voided_at, task.voided_by, task.void_reason = "void", utcnow(), actor, reason.strip()
+        task.state, task.voided_at, task.voided_by, task.void_reason = TaskState.VOID, utcnow(), actor, reason.strip()
         audit(s, actor, "task.void", f"task:{task_id}", details={"reason": reason.strip(), "was": before})
 
 
@@ -386,10 +391,12 @@ def request_draw(db: Database, task_id: str, entropy: str, actor: str) -> None:
         task = _get(s, task_id, for_update=True)
         # A request whose job was lost (no worker took it within LOST_DRAW) may be made again, with the same
         # entropy; the conditional frozen -> drawn update keeps the draw itself one-time.
-        pending = task.draw_status in ("queued", "running") and task.updated_at > utcnow() - LOST_DRAW
-        refused = task.state == "drawn" or pending
+        pending = draw_status_of(task.draw_status) in IN_FLIGHT and task.updated_at > utcnow() - LOST_DRAW
+        refused = task.state == TaskState.DRAWN or pending
         if not refused:
-            _expect(task, "frozen", doing="draw")
+            TASK_LIFECYCLE.require(task.state, TaskState.DRAWN, doing="draw", where=f"task {task.id}")
+            DRAW_LIFECYCLE.require(draw_status_of(task.draw_status), DrawStatus.QUEUED, doing="request the draw",
+                                   where=f"task {task.id}")
             hub_reveals = hub_party.holds_secret(s, task_id)
             missing = sorted(p.party for p in s.scalars(select(TaskParty).where(TaskParty.task_id == task_id))
                              if not p.secret_hex and not (hub_reveals and p.party == HUB_PARTY))
@@ -403,7 +410,7 @@ def request_draw(db: Database, task_id: str, entropy: str, actor: str) -> None:
                 if row is not None and not row.secret_hex:
                     row.secret_hex, row.revealed_at = hub_party.secret_to_reveal(s, task_id), utcnow()
                     audit(s, HUB_PARTY, "task.reveal", f"task:{task_id}", details={"party": HUB_PARTY})
-            task.draw_status, task.draw_progress, task.draw_error = "queued", 0, None
+            task.draw_status, task.draw_progress, task.draw_error = DrawStatus.QUEUED, 0, None
             task.updated_at = utcnow()
             audit(s, actor, "task.draw_requested", f"task:{task_id}",
                   details={"entropy": entropy, "entropy_source": (task.plan or {}).get("entropy_source"),
@@ -434,8 +441,8 @@ def mark_draw_failed(db: Database, task_id: str, error: str, actor: str) -> None
     someone makes. Start over with a new task and new commitments."""
     reason = f"the draw failed: {error}; a failed draw voids the task (create a new task, new commitments)"
     with db.unit_of_work() as s:
-        s.execute(update(JointTask).where(JointTask.id == task_id, JointTask.state == "frozen")
-                  .values(draw_status="failed", draw_error=error, state="void", voided_at=utcnow(),
+        s.execute(update(JointTask).where(JointTask.id == task_id, JointTask.state == TaskState.FROZEN)
+                  .values(draw_status=DrawStatus.FAILED, draw_error=error, state=TaskState.VOID, voided_at=utcnow(),
                           voided_by=actor, void_reason=reason))
         audit(s, actor, "task.draw_failed", f"task:{task_id}", details={"error": error, "voided": True})
 
@@ -444,6 +451,6 @@ def mark_draw_unqueued(db: Database, task_id: str, error: str, actor: str) -> No
     """The draw job could not be handed to a worker: nothing was computed, so the task stays frozen and the
     draw may be requested again (with the same entropy, fixed already)."""
     with db.unit_of_work() as s:
-        s.execute(update(JointTask).where(JointTask.id == task_id, JointTask.state == "frozen")
-                  .values(draw_status="failed", draw_error=error))
+        s.execute(update(JointTask).where(JointTask.id == task_id, JointTask.state == TaskState.FROZEN)
+                  .values(draw_status=DrawStatus.FAILED, draw_error=error))
         audit(s, actor, "task.draw_unqueued", f"task:{task_id}", details={"error": error})

@@ -1,10 +1,8 @@
 """Pages for people: one blueprint per area; CSRF on every form."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask
 from flask_wtf.csrf import CSRFProtect
-
-from hub.errors import HubError
 
 csrf = CSRFProtect()
 
@@ -16,16 +14,8 @@ def register_web(app: Flask) -> None:
     for area in (auth, overview, public, tasks, results):
         app.register_blueprint(area.bp)
 
-    @app.errorhandler(HubError)
-    def _hub_error(exc: HubError):  # type: ignore[no-untyped-def]
-        if request.path.startswith("/api/"):
-            from hub.api.problems import problem
-
-            return problem(exc)
-        return render_template("error.html", error=exc), exc.http_status
-
     @app.context_processor
-    def _principal():  # type: ignore[no-untyped-def]
+    def _principal():
         from flask import current_app
 
         from hub.auth.access import current_principal

@@ -5,18 +5,16 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 
 from hub import appctx
 from hub.auth.access import public, requires
-from hub.auth.services import check_password
+from hub.auth.signin import user_id_for
 
 bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-def login():  # type: ignore[no-untyped-def]
+def login():
     if request.method == "POST":
-        with appctx.database().unit_of_work() as s:
-            user = check_password(s, request.form.get("name", ""), request.form.get("password", ""))
-            user_id = user.id if user else None
+        user_id = user_id_for(appctx.database(), request.form.get("name", ""), request.form.get("password", ""))
         if user_id is None:
             flash("Wrong name or password.")
             return render_template("login.html"), 401
@@ -30,6 +28,6 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.route("/logout", methods=["POST"])
 @requires()
-def logout():  # type: ignore[no-untyped-def]
+def logout():
     session.clear()
     return redirect(url_for("overview.index"))

@@ -11,37 +11,32 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, Response, render_template, send_file
-from sqlalchemy import select
 
 from hub import appctx
 from hub.auth.access import public
 from hub.draw.publication import VERIFIER_PATH, public_summary, stream_frozen_file
 from hub.errors import NotFound
-from hub.items.services import list_items
-from hub.results.export import published_results
-from hub.tasks.models import JointTask
+from hub.items.services import published_items
+from hub.results.queries import published_results_of
+from hub.tasks.queries import public_tasks
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
-PUBLIC_STATES = ("frozen", "drawn", "void")  # from the freeze on, the digests are public
 VERIFY_COMMAND = "python jdp.py verify record.json --roster roster.tsv --pool pool.tsv"
 
 
 @bp.route("/")
 @public
-def index():  # type: ignore[no-untyped-def]
-    with appctx.database().unit_of_work() as s:
-        by_agency: dict[str, list[dict[str, Any]]] = {}
-        for item in list_items(s):
-            by_agency.setdefault(item["agency"], []).append(item)
-        tasks = list(s.scalars(select(JointTask).where(JointTask.state.in_(PUBLIC_STATES))
-                               .order_by(JointTask.created_at.desc())))
-        return render_template("public_index.html", items=by_agency, tasks=tasks)
+def index():
+    by_agency: dict[str, list[dict[str, Any]]] = {}
+    for item in published_items(appctx.database()):
+        by_agency.setdefault(item["agency"], []).append(item)
+    return render_template("public_index.html", items=by_agency, tasks=public_tasks(appctx.database()))
 
 
 @bp.route("/tasks/<task_id>")
 @public
-def task(task_id: str):  # type: ignore[no-untyped-def]
+def task(task_id: str):
     summary = public_summary(appctx.database(), task_id)
     record = summary["record"] or {}
     return render_template("public_task.html", t=summary, selections=record.get("selections", []),
@@ -50,7 +45,7 @@ def task(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/tasks/<task_id>/record.json")
 @public
-def record(task_id: str):  # type: ignore[no-untyped-def]
+def record(task_id: str):
     summary = public_summary(appctx.database(), task_id)
     if summary["record"] is None:
         raise NotFound(f"task {task_id} has no draw record yet (it is {summary['state']})", where="task")
@@ -60,32 +55,32 @@ def record(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/tasks/<task_id>/roster.tsv")
 @public
-def roster(task_id: str):  # type: ignore[no-untyped-def]
+def roster(task_id: str):
     return _download(_frozen(task_id, "roster"), "text/tab-separated-values; charset=utf-8", "roster.tsv")
 
 
 @bp.route("/tasks/<task_id>/pool.tsv")
 @public
-def pool(task_id: str):  # type: ignore[no-untyped-def]
+def pool(task_id: str):
     return _download(_frozen(task_id, "pool"), "text/tab-separated-values; charset=utf-8", "pool.tsv")
 
 
 @bp.route("/verifier/jdp.py")
 @public
-def verifier():  # type: ignore[no-untyped-def]
+def verifier():
     return send_file(VERIFIER_PATH, mimetype="text/x-python", as_attachment=True, download_name="jdp.py")
 
 
 @bp.route("/tasks/<task_id>/results")
 @public
-def results(task_id: str):  # type: ignore[no-untyped-def]
+def results(task_id: str):
     summary = public_summary(appctx.database(), task_id)
     return render_template("public_results.html", t=summary, rows=_published(task_id))
 
 
 @bp.route("/tasks/<task_id>/results.json")
 @public
-def results_json(task_id: str):  # type: ignore[no-untyped-def]
+def results_json(task_id: str):
     public_summary(appctx.database(), task_id)  # a draft task is not public: 404
     body = json.dumps(_published(task_id), ensure_ascii=False, default=_iso, indent=1)
     return Response(body, mimetype="application/json")
@@ -99,8 +94,7 @@ def _frozen(task_id: str, kind: str) -> Iterator[bytes]:
 
 def _published(task_id: str) -> list[dict[str, Any]]:
     """Approved results, masked; which sinks took them is the hub's business, not the public's."""
-    with appctx.database().unit_of_work() as s:
-        return [{k: v for k, v in r.items() if k != "delivery"} for r in published_results(s, task_id)]
+    return [{k: v for k, v in r.items() if k != "delivery"} for r in published_results_of(appctx.database(), task_id)]
 
 
 def _download(data: bytes | Iterator[bytes], content_type: str, name: str) -> Response:

@@ -2,57 +2,45 @@
 outbox (what must still reach the provincial platform and the credit system)."""
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
 
 from hub import appctx
 from hub.auth.access import current_principal, requires
-from hub.errors import HubError, InvalidInput
+from hub.errors import HubError
 from hub.outbox.delivery import requeue_rejected
-from hub.outbox.models import OutboxMessage
+from hub.outbox.queries import MESSAGE_STATES, check_state, counts_by_state, newest_messages
 from hub.results.deadlines import open_deadlines
 from hub.results.models import Result
+from hub.results.queries import results_by_task
 from hub.results.services import approve
-from hub.tasks.models import JointTask
+from hub.tasks.queries import task_titles
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 
-OUTBOX_STATES = ("pending", "delivered", "rejected")
 OUTBOX_SHOWN = 1000  # the newest messages; `hub export` and the API page through the rest
 
 
 @bp.route("/")
 @requires("coordinator", "reviewer", "auditor", "liaison")
-def index():  # type: ignore[no-untyped-def]
-    state = request.args.get("state", "")
-    if state and state not in OUTBOX_STATES:
-        raise InvalidInput(f"{state!r} is not one of {', '.join(OUTBOX_STATES)}", where="state")
-    deadlines = open_deadlines(appctx.database(), date.today())
+def index():
+    db = appctx.database()
+    state = check_state(request.args.get("state", "")) or ""
+    deadlines = open_deadlines(db, date.today())
     status = {d["subject"]: d for d in deadlines if d["kind"] == "result"}
-    with appctx.database().unit_of_work() as s:
-        titles = dict(s.execute(select(JointTask.id, JointTask.title)).all())
-        by_task: dict[str, list[dict[str, Any]]] = {}
-        for r in s.scalars(select(Result).order_by(Result.task_id, Result.entity_id, Result.agency)):
-            by_task.setdefault(r.task_id, []).append(
-                {"r": r, "deadline": status.get(_deadline_subject(r))})
-        entered = {t: sum(1 for row in rows if row["r"].state == "entered") for t, rows in by_task.items()}
-        counts = Counter(dict(s.execute(select(OutboxMessage.state, func.count())
-                                        .group_by(OutboxMessage.state)).all()))
-        q = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(OUTBOX_SHOWN)
-        if state:
-            q = q.where(OutboxMessage.state == state)
-        messages = list(s.scalars(q))
-        principal = current_principal()
-        assert principal is not None
-        return render_template("results.html", by_task=by_task, titles=titles, entered=entered,
-                               deadlines=deadlines, messages=messages, counts=counts, state=state,
-                               states=OUTBOX_STATES, shown=OUTBOX_SHOWN,
-                               may_approve=principal.has("reviewer"),
-                               may_requeue=principal.has("coordinator"))
+    by_task: dict[str, list[dict[str, Any]]] = {
+        task_id: [{"r": r, "deadline": status.get(_deadline_subject(r))} for r in rows]
+        for task_id, rows in results_by_task(db).items()}
+    entered = {t: sum(1 for row in rows if row["r"].state == "entered") for t, rows in by_task.items()}
+    principal = current_principal()
+    assert principal is not None
+    return render_template("results.html", by_task=by_task, titles=task_titles(db), entered=entered,
+                           deadlines=deadlines, messages=newest_messages(db, state, OUTBOX_SHOWN),
+                           counts=counts_by_state(db), state=state, states=MESSAGE_STATES,
+                           shown=OUTBOX_SHOWN, may_approve=principal.has("reviewer"),
+                           may_requeue=principal.has("coordinator"))
 
 
 def _deadline_subject(r: Result) -> str:
@@ -62,7 +50,7 @@ def _deadline_subject(r: Result) -> str:
 
 @bp.route("/tasks/<task_id>/approve", methods=["POST"])
 @requires("reviewer")
-def approve_task(task_id: str):  # type: ignore[no-untyped-def]
+def approve_task(task_id: str):
     principal = current_principal()
     assert principal is not None
     try:
@@ -75,7 +63,7 @@ def approve_task(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/outbox/requeue", methods=["POST"])
 @requires("coordinator")
-def requeue():  # type: ignore[no-untyped-def]
+def requeue():
     principal = current_principal()
     n = requeue_rejected(appctx.database(), actor=principal.name if principal else "web")
     flash(f"Requeued 已重新排队: {n} rejected messages will be sent again.")

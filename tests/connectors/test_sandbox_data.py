@@ -6,7 +6,7 @@ from datetime import date
 
 from connectors.sandboxes import data
 from connectors.sandboxes.samr import SamrSandbox
-from hub.rosters.uscc import uscc_problem
+from vocabulary.uscc import uscc_problem
 
 
 def test_entities_are_deterministic_and_computable_by_index() -> None:

@@ -5,7 +5,7 @@ import itertools
 from typing import Any
 
 from connectors.base import ConnectorSettings, OutgoingMessage
-from hub.rosters.uscc import check_char
+from vocabulary.uscc import check_char
 
 APP_ID = "hub-test"
 SECRET = "s3cret-for-tests"
@@ -59,7 +59,7 @@ def result_message(task_id: str = "JT-2026-0007", *, n: int | None = None, with_
 
 
 def by_key(report: Any) -> dict[str, Any]:
-    return {o.key: o for o in report.outcomes}
+    return {o.key: o for o in report.receipts}
 
 
 #: every hub code mapped onto a province's letters and numbers (1-12 and A-G style)

@@ -29,7 +29,7 @@ def _upload_schema() -> etree.XMLSchema:
 def test_upload_is_valid_against_the_xsd_and_accepted(credit, credit_sink):
     messages = [result_message() for _ in range(3)]
     report = credit_sink.deliver(messages, "c-1")
-    assert [o.status for o in report.outcomes] == ["accepted"] * 3
+    assert [o.status for o in report.receipts] == ["accepted"] * 3
     [body] = credit.uploads
     upload = etree.fromstring(body)
     assert _upload_schema().validate(upload)
@@ -39,13 +39,13 @@ def test_upload_is_valid_against_the_xsd_and_accepted(credit, credit_sink):
     assert record.findtext(f"{{{NS}}}InspectionType") == "联合双随机抽查"
     assert record.findtext(f"{{{NS}}}Authority") == "济南市卫生健康委员会"
     assert credit.accepted_counts == {m.key: 1 for m in messages}
-    assert '<Accepted recordId="' in report.receipt
+    assert '<Accepted recordId="' in report.answer
 
 
 def test_bad_date_is_rejected_before_sending_and_the_sandbox_sees_nothing(credit, credit_sink):
     bad = result_message(inspected_on="2026-02-30")
     report = credit_sink.deliver([bad], "c-1")
-    [outcome] = report.outcomes
+    [outcome] = report.receipts
     assert outcome.status == "rejected"
     assert outcome.code == "SCHEMA"
     assert "InspectionDate" in outcome.message and "2026-02-30" in outcome.message
@@ -74,7 +74,7 @@ def test_accepts_only_results_with_a_uscc(credit, credit_sink):
 
 def test_wrong_check_digit_is_rejected_e102(credit, credit_sink):
     bad = result_message(uscc=uscc(77, valid=False))
-    [outcome] = credit_sink.deliver([bad], "c-1").outcomes
+    [outcome] = credit_sink.deliver([bad], "c-1").receipts
     assert (outcome.status, outcome.code, outcome.message) == ("rejected", "E102", "统一社会信用代码校验位错误")
     assert credit.rejected_counts == {bad.key: 1}
 
@@ -83,7 +83,7 @@ def test_repeat_is_answered_as_duplicate(credit, credit_sink):
     messages = [result_message(), result_message()]
     credit_sink.deliver(messages, "c-1")
     report = credit_sink.deliver(messages, "c-2")
-    assert {o.status for o in report.outcomes} == {"duplicate"}
+    assert {o.status for o in report.receipts} == {"duplicate"}
     assert credit.accepted_counts == {m.key: 1 for m in messages}
 
 
@@ -94,7 +94,7 @@ def test_error_after_store_is_transient_and_resending_gives_duplicates(credit, c
         credit_sink.deliver(messages, "c-1")
     credit.set_faults({"error_after_store": 0.0})
     report = credit_sink.deliver(messages, "c-1")
-    assert {o.status for o in report.outcomes} == {"duplicate"}
+    assert {o.status for o in report.receipts} == {"duplicate"}
     assert credit.accepted_counts == {m.key: 1 for m in messages}
 
 
@@ -129,7 +129,7 @@ def test_codes_mapping_is_applied_on_the_wire(credit):
     sink = make_sink(settings_for(credit, "credit-xml", codes=LETTER_CODES))
     msg = result_message(outcomes=[{"code": "5", "text": "发现问题经责令已改正"},
                                    {"code": "8", "text": "发现问题待后续处理"}])
-    assert sink.deliver([msg], "c-1").outcomes[0].status == "accepted"
+    assert sink.deliver([msg], "c-1").receipts[0].status == "accepted"
     assert credit.records[msg.key]["results"] == [("E", "发现问题经责令已改正"), ("H", "发现问题待后续处理")]
     assert b'<Result code="E">' in credit.uploads[0]
 
@@ -150,7 +150,7 @@ def test_invalid_upload_is_refused_whole_with_an_xml_error(credit):
 def test_more_than_1000_records_are_split(credit, credit_sink):
     messages = [result_message() for _ in range(1001)]
     report = credit_sink.deliver(messages, "big")
-    assert len(report.outcomes) == 1001
+    assert len(report.receipts) == 1001
     assert credit.ledger.batch_ids == ["big-1", "big-2"]
     assert sum(credit.accepted_counts.values()) == 1001
 

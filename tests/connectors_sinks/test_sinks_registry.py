@@ -50,7 +50,7 @@ def test_sandboxes_run_as_a_module():
         urls = dict(proc.stdout.readline().split() for _ in range(2))
         sink = make_sink(ConnectorSettings(name="p", kind="provincial-rest", url=urls["provincial"],
                                            app_id=APP_ID, app_secret=SECRET, options={"attempts": 1}))
-        assert sink.deliver([task_message()], "b").outcomes[0].status == "accepted"
+        assert sink.deliver([task_message()], "b").receipts[0].status == "accepted"
     finally:
         proc.terminate()
         assert proc.wait(timeout=10) == 0

@@ -13,8 +13,8 @@ from hub.outbox.services import enqueue
 from hub.results.models import Result
 from hub.results.services import result_message
 from hub.rosters.models import Entity
-from hub.rosters.uscc import check_char
 from hub.tasks.models import JointTask
+from vocabulary.uscc import check_char
 
 APP_ID = "hub-370100"
 SECRET = "push-test-secret"

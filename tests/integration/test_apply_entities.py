@@ -9,7 +9,7 @@ from sqlalchemy import select
 from connectors.base import SourceRecord
 from hub.rosters.apply import apply_entities
 from hub.rosters.models import Entity, EntitySource
-from hub.rosters.uscc import check_char
+from vocabulary.uscc import check_char
 
 NOW = datetime(2026, 12, 1, 8, 0, 0)
 

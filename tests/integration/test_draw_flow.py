@@ -15,11 +15,12 @@ from hub.audit.models import AuditEntry
 from hub.auth.services import add_user, create_token
 from hub.cli import main
 from hub.draw import jdp
-from hub.draw.models import Assignment, HubSecret
+from hub.draw.models import Assignment
 from hub.errors import Conflict, DrawError, Forbidden, InvalidInput
+from hub.results.history import RESULTS_HISTORY
 from hub.rosters.models import Inspector
 from hub.tasks import services as lifecycle
-from hub.tasks.models import FrozenChunk, JointTask, TaskParty
+from hub.tasks.models import FrozenChunk, HubSecret, JointTask, TaskParty
 from tests.draw.vectors import NAMES, VECTORS
 from tests.web import scenario as sc
 
@@ -247,7 +248,7 @@ def test_a_failed_draw_names_entity_and_agency_records_nothing_and_voids_the_tas
     scen = sc.committed_task(db, settings, "JT-2026-0400")
     with db.unit_of_work() as s:  # every HEALTH officer declared a conflict with one school
         s.execute(update(Inspector).where(Inspector.agency == "HEALTH").values(conflicts=["EDU:3701030001"]))
-    lifecycle.freeze(db, settings, "JT-2026-0400", "t")
+    lifecycle.freeze(db, settings, "JT-2026-0400", "t", history=RESULTS_HISTORY)
     for party, secret in scen.secrets.items():
         lifecycle.reveal(db, "JT-2026-0400", party, secret, sc.liaison_of(party))
     lifecycle.request_draw(db, "JT-2026-0400", "517", "t")
@@ -279,7 +280,7 @@ def test_entropy_grinding_is_refused(db, settings):
     for party, secret in secrets.items():
         liaison = sc.liaison_of(party) if _has_user(db, sc.liaison_of(party)) else _make_liaison(db, party)
         lifecycle.commit(db, "JT-2026-0450", party, jdp.commitment(party, secret, "sha256"), liaison)
-    lifecycle.freeze(db, settings, "JT-2026-0450", "t")
+    lifecycle.freeze(db, settings, "JT-2026-0450", "t", history=RESULTS_HISTORY)
     for party, secret in secrets.items():
         lifecycle.reveal(db, "JT-2026-0450", party, secret, sc.liaison_of(party))
     # Before the draw request the hub's secret is unrevealed: nobody can compute a seed to grind with.
@@ -329,7 +330,7 @@ def test_entropy_is_entered_once_and_only_from_a_declared_source(db, settings):
     for party in sc.AGENCIES:
         lifecycle.commit(db, "JT-2026-0461", party, jdp.commitment(party, scen.secrets[party], "sha256"),
                          sc.liaison_of(party))
-    lifecycle.freeze(db, settings, "JT-2026-0461", "t")
+    lifecycle.freeze(db, settings, "JT-2026-0461", "t", history=RESULTS_HISTORY)
     for party in sc.AGENCIES:
         lifecycle.reveal(db, "JT-2026-0461", party, scen.secrets[party], sc.liaison_of(party))
     with pytest.raises(InvalidInput, match="no entropy source"):
@@ -380,7 +381,7 @@ def test_freeze_needs_every_commitment_and_the_hub_commits_by_itself(db, setting
     with pytest.raises(Conflict, match="cannot freeze: no commitment yet from HEALTH, SAMR"):
         with db.unit_of_work() as s:
             s.execute(update(JointTask).where(JointTask.id == "JT-2026-0500").values(state="committing"))
-        lifecycle.freeze(db, settings, "JT-2026-0500", "t")
+        lifecycle.freeze(db, settings, "JT-2026-0500", "t", history=RESULTS_HISTORY)
     with pytest.raises(Conflict, match="committed already"):
         lifecycle.commit(db, "JT-2026-0500", "hub", "a" * 64, "t")
     with pytest.raises(InvalidInput, match="not a party"):
@@ -406,7 +407,7 @@ def test_freezing_an_infeasible_task_reports_the_shortfall_and_keeps_it(db, sett
     with db.unit_of_work() as s:
         s.execute(update(Inspector).where(Inspector.agency == "SAMR").values(active=False))
     with pytest.raises(DrawError, match="SAMR"):
-        lifecycle.freeze(db, settings, scen.task_id, "t")
+        lifecycle.freeze(db, settings, scen.task_id, "t", history=RESULTS_HISTORY)
     with db.unit_of_work() as s:
         task = s.get(JointTask, scen.task_id)
         assert task.state == "committing" and task.feasibility and not task.feasibility["ok"]
@@ -420,7 +421,7 @@ def test_a_freeze_selecting_nothing_is_refused(db, settings):
         task.spec = dict(task.spec, strata=dict(task.spec["strata"],
                                                 counts={"370102|school": 0, "370103|school": 0}))
     with pytest.raises(DrawError, match="select no entity"):
-        lifecycle.freeze(db, settings, scen.task_id, "t")
+        lifecycle.freeze(db, settings, scen.task_id, "t", history=RESULTS_HISTORY)
 
 
 def _frozen(db, task_id):  # type: ignore[no-untyped-def]
@@ -456,7 +457,7 @@ def test_a_task_created_under_jdp1_keeps_jdp1_to_the_end(db, settings, tmp_path)
         secrets[party] = lifecycle.new_secret()
         lifecycle.commit(db, "JT-2026-0800", party, jdp.commitment(party, secrets[party], "sha256", "JDP-1"),
                          sc.liaison_of(party) if _has_user(db, sc.liaison_of(party)) else _make_liaison(db, party))
-    lifecycle.freeze(db, settings, "JT-2026-0800", "t")
+    lifecycle.freeze(db, settings, "JT-2026-0800", "t", history=RESULTS_HISTORY)
     for party, secret in secrets.items():
         lifecycle.reveal(db, "JT-2026-0800", party, secret, sc.liaison_of(party) if party != "hub" else "t")
     lifecycle.request_draw(db, "JT-2026-0800", "517", "t")

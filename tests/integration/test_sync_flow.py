@@ -17,9 +17,10 @@ from connectors.sandboxes import data
 from connectors.sandboxes.edu import EduSandbox
 from connectors.sandboxes.samr import SamrSandbox
 from connectors.sandboxes.server import Faults
+from hub.connections import connector_settings
 from hub.errors import UpstreamError
 from hub.rosters.models import Entity, EntitySource, QuarantineRecord, SyncRun
-from hub.rosters.sync import connector_settings, run_sync
+from hub.rosters.sync import run_sync
 
 APP_ID, SECRET = "hub-370100", "sync-test-secret"
 FAST = RetryPolicy(attempts=12, base_delay=0.001, max_delay=0.01, max_retry_after=0.01)

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hub.draw import jdp
+from hub.results.history import RESULTS_HISTORY
 from hub.rosters.models import Entity, Inspector
 from hub.tasks import freeze as streamed
 from hub.tasks import gather
@@ -40,12 +41,12 @@ def test_streamed_freeze_writes_the_files_of_the_whole_reading_in_pieces(db, set
     _many(db, 1200)
     monkeypatch.setattr(gather, "PAGE", 97)  # many pages, cut anywhere
     monkeypatch.setattr(streamed, "CHUNK_BYTES", 1000)  # many stored pieces
-    lifecycle.freeze(db, settings, scen.task_id, "t", TODAY)
+    lifecycle.freeze(db, settings, scen.task_id, "t", TODAY, history=RESULTS_HISTORY)
     with db.unit_of_work() as s:
         task = s.get(JointTask, scen.task_id)
         spec = parse_task_spec(task.spec)
-        whole_roster = jdp.format_roster(build_roster(spec, gather.entity_facts(s, spec), TODAY))
-        whole_pool = jdp.format_pool(build_pool(spec, gather.inspector_facts(s, spec), spec.window.start))
+        whole_roster = jdp.format_roster(build_roster(spec, gather.entity_facts(s, spec, RESULTS_HISTORY), TODAY))
+        whole_pool = jdp.format_pool(build_pool(spec, gather.inspector_facts(s, spec, RESULTS_HISTORY), spec.window.start))
         pieces = s.scalar(select(func.count()).select_from(FrozenChunk).where(FrozenChunk.task_id == task.id,
                                                                               FrozenChunk.kind == "roster"))
         digests, sizes = (task.roster_digest, task.pool_digest), (task.roster_size, task.pool_size)
@@ -76,6 +77,7 @@ def test_pages_come_in_byte_order_whatever_the_ids(db, settings, kind):  # type:
     _many(db, 300)
     spec = parse_task_spec(sc.task_spec("JT-2026-0901"))
     with db.unit_of_work() as s:
-        pages = list(gather.entity_pages(s, spec, 7) if kind == "entity" else gather.inspector_pages(s, spec, 7))
+        pages = list(gather.entity_pages(s, spec, None, 7) if kind == "entity"
+                     else gather.inspector_pages(s, spec, None, 7))
     ids = [(row.entity_id if kind == "entity" else row.inspector_id).encode() for page in pages for row in page]
     assert ids == sorted(ids) and len(ids) == len(set(ids)) and len(pages) > 3

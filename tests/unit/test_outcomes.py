@@ -4,10 +4,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.errors import ConfigError, InvalidInput
-from hub.results.outcomes import (
+from vocabulary.outcomes import (
     TEXTS,
     Outcome,
+    UnknownOutcomeCode,
+    UnmappedOutcomeCode,
     check_mapping,
     check_outcomes,
     map_codes,
@@ -47,7 +48,7 @@ def test_outcome_is_a_string_code() -> None:
 
 
 def test_text_of_unknown_code_is_refused() -> None:
-    with pytest.raises(InvalidInput, match="'14'"):
+    with pytest.raises(UnknownOutcomeCode, match="'14'"):
         text("14")
 
 
@@ -130,12 +131,12 @@ def test_map_codes_uses_the_sink_numbering() -> None:
 
 
 def test_map_codes_refuses_a_code_the_mapping_misses() -> None:
-    with pytest.raises(ConfigError, match="8"):
+    with pytest.raises(UnmappedOutcomeCode, match="8"):
         map_codes(["5", "8"], {"5": "E"})
 
 
 def test_map_codes_refuses_an_unknown_code() -> None:
-    with pytest.raises(InvalidInput, match="99"):
+    with pytest.raises(UnknownOutcomeCode, match="99"):
         map_codes(["99"], LETTERS)
 
 

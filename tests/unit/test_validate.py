@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.rosters.uscc import check_char, uscc_problem
 from hub.rosters.validate import (
     _RULES,
     RecordInvalid,
@@ -16,6 +15,7 @@ from hub.rosters.validate import (
     validate_entity,
     validate_inspector,
 )
+from vocabulary.uscc import check_char, uscc_problem
 
 GOOD = {"uscc": "12370103KBF33UFE4P", "scheme_id": None, "name": "济南某某大酒店有限公司",
         "entity_type": "enterprise", "legal_rep": "张三", "phone": None, "address": "济南市历下区泉城路1号",

@@ -20,6 +20,7 @@ from hub.draw import jdp
 from hub.draw.models import Assignment, AssignmentInspector
 from hub.draw.services import run_draw
 from hub.items.services import import_items
+from hub.results.history import RESULTS_HISTORY
 from hub.results.services import approve, enter_result
 from hub.rosters.models import Entity, Inspector
 from hub.tasks import services as lifecycle
@@ -118,7 +119,7 @@ def committed_task(db: Database, settings: Settings, task_id: str = "JT-2026-010
 def frozen_task(db: Database, settings: Settings, task_id: str = "JT-2026-0100") -> Scenario:
     """Frozen, every agency's secret revealed (the hub reveals its own at the draw), ready for its draw."""
     scenario = committed_task(db, settings, task_id)
-    lifecycle.freeze(db, settings, task_id, ACTOR)
+    lifecycle.freeze(db, settings, task_id, ACTOR, history=RESULTS_HISTORY)
     for party, secret in scenario.secrets.items():
         lifecycle.reveal(db, task_id, party, secret, liaison_of(party))
     return scenario

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from hub.draw import jdp
+from hub.results.history import RESULTS_HISTORY
 from hub.tasks import services as lifecycle
 from hub.tasks.models import JointTask, TaskParty
 
@@ -29,7 +30,7 @@ def test_only_the_agency_s_own_liaison_commits_and_reveals_through_the_page(  # 
         assert (row.commitment, row.committed_by) == (commitment, "health-liaison")
     samr = lifecycle.new_secret()
     lifecycle.commit(db, "JT-2026-0110", "SAMR", jdp.commitment("SAMR", samr, "sha256"), "samr-liaison")
-    lifecycle.freeze(db, settings, "JT-2026-0110", "t")
+    lifecycle.freeze(db, settings, "JT-2026-0110", "t", history=RESULTS_HISTORY)
     page = client.get("/tasks/JT-2026-0110").get_data(as_text=True)
     assert 'id="reveal-form-HEALTH"' in page and "JDP-2" in page
     post_form("/tasks/JT-2026-0110/reveal", party="HEALTH", secret_hex=secret)

@@ -1,11 +1,21 @@
-"""Outcome codes of an inspection result (interfaces.md, "Outcome codes") and their rules."""
+"""Outcome codes of an inspection result (interfaces.md, "Outcome codes") and their rules.
+
+Pure and hub-free, so the hub, the sandboxes and the tests share one table; errors are
+ValueError subclasses (the hub's callers turn them into its own errors where a person sees them).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
-from hub.errors import ConfigError, InvalidInput
+
+class UnknownOutcomeCode(ValueError):
+    """A code that is not in the hub's table."""
+
+
+class UnmappedOutcomeCode(ValueError):
+    """A hub code that a sink's non-empty mapping does not cover."""
 
 
 class Outcome(StrEnum):
@@ -59,13 +69,11 @@ def is_known(code: str | Outcome) -> bool:
 
 
 def text(code: str | Outcome) -> str:
-    """The Chinese text of a hub code; InvalidInput for an unknown code."""
+    """The Chinese text of a hub code; UnknownOutcomeCode for an unknown code."""
     try:
         return TEXTS[_code(code)]
     except KeyError:
-        raise InvalidInput(
-            f"unknown outcome code {code!r}", where="outcome_codes"
-        ) from None
+        raise UnknownOutcomeCode(f"outcome_codes: unknown outcome code {code!r}") from None
 
 
 def check_outcomes(
@@ -114,9 +122,9 @@ def check_mapping(mapping: Mapping[str, str]) -> list[str]:
     if not mapping:
         return []
     problems = [f"unknown hub outcome code {k!r}" for k in mapping if k not in TEXTS]
-    problems += [
-        f"no sink code for hub outcome code {c}" for c in TEXTS if c not in mapping
-    ]
+    missing = [c for c in TEXTS if c not in mapping]
+    if missing:
+        problems.append(f"no sink code for hub outcome code{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
     by_value: dict[str, list[str]] = {}
     for hub_code, sink_code in mapping.items():
         by_value.setdefault(str(sink_code), []).append(hub_code)
@@ -133,20 +141,16 @@ def map_codes(
 ) -> list[str]:
     """The hub's codes in a sink's numbering; identity when the mapping is empty or absent.
 
-    A code missing from a non-empty mapping is a configuration error, not passed through:
+    A code missing from a non-empty mapping is refused (UnmappedOutcomeCode), not passed through:
     sending the hub's number to a system that numbers differently would be a silent guess.
     """
     values = [_code(c) for c in codes]
     unknown = [c for c in values if c not in TEXTS]
     if unknown:
-        raise InvalidInput(
-            f"unknown outcome code(s) {', '.join(unknown)}", where="outcome_codes"
-        )
+        raise UnknownOutcomeCode(f"outcome_codes: unknown outcome code(s) {', '.join(unknown)}")
     if not mapping:
         return values
     missing = [c for c in values if c not in mapping]
     if missing:
-        raise ConfigError(
-            f"no sink code for hub outcome code(s) {', '.join(missing)}", where="codes"
-        )
+        raise UnmappedOutcomeCode(f"codes: no sink code for hub outcome code(s) {', '.join(missing)}")
     return [str(mapping[c]) for c in values]

@@ -11,7 +11,7 @@ import secrets
 from sqlalchemy.orm import Session
 
 from hub.draw import jdp
-from hub.draw.models import HubSecret
+from hub.tasks.models import HubSecret
 
 HUB_PARTY = "hub"
 

@@ -12,7 +12,7 @@ ACTOR = "cli"
 
 
 def register(cli: click.Group) -> None:
-    from hub.cli import Context
+    from hub.cli.context import Context
 
     pass_ctx = click.make_pass_decorator(Context)
 
@@ -98,3 +98,16 @@ def register(cli: click.Group) -> None:
             raise InvalidInput(f"{day!r} is not a date (YYYY-MM-DD)", where="DAY") from None
         set_override(ctx.db, d, kind == "workday", note, ACTOR)
         click.echo(f"{d} is a {kind}")
+
+    @calendar_group.command("load")
+    @click.argument("file", type=click.Path(dir_okay=False))
+    @click.option("--replace", is_flag=True, help="First remove every override of the notice's year.")
+    @pass_ctx
+    def calendar_load(ctx: Context, file: str, replace: bool) -> None:
+        """Load a year's State Council holiday notice (days off and make-up workdays) from a TOML file."""
+        from hub.calendar_notice import load_notice
+
+        done = load_notice(ctx.db, file, ACTOR, replace)
+        removed = f", {done.removed} earlier override(s) removed" if replace else ""
+        click.echo(f"{done.year}: {done.holidays} days off and {done.workdays} make-up workday(s) loaded{removed}; "
+                   f"holidays known until {done.known_until}")

@@ -45,7 +45,7 @@ def _as_options(command: Any) -> Any:
 
 
 def register(cli: click.Group) -> None:
-    from hub.cli import Context
+    from hub.cli.context import Context
 
     pass_ctx = click.make_pass_decorator(Context)
 
@@ -88,10 +88,11 @@ def register(cli: click.Group) -> None:
     @pass_ctx
     def task_freeze(ctx: Context, task_id: str) -> None:
         """Snapshot roster and pool; publish their digests."""
+        from hub.results.history import RESULTS_HISTORY
         from hub.tasks.services import freeze
 
         with ctx.app.app_context():
-            t = freeze(ctx.db, ctx.settings, task_id, ACTOR)
+            t = freeze(ctx.db, ctx.settings, task_id, ACTOR, history=RESULTS_HISTORY)
         click.echo(f"{task_id} frozen: roster {t.roster_size} entities ({t.roster_digest}), "
                    f"pool {t.pool_size} inspectors ({t.pool_digest}), plan {t.plan_digest}")
 
@@ -100,9 +101,10 @@ def register(cli: click.Group) -> None:
     @pass_ctx
     def task_feasibility(ctx: Context, task_id: str) -> None:
         """Pre-check capacity against demand before the freeze (JSON report)."""
+        from hub.results.history import RESULTS_HISTORY
         from hub.tasks.services import feasibility
 
-        report = feasibility(ctx.db, task_id)
+        report = feasibility(ctx.db, task_id, history=RESULTS_HISTORY)
         click.echo(json.dumps(report, ensure_ascii=False, indent=1))
         if not report.get("ok"):
             raise HubError(f"task {task_id} is infeasible: see the report")

@@ -1,0 +1,62 @@
+"""The `hub` command (product.md's contract): parse, call a service, print.
+
+One module per command group; each has `register(cli)`, and `_COMMAND_GROUPS` below is the one
+place that lists them. Every failure is one line on stderr and a non-zero exit code.
+"""
+from __future__ import annotations
+
+import logging
+import os
+
+import click
+
+from hub.cli import audit, config, db, draw, processes, results, rosters, users
+from hub.cli.context import Context
+from hub.errors import HubError
+from hub.version import VERSION
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(VERSION, "--version", prog_name="hub", message="%(prog)s %(version)s")
+@click.option("--config", type=click.Path(dir_okay=False), default=None,
+              help="TOML configuration file (default: $HUB_CONFIG).")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None) -> None:
+    """The joint-inspection hub."""
+    ctx.obj = Context(config)
+
+
+def _register_commands() -> None:
+    """Every command group, in one list; the demo lives next to its own code."""
+    from hub import demo
+
+    for module in (config, db, rosters, users, audit, processes, draw, results, demo):
+        module.register(cli)
+
+
+_register_commands()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the command; turn HubError into one line and an exit code."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        cli.main(args=argv, prog_name="hub", standalone_mode=False)
+    except HubError as exc:
+        click.echo(f"hub: {exc}", err=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("hub: aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        click.echo(f"hub: {exc.format_message()}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("hub: interrupted", err=True)
+        return 130
+    except Exception as exc:  # the contract: one line, non-zero
+        if os.environ.get("HUB_DEBUG"):
+            raise
+        click.echo(f"hub: internal error: {type(exc).__name__}: {exc}", err=True)
+        return 1
+    return 0

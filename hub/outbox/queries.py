@@ -1,0 +1,35 @@
+"""Reading the outbox for pages and the API: counts per state and the newest messages."""
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from hub.db import Database
+from hub.errors import InvalidInput
+from hub.outbox.models import OutboxMessage
+from hub.outbox.states import MessageState
+
+MESSAGE_STATES = tuple(MessageState)
+
+
+def check_state(state: str | None) -> str | None:
+    """``state`` when it is a message state (or empty); InvalidInput naming the choices otherwise."""
+    if state and state not in MESSAGE_STATES:
+        raise InvalidInput(f"{state!r} is not one of {', '.join(MESSAGE_STATES)}", where="state")
+    return state or None
+
+
+def counts_by_state(db: Database) -> Counter[str]:
+    with db.unit_of_work() as s:
+        return Counter({state: n for state, n in s.execute(select(OutboxMessage.state, func.count())
+                                                           .group_by(OutboxMessage.state))})
+
+
+def newest_messages(db: Database, state: str | None = None, limit: int = 200) -> list[OutboxMessage]:
+    """The newest messages first, in ``state`` when given."""
+    q = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if check_state(state):
+        q = q.where(OutboxMessage.state == state)
+    with db.unit_of_work() as s:
+        return list(s.scalars(q))

@@ -1,0 +1,58 @@
+"""Reading joint tasks for pages and the API (the services own the queries; views only render)."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.db import Database
+from hub.errors import NotFound
+from hub.tasks.models import JointTask, TaskParty
+
+#: From the freeze on, a task's digests are public.
+PUBLIC_STATES = ("frozen", "drawn", "void")
+
+
+def require_task(s: Session, task_id: str) -> JointTask:
+    """The task, or NotFound naming it."""
+    task = s.get(JointTask, task_id)
+    if task is None:
+        raise NotFound(f"no joint task {task_id!r}", where="task")
+    return task
+
+
+def get_task(db: Database, task_id: str) -> JointTask:
+    with db.unit_of_work() as s:
+        return require_task(s, task_id)
+
+
+def list_tasks(db: Database) -> list[JointTask]:
+    """Every joint task, newest first."""
+    with db.unit_of_work() as s:
+        return list(s.scalars(select(JointTask).order_by(JointTask.created_at.desc())))
+
+
+def public_tasks(db: Database) -> list[JointTask]:
+    """Tasks the public may see, newest first."""
+    with db.unit_of_work() as s:
+        return list(s.scalars(select(JointTask).where(JointTask.state.in_(PUBLIC_STATES))
+                              .order_by(JointTask.created_at.desc())))
+
+
+def task_parties(db: Database, task_id: str) -> list[TaskParty]:
+    """The task's parties with their commitments and reveals, by name."""
+    with db.unit_of_work() as s:
+        return list(s.scalars(select(TaskParty).where(TaskParty.task_id == task_id).order_by(TaskParty.party)))
+
+
+def task_titles(db: Database) -> dict[str, str]:
+    with db.unit_of_work() as s:
+        return {task_id: title for task_id, title in s.execute(select(JointTask.id, JointTask.title))}
+
+
+def parties_of(task: JointTask, parties: list[TaskParty], principal: Any) -> list[str]:
+    """The parties this person may commit and reveal for: their agency's (as its liaison), or the witness
+    party bound to their own account (the services check the same rule)."""
+    return [p.party for p in parties if p.account == principal.name
+            or (p.party in task.agencies and p.party == principal.agency and "liaison" in principal.roles)]
