@@ -168,10 +168,11 @@ def register(cli: click.Group) -> None:
     @pass_ctx
     def task_record(ctx: Context, task_id: str, out: str, roster: str | None, pool: str | None) -> None:
         """Write the draw record (its protocol: JDP-2, or JDP-1 for older tasks) and the frozen files."""
+        from hub.draw.jdp import record_text
         from hub.draw.publication import drawn_record, stream_frozen_file
 
         record = drawn_record(ctx.db, task_id)
-        Path(out).write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        Path(out).write_text(record_text(record), encoding="utf-8")
         for kind, path in (("roster", roster), ("pool", pool)):
             if path:
                 with open(path, "wb") as file:

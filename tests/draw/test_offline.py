@@ -148,3 +148,14 @@ def test_standalone_script_in_a_clean_directory_checks_both_protocols(name: str,
     refused = run_script(script, *args)
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines() == [refused.stderr.strip()] and "'JDP-3'" in refused.stderr
+
+
+@pytest.mark.parametrize("name", vectors.NAMES)
+def test_record_text_is_what_json_dumps_with_indent_1_writes(name: str) -> None:
+    record = vectors.load(name).record
+    assert jdp.record_text(record) == json.dumps(record, ensure_ascii=False, indent=1) + "\n"
+    for changed in ({"selections": []}, {"selections": [dict(record["selections"][0], team=[])]},
+                    {"selections": [{"entity_id": 'a"\\b', "stratum": "s\t学", "key": "0" * 16, "team": ["x\u2028"]}]},
+                    {"extra": {"selections": 1}}, {"selections": "not a list"}):
+        edited = dict(record, **changed)
+        assert jdp.record_text(edited) == json.dumps(edited, ensure_ascii=False, indent=1) + "\n"
