@@ -159,13 +159,18 @@ def test_procfile_processes_on_postgresql_and_redis_run_a_joint_task_end_to_end(
         (tmp_path / "task.toml").write_text(tomli_w.dumps(spec), encoding="utf-8")
         task_id = d.hub("task", "create", "task.toml").strip()
 
-        # 3. commit, freeze, reveal, draw: the draw runs on a worker
-        parties = ["hub", *spec["agencies"]]
+        # 3. commit, freeze, reveal (each agency as its own liaison; the hub by itself), draw on a worker
+        parties = list(spec["agencies"])
+        d.env["LIAISON_PASSWORD"] = secrets.token_hex(12)
         for party in parties:
-            d.hub("task", "commit", task_id, party, "--secret-file", f"{party}.secret")
+            d.hub("user", "add", f"liaison-{party}", "--role", "liaison", "--agency", party,
+                  "--password-env", "LIAISON_PASSWORD")
+            d.hub("task", "commit", task_id, party, "--secret-file", f"{party}.secret", "--as", f"liaison-{party}",
+                  "--password-env", "LIAISON_PASSWORD")
         d.hub("task", "freeze", task_id)
         for party in parties:
-            d.hub("task", "reveal", task_id, party, "--secret-file", f"{party}.secret")
+            d.hub("task", "reveal", task_id, party, "--secret-file", f"{party}.secret", "--as", f"liaison-{party}",
+                  "--password-env", "LIAISON_PASSWORD")
         d.hub("task", "draw", task_id, "--entropy", f"deployment test {today.isoformat()}")
         d.hub("user", "add", "deployer", "--role", "coordinator")
         token = d.hub("token", "create", "deployer").strip()
