@@ -14,6 +14,7 @@ $(STAMP): setup.cfg pyproject.toml constraints.txt
 	@rm -f $(VENV)/.installed-*; touch $(STAMP)
 
 install: $(STAMP)
+	@scripts/ensure-fonts.sh
 
 # After changing install_requires or the dev extras: install, then pin what got installed.
 constraints:

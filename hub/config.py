@@ -63,6 +63,97 @@ class ConnectorConfig:
 
 
 @dataclass(frozen=True)
+class RateLimit:
+    """At most ``count`` requests per ``seconds`` from one caller (an IP address or a user)."""
+
+    count: int
+    seconds: int
+
+    def __str__(self) -> str:
+        return f"{self.count}/{self.seconds}s"
+
+
+_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+DEFAULT_RATE_LIMITS = {"verify": "10/minute", "offline_draw": "10/minute", "login_ip": "30/15minute"}
+
+
+def parse_rate_limit(text: str) -> RateLimit:
+    """``"10/minute"``, ``"30/15minute"``, ``"5/second"`` -> RateLimit; ValueError otherwise."""
+    count, _, period = str(text).partition("/")
+    digits = period.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = period[len(digits):]
+    if not count.isdigit() or int(count) < 1 or unit not in _PERIODS or (digits and not digits.isdigit()):
+        raise ValueError(f"{text!r} is not like \"10/minute\" (count/[N]second|minute|hour|day)")
+    return RateLimit(int(count), int(digits or 1) * _PERIODS[unit])
+
+
+@dataclass(frozen=True)
+class SecurityConfig:
+    """Request bounds, sessions and accounts (the ``[security]`` table; docs/security.md)."""
+
+    max_upload_bytes: int = 20 * 1024 * 1024     # a results CSV upload
+    max_json_bytes: int = 2 * 1024 * 1024        # any other request body
+    verify_inline_bytes: int = 64 * 1024         # larger verifications go to a worker (413 when embedded): ~0.3 s
+    secure_cookies: bool = True                  # cookies only over HTTPS; off for the demo on loopback
+    session_hours: int = 12                      # a signed-in session ends after this long
+    token_days: int = 90                         # default lifetime of a new bearer token (0: no expiry)
+    login_failures: int = 5                      # failed sign-ins of one account before it is locked
+    login_lock_minutes: int = 15                 # first lock; each further failure while locked doubles it
+    proxies: int = 0                             # reverse proxies in front: the client address is theirs to tell
+    rate_limits: Mapping[str, RateLimit] = field(
+        default_factory=lambda: {k: parse_rate_limit(v) for k, v in DEFAULT_RATE_LIMITS.items()})
+
+
+_SECURITY_SIZES = {"max_upload_mb": ("max_upload_bytes", 1024 * 1024),
+                   "max_json_kb": ("max_json_bytes", 1024),
+                   "verify_inline_kb": ("verify_inline_bytes", 1024)}
+_SECURITY_INTS = ("proxies", "session_hours", "token_days", "login_failures", "login_lock_minutes")
+
+
+def _security(raw: Any, environ: Mapping[str, str]) -> SecurityConfig:
+    """The ``[security]`` table; HUB_SECURE_COOKIES=0|1 overrides ``secure_cookies``."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError("must be a table", where="[security]")
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        where = f"[security] {key}"
+        if key in _SECURITY_SIZES or key in _SECURITY_INTS:
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ConfigError(f"{value!r} must be a whole number >= 0", where=where)
+            if key in _SECURITY_SIZES:
+                name, unit = _SECURITY_SIZES[key]
+                values[name] = value * unit
+            else:
+                values[key] = value
+        elif key == "secure_cookies":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{value!r} must be true or false", where=where)
+            values[key] = value
+        elif key == "rate_limits":
+            if not isinstance(value, dict):
+                raise ConfigError("must be a table of name = \"count/period\"", where=where)
+            limits = {k: parse_rate_limit(v) for k, v in DEFAULT_RATE_LIMITS.items()}
+            for name, text in value.items():
+                if name not in DEFAULT_RATE_LIMITS:
+                    raise ConfigError(f"{name!r} is not one of {', '.join(DEFAULT_RATE_LIMITS)}", where=where)
+                try:
+                    limits[name] = parse_rate_limit(text)
+                except ValueError as exc:
+                    raise ConfigError(str(exc), where=f"{where}.{name}") from None
+            values[key] = limits
+        else:
+            raise ConfigError("is not a known key", where=where)
+    flag = environ.get("HUB_SECURE_COOKIES")
+    if flag is not None:
+        if flag not in ("0", "1"):
+            raise ConfigError(f"{flag!r} must be 0 or 1", where="HUB_SECURE_COOKIES")
+        values["secure_cookies"] = flag == "1"
+    return SecurityConfig(**values)
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     broker_url: str | None
@@ -75,6 +166,7 @@ class Settings:
     schedules: Mapping[str, str] = field(default_factory=dict)
     web_host: str = "127.0.0.1"
     web_port: int = 5000
+    security: SecurityConfig = field(default_factory=SecurityConfig)
 
     @property
     def embedded(self) -> bool:
@@ -167,7 +259,7 @@ def load_settings(config_path: str | Path | None = None,
         database_url=database_url, broker_url=broker_url,
         secret_key=overrides.pop("secret_key", None) or _secret_key(data_dir, env),
         data_dir=data_dir, sources=sources, sinks=sinks, config_path=path,
-        schedules=schedules,
+        schedules=schedules, security=_security(raw.get("security"), env),
     )
     values.update(overrides)
     return Settings(**values)

@@ -172,7 +172,7 @@ def register(cli: click.Group) -> None:
 
         config_path = data_dir / "hub.toml"
         config_path.write_text(tomli_w.dumps(demo_config(urls, urls.get("csv-drop", drop_dir.as_uri()))))
-        env = {SECRET_ENV: secret, "HUB_DATA_DIR": str(data_dir)}
+        env = {SECRET_ENV: secret, "HUB_DATA_DIR": str(data_dir), "HUB_SECURE_COOKIES": "0"}  # plain HTTP on loopback
         env_file = write_shell_env(data_dir / "hub.env", {"HUB_CONFIG": str(config_path), **env})
         settings = load_settings(config_path, environ=env)
         upgrade(settings.database_url)

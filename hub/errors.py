@@ -69,3 +69,31 @@ class DrawError(HubError):
     title = "draw error"
     http_status = 409
     exit_code = 70
+
+
+class PayloadTooLarge(HubError):
+    """The request body is over a configured size (``[security]`` in the configuration)."""
+
+    title = "payload too large"
+    http_status = 413
+    exit_code = 65
+
+
+class TooManyRequests(HubError):
+    """A rate limit or a login lock: try again after ``retry_after`` seconds."""
+
+    title = "too many requests"
+    http_status = 429
+    exit_code = 75  # EX_TEMPFAIL
+
+    def __init__(self, message: str, *, retry_after: int, where: str | None = None) -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(message, where=where)
+
+
+class Unavailable(HubError):
+    """The database or the broker cannot be reached; nothing was changed."""
+
+    title = "service unavailable"
+    http_status = 503
+    exit_code = 69  # EX_UNAVAILABLE

@@ -12,7 +12,7 @@ from flask import Flask
 from hub.config import Settings
 from hub.db import forget_inherited_connections
 
-TASK_MODULES = ("hub.rosters.jobs", "hub.draw.jobs", "hub.outbox.jobs")
+TASK_MODULES = ("hub.rosters.jobs", "hub.draw.jobs", "hub.outbox.jobs", "hub.verification.jobs")
 
 
 def celery_init_app(app: Flask, settings: Settings) -> Celery:

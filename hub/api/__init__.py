@@ -20,7 +20,9 @@ def json_body() -> dict:
 
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise InvalidInput("the request body must be a JSON object", where=request.path)
+        what = "not valid JSON (or nested too deeply)" if data is None and request.get_data() else \
+            "not a JSON object"
+        raise InvalidInput(f"the request body must be a JSON object: it is {what}", where="body")
     return data
 
 

@@ -9,13 +9,17 @@ from flask import jsonify, request
 
 from hub import appctx
 from hub.api import bp, json_body
-from hub.auth.access import current_principal, public, requires
-from hub.errors import Forbidden, InvalidInput
+from hub.api.bounds import bool_field, copy_body, int_arg, optional_json_body, str_list_field, text_field
+from hub.auth.access import Principal, current_principal, public, requires
+from hub.errors import InvalidInput
 from hub.outbox.delivery import drain, pending_count, requeue_rejected
 from hub.outbox.queries import newest_messages
 from hub.results import services as results
+from hub.results.csv_import import MAX_FINDINGS_CHARS
 from hub.results.deadlines import open_deadlines
 from hub.results.queries import published_results_of
+
+ERRORS_SHOWN = 100  # an import's errors listed in the answer; error_count says how many in all
 
 
 def _actor() -> str:
@@ -23,10 +27,11 @@ def _actor() -> str:
     return p.name if p else "anonymous"
 
 
-def _own_agency(agency: str) -> None:
+def _caller() -> Principal:
+    """The signed-in caller; the results service decides what they may do (hub.results.access)."""
     p = current_principal()
-    if p and not p.has("coordinator") and p.has("liaison") and p.agency != agency:
-        raise Forbidden(f"a liaison of {p.agency} cannot enter results of {agency}", where="agency")
+    assert p is not None  # every route here that calls this requires a role
+    return p
 
 
 @bp.post("/tasks/<task_id>/results")
@@ -35,25 +40,29 @@ def results_enter(task_id: str):
     """Enter one result: {entity_id, agency, inspected_on, outcome_codes, inspectors, findings,
     substitution_reason?, follow_ups?: [{kind: correction|case|transfer, ...}]}."""
     body = json_body()
-    _own_agency(str(body.get("agency", "")))
-    r = results.enter_result(appctx.database(), task_id, body, _actor())
+    text_field(body, "findings", MAX_FINDINGS_CHARS)
+    text_field(body, "substitution_reason", 1000)
+    r = results.enter_result(appctx.database(), task_id, body, _caller())
     return jsonify({"result_id": r.result_id, "state": r.state}), 201
 
 
 @bp.post("/tasks/<task_id>/results:import")
-@requires("coordinator", "liaison")
+@requires("coordinator", "liaison", "inspector")
 def results_import(task_id: str):
-    """Import the results CSV of product.md (the request body); bad rows come back with line numbers."""
-    data = request.get_data()
-    if not data:
-        raise InvalidInput("the body must be the CSV file", where="body")
+    """Import the results CSV of product.md (the request body); bad rows come back with line numbers
+    (the first 100, and how many there were in all: 422, or 409 when every refused row was approved or
+    changed meanwhile); a row the caller may not enter refuses the whole file (403)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "results.csv"
-        path.write_bytes(data)
-        report = results.import_csv(appctx.database(), task_id, path, _actor())
-    return jsonify({"saved": report.saved,
-                    "errors": [{"line": e.line, "field": e.field, "message": e.message}
-                               for e in report.errors]}), (200 if not report.errors else 422)
+        with open(path, "wb") as fh:  # streamed to disk: the body is never whole in memory
+            size = copy_body(fh.write)
+        if not size:
+            raise InvalidInput("the body must be the CSV file", where="body")
+        report = results.import_csv(appctx.database(), task_id, path, _caller())
+    status = 200 if not report.errors else 409 if report.only_conflicts else 422
+    return jsonify({"saved": report.saved, "error_count": len(report.errors),
+                    "errors": [{"line": e.line, "field": e.field, "message": e.message[:500]}
+                               for e in report.errors[:ERRORS_SHOWN]]}), status
 
 
 @bp.post("/tasks/<task_id>/results:approve")
@@ -61,10 +70,11 @@ def results_import(task_id: str):
 def results_approve(task_id: str):
     """Approve results for publication: {"result_ids": [...]} or {"all": true}."""
     body = json_body()
-    ids = None if body.get("all") else body.get("result_ids")
-    if ids is None and not body.get("all"):
+    approve_all = bool_field(body, "all")
+    ids = None if approve_all else str_list_field(body, "result_ids")
+    if ids is None and not approve_all:
         raise InvalidInput("give result_ids or all: true", where="body")
-    done = results.approve(appctx.database(), appctx.settings(), task_id, _actor(), ids)
+    done = results.approve(appctx.database(), appctx.settings(), task_id, _caller(), ids)
     return jsonify({"approved": done})
 
 
@@ -73,7 +83,7 @@ def results_approve(task_id: str):
 def results_follow_up(result_id: str):
     """Add a follow-up: correction (due_on), case (penalty_no, decided_on), transfer (to_agency),
     or a re-inspection closing a correction (kind reinspection, reinspected_on, outcome)."""
-    fu = results.add_follow_up(appctx.database(), result_id, json_body(), _actor())
+    fu = results.add_follow_up(appctx.database(), result_id, json_body(), _caller())
     return jsonify({"follow_up_id": fu.id, "kind": fu.kind}), 201
 
 
@@ -93,8 +103,8 @@ def results_published(task_id: str):
 @requires("coordinator", "reviewer", "auditor", "liaison")
 def deadlines():
     """Open results and penalty decisions with overdue / due-soon status (working days)."""
-    soon = int(request.args.get("soon", 3))
-    return jsonify(open_deadlines(appctx.database(), date.today(), soon))
+    soon = int_arg("soon", 3, 0, 60)
+    return jsonify(open_deadlines(appctx.database(), date.today(), soon, _caller()))
 
 
 @bp.get("/outbox")
@@ -102,7 +112,7 @@ def deadlines():
 def outbox_list():
     """Outbox messages with their delivery state; ?state=pending|delivered|rejected."""
     messages = newest_messages(appctx.database(), request.args.get("state"),
-                               min(int(request.args.get("limit", 200)), 1000))
+                               int_arg("limit", 200, 1, 1000))
     return jsonify([{"id": m.id, "sink": m.sink, "kind": m.kind, "key": m.key, "task_id": m.task_id,
                      "state": m.state, "attempts": m.attempts, "last_error": m.last_error,
                      "reject_code": m.reject_code, "receipt": m.receipt,
@@ -116,7 +126,9 @@ def outbox_push():
     """Deliver pending messages now (like `hub push`); {"sink": NAME} optional."""
     import time
 
-    sink = (request.get_json(silent=True) or {}).get("sink")
+    sink = optional_json_body().get("sink")
+    if sink is not None and (not isinstance(sink, str) or sink not in appctx.settings().sinks):
+        raise InvalidInput(f"no sink named {sink!r}"[:200], where="sink")
     report = drain(appctx.database(), appctx.settings(), sink, respect_backoff=False,
                    deadline=time.monotonic() + 60)
     return jsonify({"delivered": report.delivered, "rejected": report.rejected,
@@ -127,5 +139,8 @@ def outbox_push():
 @requires("coordinator")
 def outbox_requeue():
     """Send rejected messages again after correction: {"ids": [...]} or {} for all."""
-    ids = (request.get_json(silent=True) or {}).get("ids")
+    ids = optional_json_body().get("ids")
+    if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool)
+                                                                 for i in ids)):
+        raise InvalidInput("must be an array of outbox message ids (whole numbers)", where="ids")
     return jsonify({"requeued": requeue_rejected(appctx.database(), ids, actor=_actor())})

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Response, jsonify, request, stream_with_context
 
 from hub import appctx
-from hub.api import bp
+from hub.api import bp, json_body
+from hub.api.bounds import bool_field, int_arg
 from hub.auth.access import requires
 from hub.errors import InvalidInput, NotFound
 from hub.rosters import queries
@@ -14,13 +15,7 @@ READERS = ("coordinator", "liaison", "auditor")
 
 
 def _limit() -> int:
-    try:
-        n = int(request.args.get("limit", 100))
-    except ValueError:
-        raise InvalidInput("limit must be a whole number", where="limit") from None
-    if not 1 <= n <= 1000:
-        raise InvalidInput("limit must be between 1 and 1000", where="limit")
-    return n
+    return int_arg("limit", 100, 1, 1000)
 
 
 @bp.get("/sources")
@@ -40,7 +35,7 @@ def start_sync(name: str):
 
     if name not in appctx.settings().sources:
         raise NotFound(f"no source named {name!r}", where="source")
-    full = bool((request.get_json(silent=True) or {}).get("full", False))
+    full = bool_field(json_body() if request.get_data() else {}, "full")
     sync_source.delay(name, full)
     return jsonify({"source": name, "queued": True}), 202
 

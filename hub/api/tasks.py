@@ -8,10 +8,9 @@ from flask import Response, jsonify, request
 from hub import appctx
 from hub.api import bp, json_body
 from hub.auth.access import current_principal, public, requires
-from hub.draw import jdp
 from hub.draw.publication import drawn_record, public_summary, stream_frozen_file
 from hub.draw.queries import ASSIGNMENT_READERS, assignments_for
-from hub.errors import Forbidden, HubError, InvalidInput
+from hub.errors import Forbidden, HubError, InvalidInput, PayloadTooLarge
 from hub.items.services import import_items, published_items
 from hub.results.history import RESULTS_HISTORY
 from hub.tasks import services as lifecycle
@@ -200,38 +199,46 @@ def tasks_pool(task_id: str):
                     mimetype="text/tab-separated-values; charset=utf-8")
 
 
+def _inline_or_offloaded(kind: str):
+    """Run a verification or offline draw here when the body is small; a larger one goes to a worker
+    (202 with a status URL), or is refused with 413 when there is no broker (docs/security.md)."""
+    from hub.verification import services as verification
+
+    body = json_body()
+    sec = appctx.settings().security
+    if len(request.get_data()) <= sec.verify_inline_bytes:
+        return jsonify(verification.RUNNERS[kind](body))
+    if appctx.settings().embedded:
+        raise PayloadTooLarge(f"over {sec.verify_inline_bytes:,} bytes: run `hub verify` (or `hub draw offline`) "
+                              "on your own machine, or configure a broker so a worker can take it", where="body")
+    from hub.verification.jobs import verification_task
+
+    job_id = verification.submit(appctx.database(), kind, body)
+    verification_task.delay(job_id)
+    status_url = f"/api/v1/verifications/{job_id}"
+    return jsonify({"id": job_id, "state": "queued", "status_url": status_url}), 202, {"Location": status_url}
+
+
 @bp.post("/verify")
 @public
 def verify_record():
-    """Recompute a draw: {"record": {...}, "roster": "<file text>", "pool": "<file text>"}; a JDP-2 or JDP-1
-    record (any other protocol: 400 naming it)."""
-    body = json_body()
-    if not isinstance(body.get("record"), dict):
-        raise InvalidInput("record must be the draw record object", where="record")
-    try:
-        problems = jdp.verify(body["record"], str(body.get("roster", "")).encode("utf-8"),
-                              str(body.get("pool", "")).encode("utf-8"))
-    except jdp.JDPError as exc:
-        raise InvalidInput(str(exc), where="verify") from None
-    return jsonify({"verified": not problems, "problems": problems})
+    """Recompute a draw: {"record": {...}, "roster": "<file text>", "pool": "<file text>"}; a large one is
+    answered 202 with a status URL (a worker recomputes it)."""
+    return _inline_or_offloaded("verify")
 
 
 @bp.post("/draws/offline")
 @requires()
 def draw_offline():
-    """JDP-2 (or JDP-1, as the plan says) from plain inputs: {"plan", "roster", "pool", "reveals": {party: hex},
-    "entropy"}."""
-    body = json_body()
-    reveals = body.get("reveals")
-    if not isinstance(body.get("plan"), dict) or not isinstance(reveals, dict):
-        raise InvalidInput("plan and reveals must be objects", where="body")
-    hash_name = body["plan"].get("hash", "sha256")
-    try:
-        protocol = jdp.check_protocol(body["plan"].get("protocol"), "plan.protocol")
-        commitments = {p: jdp.commitment(p, h, hash_name, protocol) for p, h in reveals.items()}
-        record = jdp.draw(body["plan"], str(body.get("roster", "")).encode("utf-8"),
-                          str(body.get("pool", "")).encode("utf-8"), commitments, reveals,
-                          str(body.get("entropy") or ""))
-    except jdp.JDPError as exc:
-        raise InvalidInput(str(exc), where="draw") from None
-    return jsonify(record)
+    """JDP-1 from plain inputs: {"plan", "roster", "pool", "reveals": {party: hex}, "entropy"}; a large one
+    is answered 202 with a status URL."""
+    return _inline_or_offloaded("draw")
+
+
+@bp.get("/verifications/<job_id>")
+@public
+def verification_status(job_id: str):
+    """A verification or offline draw handed to a worker: queued, done (with its answer) or failed."""
+    from hub.verification.services import status
+
+    return jsonify(status(appctx.database(), job_id))

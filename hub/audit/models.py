@@ -19,5 +19,6 @@ class AuditEntry(Base):
     subject: Mapped[str] = mapped_column(String(128), index=True)
     details: Mapped[dict] = mapped_column(JSONType, default=dict)
     digest: Mapped[str] = mapped_column(String(64))
+    state_digest: Mapped[str | None] = mapped_column(String(64))  # the subject's row after the change
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -32,12 +32,23 @@ def current_principal() -> Principal | None:
             user = user_for_token(s, auth[7:].strip())
         elif not request.path.startswith("/api/") and session.get("user_id"):
             user = s.get(User, session["user_id"])
-            if user is not None and not user.active:
+            if user is not None and not session_is_current(user.active, user.session_epoch):
                 user = None
         if user is not None:
             principal = Principal(user.name, frozenset(user.roles), user.agency, user.inspector_id)
     g.principal = principal
     return principal
+
+
+def session_is_current(active: bool, epoch: int | None) -> bool:
+    """The signed-in session cookie still counts: the user is active, has not signed out (or
+    changed password) since, and the session is younger than ``[security] session_hours``."""
+    import time
+
+    hours = appctx.settings().security.session_hours
+    started = session.get("at")
+    return (bool(active) and session.get("epoch") == (epoch or 0) and isinstance(started, (int, float))
+            and (not hours or time.time() - started < hours * 3600))
 
 
 def public(view: F) -> F:

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 
 import click
 
-from hub.cli import audit, config, db, draw, processes, results, rosters, users
-from hub.cli.context import Context
-from hub.errors import HubError
+from hub.cli import audit, config, db, documents, draw, processes, results, rosters, users
+from hub.cli.context import Context, first_line
+from hub.errors import HubError, Unavailable
 from hub.version import VERSION
 
 
@@ -30,7 +31,7 @@ def _register_commands() -> None:
     """Every command group, in one list; the demo lives next to its own code."""
     from hub import demo
 
-    for module in (config, db, rosters, users, audit, processes, draw, results, demo):
+    for module in (config, db, rosters, users, audit, processes, draw, documents, results, demo):
         module.register(cli)
 
 
@@ -55,8 +56,19 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("hub: interrupted", err=True)
         return 130
     except Exception as exc:  # the contract: one line, non-zero
+        if _database_gone(exc):  # the database went away mid-command
+            click.echo(f"hub: the database cannot be reached: {first_line(getattr(exc, 'orig', None) or exc)}",
+                       err=True)
+            return Unavailable.exit_code
         if os.environ.get("HUB_DEBUG"):
             raise
-        click.echo(f"hub: internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo(f"hub: internal error: {type(exc).__name__}: {first_line(exc)}", err=True)
         return 1
     return 0
+
+
+def _database_gone(exc: Exception) -> bool:
+    """An OperationalError of SQLAlchemy, looked up only if SQLAlchemy was loaded: `hub draw offline` and
+    `hub verify` never import it."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    return errors is not None and isinstance(exc, errors.OperationalError)

@@ -6,9 +6,14 @@ from functools import cached_property
 import click
 
 from hub.config import Settings, load_settings
-from hub.errors import ConfigError
+from hub.errors import ConfigError, Unavailable
 
 ACTOR = "cli"
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception's message on one line (database drivers' messages run over several)."""
+    return " ".join(str(exc).split())[:300]
 
 
 class Context:
@@ -24,11 +29,17 @@ class Context:
     @cached_property
     def db(self):
         from sqlalchemy import inspect
+        from sqlalchemy.exc import OperationalError  # here: `hub draw offline` and `hub verify` need no database
 
         from hub.db import init_db
 
         db = init_db(self.settings.database_url)
-        if not inspect(db.engine).has_table("alembic_version"):
+        try:
+            has_schema = inspect(db.engine).has_table("alembic_version")
+        except OperationalError as exc:
+            raise Unavailable(f"the database cannot be reached: {first_line(exc.orig or exc)}",
+                              where=db.engine.url.render_as_string(hide_password=True)) from None
+        if not has_schema:
             raise ConfigError("the database has no schema yet: run `hub db upgrade` first",
                               where=db.engine.url.render_as_string(hide_password=True))
         return db

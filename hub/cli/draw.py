@@ -133,15 +133,14 @@ def register(cli: click.Group) -> None:
         """Fix the entropy, have the hub reveal its secret, run the one-time draw (a Celery task); prints the seed.
         A failed draw voids the task."""
         from hub.draw.jobs import draw_task
-        from hub.tasks.models import JointTask
+        from hub.tasks.queries import get_task
         from hub.tasks.services import request_draw
 
         request_draw(ctx.db, task_id, entropy, ACTOR)
         with ctx.app.app_context():
             draw_task.delay(task_id, ACTOR)
-        with ctx.db.unit_of_work() as s:
-            t = s.get(JointTask, task_id)
-            state, seed, status, error = t.state, t.seed, t.draw_status, t.draw_error
+        t = get_task(ctx.db, task_id)
+        state, seed, status, error = t.state, t.seed, t.draw_status, t.draw_error
         if state == "drawn":
             click.echo(f"{task_id} drawn: seed {seed}")
         elif status == "failed":

@@ -3,12 +3,32 @@ from __future__ import annotations
 
 import time
 from datetime import date
+from typing import TYPE_CHECKING
 
 import click
 
-from hub.errors import HubError, InvalidInput
+from hub.errors import Conflict, Forbidden, HubError, InvalidInput
+
+if TYPE_CHECKING:
+    from hub.auth.principal import Principal
+    from hub.db import Database
 
 ACTOR = "cli"
+AS_HELP = "Act as this user, with their rights (default: the operator, who may do anything)."
+
+
+def acting(db: Database, name: str | None) -> Principal | str:
+    """The caller a command acts as: a user of the hub (``--as``), or the operator ("cli")."""
+    from hub.auth.principal import Principal
+    from hub.auth.services import get_user
+
+    if name is None:
+        return ACTOR
+    with db.unit_of_work() as s:
+        user = get_user(s, name)
+        if not user.active:
+            raise Forbidden(f"user {name} is deactivated", where="--as")
+        return Principal(user.name, frozenset(user.roles), user.agency, user.inspector_id)
 
 
 def register(cli: click.Group) -> None:
@@ -23,15 +43,19 @@ def register(cli: click.Group) -> None:
     @results.command("import")
     @click.argument("task_id")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--as", "as_user", default=None, metavar="USER", help=AS_HELP)
     @pass_ctx
-    def results_import(ctx: Context, task_id: str, file: str) -> None:
+    def results_import(ctx: Context, task_id: str, file: str, as_user: str | None) -> None:
         """Import results from CSV (entity_id,agency,inspected_on,outcome_codes,inspectors,findings)."""
         from hub.results.services import import_csv
 
-        report = import_csv(ctx.db, task_id, file, ACTOR)
+        report = import_csv(ctx.db, task_id, file, acting(ctx.db, as_user))
         for err in report.errors:
             click.echo(f"{file}: {err}", err=True)
         click.echo(f"{report.saved} result(s) saved, {len(report.errors)} row problem(s)")
+        if report.only_conflicts:
+            raise Conflict(f"{len(report.errors)} row(s) refused: approved or changed meanwhile "
+                           "(the good rows were saved)", where=file)
         if report.errors:
             raise InvalidInput(f"{len(report.errors)} row(s) refused (the good rows were saved)", where=file)
 
@@ -39,14 +63,16 @@ def register(cli: click.Group) -> None:
     @click.argument("task_id")
     @click.option("--all", "approve_all", is_flag=True, help="Approve every entered result of the task.")
     @click.option("--id", "ids", multiple=True, help="A result id to approve (repeatable).")
+    @click.option("--as", "as_user", default=None, metavar="USER", help=AS_HELP)
     @pass_ctx
-    def results_approve(ctx: Context, task_id: str, approve_all: bool, ids: tuple[str, ...]) -> None:
+    def results_approve(ctx: Context, task_id: str, approve_all: bool, ids: tuple[str, ...],
+                        as_user: str | None) -> None:
         """Approve results for publication and delivery (queues them in the outbox)."""
         from hub.results.services import approve
 
         if not approve_all and not ids:
             raise InvalidInput("say which results: --all or --id RESULT_ID", where="hub results approve")
-        done = approve(ctx.db, ctx.settings, task_id, ACTOR, None if approve_all else list(ids))
+        done = approve(ctx.db, ctx.settings, task_id, acting(ctx.db, as_user), None if approve_all else list(ids))
         click.echo(f"{len(done)} result(s) approved and queued for delivery")
 
     @cli.command()

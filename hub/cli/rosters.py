@@ -44,21 +44,21 @@ def sync(ctx: Context, name: str, full: bool) -> None:
 def export(ctx: Context, kind: str, fmt: str, out: str | None) -> None:
     """Export entities|inspectors|quarantine|results as CSV or JSON."""
     from hub.rosters import export as exp
+    from hub.rosters.queries import export_chunks
 
     _load_export_kinds()
     if kind not in exp.kinds():
         raise InvalidInput(f"{kind!r} is not one of {', '.join(exp.kinds())}", where="hub export")
-    with ctx.db.unit_of_work() as s:
-        cols, data = exp.columns_and_rows(s, kind)
-        if out:
-            tmp = Path(out).with_suffix(Path(out).suffix + ".part")
-            with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                for chunk in exp.render(cols, data, fmt):
-                    fh.write(chunk)
-            tmp.replace(out)
-        else:
-            for chunk in exp.render(cols, data, fmt):
-                sys.stdout.write(chunk)
+    chunks = export_chunks(ctx.db, kind, fmt)
+    if out:
+        tmp = Path(out).with_suffix(Path(out).suffix + ".part")
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+        tmp.replace(out)
+    else:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
 
 
 def _load_export_kinds() -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from hub.db import Database
 from hub.errors import InvalidInput
@@ -20,15 +20,21 @@ def check_state(state: str | None) -> str | None:
     return state or None
 
 
-def counts_by_state(db: Database) -> Counter[str]:
+def counts_by_state(db: Database, seen: ColumnElement[bool] | None = None) -> Counter[str]:
+    """Messages per state (of those ``seen`` keeps, e.g. hub.results.visibility.outbox_filter)."""
+    q = select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+    if seen is not None:
+        q = q.where(seen)
     with db.unit_of_work() as s:
-        return Counter({state: n for state, n in s.execute(select(OutboxMessage.state, func.count())
-                                                           .group_by(OutboxMessage.state))})
+        return Counter({state: n for state, n in s.execute(q)})
 
 
-def newest_messages(db: Database, state: str | None = None, limit: int = 200) -> list[OutboxMessage]:
-    """The newest messages first, in ``state`` when given."""
+def newest_messages(db: Database, state: str | None = None, limit: int = 200,
+                    seen: ColumnElement[bool] | None = None) -> list[OutboxMessage]:
+    """The newest messages first, in ``state`` when given (of those ``seen`` keeps)."""
     q = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if seen is not None:
+        q = q.where(seen)
     if check_state(state):
         q = q.where(OutboxMessage.state == state)
     with db.unit_of_work() as s:

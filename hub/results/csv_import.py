@@ -9,12 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from hub.text_files import decode
+from hub.text_files import decode, detect_encoding
 from vocabulary.outcomes import check_outcomes
 
 HEADER = (
@@ -28,6 +28,7 @@ HEADER = (
 # Lists are joined by ';'; the full-width '；' a Chinese input method types is accepted too.
 _LIST_SEPARATOR = re.compile(r"[;；]")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+MAX_FINDINGS_CHARS = 4000  # the findings text of one result (docs/security.md, "Request limits")
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,13 @@ class ParsedResults:
 
 
 def read_results_csv(path: Path | str) -> ParsedResults:
-    return parse_results_csv(Path(path).read_bytes())
+    """Like ``parse_results_csv`` for a file, read as a stream: the file is never whole in memory."""
+    try:
+        encoding = detect_encoding(path)
+    except ValueError as exc:
+        return ParsedResults([], [RowError(0, "file", str(exc))])
+    with open(path, encoding=encoding, newline="") as fh:
+        return _parse_lines(fh)
 
 
 def parse_results_csv(data: bytes) -> ParsedResults:
@@ -67,7 +74,11 @@ def parse_results_csv(data: bytes) -> ParsedResults:
         text = decode(data)
     except (ValueError, UnicodeDecodeError) as exc:
         return ParsedResults([], [RowError(0, "file", str(exc))])
-    reader = csv.reader(io.StringIO(text, newline=""))
+    return _parse_lines(io.StringIO(text, newline=""))
+
+
+def _parse_lines(lines: Iterable[str]) -> ParsedResults:
+    reader = csv.reader(lines)
     header = next(reader, None)
     if header is None or tuple(h.strip() for h in header) != HEADER:
         got = ",".join(header) if header else "an empty file"
@@ -155,6 +166,9 @@ def _parse_row(line: int, record: list[str]) -> tuple[ResultRow | None, list[Row
         errors.append(
             RowError(line, "inspectors", f"given twice: {', '.join(doubled)}")
         )
+    if len(findings) > MAX_FINDINGS_CHARS:
+        errors.append(RowError(line, "findings",
+                               f"{len(findings):,} characters; at most {MAX_FINDINGS_CHARS:,} are accepted"))
     if day is None:
         return None, errors
     return ResultRow(line, entity_id, agency, day, codes, inspectors, findings), errors

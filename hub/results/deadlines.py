@@ -7,31 +7,40 @@ from typing import Any
 from sqlalchemy import select
 
 from hub.audit.log import record as audit
+from hub.auth.principal import Principal
 from hub.calendar import RESULTS_DEADLINE_DAYS
 from hub.db import Database
 from hub.outbox.models import OutboxMessage
 from hub.outbox.states import MessageState
+from hub.results.follow_ups import calendar
 from hub.results.models import CalendarOverride, FollowUp, Result
-from hub.results.services import calendar
 from hub.results.states import ResultState
+from hub.results.visibility import result_filter
 
 
-def open_deadlines(db: Database, today: date, soon_days: int = 3) -> list[dict[str, Any]]:
-    """Results not yet delivered everywhere and penalty decisions not yet closed, with their status."""
+def open_deadlines(db: Database, today: date, soon_days: int = 3,
+                   caller: Principal | str | None = None) -> list[dict[str, Any]]:
+    """Results not yet delivered everywhere and penalty decisions not yet closed, with their status;
+    only those ``caller`` may see (hub.results.access) when given."""
     out: list[dict[str, Any]] = []
+    visible = result_filter(caller) if caller is not None else None
     with db.unit_of_work() as s:
         cal = calendar(s)
         undelivered = {k for (k,) in s.execute(select(OutboxMessage.key).where(
             OutboxMessage.kind == "result", OutboxMessage.state != MessageState.DELIVERED))}
-        for r in s.scalars(select(Result)):
+        results = select(Result) if visible is None else select(Result).where(visible)
+        for r in s.scalars(results):
             if r.state == ResultState.APPROVED and r.result_id not in undelivered:
                 continue
             deadline = cal.add_working_days(r.inspected_on, RESULTS_DEADLINE_DAYS)
             out.append({"kind": "result", "subject": f"{r.task_id} {r.entity_id} {r.agency} ({r.state})",
                         "due_on": deadline.due.isoformat(), "warning": deadline.warning,
                         "status": cal.due_status(deadline.due, today, soon_days)})
-        for f in s.scalars(select(FollowUp).where(FollowUp.kind == "case", FollowUp.closed.is_(False),
-                                                  FollowUp.penalty_due_on.is_not(None))):
+        cases = select(FollowUp).where(FollowUp.kind == "case", FollowUp.closed.is_(False),
+                                       FollowUp.penalty_due_on.is_not(None))
+        if visible is not None:
+            cases = cases.join(Result, Result.id == FollowUp.result_id).where(visible)
+        for f in s.scalars(cases):
             due = f.penalty_due_on
             assert due is not None
             out.append({"kind": "penalty", "subject": f"case {f.penalty_no or f.id}",

@@ -31,6 +31,8 @@ class Result(Base):
     approved_at: Mapped[datetime | None] = mapped_column(DateTime)
     due_on: Mapped[date | None] = mapped_column(Date)
     published_on: Mapped[date | None] = mapped_column(Date)
+    # Every change bumps it; an edit or an approval applies only to the version it read.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class FollowUp(Base):

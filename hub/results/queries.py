@@ -1,6 +1,7 @@
 """Reading results for pages and the API: the services own the queries, views only render.
 
-Who may enter or approve results is hub.results.services' business; this module only reads.
+Who may enter or approve results is hub.results.services' business; this module only reads, and
+shows each caller what hub.results.access lets them see.
 """
 from __future__ import annotations
 
@@ -8,16 +9,22 @@ from typing import Any
 
 from sqlalchemy import select
 
+from hub.auth.principal import Principal
 from hub.db import Database
 from hub.results.export import published_results
 from hub.results.models import Result
+from hub.results.visibility import result_filter
 
 
-def results_by_task(db: Database) -> dict[str, list[Result]]:
-    """Every result, grouped by task, by entity and agency."""
+def results_by_task(db: Database, caller: Principal | str | None = None) -> dict[str, list[Result]]:
+    """Every result ``caller`` may see (all when None), grouped by task, by entity and agency."""
     by_task: dict[str, list[Result]] = {}
+    q = select(Result).order_by(Result.task_id, Result.entity_id, Result.agency)
+    seen = result_filter(caller) if caller is not None else None
+    if seen is not None:
+        q = q.where(seen)
     with db.unit_of_work() as s:
-        for r in s.scalars(select(Result).order_by(Result.task_id, Result.entity_id, Result.agency)):
+        for r in s.scalars(q):
             by_task.setdefault(r.task_id, []).append(r)
     return by_task
 

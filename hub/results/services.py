@@ -9,36 +9,43 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub.agencies import authority_name
+from hub.audit.log import lock_chain
 from hub.audit.log import record as audit
-from hub.calendar import PENALTY_DEADLINE_DAYS, RESULTS_DEADLINE_DAYS, WorkingCalendar
+from hub.auth.principal import Principal
+from hub.calendar import RESULTS_DEADLINE_DAYS
 from hub.clock import utcnow
 from hub.config import Settings
 from hub.db import Database
-from hub.draw.models import Assignment
-from hub.errors import Conflict, InvalidInput, NotFound
+from hub.draw.models import Assignment, AssignmentInspector
+from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.outbox.services import enqueue
+from hub.results.access import acting, entry_refusal
 from hub.results.csv_import import ResultRow, RowError, check_against_task, read_results_csv
-from hub.results.models import CalendarOverride, FollowUp, Result
-from hub.rosters.models import Entity
+from hub.results.follow_ups import FOLLOW_UP_KINDS, add_follow_up, calendar, new_follow_up
+from hub.results.models import FollowUp, Result
+from hub.results.states import ResultState
+from hub.results.substitution import Officer, Visit, all_substitute_problems
+from hub.rosters.models import Entity, Inspector
 from hub.tasks.models import JointTask
 from vocabulary.outcomes import check_outcomes, text
 
-FOLLOW_UP_KINDS = ("correction", "case", "transfer")
-
+__all__ = ["FOLLOW_UP_KINDS", "ImportReport", "add_follow_up", "approve", "calendar", "enter_result",
+           "import_csv", "result_message"]
 
 @dataclass
 class ImportReport:
     saved: int = 0
     errors: list[RowError] = field(default_factory=list)
+    conflicts: int = 0  # rows refused because their result was approved or changed meanwhile
 
-
-def calendar(s: Session) -> WorkingCalendar:
-    """The working-day calendar with the database's overrides on top of the library."""
-    return WorkingCalendar({o.day: o.workday for o in s.scalars(select(CalendarOverride))})
+    @property
+    def only_conflicts(self) -> bool:
+        return bool(self.errors) and self.conflicts == len(self.errors)
 
 
 def _drawn_task(s: Session, task_id: str) -> tuple[JointTask, dict[str, list[str]]]:
@@ -51,24 +58,86 @@ def _drawn_task(s: Session, task_id: str) -> tuple[JointTask, dict[str, list[str
     return task, teams
 
 
-def _store(s: Session, task: JointTask, row: ResultRow, actor: str, substitution_reason: str | None,
-           items: Sequence[str] = ()) -> Result:
+def _teams_by_agency(s: Session, task_id: str) -> dict[str, dict[str, str]]:
+    """entity_id -> {inspector id -> agency} of every drawn team of the task."""
+    out: dict[str, dict[str, str]] = {}
+    for eid, iid, agency in s.execute(select(AssignmentInspector.entity_id, AssignmentInspector.inspector_id,
+                                             AssignmentInspector.agency)
+                                      .where(AssignmentInspector.task_id == task_id)):
+        out.setdefault(eid, {})[iid] = agency
+    return out
+
+
+def _substitute_problems(s: Session, task: JointTask, row: ResultRow, substitutes: Sequence[str]) -> list[str]:
+    """What keeps each officer off the drawn team from standing in (hub.results.substitution)."""
+    pool_avoid: dict[str, set[str]] = {}
+    wanted = {i.encode() for i in substitutes}
+    for line in (task.pool_file or b"").splitlines():  # the frozen pool's avoid list, as the draw used it
+        fields = line.split(b"\t")
+        if fields[0] in wanted and len(fields) == 6 and fields[5] != b"-":
+            pool_avoid[fields[0].decode()] = set(fields[5].decode().split(","))
+    recusal = task.spec.get("recusal", {})
+    last_pairing: set[str] = set()
+    if recusal.get("avoid_last_pairing", True):
+        last = s.execute(select(Result.inspectors).where(Result.entity_id == row.entity_id, Result.task_id != task.id)
+                         .order_by(Result.inspected_on.desc()).limit(1)).first()
+        last_pairing = set(last[0] or []) if last else set()
+    officers = {i.inspector_id: Officer(i.inspector_id, i.agency, bool(i.active), i.cert_valid_until,
+                                        tuple(i.home_districts or ()),
+                                        frozenset(set(i.conflicts or ()) | pool_avoid.get(i.inspector_id, set())
+                                                  | ({row.entity_id} if i.inspector_id in last_pairing else set())))
+                for i in s.scalars(select(Inspector).where(Inspector.inspector_id.in_(list(substitutes))))}
+    avoid_home = (task.plan or {}).get("avoid_home_district", recusal.get("avoid_home_district", True))
+    visit = Visit(row.agency, row.entity_id, s.scalar(select(Entity.district).where(Entity.entity_id == row.entity_id)),
+                  row.inspected_on, bool(avoid_home))
+    return all_substitute_problems(substitutes, officers, visit)
+
+
+def _store(s: Session, task: JointTask, row: ResultRow, actor: str, team: Sequence[str],
+           substitution_reason: str | None = None, items: Sequence[str] = (), replaced: Sequence[str] = ()) -> Result:
+    """Insert or overwrite one entered result; an approved one, or one changed since it was read, is refused."""
+    where = f"line {row.line}" if row.line else "result"
     existing = s.scalar(select(Result).where(Result.task_id == task.id, Result.entity_id == row.entity_id,
-                                             Result.agency == row.agency))
-    if existing is not None and existing.state != "entered":
-        raise Conflict(f"the {row.agency} result for {row.entity_id} is approved already", where=f"line {row.line}")
-    result = existing or Result(result_id=uuid.uuid4().hex, task_id=task.id, entity_id=row.entity_id,
-                                agency=row.agency, entered_by=actor)
-    result.inspected_on, result.outcome_codes = row.inspected_on, list(row.outcome_codes)
-    result.inspectors, result.findings = list(row.inspectors), row.findings
-    result.items = list(items) or _items_of(task, row.agency)
-    result.substitution_reason = substitution_reason
-    result.entered_at = utcnow()
-    s.add(result)
-    s.flush()
-    audit(s, actor, "result.enter", f"result:{result.result_id}",
-          details={"task": task.id, "entity": row.entity_id, "agency": row.agency,
-                   "codes": list(row.outcome_codes), "substitution_reason": substitution_reason})
+                                             Result.agency == row.agency).with_for_update(key_share=True))
+    if existing is not None and existing.state != ResultState.ENTERED:
+        raise Conflict(f"the {row.agency} result for {row.entity_id} is approved already", where=where)
+    values = {"inspected_on": row.inspected_on, "outcome_codes": list(row.outcome_codes),
+              "inspectors": list(row.inspectors), "findings": row.findings,
+              "items": list(items) or _items_of(task, row.agency), "substitution_reason": substitution_reason,
+              "entered_by": actor, "entered_at": utcnow()}
+    if existing is None:
+        result = Result(result_id=uuid.uuid4().hex, task_id=task.id, entity_id=row.entity_id, agency=row.agency,
+                        version=1, **values)
+        s.add(result)
+        try:
+            with s.begin_nested():
+                s.flush()
+        except IntegrityError:
+            raise Conflict(f"the {row.agency} result for {row.entity_id} was entered meanwhile; "
+                           "reload and try again", where=where) from None
+        overwrote = None
+    else:
+        # The guard of "approve exactly once": the edit applies only to the version read, and only
+        # while it is still entered; an approval (or another edit) in between makes it lose.
+        done = s.execute(update(Result).where(Result.id == existing.id, Result.state == ResultState.ENTERED,
+                                              Result.version == existing.version)
+                         .values(version=existing.version + 1, **values)
+                         .execution_options(synchronize_session=False))
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(f"the {row.agency} result for {row.entity_id} was approved or changed meanwhile; "
+                           "reload and try again", where=where)
+        overwrote = existing.entered_by if existing.entered_by != actor else None
+        s.refresh(existing)
+        result = existing
+    details: dict[str, Any] = {"task": task.id, "entity": row.entity_id, "agency": row.agency,
+                               "codes": list(row.outcome_codes), "substitution_reason": substitution_reason}
+    if overwrote:
+        details["overwrote"] = overwrote
+    audit(s, actor, "result.enter", f"result:{result.result_id}", details=details)
+    substitutes = [i for i in row.inspectors if i not in team]
+    if substitutes:
+        audit(s, actor, "result.substitution", f"result:{result.result_id}",
+              details={"substitutes": substitutes, "replaced": list(replaced), "reason": substitution_reason})
     return result
 
 
@@ -76,12 +145,21 @@ def _items_of(task: JointTask, agency: str) -> list[str]:
     return [c for t in task.spec.get("team", []) if t.get("agency") == agency for c in t.get("items", [])]
 
 
-def import_csv(db: Database, task_id: str, path: Path | str, actor: str, today: date | None = None) -> ImportReport:
-    """Import a results CSV: bad rows are refused with line and reason, good rows all saved together."""
+def import_csv(db: Database, task_id: str, path: Path | str, actor: Principal | str,
+               today: date | None = None) -> ImportReport:
+    """Import a results CSV: bad rows are refused with line and reason, good rows all saved together;
+    a row the caller may not enter refuses the whole file (nothing saved)."""
+    caller = acting(actor)
     parsed = read_results_csv(path)
     report = ImportReport(errors=list(parsed.errors))
     with db.unit_of_work() as s:
+        lock_chain(s)
         task, teams = _drawn_task(s, task_id)
+        sides = _teams_by_agency(s, task_id)
+        for row in parsed.rows:
+            refusal = entry_refusal(caller, row.agency, sides.get(row.entity_id, {}))
+            if refusal:
+                raise Forbidden(f"line {row.line}: {refusal}; nothing was saved", where=str(path))
         good = []
         for row in parsed.rows:
             problems = check_against_task(row, teams, (task.window_start, task.window_end), task.agencies,
@@ -93,17 +171,21 @@ def import_csv(db: Database, task_id: str, path: Path | str, actor: str, today: 
         for row in good:
             try:
                 with s.begin_nested():
-                    _store(s, task, row, actor, None)
+                    _store(s, task, row, caller.name, teams[row.entity_id])
                 report.saved += 1
             except Conflict as exc:
                 report.errors.append(RowError(row.line, "result", exc.message))
+                report.conflicts += 1
     report.errors.sort(key=lambda e: e.line)
     return report
 
 
-def enter_result(db: Database, task_id: str, data: Mapping[str, Any], actor: str,
+def enter_result(db: Database, task_id: str, data: Mapping[str, Any], actor: Principal | str,
                  today: date | None = None) -> Result:
-    """Enter one result (API): inspectors off the drawn team need a substitution reason."""
+    """Enter one result (API): inspectors off the drawn team need a substitution reason and must be
+    eligible substitutes; the caller must be allowed to enter this agency's result for this entity."""
+    caller, today = acting(actor), today or date.today()
+
     def need(key: str) -> Any:
         if data.get(key) in (None, "", []):
             raise InvalidInput("is required", where=key)
@@ -122,68 +204,27 @@ def enter_result(db: Database, task_id: str, data: Mapping[str, Any], actor: str
                     inspectors=tuple(str(i) for i in need("inspectors")), findings=str(data.get("findings", "")))
     reason = (data.get("substitution_reason") or "").strip() or None
     with db.unit_of_work() as s:
+        lock_chain(s)
         task, teams = _drawn_task(s, task_id)
-        problems_rows = check_against_task(row, teams, (task.window_start, task.window_end), task.agencies,
-                                           today=today or date.today())
-        for p in problems_rows:
+        sides = _teams_by_agency(s, task_id).get(row.entity_id, {})
+        refusal = entry_refusal(caller, row.agency, sides)
+        if refusal:
+            raise Forbidden(refusal, where="agency")
+        for p in check_against_task(row, teams, (task.window_start, task.window_end), task.agencies, today=today):
             if p.field == "inspectors" and reason:
-                continue  # a substitution, with its reason, is allowed and audited
+                continue  # a substitution, with its reason, is checked below and audited
             raise InvalidInput(p.message, where=p.field)
-        result = _store(s, task, row, actor, reason, data.get("items") or ())
+        team = teams.get(row.entity_id, [])
+        substitutes = [i for i in row.inspectors if i not in team]
+        if substitutes:
+            refused = _substitute_problems(s, task, row, substitutes)
+            if refused:
+                raise InvalidInput("; ".join(refused), where="inspectors")
+        replaced = [i for i in team if i not in row.inspectors and sides.get(i) == row.agency]
+        result = _store(s, task, row, caller.name, team, reason, data.get("items") or (), replaced)
         for f in data.get("follow_ups") or []:
-            _add_follow_up(s, result, f, actor)
+            new_follow_up(s, result, f, caller.name, today)
         return result
-
-
-def _parse_day(value: Any, where: str) -> date | None:
-    if value in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD)", where=where) from None
-
-
-def _add_follow_up(s: Session, result: Result, f: Mapping[str, Any], actor: str) -> FollowUp:
-    kind = f.get("kind")
-    if kind not in FOLLOW_UP_KINDS:
-        raise InvalidInput(f"{kind!r} is not one of {', '.join(FOLLOW_UP_KINDS)}", where="follow_ups.kind")
-    fu = FollowUp(result_id=result.id, kind=kind, content=str(f.get("content", "")))
-    if kind == "correction":
-        fu.due_on = _parse_day(f.get("due_on"), "follow_ups.due_on")
-        if fu.due_on is None:
-            raise InvalidInput("a correction order needs a due date", where="follow_ups.due_on")
-    elif kind == "case":
-        fu.penalty_no = f.get("penalty_no")
-        fu.decided_on = _parse_day(f.get("decided_on"), "follow_ups.decided_on")
-        if fu.decided_on:
-            fu.penalty_due_on = calendar(s).add_working_days(fu.decided_on, PENALTY_DEADLINE_DAYS).due
-    else:
-        fu.to_agency = f.get("to_agency")
-        if not fu.to_agency:
-            raise InvalidInput("a transfer names the agency it goes to", where="follow_ups.to_agency")
-    s.add(fu)
-    s.flush()
-    audit(s, actor, "result.follow_up", f"result:{result.result_id}", details=dict(f))
-    return fu
-
-
-def add_follow_up(db: Database, result_id: str, data: Mapping[str, Any], actor: str) -> FollowUp:
-    with db.unit_of_work() as s:
-        result = s.scalar(select(Result).where(Result.result_id == result_id))
-        if result is None:
-            raise NotFound(f"no result {result_id!r}", where="result")
-        if data.get("kind") == "reinspection":
-            fu = s.scalar(select(FollowUp).where(FollowUp.result_id == result.id, FollowUp.kind == "correction",
-                                                 FollowUp.closed.is_(False)))
-            if fu is None:
-                raise Conflict("a re-inspection needs an open correction order", where="kind")
-            fu.reinspected_on = _parse_day(data.get("reinspected_on"), "reinspected_on")
-            fu.reinspection_outcome = str(data.get("outcome", ""))
-            fu.closed = True
-            audit(s, actor, "result.reinspection", f"result:{result_id}", details=dict(data))
-            return fu
-        return _add_follow_up(s, result, data, actor)
 
 
 def result_message(result: Result, entity: Entity | None) -> dict[str, Any]:
@@ -196,14 +237,22 @@ def result_message(result: Result, entity: Entity | None) -> dict[str, Any]:
             "inspectors": list(result.inspectors), "findings": result.findings}
 
 
-def approve(db: Database, settings: Settings, task_id: str, actor: str,
+def approve(db: Database, settings: Settings, task_id: str, actor: Principal | str,
             result_ids: Sequence[str] | None = None, today: date | None = None) -> list[str]:
     """Approve entered results (all when ``result_ids`` is None); queue them for every sink in
-    the same transaction; return the approved result ids."""
-    today = today or date.today()
+    the same transaction; return the approved result ids.
+
+    Each result is approved exactly once, and what is queued is exactly what is approved: the
+    approval applies only to the version of the row it read (a conditional update), so a parallel
+    approval or edit of the same result cannot slip in between."""
+    caller, today = acting(actor), today or date.today()
+    if not caller.has("reviewer"):
+        raise Forbidden(f"{caller.name} is not a reviewer", where="approve")
     with db.unit_of_work() as s:
+        lock_chain(s)
         _drawn_task(s, task_id)
-        q = select(Result).where(Result.task_id == task_id, Result.state == "entered")
+        q = (select(Result).where(Result.task_id == task_id, Result.state == ResultState.ENTERED).order_by(Result.id)
+             .with_for_update(key_share=True))
         if result_ids is not None:
             q = q.where(Result.result_id.in_(result_ids))
         results = list(s.scalars(q))
@@ -222,10 +271,19 @@ def approve(db: Database, settings: Settings, task_id: str, actor: str,
                 raise InvalidInput(f"result {r.result_id} ({r.entity_id}, {r.agency}): {'; '.join(problems)}",
                                    where="approve")
             deadline = cal.add_working_days(r.inspected_on, RESULTS_DEADLINE_DAYS)
-            r.state, r.approved_by, r.approved_at = "approved", actor, utcnow()
-            r.due_on, r.published_on = deadline.due, today
-            enqueue(s, settings, "result", r.result_id, result_message(r, entities.get(r.entity_id)), task_id)
-            audit(s, actor, "result.approve", f"result:{r.result_id}",
+            message = result_message(r, entities.get(r.entity_id))  # the content of the version read
+            done = s.execute(update(Result).where(Result.id == r.id, Result.state == ResultState.ENTERED,
+                                                  Result.version == r.version)
+                             .values(state=ResultState.APPROVED, approved_by=caller.name, approved_at=utcnow(),
+                                     due_on=deadline.due, published_on=today, version=r.version + 1)
+                             .execution_options(synchronize_session=False))
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                if result_ids is not None:
+                    raise Conflict(f"result {r.result_id} was approved or changed meanwhile; approve again",
+                                   where="result_ids")
+                continue  # approved by a parallel approval: not this one's to queue
+            enqueue(s, settings, "result", r.result_id, message, task_id)
+            audit(s, caller.name, "result.approve", f"result:{r.result_id}",
                   details={"task": task_id, "due_on": deadline.due.isoformat(), "warning": deadline.warning})
             approved.append(r.result_id)
         return approved

@@ -65,6 +65,17 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (=cmd|' /C calc'!A0): CSV injection.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(cell: str) -> str:
+    """The cell with a leading ' when a spreadsheet would take it for a formula (OWASP's advice), else as is.
+
+    Every CSV export goes through here (entities, inspectors, quarantine, results, items); JSON needs none."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
 def _json_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.replace(microsecond=0).isoformat() + "Z"
@@ -80,7 +91,7 @@ def render(cols: list[str], data: Iterator[dict[str, Any]], fmt: str) -> Iterato
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(cols)
         for i, row in enumerate(data):
-            writer.writerow([_cell(row.get(c)) for c in cols])
+            writer.writerow([neutralise_formula(_cell(row.get(c))) for c in cols])
             if i % 1000 == 999:
                 yield buf.getvalue()
                 buf.seek(0)

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, render_template, send_file
 
 from hub import appctx
+from hub.audit.chain import published_head
 from hub.auth.access import public
 from hub.draw.publication import VERIFIER_PATH, public_summary, stream_frozen_file
 from hub.errors import NotFound
@@ -31,7 +32,8 @@ def index():
     by_agency: dict[str, list[dict[str, Any]]] = {}
     for item in published_items(appctx.database()):
         by_agency.setdefault(item["agency"], []).append(item)
-    return render_template("public_index.html", items=by_agency, tasks=public_tasks(appctx.database()))
+    return render_template("public_index.html", items=by_agency, tasks=public_tasks(appctx.database()),
+                           audit_head=published_head(appctx.database()))
 
 
 @bp.route("/tasks/<task_id>")

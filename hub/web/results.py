@@ -16,6 +16,7 @@ from hub.results.deadlines import open_deadlines
 from hub.results.models import Result
 from hub.results.queries import results_by_task
 from hub.results.services import approve
+from hub.results.visibility import outbox_filter
 from hub.tasks.queries import task_titles
 
 bp = Blueprint("results", __name__, url_prefix="/results")
@@ -28,17 +29,18 @@ OUTBOX_SHOWN = 1000  # the newest messages; `hub export` and the API page throug
 def index():
     db = appctx.database()
     state = check_state(request.args.get("state", "")) or ""
-    deadlines = open_deadlines(db, date.today())
+    principal = current_principal()
+    assert principal is not None
+    deadlines = open_deadlines(db, date.today(), caller=principal)
     status = {d["subject"]: d for d in deadlines if d["kind"] == "result"}
     by_task: dict[str, list[dict[str, Any]]] = {
         task_id: [{"r": r, "deadline": status.get(_deadline_subject(r))} for r in rows]
-        for task_id, rows in results_by_task(db).items()}
+        for task_id, rows in results_by_task(db, principal).items()}
     entered = {t: sum(1 for row in rows if row["r"].state == "entered") for t, rows in by_task.items()}
-    principal = current_principal()
-    assert principal is not None
+    seen = outbox_filter(principal)  # a liaison: their agency's results' messages only
     return render_template("results.html", by_task=by_task, titles=task_titles(db), entered=entered,
-                           deadlines=deadlines, messages=newest_messages(db, state, OUTBOX_SHOWN),
-                           counts=counts_by_state(db), state=state, states=MESSAGE_STATES,
+                           deadlines=deadlines, messages=newest_messages(db, state, OUTBOX_SHOWN, seen),
+                           counts=counts_by_state(db, seen), state=state, states=MESSAGE_STATES,
                            shown=OUTBOX_SHOWN, may_approve=principal.has("reviewer"),
                            may_requeue=principal.has("coordinator"))
 
@@ -54,7 +56,7 @@ def approve_task(task_id: str):
     principal = current_principal()
     assert principal is not None
     try:
-        approved = approve(appctx.database(), appctx.settings(), task_id, principal.name)
+        approved = approve(appctx.database(), appctx.settings(), task_id, principal)
         flash(f"Approved 已审核: {len(approved)} results of {task_id}; they are published and queued.")
     except HubError as exc:
         flash(f"Refused 未执行 — {exc}")

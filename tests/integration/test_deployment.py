@@ -105,6 +105,15 @@ class Deployment:
         assert done.returncode == 0, f"hub {' '.join(args)}: {done.stderr}\n{self.logs()}"
         return done.stdout
 
+    def hub_each(self, *commands: tuple[str, ...]) -> list[str]:
+        """Several `hub` commands at once, as several people would run them; all must succeed."""
+        running = [subprocess.Popen([str(BIN / "hub"), *args], env=self.env, cwd=self.cwd, text=True,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE) for args in commands]
+        outputs = [proc.communicate(timeout=120) for proc in running]
+        for args, proc, (_, err) in zip(commands, running, outputs):
+            assert proc.returncode == 0, f"hub {' '.join(args)}: {err}\n{self.logs()}"
+        return [out for out, _ in outputs]
+
     def alive(self) -> list[str]:
         return [name for name, proc, _ in self.procs if proc.poll() is None]
 
@@ -150,8 +159,28 @@ def test_procfile_processes_on_postgresql_and_redis_run_a_joint_task_end_to_end(
         status, _ = wait_for_http(f"http://127.0.0.1:{port}/api/v1/openapi.json", d.procs[0][1], timeout=120)
         assert status == 200
 
-        # 2. rosters, item list, a task from the sample file with its window around today
-        assert "ok" in d.hub("sync", "samr") and "ok" in d.hub("sync", "inspectors")
+        # 2. an account for the API; rosters synced on the workers; item list; a task from the sample file
+        d.hub("user", "add", "deployer", "--role", "coordinator")
+        token = d.hub("token", "create", "deployer").strip()
+
+        def api(path: str, body: dict | None = None) -> Any:
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1{path}",
+                                         data=None if body is None else json.dumps(body).encode(),
+                                         headers={"Authorization": f"Bearer {token}",
+                                                  "Content-Type": "application/json"})
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return json.loads(resp.read())
+
+        for source in ("samr", "inspectors"):
+            assert api(f"/sources/{source}/sync", {})["queued"]
+
+        def synced() -> bool:
+            runs = {r["source"]: r for r in api("/sync-runs")}
+            failed = [r["error"] for r in runs.values() if r["outcome"] == "failed"]
+            assert not failed, failed
+            return all(runs.get(s, {}).get("outcome") == "ok" for s in ("samr", "inspectors"))
+
+        wait_until("both syncs on the workers", synced, d)
         d.hub("items", "import", str(ROOT / "examples" / "items.csv"))
         spec = tomllib.loads((ROOT / "examples" / "joint-task.toml").read_text(encoding="utf-8"))
         today = date.today()
@@ -159,35 +188,26 @@ def test_procfile_processes_on_postgresql_and_redis_run_a_joint_task_end_to_end(
         (tmp_path / "task.toml").write_text(tomli_w.dumps(spec), encoding="utf-8")
         task_id = d.hub("task", "create", "task.toml").strip()
 
-        # 3. commit, freeze, reveal (each agency as its own liaison; the hub by itself), draw on a worker
+        # 3. each agency commits as its own liaison (at the same time, each on its own; the hub committed by
+        #    itself at creation), freeze, reveal, draw on a worker
         parties = list(spec["agencies"])
         d.env["LIAISON_PASSWORD"] = secrets.token_hex(12)
         for party in parties:
             d.hub("user", "add", f"liaison-{party}", "--role", "liaison", "--agency", party,
                   "--password-env", "LIAISON_PASSWORD")
-            d.hub("task", "commit", task_id, party, "--secret-file", f"{party}.secret", "--as", f"liaison-{party}",
-                  "--password-env", "LIAISON_PASSWORD")
+        acting = ("--password-env", "LIAISON_PASSWORD")
+        d.hub_each(*[("task", "commit", task_id, party, "--secret-file", f"{party}.secret", "--as", f"liaison-{party}",
+                      *acting) for party in parties])
         d.hub("task", "freeze", task_id)
-        for party in parties:
-            d.hub("task", "reveal", task_id, party, "--secret-file", f"{party}.secret", "--as", f"liaison-{party}",
-                  "--password-env", "LIAISON_PASSWORD")
+        d.hub_each(*[("task", "reveal", task_id, party, "--secret-file", f"{party}.secret", "--as", f"liaison-{party}",
+                      *acting) for party in parties])
         d.hub("task", "draw", task_id, "--entropy", f"deployment test {today.isoformat()}")
-        d.hub("user", "add", "deployer", "--role", "coordinator")
-        token = d.hub("token", "create", "deployer").strip()
-
-        def api(path: str) -> Any:
-            req = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1{path}",
-                                         headers={"Authorization": f"Bearer {token}"})
-            with urllib.request.urlopen(req, timeout=10) as resp:
-                return json.loads(resp.read())
-
         wait_until("the draw on a worker", lambda: api(f"/tasks/{task_id}")["state"] == "drawn", d)
         d.hub("task", "record", task_id, "--out", "record.json", "--roster", "roster.tsv", "--pool", "pool.tsv")
         assert "verifies" in d.hub("verify", "record.json", "--roster", "roster.tsv", "--pool", "pool.tsv")
 
         # 4. results by every drawn team, approved; the scheduler's push job delivers them on a worker
-        agency_of = {i["inspector_id"]: i["agency"] for i in json.loads(
-            d.hub("export", "inspectors", "--format", "json"))}
+        agency_of = {i["inspector_id"]: i["agency"] for i in api("/exports/inspectors?format=json")}
         assignments = api(f"/tasks/{task_id}/assignments")
         assert assignments
         with open(tmp_path / "results.csv", "w", newline="", encoding="utf-8") as fh:
@@ -201,7 +221,7 @@ def test_procfile_processes_on_postgresql_and_redis_run_a_joint_task_end_to_end(
         assert f"{expected} result(s) approved" in d.hub("results", "approve", task_id, "--all")
 
         def delivered() -> bool:
-            rows = json.loads(d.hub("export", "results", "--format", "json"))
+            rows = api("/exports/results?format=json")
             return len(rows) == expected and all(
                 sorted(r["delivery"]) == ["credit:delivered", "provincial:delivered"] for r in rows)
 

@@ -91,7 +91,7 @@ def test_code_8_needs_a_follow_up_before_approval(drawn):
         "entity_id": e1, "agency": "HEALTH", "inspected_on": "2026-12-10", "outcome_codes": ["8"],
         "inspectors": drawn.team_of(e1), "findings": "消毒记录缺失",
         "follow_ups": [{"kind": "case", "penalty_no": "济卫罚〔2026〕12号", "decided_on": "2026-12-30"}]},
-        "t", today=date(2026, 12, 20))
+        "t", today=date(2026, 12, 31))  # a penalty decision is not dated after today
     with drawn.db.unit_of_work() as s:
         fu = s.scalar(select(FollowUp).where(FollowUp.result_id == r.id))
     # 7 working days after Wed 2026-12-30: New Year's Day 2027-01-01 is beyond the library's calendar
@@ -102,7 +102,9 @@ def test_code_8_needs_a_follow_up_before_approval(drawn):
 def test_a_substitute_inspector_needs_a_reason(drawn):
     e1 = drawn.drawn_entities()[0]
     team = drawn.team_of(e1)
-    stranger = next(f"SAMR-{n:03d}" for n in range(1, 6) if f"SAMR-{n:03d}" not in team)
+    # an officer of the result's own agency whom the draw left off every team (a substitute must be one)
+    used = {i for e in drawn.drawn_entities() for i in drawn.team_of(e)}
+    stranger = next(f"HEALTH-{n:03d}" for n in range(1, 6) if f"HEALTH-{n:03d}" not in used)
     body = {"entity_id": e1, "agency": "HEALTH", "inspected_on": "2026-12-10", "outcome_codes": ["1"],
             "inspectors": [*team[:1], stranger]}
     with pytest.raises(InvalidInput, match="not on the team"):
@@ -120,7 +122,7 @@ def test_a_correction_is_closed_by_its_reinspection(drawn):
         "follow_ups": [{"kind": "correction", "due_on": "2026-12-24", "content": "限期整改"}]}, "t",
         today=date(2026, 12, 20))
     add_follow_up(drawn.db, r.result_id, {"kind": "reinspection", "reinspected_on": "2026-12-24",
-                                          "outcome": "5"}, "t")
+                                          "outcome": "5"}, "t", today=date(2026, 12, 28))
     with drawn.db.unit_of_work() as s:
         fu = s.scalar(select(FollowUp).where(FollowUp.result_id == r.id))
     assert fu.closed and fu.reinspected_on == date(2026, 12, 24)

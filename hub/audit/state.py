@@ -1,0 +1,150 @@
+"""The stored state an audit entry vouches for, and the check that today's rows still match it.
+
+Each entry about a result or a task carries the digest of that row's relevant fields as the
+action left them (canonical JSON, SHA-256). ``hub audit verify`` recomputes the digest of every
+result and task and compares it with the newest entry about it: an outcome code or a seed edited
+in the database, a row added or removed behind the hub's back, or the newest entries deleted
+(the row then no longer matches the entry now newest), each shows as one problem.
+
+The audit sits below the domains it watches, so it reads their tables by name (``results``,
+``follow_ups``, ``joint_tasks``, ``task_parties``, ``assignments``), never through their modules.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import MetaData, Table, select
+from sqlalchemy.orm import Session
+
+from hub.db import Base
+
+#: subject prefixes whose entries carry a state digest
+KINDS = ("result", "task")
+
+RESULT_FIELDS = ("result_id", "task_id", "entity_id", "agency", "inspected_on", "outcome_codes", "inspectors",
+                 "items", "findings", "substitution_reason", "state", "entered_by", "approved_by", "due_on",
+                 "published_on", "version")
+FOLLOW_UP_FIELDS = ("kind", "due_on", "reinspected_on", "reinspection_outcome", "penalty_no", "decided_on",
+                    "content", "to_agency", "closed")
+# Not draw_status / draw_progress / draw_error / feasibility / updated_at: a running draw moves those
+# without an audit entry, and none of them is a fact of the draw.
+TASK_FIELDS = ("id", "title", "lead", "agencies", "spec", "state", "window_start", "window_end", "plan_digest",
+               "roster_digest", "pool_digest", "roster_size", "pool_size", "entropy", "seed", "voided_by",
+               "void_reason")
+
+
+def canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
+def digest(value: Any) -> str:
+    return hashlib.sha256(canonical(value)).hexdigest()
+
+
+def _chunks(keys: list[str], n: int = 500) -> Iterator[list[str]]:
+    for i in range(0, len(keys), n):
+        yield keys[i:i + n]
+
+
+def _table(s: Session, name: str) -> Table:
+    """The table as the models declare it, or as the database has it when its models are not loaded."""
+    table = Base.metadata.tables.get(name)
+    return table if table is not None else Table(name, MetaData(), autoload_with=s.connection())
+
+
+def result_snapshots(s: Session, result_ids: Iterable[str] | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(result_id, its relevant fields and follow-ups) for the given results, or for all."""
+    results, follow_ups_t = _table(s, "results"), _table(s, "follow_ups")
+    cols = [results.c[f] for f in RESULT_FIELDS]
+    batches: Iterable[list[str] | None] = [None] if result_ids is None else _chunks(list(result_ids))
+    for batch in batches:
+        q = select(results.c.id, *cols).order_by(results.c.id)
+        if batch is not None:
+            q = q.where(results.c.result_id.in_(batch))
+        rows = s.execute(q).all()
+        follow_ups: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        fq = select(follow_ups_t.c.result_id, *[follow_ups_t.c[f] for f in FOLLOW_UP_FIELDS]).order_by(
+            follow_ups_t.c.id)
+        if batch is not None:
+            fq = fq.where(follow_ups_t.c.result_id.in_([r[0] for r in rows]))
+        for fu in s.execute(fq):
+            follow_ups[fu[0]].append(dict(zip(FOLLOW_UP_FIELDS, fu[1:], strict=True)))
+        for row in rows:
+            snap = dict(zip(RESULT_FIELDS, row[1:], strict=True))
+            snap["follow_ups"] = follow_ups.get(row[0], [])
+            yield snap["result_id"], snap
+
+
+def task_snapshots(s: Session, task_ids: Iterable[str] | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(task id, its relevant fields, parties, draw record digest and drawn teams) for the given tasks, or all."""
+    tasks, parties, assignments = _table(s, "joint_tasks"), _table(s, "task_parties"), _table(s, "assignments")
+    q = select(*[tasks.c[f] for f in TASK_FIELDS]).order_by(tasks.c.id)
+    if task_ids is not None:
+        q = q.where(tasks.c.id.in_(list(task_ids)))
+    for row in s.execute(q).all():
+        snap = dict(zip(TASK_FIELDS, row, strict=True))
+        task_id = snap["id"]
+        record = s.scalar(select(tasks.c.record).where(tasks.c.id == task_id))
+        snap["record"] = digest(record) if record is not None else None
+        snap["parties"] = [list(p) for p in s.execute(
+            select(parties.c.party, parties.c.commitment, parties.c.secret_hex)
+            .where(parties.c.task_id == task_id).order_by(parties.c.party))]
+        teams = s.execute(select(assignments.c.position, assignments.c.entity_id, assignments.c.team)
+                          .where(assignments.c.task_id == task_id).order_by(assignments.c.position)).all()
+        snap["assignments"] = digest([[p, e, list(t or [])] for p, e, t in teams]) if teams else None
+        yield task_id, snap
+
+
+def snapshot_digest(s: Session, subject: str) -> str | None:
+    """The state digest of ``subject`` ("result:ID" or "task:ID") as stored now; None for other subjects
+    and for a subject whose row does not exist."""
+    kind, _, key = subject.partition(":")
+    if kind == "result":
+        found = list(result_snapshots(s, [key]))
+    elif kind == "task":
+        found = list(task_snapshots(s, [key]))
+    else:
+        return None
+    return digest(found[0][1]) if found else None
+
+
+def state_problems(s: Session) -> list[str]:
+    """One line per result or task whose stored state differs from what its newest audit entry vouches for."""
+    from hub.audit.models import AuditEntry
+
+    vouched: dict[str, tuple[int, str]] = {}
+    audited: set[str] = set()
+    for entry_id, subject, state in s.execute(
+            select(AuditEntry.id, AuditEntry.subject, AuditEntry.state_digest)
+            .where(AuditEntry.subject.like("result:%") | AuditEntry.subject.like("task:%"))
+            .order_by(AuditEntry.id)):
+        audited.add(subject)
+        if state is not None:
+            vouched[subject] = (entry_id, state)
+    problems: list[str] = []
+    seen: set[str] = set()
+    for kind, rows in (("task", task_snapshots(s)), ("result", result_snapshots(s))):
+        for key, snap in rows:
+            subject = f"{kind}:{key}"
+            seen.add(subject)
+            where = _describe(kind, key, snap)
+            if subject not in audited:
+                problems.append(f"{where}: no audit entry records it (added outside the hub)")
+            elif subject in vouched and vouched[subject][1] != digest(snap):
+                problems.append(f"{where}: stored state differs from audit entry {vouched[subject][0]} "
+                                "(changed outside the hub, or newer entries were removed)")
+    for subject, (entry_id, _) in sorted(vouched.items(), key=lambda kv: kv[1][0]):
+        if subject not in seen:
+            problems.append(f"{subject.replace(':', ' ', 1)}: audit entry {entry_id} records it, "
+                            "but it is gone from the database")
+    return problems
+
+
+def _describe(kind: str, key: str, snap: dict[str, Any]) -> str:
+    if kind == "result":
+        return f"result {key} ({snap['task_id']} {snap['entity_id']} {snap['agency']})"
+    return f"task {key}"
