@@ -1,32 +1,37 @@
-"""JDP-1 draw benchmark: the hub's draw against a bare loop computing the same entity tickets.
+"""JDP-2 draw benchmark: `hub draw offline` as a whole process against a bare loop computing the same tickets.
 
-    python benchmarks/bench_draw.py [--entities 1000000] [--inspectors 20000] [--big 10000000]
+    python benchmarks/bench_draw.py [--entities 1000000] [--inspectors 20000] [--big 10000000] [--no-service]
 
-(a) FLOOR: a bare Python loop computing every ticket u64(seed||"E"||id||LF||t) and the minimum per entity;
-(b) hub, one process: format_roster + draw(workers=1), split into freeze, §3 (tickets, selection) and §4 (teams);
-(c) hub, draw(workers=2).  --big N repeats (b) on N entities written lazily to a file and mapped into memory.
+(a) FLOOR: a bare Python loop computing every ticket u64(seed||"E"||id||LF||t) and the minimum per entity
+    (best of --repeats), in this process;
+(b) `hub draw offline` on the plan, roster and pool files, run as a whole process (start-up, imports,
+    reading, digests, §3 in two processes, §4, writing the record), wall time, best of --repeats; and
+    `hub verify` of its record the same way;
+(c) the same roster through the task service in a child process: entities and inspectors inserted into a
+    fresh SQLite database, then the streamed freeze (database -> roster and pool files) and the draw from
+    the frozen files (run_draw: record, assignments, outbox), with the child's peak RSS;
+(d) --big N: (c) with N entities (e.g. 10,000,000): freeze + draw time and peak RSS.
 
-§4 dominates with a large pool: JDP-1 keys the tie-break on the entity, so every slot hashes every candidate
-at the lowest load (about half an agency). The "§4 floor" row times those hashes in a bare loop. With the
-default 20,000 inspectors that is ~330 million hashes per draw and the run takes 6-10 minutes; pass
---inspectors 2000 for a quick run.
+The team is [A 1, B 1] from 20,000 inspectors in agencies A, B, C (the task service's pool holds A and B,
+the agencies of its task). JDP-1 stays verifiable, but its §4 (hundreds of millions of tie-break hashes
+here) is no longer part of this run.
 """
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import math
-import mmap
-import multiprocessing
+import os
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
-from typing import cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -37,16 +42,17 @@ DISTRICTS = [f"3701{n:02d}" for n in range(1, 11)]
 AGENCIES = ("A", "B", "C")
 REVEALS = {"hub": "11" * 32, "A": "22" * 16, "B": "33" * 16}
 WEIGHTS, WEIGHT_ODDS = (1, 2, 3, 4, 5), (70, 15, 8, 4, 3)  # skewed to 1
-REPEATS = 3  # the short phases (floor, freeze, §3) are timed this many times and the best kept
-SMALL_POOL = 300  # inspectors in the pool of the §3 repeats
+# the task service's weight rules giving the same tickets: credit C 2, abnormal 3, credit D 4, serious 5
+FLAGS = {1: (None, False, False), 2: ("C", False, False), 3: (None, True, False), 4: ("D", False, False),
+         5: (None, False, True)}
 
 
 def entities(n: int, rng: random.Random) -> Iterator[jdp.RosterEntry]:
-    """n entities in id order, 50 strata, weights 1-5 skewed to 1; made lazily so 10M stay cheap."""
+    """n entities in id order, 50 strata (10 districts x 5 categories), weights 1-5 skewed to 1; made lazily."""
     for i in range(n):
         stratum = rng.randrange(STRATA)
         weight = rng.choices(WEIGHTS, WEIGHT_ODDS)[0]
-        yield jdp.RosterEntry(f"9137{i:014d}", f"{DISTRICTS[stratum % 10]}|s{stratum:02d}", weight,
+        yield jdp.RosterEntry(f"9137{i:014d}", f"{DISTRICTS[stratum % 10]}|s{stratum // 10}", weight,
                               DISTRICTS[stratum % 10])
 
 
@@ -63,16 +69,16 @@ def make_pool(inspectors: int, selected: int, rng: random.Random, entity_count: 
 
 
 def make_plan(strata: dict[str, int]) -> dict:
-    return {"protocol": "JDP-1", "task_id": "BENCH", "hash": "sha256",
+    return {"protocol": "JDP-2", "task_id": "BENCH", "hash": "sha256",
             "quotas": {s: math.ceil(size * 0.05) for s, size in strata.items()},
             "team": [{"agency": "A", "size": 1, "expertise": []}, {"agency": "B", "size": 1, "expertise": []}],
-            "avoid_home_district": True}
+            "avoid_home_district": True, "entropy_source": "bench"}
 
 
-def floor(pairs: list[tuple[bytes, int]], seed: bytes) -> float:
-    """The bare loop: every ticket of every entity, kept as the minimum per entity."""
+def floor(pairs: list[tuple[bytes, int]], seed: bytes) -> tuple[float, float]:
+    """The bare loop: every ticket of every entity, kept as the minimum per entity; (wall, CPU) seconds."""
     suffix = [b"\n%d" % t for t in range(101)]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     base = hashlib.sha256(seed + b"E")
     keys = []
     for entity_id, weight in pairs:
@@ -84,182 +90,199 @@ def floor(pairs: list[tuple[bytes, int]], seed: bytes) -> float:
             if ticket < best:
                 best = ticket
         keys.append(best)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
-_FORKED: dict[str, object] = {}  # what the two-process floor's workers inherit with the fork
+def hub_command() -> list[str]:
+    """The installed `hub` script next to this Python, as a user runs it."""
+    script = Path(sys.executable).with_name("hub")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "hub.cli"]
 
 
-def _floor_half(bounds: tuple[int, int]) -> float:
-    pairs, seed = _FORKED["pairs"], _FORKED["seed"]
-    return floor(pairs[bounds[0]:bounds[1]], seed)  # type: ignore[index,arg-type]  # _FORKED holds what the fork inherits, typed object
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
-def floor_two_processes(pairs: list[tuple[bytes, int]], seed: bytes) -> float:
-    """The bare loop split in two halves run at once in two forked processes: what this machine's two
-    vCPUs give a perfectly parallel job right now (the baseline for the workers' speed-up)."""
-    half = len(pairs) // 2
-    _FORKED.update(pairs=pairs, seed=seed)
-    with multiprocessing.get_context("fork").Pool(2) as pool:
-        pool.map(_floor_half, [(0, 0)] * 2, chunksize=1)  # both workers up before the clock starts
-        started = time.perf_counter()
-        pool.map(_floor_half, [(0, half), (half, len(pairs))], chunksize=1)
-        return time.perf_counter() - started
+def whole_process(args: list[str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of a command run as a whole process, its worker processes' CPU included."""
+    started, cpu = time.perf_counter(), _children_cpu()
+    done = subprocess.run(args, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args[:3])} failed: {done.stderr.strip()}")
+    return elapsed, _children_cpu() - cpu
 
 
-def team_floor(record: dict, seed: bytes, sample: int = 1_000_000) -> tuple[int, float]:
-    """JDP-1 §4 must hash every candidate at the lowest load level, for every slot. Replaying the record's
-    loads counts those hashes (ignoring the few recusals); a bare loop times `sample` of them."""
-    members = Counter(AGENCIES[i % 3] for i in range(record["pool_size"]))  # as make_pool
-    level_sizes = {agency: Counter({0: n}) for agency, n in members.items()}
-    load: Counter[str] = Counter()
-    hashes = 0
-    for selection in record["selections"]:
-        for inspector in selection["team"]:
-            agency = inspector.split("-")[0]
-            sizes = level_sizes[agency]
-            hashes += sizes[min(level for level, n in sizes.items() if n)]
-            sizes[load[inspector]] -= 1
-            load[inspector] += 1
-            sizes[load[inspector]] += 1
-    ids = [b"A-%06d" % i for i in range(sample)]
-    started = time.perf_counter()
-    base = hashlib.sha256(seed + b"I" + b"91370000000000001X" + b"\n")
-    best = b"\xff" * 8
-    for inspector_id in ids:
-        h = base.copy()
-        h.update(inspector_id)
-        tie_break = h.digest()[:8]
-        if tie_break < best:
-            best = tie_break
-    return hashes, (time.perf_counter() - started) / sample * hashes
-
-
-class PhaseClock:
-    """A draw progress callback noting when §3 ends (done reaches the roster's line count)."""
-
-    def __init__(self, roster_lines: int) -> None:
-        self.roster_lines, self.started = roster_lines, time.perf_counter()
-        self.selected_at: float | None = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.selected_at is None and done >= self.roster_lines:
-            self.selected_at = time.perf_counter()
-
-
-def timed_draw(plan: dict, roster: bytes, pool: bytes, commitments: dict, workers: int,
-               lines: int) -> tuple[dict, float, float]:
-    clock = PhaseClock(lines)
-    record = jdp.draw(plan, roster, pool, commitments, REVEALS, "bench", workers=workers, progress=clock)
-    ended = time.perf_counter()
-    return record, (clock.selected_at or ended) - clock.started, ended - (clock.selected_at or ended)
-
-
-def peak_mb() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return own / 1024  # ru_maxrss is in KiB on Linux
-
-
-def seed_for(plan: dict, roster: bytes, pool: bytes) -> bytes:
-    return jdp.compute_seed(jdp.hexdigest(jdp.canonical_plan(plan), "sha256"), jdp.hexdigest(roster, "sha256"),
-                            jdp.hexdigest(pool, "sha256"), REVEALS, "bench", "sha256")
-
-
-def run(entity_count: int, inspectors: int) -> list[tuple[str, str]]:
+def offline(folder: Path, entity_count: int, inspectors: int, repeats: int) -> tuple[list[tuple[str, str]], dict]:
     rng = random.Random(20261120)
-    entries = list(entities(entity_count, rng))
     strata: dict[str, int] = {}
-    for e in entries:
-        strata[e.stratum] = strata.get(e.stratum, 0) + 1
+    pairs = []
+    with (folder / "roster.tsv").open("wb") as out:
+        page = []
+        for e in entities(entity_count, rng):
+            strata[e.stratum] = strata.get(e.stratum, 0) + 1
+            pairs.append((e.entity_id.encode(), e.weight))
+            page.append(e)
+            if len(page) == 100_000:
+                out.write(jdp.format_roster(page))
+                page = []
+        out.write(jdp.format_roster(page))
     plan = make_plan(strata)
     selected = sum(plan["quotas"].values())
-    pool = jdp.format_pool(make_pool(inspectors, selected, rng, entity_count))
-    commitments = {p: jdp.commitment(p, s, "sha256") for p, s in REVEALS.items()}
-    tickets = sum(e.weight for e in entries)
-    slots = selected * 2
-
-    freeze = math.inf
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        roster = jdp.format_roster(entries)
-        freeze = min(freeze, time.perf_counter() - started)
-    seed = seed_for(plan, roster, pool)
-    pairs = [(e.entity_id.encode(), e.weight) for e in entries]
-    floor_s = min(floor(pairs, seed) for _ in range(REPEATS))
-    floor_2 = min(floor_two_processes(pairs, seed) for _ in range(REPEATS))
-    # §3 is short and this machine's pace drifts: best of REPEATS draws each way, alternating, with a small
-    # pool (§3 does not depend on the pool) so the repeats stay quick.
-    small = jdp.format_pool(make_pool(SMALL_POOL, selected, random.Random(7), entity_count))
-    select_1 = select_2 = math.inf
-    for _ in range(REPEATS):
-        select_1 = min(select_1, timed_draw(plan, roster, small, commitments, 1, entity_count)[1])
-        select_2 = min(select_2, timed_draw(plan, roster, small, commitments, 2, entity_count)[1])
-    one, once_1, teams_1 = timed_draw(plan, roster, pool, commitments, 1, entity_count)
-    two, once_2, teams_2 = timed_draw(plan, roster, pool, commitments, 2, entity_count)
-    assert one == two, "workers=2 must give the record workers=1 gives"
-    hub_1, hub_2 = freeze + select_1 + teams_1, freeze + select_2 + teams_2
-    team_hashes, team_floor_s = team_floor(one, seed)
-    return [
+    (folder / "plan.json").write_text(json.dumps(plan))
+    (folder / "pool.tsv").write_bytes(jdp.format_pool(make_pool(inspectors, selected, rng, entity_count)))
+    roster, pool = (folder / "roster.tsv").read_bytes(), (folder / "pool.tsv").read_bytes()
+    seed = jdp.compute_seed(jdp.hexdigest(jdp.canonical_plan(plan), "sha256"), jdp.hexdigest(roster, "sha256"),
+                            jdp.hexdigest(pool, "sha256"), REVEALS, "bench", "sha256")
+    del roster, pool
+    tickets = sum(w for _, w in pairs)
+    reveal_args = [arg for party, secret in REVEALS.items() for arg in ("--reveal", f"{party}={secret}")]
+    draw_args = [*hub_command(), "draw", "offline", "--plan", str(folder / "plan.json"), "--roster",
+                 str(folder / "roster.tsv"), "--pool", str(folder / "pool.tsv"), *reveal_args, "--entropy", "bench",
+                 "--out", str(folder / "record.json")]
+    floors, offlines = [], []
+    for _ in range(repeats):  # alternating, so a shared machine's changing pace touches both alike
+        floors.append(floor(pairs, seed))
+        offlines.append(whole_process(draw_args))
+    del pairs
+    floor_s, floor_cpu = min(f[0] for f in floors), min(f[1] for f in floors)
+    offline_s, offline_cpu = min(o[0] for o in offlines), min(o[1] for o in offlines)
+    verify_s = whole_process([*hub_command(), "verify", str(folder / "record.json"), "--roster",
+                              str(folder / "roster.tsv"), "--pool", str(folder / "pool.tsv")])[0]
+    startup_s = min(whole_process([*hub_command(), "--help"])[0] for _ in range(repeats))
+    record = json.loads((folder / "record.json").read_text())
+    assert record["protocol"] == "JDP-2" and len(record["selections"]) == selected
+    rows = [
         ("entities / tickets / selected / inspectors",
          f"{entity_count:,} / {tickets:,} / {selected:,} / {inspectors:,}"),
-        ("(a) floor: bare ticket loop (best of 3)", f"{floor_s:8.2f} s  ({floor_s / tickets * 1e9:.0f} ns/ticket)"),
-        ("(a) §4 floor: bare loop, tie-break hashes", f"{team_floor_s:8.2f} s  ({team_hashes:,} hashes, "
-                                                       f"{team_hashes / slots:,.0f} per slot; extrapolated)"),
-        ("(b) freeze: format_roster (best of 3)", f"{freeze:8.2f} s"),
-        ("(b) draw w=1 §3 digests+tickets+selection (best of 3)", f"{select_1:8.2f} s  (in the full draw: "
-                                                                    f"{once_1:.2f} s)"),
-        ("(b) draw w=1 §4 teams", f"{teams_1:8.2f} s  ({teams_1 / slots * 1e6:.0f} us/slot, {slots:,} slots)"),
-        ("(b) hub total w=1", f"{hub_1:8.2f} s"),
-        ("(c) draw w=2 §3 (best of 3) / §4", f"{select_2:8.2f} s / {teams_2:.2f} s  (§3 in the full draw: "
-                                              f"{once_2:.2f} s)"),
-        ("(c) hub total w=2", f"{hub_2:8.2f} s"),
-        ("ratio freeze+§3 (w=1) / floor", f"{(freeze + select_1) / floor_s:8.2f} x"),
-        ("ratio freeze+§3 (w=2, the hub's default here) / floor", f"{(freeze + select_2) / floor_s:8.2f} x"),
-        ("ratio hub total (w=1) / floor", f"{hub_1 / floor_s:8.2f} x"),
-        ("ratio §4 teams (w=1) / §4 floor", f"{teams_1 / team_floor_s:8.2f} x"),
-        ("ratio hub total (w=1) / (floor + §4 floor)", f"{hub_1 / (floor_s + team_floor_s):8.2f} x"),
-        ("speed-up w=2 vs w=1: §3 / §4 / total",
-         f"{select_1 / select_2:8.2f} x / {teams_1 / max(teams_2, 1e-9):.2f} x / {hub_1 / hub_2:.2f} x"),
-        ("speed-up of the bare loop in two processes (this machine's own)",
-         f"{floor_s / floor_2:8.2f} x  (best of 3: {floor_2:.2f} s against {floor_s:.2f} s)"),
-        ("peak RSS (this process)", f"{peak_mb():8.0f} MB"),
+        (f"(a) floor: bare ticket loop (best of {repeats})",
+         f"{floor_s:8.2f} s  ({floor_s / tickets * 1e9:.0f} ns/ticket; CPU {floor_cpu:.2f} s)"),
+        (f"(b) `hub draw offline`, whole process (best of {repeats})",
+         f"{offline_s:8.2f} s  (CPU of the process and its workers {offline_cpu:.2f} s)"),
+        ("    of which `hub --help` (start-up alone)", f"{startup_s:8.2f} s"),
+        ("(b) `hub verify` of that record, whole process", f"{verify_s:8.2f} s"),
+        ("ratio `hub draw offline` / floor  (target <= 2)", f"{offline_s / floor_s:8.2f} x"),
+        ("ratio of CPU seconds, `hub draw offline` / floor", f"{offline_cpu / floor_cpu:8.2f} x"),
     ]
+    return rows, {"floor": floor_s}
 
 
-def run_big(entity_count: int, inspectors: int) -> list[tuple[str, str]]:
-    rng = random.Random(10_000_000)
+def service_child(folder: Path, entity_count: int, inspectors: int) -> dict:
+    """In a fresh process: a SQLite database with the roster's entities and the inspectors, then the task
+    service's streamed freeze and draw, timed; the process's own peak RSS (and its workers')."""
+    from sqlalchemy import insert
+
+    from hub.auth.services import add_user
+    from hub.config import load_settings
+    from hub.db import init_db, upgrade
+    from hub.draw.services import run_draw
+    from hub.items.models import Item
+    from hub.results.history import RESULTS_HISTORY
+    from hub.rosters.models import Entity, Inspector
+    from hub.tasks import services as lifecycle
+
+    url = f"sqlite:///{folder / 'hub.db'}"
+    settings = load_settings(None, environ={"HUB_DATA_DIR": str(folder), "HUB_DATABASE_URL": url})
+    upgrade(url)
+    db = init_db(url)
+    rng = random.Random(20261120)
+    started = time.perf_counter()
+    batch: list[dict] = []
     strata: dict[str, int] = {}
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "roster.tsv"
-        with path.open("wb") as out:
-            for e in entities(entity_count, rng):
-                strata[e.stratum] = strata.get(e.stratum, 0) + 1
-                out.write(f"{e.entity_id}\t{e.stratum}\t{e.weight}\t{e.district}\n".encode())
-        plan = make_plan(strata)
-        selected = sum(plan["quotas"].values())
-        pool = jdp.format_pool(make_pool(inspectors, selected, rng, entity_count))
-        commitments = {p: jdp.commitment(p, s, "sha256") for p, s in REVEALS.items()}
-        with path.open("rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as roster:
-            # the draw reads the mapped file as it reads bytes (slices, find, count), never all of it at once
-            record, select_s, teams_s = timed_draw(plan, cast(bytes, roster), pool, commitments, 1, entity_count)
-    return [
-        ("--big entities / selected", f"{entity_count:,} / {len(record['selections']):,}"),
-        ("--big draw w=1 §3 / §4", f"{select_s:8.2f} s / {teams_s:.2f} s"),
-        ("--big peak RSS", f"{peak_mb():8.0f} MB"),
+    with db.engine.begin() as conn:
+        for e in entities(entity_count, rng):
+            strata[e.stratum] = strata.get(e.stratum, 0) + 1
+            credit, abnormal, serious = FLAGS[e.weight]
+            batch.append({"entity_id": e.entity_id, "uscc": e.entity_id, "name": "bench", "entity_type": "enterprise",
+                          "district": e.district, "status": "active", "categories": [e.stratum.split("|")[1]],
+                          "credit_class": credit, "abnormal_list": abnormal, "serious_violation": serious,
+                          "complaints": 0, "active": True, "sources": ["bench"]})
+            if len(batch) == 50_000:
+                conn.execute(insert(Entity), batch)
+                batch = []
+        if batch:
+            conn.execute(insert(Entity), batch)
+        selected = sum(math.ceil(n * 0.05) for n in strata.values())
+        conn.execute(insert(Inspector), [
+            {"inspector_id": p.inspector_id, "name": "bench", "agency": p.agency, "cert_valid_until": date(2099, 1, 1),
+             "expertise": [], "home_districts": list(p.home_districts), "capacity": p.capacity,
+             "conflicts": list(p.avoid), "active": True}
+            for p in make_pool(inspectors, selected, rng, entity_count)])
+        conn.execute(insert(Item), [{"agency": a, "code": f"{a}-01", "name": "bench", "legal_basis": "-",
+                                     "subject": "-", "content": "-", "method": "-"} for a in ("A", "B")])
+    inserted_s = time.perf_counter() - started
+    with db.unit_of_work() as s:
+        for agency in ("A", "B"):
+            add_user(s, f"liaison-{agency}", ["liaison"], agency=agency)
+    spec = {"id": "JT-BENCH-1", "title": "bench", "lead": "A", "agencies": ["A", "B"],
+            "window": ["2099-01-01", "2099-01-31"],
+            "population": {"categories": [f"s{n}" for n in range(5)]},
+            "strata": {"by": ["district", "category"], "ratio": 0.05},
+            "weights": {"abnormal_list": 3, "serious_violation": 5, "credit_class": {"C": 2, "D": 4}},
+            "team": [{"agency": "A", "size": 1, "items": ["A-01"]}, {"agency": "B", "size": 1, "items": ["B-01"]}],
+            "recusal": {"avoid_home_district": True, "avoid_last_pairing": False},
+            "entropy_source": "bench"}
+    lifecycle.create_task(db, settings, spec, "bench")
+    for agency in ("A", "B"):
+        lifecycle.commit(db, "JT-BENCH-1", agency, jdp.commitment(agency, REVEALS[agency], "sha256"),
+                         f"liaison-{agency}")
+    started = time.perf_counter()
+    frozen = lifecycle.freeze(db, settings, "JT-BENCH-1", "bench", date(2099, 1, 1), history=RESULTS_HISTORY)
+    freeze_s = time.perf_counter() - started
+    for agency in ("A", "B"):
+        lifecycle.reveal(db, "JT-BENCH-1", agency, REVEALS[agency], f"liaison-{agency}")
+    lifecycle.request_draw(db, "JT-BENCH-1", "bench", "bench")
+    started = time.perf_counter()
+    record = run_draw(db, settings, "JT-BENCH-1", "bench")
+    draw_s = time.perf_counter() - started
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    return {"entities": entity_count, "roster": frozen.roster_size, "pool": frozen.pool_size,
+            "selected": len(record["selections"]), "insert_s": inserted_s, "freeze_s": freeze_s,
+            "draw_s": draw_s, "peak_mb": peak, "db_mb": (folder / "hub.db").stat().st_size / 2**20}
+
+
+def service(entity_count: int, inspectors: int, label: str, floor_s: float | None) -> list[tuple[str, str]]:
+    with tempfile.TemporaryDirectory(prefix="bench-draw-") as folder:
+        done = subprocess.run([sys.executable, __file__, "--service-child", folder, "--entities", str(entity_count),
+                               "--inspectors", str(inspectors)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"task service run failed: {done.stderr.strip()[-2000:]}")
+    f = json.loads(done.stdout.strip().splitlines()[-1])
+    rows = [
+        (f"{label} database (SQLite) filled with", f"{f['entities']:,} entities in {f['insert_s']:.1f} s "
+                                                     f"({f['db_mb']:.0f} MB file); roster {f['roster']:,}, "
+                                                     f"pool {f['pool']:,}, selected {f['selected']:,}"),
+        (f"{label} streamed freeze (database -> roster and pool files)", f"{f['freeze_s']:8.2f} s"),
+        (f"{label} draw from the frozen files (run_draw, stored)", f"{f['draw_s']:8.2f} s"),
+        (f"{label} freeze + draw", f"{f['freeze_s'] + f['draw_s']:8.2f} s"
+         + (f"  ({(f['freeze_s'] + f['draw_s']) / floor_s:.2f} x the floor)" if floor_s else "")),
+        (f"{label} peak RSS of the process (and its workers)", f"{f['peak_mb']:8.0f} MB"),
     ]
+    return rows
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--entities", type=int, default=1_000_000)
     parser.add_argument("--inspectors", type=int, default=20_000)
-    parser.add_argument("--big", type=int, default=0, help="also draw from this many entities (e.g. 10000000)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--big", type=int, default=0, help="also run the task service on this many entities")
+    parser.add_argument("--no-service", action="store_true", help="skip (c), the task service at --entities")
+    parser.add_argument("--service-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    rows = run(args.entities, args.inspectors)
+    if args.service_child:
+        print(json.dumps(service_child(Path(args.service_child), args.entities, args.inspectors)))
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-draw-") as folder:
+        rows, figures = offline(Path(folder), args.entities, args.inspectors, args.repeats)
+    if not args.no_service:
+        rows += service(args.entities, args.inspectors, "(c)", figures["floor"])
     if args.big:
-        rows += run_big(args.big, args.inspectors)
+        rows += service(args.big, args.inspectors, "(d) --big", None)
     width = max(len(label) for label, _ in rows)
-    print("JDP-1 draw benchmark (sha256, team [A 1, B 1], avoid_home_district)")
+    print(f"JDP-2 draw benchmark (sha256, team [A 1, B 1], avoid_home_district, {os.cpu_count()} CPUs)")
     for label, figure in rows:
         print(f"  {label:<{width}}  {figure}")
 

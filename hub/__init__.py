@@ -2,42 +2,22 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
-from flask import Flask
-from flask.json.provider import DefaultJSONProvider
+if TYPE_CHECKING:
+    from flask import Flask
 
-from hub.config import Settings, load_settings
-from hub.db import init_db
+    from hub.config import Settings
+
 from hub.version import VERSION
 
 __version__ = VERSION
-MAX_JSON_DEPTH = 64
-
-
-class BoundedJSONProvider(DefaultJSONProvider):
-    """Refuses JSON nested deeper than MAX_JSON_DEPTH as malformed (a 400, never a crash deeper in)."""
-
-    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        try:
-            data = super().loads(s, **kwargs)
-        except RecursionError:
-            raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
-        stack = [(data, 1)]
-        while stack:
-            value, depth = stack.pop()
-            if isinstance(value, (dict, list)):
-                if depth > MAX_JSON_DEPTH:
-                    raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
-                stack.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
-        return data
-
-
-class HubFlask(Flask):
-    json_provider_class = BoundedJSONProvider
-
-
 def create_app(settings: Settings | None = None) -> Flask:
+    # Imported here, not above: `hub draw offline` and `hub verify` import the package without the web stack.
+    from hub.config import load_settings
+    from hub.db import init_db
+    from hub.flask_app import HubFlask
+
     settings = settings or load_settings()
     sec = settings.security
     app = HubFlask(__name__, template_folder="web/templates", static_folder="web/static")

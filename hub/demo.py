@@ -59,7 +59,7 @@ def demo_config(urls: dict[str, str], drop_url: str) -> dict[str, Any]:
 def demo_task(today: date) -> dict[str, Any]:
     return {
         "title": f"{today.year}年学校与住宿业卫生、食品安全联合抽查（演示）",
-        "lead": "HEALTH", "agencies": ["HEALTH", "SAMR", "EDU"],
+        "lead": "HEALTH", "agencies": ["HEALTH", "SAMR"],
         "window": [(today - timedelta(days=14)).isoformat(), (today + timedelta(days=16)).isoformat()],
         "population": {"categories": ["school", "hotel"], "exclude_inspected_within_days": 180},
         "strata": {"by": ["district", "category"], "ratio": 0.05},
@@ -67,7 +67,13 @@ def demo_task(today: date) -> dict[str, Any]:
         "team": [{"agency": "HEALTH", "size": 1, "items": ["HEALTH-SCH-01"]},
                  {"agency": "SAMR", "size": 1, "items": ["SAMR-FOOD-01"]}],
         "recusal": {"avoid_home_district": True, "avoid_last_pairing": True},
+        "entropy_source": f"福彩3D {today.isoformat()} 开奖号码 (demo)",
     }
+
+
+def liaison_of(agency: str) -> str:
+    """The demo user who acts for ``agency`` in the draw."""
+    return f"liaison-{agency}"
 
 
 def _say(text: str) -> None:
@@ -88,17 +94,20 @@ def run_cycle(db: Any, settings: Any, app: Any, today: date, rng: random.Random)
         run = run_sync(db, settings, name)
         _say(f"synced {name}: {run.fetched} fetched, {run.inserted} new, {run.quarantined} quarantined")
     import_items(db, DEMO_ITEMS, "demo")
-    task = lifecycle.create_task(db, settings, demo_task(today), "coordinator")
-    secret_of = {}
-    for party in ["hub", *task.agencies]:
-        secret_of[party] = lifecycle.new_secret()
-        from hub.draw.jdp import commitment
+    from hub.draw.jdp import commitment
 
-        lifecycle.commit(db, task.id, party, commitment(party, secret_of[party], "sha256"), "coordinator")
+    task = lifecycle.create_task(db, settings, demo_task(today), "coordinator")
+    _say(f"task {task.id} created ({task.protocol}); the hub drew its own secret and committed by itself")
+    secret_of = {}
+    for party in task.agencies:  # each agency commits and reveals through its own liaison
+        secret_of[party] = lifecycle.new_secret()
+        lifecycle.commit(db, task.id, party, commitment(party, secret_of[party], "sha256", task.protocol),
+                         liaison_of(party))
     frozen = lifecycle.freeze(db, settings, task.id, "coordinator", today, history=RESULTS_HISTORY)
     _say(f"task {task.id} frozen: {frozen.roster_size} entities, {frozen.pool_size} inspectors")
     for party, secret in secret_of.items():
-        lifecycle.reveal(db, task.id, party, secret, "coordinator")
+        lifecycle.reveal(db, task.id, party, secret, liaison_of(party))
+    # the value the declared source published; the hub reveals its secret in the same step
     lifecycle.request_draw(db, task.id, f"demo entropy {today.isoformat()}", "coordinator")
     with app.app_context():
         draw_task.delay(task.id, "coordinator")
@@ -171,9 +180,13 @@ def register(cli: click.Group) -> None:
         db = app.extensions["hub_db"]
         passwords = {name: secrets.token_urlsafe(9) for name in
                      ("admin", "coordinator", "reviewer", "auditor", "inspector")}
+        liaisons = {liaison_of(agency): secrets.token_urlsafe(9) for agency in demo_task(date.today())["agencies"]}
         with db.unit_of_work() as s:
             for name, pw in passwords.items():
                 add_user(s, name, [name], None, pw)
+            for name, pw in liaisons.items():
+                add_user(s, name, ["liaison"], name.removeprefix("liaison-"), pw)
+        passwords.update(liaisons)
         _say(f"sandboxes: {', '.join(f'{k} {v}' for k, v in urls.items())}")
         task_id = run_cycle(db, settings, app, date.today(), random.Random(7))
         _say(f"the command line on this demo: paste  . {shlex.quote(str(env_file))}  then e.g. hub deadlines")

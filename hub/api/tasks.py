@@ -8,7 +8,7 @@ from flask import Response, jsonify, request
 from hub import appctx
 from hub.api import bp, json_body
 from hub.auth.access import current_principal, public, requires
-from hub.draw.publication import drawn_files, frozen_files, public_summary
+from hub.draw.publication import drawn_record, public_summary, stream_frozen_file
 from hub.draw.queries import ASSIGNMENT_READERS, assignments_for
 from hub.errors import Forbidden, HubError, InvalidInput, PayloadTooLarge
 from hub.items.services import import_items, published_items
@@ -21,13 +21,6 @@ from hub.tasks.queries import get_task, list_tasks
 def _actor() -> str:
     p = current_principal()
     return p.name if p else "anonymous"
-
-
-def _party_allowed(party: str) -> None:
-    """A liaison acts for their own agency only; coordinators for any party."""
-    p = current_principal()
-    if p and not p.has("coordinator") and p.agency != party:
-        raise Forbidden(f"a liaison of {p.agency} cannot act for {party}", where="party")
 
 
 @bp.get("/items")
@@ -59,7 +52,9 @@ def _task_json(t: JointTask) -> dict:
             "roster_digest": t.roster_digest, "pool_digest": t.pool_digest, "plan_digest": t.plan_digest,
             "roster_size": t.roster_size, "pool_size": t.pool_size, "seed": t.seed,
             "draw_status": t.draw_status, "draw_progress": t.draw_progress, "draw_error": t.draw_error,
-            "feasibility": t.feasibility, "void_reason": t.void_reason, "spec": t.spec}
+            "feasibility": t.feasibility, "void_reason": t.void_reason, "spec": t.spec,
+            "protocol": t.protocol, "entropy": t.entropy,
+            "entropy_source": (t.plan or {}).get("entropy_source") or t.spec.get("entropy_source")}
 
 
 @bp.get("/tasks")
@@ -90,18 +85,20 @@ def tasks_get(task_id: str):
 @bp.post("/tasks/<task_id>/parties")
 @requires("coordinator")
 def tasks_add_party(task_id: str):
-    """Add a witnessing party before the freeze: {"party": "LEGAL"}."""
-    lifecycle.add_party(appctx.database(), task_id, str(json_body().get("party", "")), _actor())
+    """Add a witnessing party before the freeze, bound to its own account: {"party": "LEGAL", "account": USER}."""
+    body = json_body()
+    lifecycle.add_party(appctx.database(), task_id, str(body.get("party", "")), _actor(),
+                        account=str(body.get("account") or "") or None)
     return jsonify({"task_id": task_id, "added": True}), 201
 
 
 @bp.post("/tasks/<task_id>/commitments")
-@requires("coordinator", "liaison")
+@requires()
 def tasks_commit(task_id: str):
-    """Record a party's commitment: {"party", "commitment"} (64 hex)."""
+    """Record a party's commitment: {"party", "commitment"} (64 hex); only the party itself (an agency's
+    liaison, a witness's own account) may; the hub commits by itself."""
     body = json_body()
     party = str(body.get("party", ""))
-    _party_allowed(party)
     lifecycle.commit(appctx.database(), task_id, party, str(body.get("commitment", "")), _actor())
     return jsonify({"task_id": task_id, "party": party, "committed": True}), 201
 
@@ -122,12 +119,11 @@ def tasks_freeze(task_id: str):
 
 
 @bp.post("/tasks/<task_id>/reveals")
-@requires("coordinator", "liaison")
+@requires()
 def tasks_reveal(task_id: str):
-    """Reveal a party's secret after the freeze: {"party", "secret_hex"}."""
+    """Reveal a party's secret after the freeze: {"party", "secret_hex"}; only the party itself may."""
     body = json_body()
     party = str(body.get("party", ""))
-    _party_allowed(party)
     lifecycle.reveal(appctx.database(), task_id, party, str(body.get("secret_hex", "")), _actor())
     return jsonify({"task_id": task_id, "party": party, "revealed": True})
 
@@ -135,7 +131,8 @@ def tasks_reveal(task_id: str):
 @bp.post("/tasks/<task_id>/draw")
 @requires("coordinator")
 def tasks_draw(task_id: str):
-    """Run the one-time draw as a background task: {"entropy": "..."}; 202 with its status."""
+    """Run the one-time draw as a background task: {"entropy": "..."}, the value the declared entropy source
+    published (entered once; none when no source was declared); 202 with its status."""
     from hub.draw.jobs import draw_task
 
     entropy = str((request.get_json(silent=True) or {}).get("entropy", ""))
@@ -145,7 +142,7 @@ def tasks_draw(task_id: str):
     except HubError:
         pass  # in-process runs store the failure on the task; the status below says it
     except Exception as exc:  # noqa: BLE001  (the broker did not take the job: say so on the task)
-        lifecycle.mark_draw_failed(appctx.database(), task_id, f"could not queue the draw: {exc}", _actor())
+        lifecycle.mark_draw_unqueued(appctx.database(), task_id, f"could not queue the draw: {exc}", _actor())
     t = get_task(appctx.database(), task_id)
     return jsonify(_task_json(t)), 202 if t.state != "drawn" else 200
 
@@ -178,26 +175,28 @@ def tasks_public(task_id: str):
 @bp.get("/tasks/<task_id>/record")
 @public
 def tasks_record(task_id: str):
-    """The JDP-1 record of a drawn task."""
+    """The draw record of a drawn task (its `protocol` says JDP-2, or JDP-1 for older tasks)."""
     public_summary(appctx.database(), task_id)  # a draft task is not public: 404
-    record, _, _ = drawn_files(appctx.database(), task_id)
+    record = drawn_record(appctx.database(), task_id)
     return Response(json.dumps(record, ensure_ascii=False, indent=1), mimetype="application/json")
 
 
 @bp.get("/tasks/<task_id>/roster.tsv")
 @public
 def tasks_roster(task_id: str):
-    """The frozen roster file (JDP-1 §1)."""
-    roster, _ = frozen_files(appctx.database(), task_id)
-    return Response(roster, mimetype="text/tab-separated-values; charset=utf-8")
+    """The frozen roster file (JDP §1)."""
+    public_summary(appctx.database(), task_id)  # a draft task is not public: 404
+    return Response(stream_frozen_file(appctx.database(), task_id, "roster"),
+                    mimetype="text/tab-separated-values; charset=utf-8")
 
 
 @bp.get("/tasks/<task_id>/pool.tsv")
 @public
 def tasks_pool(task_id: str):
-    """The frozen pool file (JDP-1 §1)."""
-    _, pool = frozen_files(appctx.database(), task_id)
-    return Response(pool, mimetype="text/tab-separated-values; charset=utf-8")
+    """The frozen pool file (JDP §1)."""
+    public_summary(appctx.database(), task_id)
+    return Response(stream_frozen_file(appctx.database(), task_id, "pool"),
+                    mimetype="text/tab-separated-values; charset=utf-8")
 
 
 def _inline_or_offloaded(kind: str):

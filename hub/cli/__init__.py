@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 
 import click
-from sqlalchemy.exc import OperationalError
 
 from hub.cli import audit, config, db, documents, draw, processes, results, rosters, users
 from hub.cli.context import Context, first_line
@@ -55,12 +55,20 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("hub: interrupted", err=True)
         return 130
-    except OperationalError as exc:  # the database went away mid-command
-        click.echo(f"hub: the database cannot be reached: {first_line(exc.orig or exc)}", err=True)
-        return Unavailable.exit_code
     except Exception as exc:  # the contract: one line, non-zero
+        if _database_gone(exc):  # the database went away mid-command
+            click.echo(f"hub: the database cannot be reached: {first_line(getattr(exc, 'orig', None) or exc)}",
+                       err=True)
+            return Unavailable.exit_code
         if os.environ.get("HUB_DEBUG"):
             raise
         click.echo(f"hub: internal error: {type(exc).__name__}: {first_line(exc)}", err=True)
         return 1
     return 0
+
+
+def _database_gone(exc: Exception) -> bool:
+    """An OperationalError of SQLAlchemy, looked up only if SQLAlchemy was loaded: `hub draw offline` and
+    `hub verify` never import it."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    return errors is not None and isinstance(exc, errors.OperationalError)

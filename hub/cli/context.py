@@ -4,7 +4,6 @@ from __future__ import annotations
 from functools import cached_property
 
 import click
-from sqlalchemy.exc import OperationalError
 
 from hub.config import Settings, load_settings
 from hub.errors import ConfigError, Unavailable
@@ -30,6 +29,7 @@ class Context:
     @cached_property
     def db(self):
         from sqlalchemy import inspect
+        from sqlalchemy.exc import OperationalError  # here: `hub draw offline` and `hub verify` need no database
 
         from hub.db import init_db
 

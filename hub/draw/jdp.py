@@ -1,14 +1,24 @@
-"""JDP-1, the Joint Draw Protocol (draw-protocol.md), to the byte. Standard library only.
+"""JDP-2 and JDP-1, the Joint Draw Protocol (draw-protocol.md), to the byte. Standard library only.
 
 This one file is also published as the standalone verifier, so anyone can recompute a draw:
-    python jdp.py verify RECORD --roster R --pool Q
-    python jdp.py draw --plan P --roster R --pool Q --reveal PARTY=HEX ... --out RECORD
+    python3 jdp.py verify RECORD --roster R --pool Q            (add --plain to use only part 2 below)
+    python3 jdp.py draw --plan P --roster R --pool Q --reveal PARTY=HEX ... --out RECORD
+
+How to read it:
+  1. §1 and §2: the files, the plan, commitments and the seed (short, plain code).
+  2. THE PLAIN READING of §3 and §4: the protocol sentence by sentence, slow and obvious. It is the
+     reference: `verify --plain` and `draw --plain` use it and nothing of part 3.
+  3. FAST PATHS: the same §3 and §4 computed quickly (whole columns at once, several processes, a
+     priority queue per agency). The hub's tests hold part 3 equal to part 2 on random draws.
+  4. The record (§5), verification and the command line.
+A record says which protocol made it ("JDP-2", or "JDP-1" for earlier draws, §7); any other is refused.
 """
 from __future__ import annotations
 
 import argparse
 import gc
 import hashlib
+import heapq
 import json
 import multiprocessing
 import operator
@@ -22,7 +32,8 @@ from itertools import compress, count, islice, repeat
 from pathlib import Path
 from typing import Any, NamedTuple
 
-PROTOCOL = "JDP-1"
+PROTOCOL = "JDP-2"  # what new draws use
+PROTOCOLS = ("JDP-2", "JDP-1")  # what this file draws and verifies (§7: JDP-1 records stay verifiable)
 HASH_NAMES = ("sha256", "sm3")
 RECORD_MEMBERS = (
     "protocol", "plan", "plan_digest", "roster_digest", "roster_size", "strata", "pool_digest",
@@ -49,22 +60,36 @@ class PoolEntry(NamedTuple):
 
 
 class JDPError(ValueError):
-    """Input or record refused by JDP-1; the message names the file, line or field."""
+    """Input or record refused by JDP; the message names the file, line or field."""
+
+
+class UnknownProtocol(JDPError):
+    """A plan or record names a protocol this file does not implement: refused outright, never guessed."""
+
+    def __init__(self, protocol: object, where: str = "protocol") -> None:
+        self.protocol = protocol
+        super().__init__(f"{where}: {protocol!r} is not a protocol this verifier knows ({', '.join(PROTOCOLS)}); "
+                         "refused")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (UnknownProtocol, (self.protocol,))
 
 
 class InfeasibleDraw(JDPError):
-    """JDP-1 §4: a team slot has no candidate, so the whole draw fails."""
+    """JDP §4: a team slot has no candidate, so the whole draw fails."""
 
     def __init__(self, entity_id: str, agency: str) -> None:
         self.entity_id = entity_id
         self.agency = agency
-        super().__init__(f"no candidate from agency {agency!r} for entity {entity_id!r} (JDP-1 §4)")
+        super().__init__(f"no candidate from agency {agency!r} for entity {entity_id!r} (JDP §4)")
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (InfeasibleDraw, (self.entity_id, self.agency))
 
 
-# ---------------------------------------------------------------- hashing (JDP-1 preamble)
+# ================================================================ PART 1: FILES, PLAN, COMMITMENTS, SEED (§1, §2)
+
+# ---------------------------------------------------------------- hashing (§2 and the preamble)
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
@@ -117,23 +142,33 @@ def hexdigest(data: bytes, hash_name: str) -> str:
 
 
 def canonical_plan(plan: dict) -> bytes:
-    """JDP-1 §1: the bytes `plan_digest` covers (RFC 8785 for the value types allowed)."""
+    """JDP §1: the bytes `plan_digest` covers (RFC 8785 for the value types allowed)."""
     _check_json_values(plan, "plan")
     return json.dumps(plan, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def commitment(party: str, secret_hex: str, hash_name: str) -> str:
-    """JDP-1 §2: `H("JDP-1 commit" LF || party_id "=" secret_hex)` in hex."""
+def check_protocol(protocol: object, where: str = "protocol") -> str:
+    """The protocol name if this file implements it; UnknownProtocol naming it otherwise."""
+    if protocol not in PROTOCOLS:
+        raise UnknownProtocol(protocol, where)
+    return str(protocol)
+
+
+def commitment(party: str, secret_hex: str, hash_name: str, protocol: str = PROTOCOL) -> str:
+    """JDP §2: `H("JDP-2 commit" LF || party_id "=" secret_hex)` in hex ("JDP-1 commit" for JDP-1, §7)."""
+    check_protocol(protocol)
     _check_party(party)
     _check_secret(party, secret_hex)
-    return hexdigest(b"JDP-1 commit\n" + f"{party}={secret_hex}".encode(), hash_name)
+    return hexdigest(f"{protocol} commit\n{party}={secret_hex}".encode(), hash_name)
 
 
 def compute_seed(plan_digest: str, roster_digest: str, pool_digest: str, reveals: dict,
-                 entropy: str, hash_name: str) -> bytes:
-    """JDP-1 §2: the 32-byte seed from the three digests, every reveal and the entropy."""
+                 entropy: str, hash_name: str, protocol: str = PROTOCOL) -> bytes:
+    """JDP §2: the 32-byte seed from the three digests, every reveal and the entropy ("JDP-1 seed" for JDP-1)."""
+    check_protocol(protocol)
     _check_entropy(entropy)
-    parts = [b"JDP-1 seed\n", b"plan:%s\n" % plan_digest.encode(), b"roster:%s\n" % roster_digest.encode(),
+    parts = [f"{protocol} seed\n".encode(), b"plan:%s\n" % plan_digest.encode(),
+             b"roster:%s\n" % roster_digest.encode(),
              b"pool:%s\n" % pool_digest.encode()]
     for party in sorted(reveals, key=lambda p: p.encode("utf-8")):
         _check_party(party)
@@ -158,10 +193,10 @@ def _check_secret(party: str, secret_hex: object) -> None:
 
 def _check_entropy(entropy: object) -> None:
     if not isinstance(entropy, str) or "\n" in entropy:
-        raise JDPError("entropy must be a string without LF (JDP-1 §2)")
+        raise JDPError("entropy must be a string without LF (JDP §2)")
 
 
-def _reveal_problems(commitments: dict, reveals: dict, hash_name: str) -> list[str]:
+def _reveal_problems(commitments: dict, reveals: dict, hash_name: str, protocol: str) -> list[str]:
     if not isinstance(commitments, dict) or not isinstance(reveals, dict):
         return ["commitments and reveals must be objects {party: hex}"]
     problems = []
@@ -172,21 +207,21 @@ def _reveal_problems(commitments: dict, reveals: dict, hash_name: str) -> list[s
             problems.append(f"reveals.{party}: party revealed without a commitment")
         else:
             try:
-                if commitment(party, reveals[party], hash_name) != commitments[party]:
+                if commitment(party, reveals[party], hash_name, protocol) != commitments[party]:
                     problems.append(f"reveals.{party}: secret does not match the party's commitment")
             except JDPError as exc:
                 problems.append(str(exc))
     return problems
 
 
-def check_reveals(commitments: dict, reveals: dict, hash_name: str) -> None:
-    """JDP-1 §2: every committed party revealed, and every reveal matches its commitment."""
-    problems = _reveal_problems(commitments, reveals, hash_name)
+def check_reveals(commitments: dict, reveals: dict, hash_name: str, protocol: str = PROTOCOL) -> None:
+    """JDP §2: every committed party revealed, and every reveal matches its commitment."""
+    problems = _reveal_problems(commitments, reveals, hash_name, protocol)
     if problems:
         raise JDPError(problems[0])
 
 
-# ---------------------------------------------------------------- plan (JDP-1 §1)
+# ---------------------------------------------------------------- plan (JDP §1)
 
 def _check_json_values(value: object, where: str) -> None:
     if isinstance(value, dict):
@@ -207,15 +242,14 @@ def _is_int(value: object) -> bool:
 
 
 def _check_plan_shape(plan: object) -> None:
-    """Everything of JDP-1 §1's plan that can be checked without the roster."""
+    """Everything of JDP §1's plan that can be checked without the roster."""
     if not isinstance(plan, dict):
         raise JDPError("plan must be a JSON object")
     _check_json_values(plan, "plan")
     for member in ("protocol", "task_id", "hash", "quotas", "team", "avoid_home_district"):
         if member not in plan:
             raise JDPError(f"plan.{member} is missing")
-    if plan["protocol"] != PROTOCOL:
-        raise JDPError(f"plan.protocol must be {PROTOCOL!r}")
+    check_protocol(plan["protocol"], "plan.protocol")
     if not isinstance(plan["task_id"], str) or not plan["task_id"]:
         raise JDPError("plan.task_id must be a non-empty string")
     if plan["hash"] not in HASH_NAMES:
@@ -246,7 +280,7 @@ def _check_plan_shape(plan: object) -> None:
 
 
 def check_plan(plan: dict, strata_sizes: dict[str, int]) -> None:
-    """JDP-1 §1: raise JDPError unless `plan` is a valid plan for a roster with these strata."""
+    """JDP §1: raise JDPError unless `plan` is a valid plan for a roster with these strata."""
     _check_plan_shape(plan)
     quotas = plan["quotas"]
     for stratum, size in strata_sizes.items():
@@ -259,7 +293,7 @@ def check_plan(plan: dict, strata_sizes: dict[str, int]) -> None:
             raise JDPError(f"plan.quotas.{stratum}: quota {quota} for a stratum the roster does not have")
 
 
-# ---------------------------------------------------------------- roster and pool files (JDP-1 §1)
+# ---------------------------------------------------------------- roster and pool files (JDP §1)
 
 _NOT_SEPARATOR = bytes(b for b in range(256) if b not in b"\t\n")  # deleting these leaves the TABs and LFs
 _WEIGHTS = frozenset(b"%d" % w for w in range(1, 101))
@@ -297,7 +331,7 @@ def _check_ascending(ids: list[bytes], first_line: int, where: str, field: str) 
 
 
 def _roster_columns(chunk: bytes, first_line: int) -> tuple[list[bytes], ...]:
-    """Validate whole roster lines (JDP-1 §1) and split them into id, stratum, weight, district columns.
+    """Validate whole roster lines (JDP §1) and split them into id, stratum, weight, district columns.
 
     The checks run over whole columns in C (separators, sets of weights and districts); only a failure
     walks the lines one by one to name the first bad one.
@@ -349,7 +383,7 @@ def _chunks(data: bytes) -> tuple[list[tuple[int, int, int]], int]:
 
 
 def _roster_pieces(data: bytes) -> Iterator[tuple[list[bytes], ...]]:
-    """The roster's columns piece by piece, every JDP-1 §1 rule checked, including order across pieces."""
+    """The roster's columns piece by piece, every JDP §1 rule checked, including order across pieces."""
     last = b""
     for start, end, first_line in _chunks(data)[0]:
         columns = _roster_columns(data[start:end], first_line)
@@ -360,7 +394,7 @@ def _roster_pieces(data: bytes) -> Iterator[tuple[list[bytes], ...]]:
 
 
 def parse_roster(data: bytes) -> list[RosterEntry]:
-    """JDP-1 §1: the roster file's entries; JDPError names the first bad line."""
+    """JDP §1: the roster file's entries; JDPError names the first bad line."""
     entries: list[RosterEntry] = []
     text = partial(str, encoding="utf-8")
     with _gc_paused():
@@ -371,7 +405,7 @@ def parse_roster(data: bytes) -> list[RosterEntry]:
 
 
 def format_roster(entries: Iterable[RosterEntry]) -> bytes:
-    """JDP-1 §1: the exact roster file bytes, lines sorted by entity_id; JDPError if an entry is invalid."""
+    """JDP §1: the exact roster file bytes, lines sorted by entity_id; JDPError if an entry is invalid."""
     with _gc_paused():
         ordered = sorted(entries, key=operator.itemgetter(0))  # code point order == UTF-8 byte order
         columns = [list(map(operator.itemgetter(c), ordered)) for c in range(4)]
@@ -424,7 +458,7 @@ def _pool_list(field: bytes, pattern: re.Pattern[bytes], line_no: int, name: str
 
 
 def parse_pool(data: bytes) -> list[PoolEntry]:
-    """JDP-1 §1: the pool file's inspectors; JDPError names the first bad line."""
+    """JDP §1: the pool file's inspectors; JDPError names the first bad line."""
     if data and not data.endswith(b"\n"):
         raise JDPError(f"pool line {data.count(LF) + 1}: line does not end in LF")
     entries, last = [], b""
@@ -456,7 +490,7 @@ def parse_pool(data: bytes) -> list[PoolEntry]:
 
 
 def format_pool(entries: Iterable[PoolEntry]) -> bytes:
-    """JDP-1 §1: the exact pool file bytes, lines and lists sorted; JDPError if an entry is invalid."""
+    """JDP §1: the exact pool file bytes, lines and lists sorted; JDPError if an entry is invalid."""
     def listed(items: Iterable[str]) -> str:
         return ",".join(sorted(items)) or "-"
 
@@ -470,10 +504,88 @@ def format_pool(entries: Iterable[PoolEntry]) -> bytes:
     return data
 
 
-# ---------------------------------------------------------------- drawing entities (JDP-1 §3)
+# ================================================================ PART 2: THE PLAIN READING (§3, §4)
+# The protocol as written, one sentence at a time, with nothing clever: this is the reference the fast
+# paths below are held to. It is slow on big rosters (§4 looks at every candidate for every slot).
+
+def u64(data: bytes, hash_name: str) -> int:
+    """The first 8 bytes of H(data), read as a big-endian unsigned integer."""
+    return int.from_bytes(_constructor(hash_name)(data).digest()[:8], "big")
+
+
+def plain_key(seed: bytes, entity_id: str, weight: int, hash_name: str) -> int:
+    """§3: key(e) = min over t = 1..w of ticket(e, t) = u64(seed || "E" || entity_id || LF || decimal(t))."""
+    return min(u64(seed + b"E" + entity_id.encode("utf-8") + b"\n" + str(t).encode(), hash_name)
+               for t in range(1, weight + 1))
+
+
+def plain_select(roster: list[RosterEntry], quotas: dict[str, int], seed: bytes,
+                 hash_name: str) -> list[tuple[int, RosterEntry]]:
+    """§3: per stratum, the first quota entities by (key, entity_id bytes); all of them in draw order."""
+    keyed = [(plain_key(seed, e.entity_id, e.weight, hash_name), e.entity_id.encode("utf-8"), e) for e in roster]
+    selected = []
+    for stratum, quota in quotas.items():
+        in_stratum = sorted(item for item in keyed if item[2].stratum == stratum)
+        selected += in_stratum[:quota]
+    selected.sort()  # the draw order: (key, entity_id bytes)
+    return [(key, entity) for key, _, entity in selected]
+
+
+def plain_rank(protocol: str, seed: bytes, inspector: PoolEntry, load: int, entity: RosterEntry,
+               hash_name: str) -> int:
+    """§4: JDP-2 ranks an inspector by its load, rank(i, l) = u64(seed || "I" || inspector_id || LF || l);
+    JDP-1 (§7) by the entity, u64(seed || "I" || entity_id || LF || inspector_id)."""
+    if protocol == "JDP-1":
+        return u64(seed + b"I" + entity.entity_id.encode("utf-8") + b"\n" + inspector.inspector_id.encode(),
+                   hash_name)
+    return u64(seed + b"I" + inspector.inspector_id.encode("utf-8") + b"\n" + str(load).encode(), hash_name)
+
+
+def plain_teams(plan: dict, selected: list[tuple[int, RosterEntry]], pool: list[PoolEntry],
+                seed: bytes) -> list[list[str]]:
+    """§4: every selected entity's team, in draw order; InfeasibleDraw when a slot has no candidate."""
+    protocol, hash_name = plan["protocol"], plan["hash"]
+    load = {inspector.inspector_id: 0 for inspector in pool}  # every inspector starts with load 0
+    teams = []
+    for _, entity in selected:  # for each selected entity e in draw order
+        team: list[str] = []  # the team starts empty
+        for entry in plan["team"]:  # for each entry of plan.team in array order
+            for _ in range(entry["size"]):  # size times
+                candidates = [
+                    i for i in pool
+                    if i.agency == entry["agency"] and i.inspector_id not in team
+                    and load[i.inspector_id] < i.capacity
+                    and set(entry["expertise"]) <= set(i.expertise)
+                    and entity.entity_id not in i.avoid
+                    and not (plan["avoid_home_district"] and entity.district != "-"
+                             and entity.district in i.home_districts)]
+                if not candidates:
+                    raise InfeasibleDraw(entity.entity_id, entry["agency"])
+                chosen = min(candidates, key=lambda i: (
+                    load[i.inspector_id], plain_rank(protocol, seed, i, load[i.inspector_id], entity, hash_name),
+                    i.inspector_id.encode("utf-8")))
+                team.append(chosen.inspector_id)
+                load[chosen.inspector_id] += 1
+        teams.append(team)
+    return teams
+
+
+def plain_selections(plan: dict, roster_bytes: bytes, pool_bytes: bytes, seed: bytes) -> list[dict]:
+    """§3 and §4 by the plain reading: the record's `selections`."""
+    selected = plain_select(parse_roster(roster_bytes), plan["quotas"], seed, plan["hash"])
+    teams = plain_teams(plan, selected, parse_pool(pool_bytes), seed)
+    return [{"entity_id": entity.entity_id, "stratum": entity.stratum, "key": f"{key:016x}", "team": team}
+            for (key, entity), team in zip(selected, teams)]
+
+
+# ================================================================ PART 3: FAST PATHS (§3, §4)
+# The same results as part 2, computed over whole columns in C, in several processes, and (JDP-2 §4) with a
+# priority queue per agency. Nothing here is needed to check a draw: `--plain` skips all of it.
+
+# ---------------------------------------------------------------- fast: drawing entities (§3)
 
 def _entity_keys(ids: list[bytes], weights: list[bytes], seed: bytes, hash_name: str) -> list[bytes]:
-    """JDP-1 §3: key(e) = min over t of u64(seed || "E" || entity_id || LF || t), as 8 big-endian bytes."""
+    """JDP §3: key(e) = min over t of u64(seed || "E" || entity_id || LF || t), as 8 big-endian bytes."""
     new = _constructor(hash_name, short=True)
     digest = _digest_method(new)
     prefix = seed + b"E"
@@ -582,7 +694,7 @@ def _shut(pool: Any, interrupted: bool) -> None:
 def _select(roster: bytes, pieces: list[tuple[int, int, int]], quotas: dict[str, int], seed: bytes,
             hash_name: str, pool: Any, workers: int,
             tick: Callable[[int], None]) -> tuple[dict[str, int], list[_Selected]]:
-    """JDP-1 §3: strata sizes in order of first appearance, and the selected entities in draw order."""
+    """JDP §3: strata sizes in order of first appearance, and the selected entities in draw order."""
     byte_quotas = {stratum.encode("utf-8"): quota for stratum, quota in quotas.items()}
     bounds = {stratum: b"" for stratum, quota in byte_quotas.items() if quota == 0}
 
@@ -628,7 +740,7 @@ def _select(roster: bytes, pieces: list[tuple[int, int, int]], quotas: dict[str,
     return {stratum.decode("utf-8"): size for stratum, size in sizes.items()}, selected
 
 
-# ---------------------------------------------------------------- forming teams (JDP-1 §4)
+# ---------------------------------------------------------------- fast: forming teams (§4)
 
 class _Lane:
     """Inspectors of one agency holding one expertise set, bucketed by load: levels[load] = {inspector_id}."""
@@ -638,12 +750,104 @@ class _Lane:
         self.low = 0
 
 
-def _staff_agency(task: tuple[Any, ...]) -> tuple[list[list[bytes]], tuple[int, int] | None]:
-    """JDP-1 §4 for the team entries of one agency (agencies share no inspector, so they are independent).
+_Staffing = tuple[list[list[bytes]], tuple[int, int] | None]
+
+
+def _staff_agency(task: tuple[Any, ...]) -> _Staffing:
+    """§4 for the team entries of one agency (agencies share no inspector, so they are independent).
 
     Returns, per selected entity, the inspectors picked for these entries in plan order, and the first
     (entity position, entry index) without a candidate, if any. Stops before entity `stop`.
     """
+    protocol, rest = task[0], task[1:]
+    return _staff_agency_jdp2(rest) if protocol == "JDP-2" else _staff_agency_jdp1(rest)
+
+
+def _blocked(members: list[tuple[Any, ...]]) -> tuple[defaultdict[bytes, set[bytes]], defaultdict[bytes, set[bytes]]]:
+    """Per district, the inspectors living there; per entity, the inspectors who must avoid it."""
+    by_home: defaultdict[bytes, set[bytes]] = defaultdict(set)
+    by_avoid: defaultdict[bytes, set[bytes]] = defaultdict(set)
+    for inspector, _, home, _, avoid in members:
+        for district in home:
+            by_home[district].add(inspector)
+        for entity in avoid:
+            by_avoid[entity].add(inspector)
+    return by_home, by_avoid
+
+
+def _staff_agency_jdp2(task: tuple[Any, ...]) -> _Staffing:
+    """JDP-2 §4 with priority queues ordered by (load, rank, inspector_id bytes): one hash per assignment.
+
+    One queue per expertise set the agency's entries ask for (one per agency when none asks): a slot pops
+    until the first candidate, puts back the ones it passed over, and the picked inspector goes back into
+    each of its queues with its new load and rank. An entry whose load is no longer the inspector's own
+    (it was picked through another queue) is stale and dropped when it comes up.
+    """
+    seed, hash_name, avoid_home, selected, members, entries, stop, tick = task
+    new = _constructor(hash_name, short=True)
+    digest = _digest_method(new)
+    prefix = seed + b"I"
+
+    def rank(inspector: bytes, load: int) -> bytes:  # rank(i, l) = u64(seed || "I" || inspector_id || LF || l)
+        return _U64(digest(new(prefix + inspector + b"\n%d" % load)))
+
+    capacity = {m[0]: m[3] for m in members}
+    load = dict.fromkeys(capacity, 0)
+    queues: dict[tuple[str, ...], list[tuple[int, bytes, bytes]]] = {}
+    queues_of: defaultdict[bytes, list[list[tuple[int, bytes, bytes]]]] = defaultdict(list)
+    first_rank: dict[bytes, bytes] = {}
+    for _, tags, _ in entries:
+        if tags not in queues:
+            queue = []
+            for m in members:
+                if m[1].issuperset(tags):
+                    if m[0] not in first_rank:
+                        first_rank[m[0]] = rank(m[0], 0)
+                    queue.append((0, first_rank[m[0]], m[0]))
+                    queues_of[m[0]].append(queue)
+            heapq.heapify(queue)
+            queues[tags] = queue
+    blocked_by_home, blocked_by_avoid = _blocked(members)
+    no_one: set[bytes] = set()
+    pop, push = heapq.heappop, heapq.heappush
+    picks: list[list[bytes]] = []
+    for position, (entity, district) in enumerate(selected[:stop]):
+        if tick and position % 512 == 511:
+            tick(512)
+        excluded = blocked_by_avoid.get(entity, no_one)
+        if avoid_home and district != b"-" and district in blocked_by_home:
+            excluded = excluded | blocked_by_home[district]
+        team: list[bytes] = []
+        for entry_index, tags, size in entries:
+            queue = queues[tags]
+            for _ in range(size):
+                passed, choice = [], None
+                while queue:
+                    item = pop(queue)
+                    if load[item[2]] != item[0]:
+                        continue  # stale
+                    if item[2] in excluded or item[2] in team:
+                        passed.append(item)
+                        continue
+                    choice = item[2]
+                    break
+                for item in passed:
+                    push(queue, item)
+                if choice is None:
+                    return picks, (position, entry_index)
+                team.append(choice)
+                now = load[choice] + 1
+                load[choice] = now
+                if now < capacity[choice]:
+                    entry = (now, rank(choice, now), choice)
+                    for member_queue in queues_of[choice]:
+                        push(member_queue, entry)
+        picks.append(team)
+    return picks, None
+
+
+def _staff_agency_jdp1(task: tuple[Any, ...]) -> _Staffing:
+    """JDP-1 §4 (§7): the tie-break is keyed on the entity, so every candidate at the lowest load is hashed."""
     seed, hash_name, avoid_home, selected, members, entries, stop, tick = task
     new = _constructor(hash_name)
     digest = _digest_method(new)
@@ -654,13 +858,7 @@ def _staff_agency(task: tuple[Any, ...]) -> tuple[list[list[bytes]], tuple[int, 
             lanes_of[inspector].append(lane)
     capacity = {m[0]: m[3] for m in members}
     load = dict.fromkeys(capacity, 0)
-    blocked_by_home: defaultdict[bytes, set[bytes]] = defaultdict(set)
-    blocked_by_avoid: defaultdict[bytes, set[bytes]] = defaultdict(set)
-    for inspector, _, home, _, avoid in members:
-        for district in home:
-            blocked_by_home[district].add(inspector)
-        for entity in avoid:
-            blocked_by_avoid[entity].add(inspector)
+    blocked_by_home, blocked_by_avoid = _blocked(members)
     no_one: set[bytes] = set()
     prefix_of = (seed + b"I").__add__
     picks: list[list[bytes]] = []
@@ -703,7 +901,7 @@ def _staff_agency(task: tuple[Any, ...]) -> tuple[list[list[bytes]], tuple[int, 
 
 def _form_teams(plan: dict, pool_entries: list[PoolEntry], selected: list[_Selected],
                 seed: bytes, pool: Any, tick: Callable[[int], None]) -> list[list[str]]:
-    """JDP-1 §4: every selected entity's team, in draw order; InfeasibleDraw on the first empty slot."""
+    """JDP §4: every selected entity's team, in draw order; InfeasibleDraw on the first empty slot."""
     agencies: dict[str, list[tuple[int, tuple[str, ...], int]]] = {}
     for index, entry in enumerate(plan["team"]):
         agencies.setdefault(entry["agency"], []).append((index, tuple(sorted(set(entry["expertise"]))), entry["size"]))
@@ -718,7 +916,7 @@ def _form_teams(plan: dict, pool_entries: list[PoolEntry], selected: list[_Selec
     stop, results = len(selected), {}
 
     def task(agency: str, local: bool) -> tuple[Any, ...]:
-        return (seed, plan["hash"], plan["avoid_home_district"], selected_bytes, members[agency],
+        return (plan["protocol"], seed, plan["hash"], plan["avoid_home_district"], selected_bytes, members[agency],
                 agencies[agency], stop, tick if local else None)
 
     if pool and len(agencies) > 1:  # the first agency here (with progress reports), the others in the workers
@@ -747,18 +945,25 @@ def _form_teams(plan: dict, pool_entries: list[PoolEntry], selected: list[_Selec
     return teams
 
 
-# ---------------------------------------------------------------- the draw and its record (JDP-1 §5)
+# ================================================================ PART 4: THE DRAW, ITS RECORD (§5), VERIFYING
 
 def _compute(plan: dict, roster_bytes: bytes, pool_bytes: bytes, reveals: dict, entropy: str,
-             workers: int, progress: Callable[[int, int], None] | None) -> dict:
-    """The record's computed members, commitments not checked (verify reports those separately)."""
+             workers: int, progress: Callable[[int, int], None] | None, plain: bool = False) -> dict:
+    """The record's computed members, commitments not checked (verify reports those separately);
+    `plain` computes §3 and §4 with part 2 only."""
     _check_plan_shape(plan)
     hash_name = plan["hash"]
     plan_digest = hexdigest(canonical_plan(plan), hash_name)
     roster_digest = hexdigest(roster_bytes, hash_name)
     pool_digest = hexdigest(pool_bytes, hash_name)
     pool_entries = parse_pool(pool_bytes)
-    seed = compute_seed(plan_digest, roster_digest, pool_digest, reveals, entropy, hash_name)
+    seed = compute_seed(plan_digest, roster_digest, pool_digest, reveals, entropy, hash_name, plan["protocol"])
+    if plain:
+        strata = dict(Counter(entry.stratum for entry in parse_roster(roster_bytes)))
+        check_plan(plan, strata)
+        return {"plan_digest": plan_digest, "roster_digest": roster_digest, "roster_size": sum(strata.values()),
+                "strata": strata, "pool_digest": pool_digest, "pool_size": len(pool_entries),
+                "seed": seed.hex(), "selections": plain_selections(plan, roster_bytes, pool_bytes, seed)}
     agencies = len({entry["agency"] for entry in plan["team"]})
     pieces, lines = _chunks(roster_bytes)
     total, done = lines + sum(plan["quotas"].values()) * agencies, 0
@@ -794,38 +999,47 @@ def _compute(plan: dict, roster_bytes: bytes, pool_bytes: bytes, reveals: dict, 
 
 
 def draw(plan: dict, roster_bytes: bytes, pool_bytes: bytes, commitments: dict, reveals: dict,
-         entropy: str = "", *, workers: int = 1, progress: Callable[[int, int], None] | None = None) -> dict:
-    """Run JDP-1 and return the §5 record; JDPError (InfeasibleDraw for §4) and nothing drawn otherwise."""
+         entropy: str = "", *, workers: int = 1, progress: Callable[[int, int], None] | None = None,
+         plain: bool = False) -> dict:
+    """Run the plan's protocol (JDP-2, or JDP-1) and return the §5 record; JDPError (InfeasibleDraw for §4)
+    and nothing drawn otherwise. `plain` uses the plain reading (part 2) instead of the fast paths."""
     _check_plan_shape(plan)
-    check_reveals(commitments, reveals, plan["hash"])
-    computed = _compute(plan, roster_bytes, pool_bytes, reveals, entropy, workers, progress)
+    check_reveals(commitments, reveals, plan["hash"], plan["protocol"])
+    computed = _compute(plan, roster_bytes, pool_bytes, reveals, entropy, workers, progress, plain)
     ordered_by_party = partial(sorted, key=lambda p: p.encode("utf-8"))
-    record = {"protocol": PROTOCOL, "plan": plan, **computed,
+    record = {"protocol": plan["protocol"], "plan": plan, **computed,
               "commitments": {p: commitments[p] for p in ordered_by_party(commitments)},
               "reveals": {p: reveals[p] for p in ordered_by_party(reveals)}, "entropy": entropy}
     return {member: record[member] for member in RECORD_MEMBERS}
 
 
-def verify(record: dict, roster_bytes: bytes, pool_bytes: bytes, *, workers: int = 1) -> list[str]:
-    """JDP-1 §5: recompute the draw from the files; [] when the record matches exactly, else the mismatches."""
+def verify(record: dict, roster_bytes: bytes, pool_bytes: bytes, *, workers: int = 1,
+           plain: bool = False) -> list[str]:
+    """JDP §5: recompute the draw from the files; [] when the record matches exactly, else the mismatches.
+    A record of a protocol other than JDP-2 or JDP-1 is refused with UnknownProtocol, not compared."""
     if not isinstance(record, dict):
         return ["record is not a JSON object"]
+    if "protocol" in record:
+        check_protocol(record["protocol"])  # dispatch on the record's protocol; refuse any other
     missing = [member for member in RECORD_MEMBERS if member not in record]
     if missing:
         return [f"record lacks {', '.join(missing)}"]
     plan = record["plan"]
     try:
         _check_plan_shape(plan)
+    except UnknownProtocol:
+        raise
     except JDPError as exc:
         return [str(exc)]
     problems = []
-    if record["protocol"] != PROTOCOL:
-        problems.append(f"protocol: {record['protocol']!r} is not {PROTOCOL!r}")
-    problems.extend(_reveal_problems(record["commitments"], record["reveals"], plan["hash"]))
+    if plan["protocol"] != record["protocol"]:
+        problems.append(f"protocol: the record says {record['protocol']!r}, its plan {plan['protocol']!r}")
+    problems.extend(_reveal_problems(record["commitments"], record["reveals"], plan["hash"], record["protocol"]))
     if not isinstance(record["reveals"], dict):
         return problems
     try:
-        expected = _compute(plan, roster_bytes, pool_bytes, record["reveals"], record["entropy"], workers, None)
+        expected = _compute(plan, roster_bytes, pool_bytes, record["reveals"], record["entropy"], workers, None,
+                            plain)
     except JDPError as exc:
         return [*problems, *_file_digest_problems(record, roster_bytes, pool_bytes),
                 f"recomputing the draw failed: {exc}"]
@@ -890,7 +1104,7 @@ def parse_reveal(text: str) -> tuple[str, str]:
 
 def draw_files(plan_path: str | Path, roster_path: str | Path, pool_path: str | Path, reveals: list[str],
                entropy: str | None, out_path: str | Path, commitments_path: str | Path | None = None,
-               workers: int = 1) -> dict:
+               workers: int = 1, plain: bool = False) -> dict:
     """Draw from files and write the record (commitments computed from the reveals when not given)."""
     plan = read_json(plan_path, "plan")
     roster, pool = read_file(roster_path, "roster"), read_file(pool_path, "pool")
@@ -900,19 +1114,41 @@ def draw_files(plan_path: str | Path, roster_path: str | Path, pool_path: str | 
     try:
         if commitments_path is None:
             _check_plan_shape(plan)
-            commitments = {party: commitment(party, secret, plan["hash"]) for party, secret in revealed.items()}
+            commitments = {party: commitment(party, secret, plan["hash"], plan["protocol"])
+                           for party, secret in revealed.items()}
         else:
             commitments = read_json(commitments_path, "commitments")
-        record = draw(plan, roster, pool, commitments, revealed, entropy or "", workers=workers)
-    except InfeasibleDraw:
+        record = draw(plan, roster, pool, commitments, revealed, entropy or "", workers=workers, plain=plain)
+    except (InfeasibleDraw, UnknownProtocol):
         raise
     except JDPError as exc:
         raise _naming_files(exc, plan=plan_path, roster=roster_path, pool=pool_path) from None
     try:
-        Path(out_path).write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        Path(out_path).write_text(record_text(record), encoding="utf-8")
     except OSError as exc:
         raise JDPError(f"record {out_path}: cannot write ({exc.strerror})") from None
     return record
+
+
+def record_text(record: dict) -> str:
+    """The record as written: json.dumps(record, ensure_ascii=False, indent=1) plus LF, to the byte. The
+    selections (most of a big record) are laid out here with the C encoder for each value, because the
+    standard library's indenting encoder is pure Python (seconds for 50,000 selections)."""
+    selections = record.get("selections")
+    if not isinstance(selections, list) or not all(
+            isinstance(sel, dict) and list(sel) == ["entity_id", "stratum", "key", "team"]
+            and isinstance(sel["team"], list) for sel in selections):
+        return json.dumps(record, ensure_ascii=False, indent=1) + "\n"
+    marker = "\u0000selections\u0000"
+    text = json.dumps({**record, "selections": marker}, ensure_ascii=False, indent=1)
+    value = partial(json.dumps, ensure_ascii=False)
+    laid_out = [
+        '  {\n   "entity_id": ' + value(sel["entity_id"]) + ',\n   "stratum": ' + value(sel["stratum"])
+        + ',\n   "key": ' + value(sel["key"]) + ',\n   "team": '
+        + ("[\n    " + ",\n    ".join(map(value, sel["team"])) + "\n   ]" if sel["team"] else "[]") + "\n  }"
+        for sel in selections]
+    body = "[\n" + ",\n".join(laid_out) + "\n ]" if laid_out else "[]"
+    return text.replace(json.dumps(marker), body, 1) + "\n"
 
 
 def _naming_files(exc: JDPError, **paths: str | Path) -> JDPError:
@@ -925,14 +1161,23 @@ def _naming_files(exc: JDPError, **paths: str | Path) -> JDPError:
 
 
 def verify_files(record_path: str | Path, roster_path: str | Path, pool_path: str | Path,
-                 workers: int = 1) -> list[str]:
+                 workers: int = 1, plain: bool = False) -> list[str]:
     """verify() over files; [] when the record is confirmed."""
     record = read_json(record_path, "record")
-    return verify(record, read_file(roster_path, "roster"), read_file(pool_path, "pool"), workers=workers)
+    return verify(record, read_file(roster_path, "roster"), read_file(pool_path, "pool"), workers=workers,
+                  plain=plain)
+
+
+def entropy_line(record: dict) -> str:
+    """The entropy beside its declared source (§2), for a person to look the value up."""
+    plan = record.get("plan") if isinstance(record.get("plan"), dict) else {}
+    source = plan.get("entropy_source") if isinstance(plan, dict) else None
+    return f"entropy {record.get('entropy', '')!r} from source {source!r}" if source else \
+        f"entropy {record.get('entropy', '')!r} (no source declared)"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="jdp.py", description="JDP-1 draw and verifier (draw-protocol.md)")
+    parser = argparse.ArgumentParser(prog="jdp.py", description="JDP-2 / JDP-1 draw and verifier (draw-protocol.md)")
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("verify", help="recompute a published draw record")
     check.add_argument("record")
@@ -946,18 +1191,20 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument("--roster", required=True)
         sub.add_argument("--pool", required=True)
         sub.add_argument("--workers", type=int, default=1)
+        sub.add_argument("--plain", action="store_true", help="compute §3 and §4 with the plain reading only")
     args = parser.parse_args(argv)
     try:
         if args.command == "verify":
-            problems = verify_files(args.record, args.roster, args.pool, workers=args.workers)
+            problems = verify_files(args.record, args.roster, args.pool, workers=args.workers, plain=args.plain)
             if problems:
                 more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
                 print(f"jdp: NOT verified: {problems[0]}{more}", file=sys.stderr)
                 return 1
-            print(f"jdp: verified {args.record}")
+            record = read_json(args.record, "record")
+            print(f"jdp: verified {args.record} ({record['protocol']}); {entropy_line(record)}")
             return 0
         record = draw_files(args.plan, args.roster, args.pool, args.reveal, args.entropy, args.out,
-                            args.commitments, workers=args.workers)
+                            args.commitments, workers=args.workers, plain=args.plain)
         print(f"jdp: drew {len(record['selections'])} entities, seed {record['seed']}, record {args.out}")
         return 0
     except JDPError as exc:

@@ -29,3 +29,4 @@ class AssignmentInspector(Base):
     entity_id: Mapped[str] = mapped_column(String(64))
     inspector_id: Mapped[str] = mapped_column(String(64), index=True)
     agency: Mapped[str] = mapped_column(String(32))
+

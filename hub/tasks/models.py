@@ -19,6 +19,8 @@ class JointTask(Base):
     lead: Mapped[str] = mapped_column(String(32))
     agencies: Mapped[list] = mapped_column(JSONType)
     spec: Mapped[dict] = mapped_column(JSONType)
+    # The JDP version the task was created under and keeps to the end (its commitments were made under it).
+    protocol: Mapped[str] = mapped_column(String(8), default="JDP-2", server_default="JDP-1")
     state: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     window_start: Mapped[date] = mapped_column(Date)
     window_end: Mapped[date] = mapped_column(Date)
@@ -56,5 +58,27 @@ class TaskParty(Base):
     commitment: Mapped[str | None] = mapped_column(String(64))
     committed_at: Mapped[datetime | None] = mapped_column(DateTime)
     committed_by: Mapped[str | None] = mapped_column(String(64))
+    account: Mapped[str | None] = mapped_column(String(64))  # a witness's own user account; it alone acts for it
     secret_hex: Mapped[str | None] = mapped_column(String(256))
     revealed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class FrozenChunk(Base):
+    """A piece of a frozen roster or pool file, in order: the file is written and read piece by piece,
+    never whole, and its digest is the one published at the freeze."""
+
+    __tablename__ = "frozen_chunks"
+    task_id: Mapped[str] = mapped_column(ForeignKey("joint_tasks.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # "roster" | "pool"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class HubSecret(Base):
+    """The hub's own draw secret for a task, drawn at task creation and read only by hub.tasks.hub_party:
+    no page, export, log or API answer shows it; the draw request reveals it (its commitment is public)."""
+
+    __tablename__ = "hub_secrets"
+    task_id: Mapped[str] = mapped_column(ForeignKey("joint_tasks.id"), primary_key=True)
+    secret_hex: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,4 +1,4 @@
-"""From a joint task and plain roster facts to JDP-1's inputs: the roster, the pool and the plan (pure).
+"""From a joint task and plain roster facts to JDP's inputs: the roster, the pool and the plan (pure).
 
 Policy lives here (who is eligible, how ratios become quotas, recusal); the byte-exact
 draw over these inputs is ``hub.draw.jdp``.
@@ -7,6 +7,7 @@ draw over these inputs is ``hub.draw.jdp``.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,9 +19,11 @@ from hub.draw.jdp import PoolEntry, RosterEntry
 from hub.errors import InvalidInput
 from hub.tasks.spec import DISTRICT, TASK_ID, TaskSpec
 
-HASHES = ("sha256", "sm3")  # JDP-1: H is SHA-256, or SM3
-MAX_CAPACITY = 10_000  # JDP-1 §1
-_ID_FORBIDDEN = {"\t": "a TAB", "\n": "a line feed", ",": "a comma", " ": "a space"}  # JDP-1 §1
+HASHES = ("sha256", "sm3")  # JDP: H is SHA-256, or SM3
+PROTOCOLS = ("JDP-2", "JDP-1")  # JDP-2 for new tasks; JDP-1 for tasks created before it
+MAX_CAPACITY = 10_000  # JDP §1
+_ID_BAD = re.compile(r"[,\s]")  # a comma or any white space (TAB, LF, space, ...)
+_ID_FORBIDDEN = {"\t": "a TAB", "\n": "a line feed", ",": "a comma", " ": "a space"}  # JDP §1
 
 
 @dataclass(frozen=True)
@@ -117,17 +120,18 @@ def quotas(spec: TaskSpec, strata_sizes: Mapping[str, int]) -> dict[str, int]:
 
 
 def check_entity_ids(entities: Iterable[EntityFacts]) -> None:
-    """Refuse ids a JDP-1 roster cannot carry: empty, TAB, LF, comma, space, or repeated."""
+    """Refuse ids a JDP roster cannot carry: empty, TAB, LF, comma, space, or repeated."""
     seen: set[str] = set()
     for e in entities:
         eid = e.entity_id
         if not eid:
             raise InvalidInput("an entity id is empty", where="entity ''")
-        bad = next((c for c in eid if c in _ID_FORBIDDEN or c.isspace()), None)
-        if bad is not None:
+        found = _ID_BAD.search(eid)  # the one pass in C; the usual id has none
+        if found is not None:
+            bad = found.group()
             what = _ID_FORBIDDEN.get(bad, "white space")
             raise InvalidInput(
-                f"entity id {eid!r} contains {what} (JDP-1 §1: no TAB, LF, comma or space)",
+                f"entity id {eid!r} contains {what} (JDP §1: no TAB, LF, comma or space)",
                 where=f"entity {eid!r}",
             )
         if eid in seen:
@@ -136,7 +140,12 @@ def check_entity_ids(entities: Iterable[EntityFacts]) -> None:
 
 
 def build_roster(spec: TaskSpec, entities: Iterable[EntityFacts], today: date) -> list[RosterEntry]:
-    """The JDP-1 roster: eligible entities with stratum, weight and district, sorted by entity_id bytes."""
+    """The JDP roster: eligible entities with stratum, weight and district, sorted by entity_id bytes."""
+    return roster_rows(spec, entities, today)
+
+
+def roster_rows(spec: TaskSpec, entities: Iterable[EntityFacts], today: date) -> list[RosterEntry]:
+    """Roster lines of the eligible ones among `entities` (a whole roster, or one page of a streamed freeze)."""
     chosen = eligible(spec, entities, today)
     check_entity_ids(chosen)
     rows = [
@@ -149,7 +158,7 @@ def build_roster(spec: TaskSpec, entities: Iterable[EntityFacts], today: date) -
 def build_pool(
     spec: TaskSpec, inspectors: Iterable[InspectorFacts], draw_date: date
 ) -> list[PoolEntry]:
-    """The JDP-1 pool: active inspectors of the task's agencies certified on ``draw_date``, sorted by id bytes."""
+    """The JDP pool: active inspectors of the task's agencies certified on ``draw_date``, sorted by id bytes."""
     rows = []
     for i in inspectors:
         # product.md: officers whose certificate has expired on the inspection date are never drawn
@@ -185,12 +194,22 @@ def strata_sizes(roster: Iterable[RosterEntry]) -> dict[str, int]:
 
 
 def build_plan(
-    spec: TaskSpec, task_id: str, roster: Iterable[RosterEntry], hash_name: str = "sha256"
+    spec: TaskSpec,
+    task_id: str,
+    roster: Iterable[RosterEntry] | Mapping[str, int],
+    hash_name: str = "sha256",
+    protocol: str = "JDP-2",
+    entropy_source: str | None = None,
 ) -> dict[str, Any]:
-    """The JDP-1 plan: required members, plus title, window, agencies, lead and items for the record."""
+    """The JDP plan: required members, plus title, window, agencies, lead and items for the record, and the
+    entropy's declared source (covered by plan_digest, so fixed before any secret is revealed).
+
+    `roster` is the roster itself or, for a streamed freeze, its strata sizes."""
+    if protocol not in PROTOCOLS:
+        raise InvalidInput(f"{protocol!r} is not a protocol the hub draws with", where="plan.protocol")
     if hash_name not in HASHES:
         raise InvalidInput(
-            f"{hash_name!r} is not a JDP-1 hash ({', '.join(HASHES)})", where="plan.hash"
+            f"{hash_name!r} is not a JDP hash ({', '.join(HASHES)})", where="plan.hash"
         )
     if not isinstance(task_id, str) or not TASK_ID.fullmatch(task_id):
         raise InvalidInput(f"{task_id!r} is not a task id", where="plan.task_id")
@@ -203,12 +222,13 @@ def build_plan(
         for code in entry.items:
             if code not in items[entry.agency]:
                 items[entry.agency].append(code)
-    return {
-        "protocol": "JDP-1",
+    sizes = roster if isinstance(roster, Mapping) else strata_sizes(roster)
+    plan = {
+        "protocol": protocol,
         "task_id": task_id,
         "hash": hash_name,
         "title": spec.title,
-        "quotas": quotas(spec, strata_sizes(roster)),
+        "quotas": quotas(spec, sizes),
         "team": [
             {"agency": t.agency, "size": t.size, "expertise": list(_byte_sorted(t.expertise))}
             for t in spec.team
@@ -219,6 +239,9 @@ def build_plan(
         "lead": spec.lead,
         "items": items,
     }
+    if entropy_source:
+        plan["entropy_source"] = entropy_source
+    return plan
 
 
 def _category(spec: TaskSpec, entity: EntityFacts) -> str | None:
@@ -227,7 +250,7 @@ def _category(spec: TaskSpec, entity: EntityFacts) -> str | None:
 
 
 def _byte_sorted(values: Iterable[str]) -> tuple[str, ...]:
-    # UTF-8 keeps code point order, but say what JDP-1 means: raw bytes, ascending; no repeats
+    # UTF-8 keeps code point order, but say what JDP means: raw bytes, ascending; no repeats
     return tuple(sorted(set(values), key=str.encode))
 
 
@@ -258,7 +281,7 @@ def _check_pool_entry(row: PoolEntry) -> None:
             "an inspector id must be non-empty, without TAB or line feed", where=where
         )
     if row.capacity > MAX_CAPACITY:
-        raise InvalidInput(f"capacity {row.capacity} is above JDP-1's {MAX_CAPACITY}", where=where)
+        raise InvalidInput(f"capacity {row.capacity} is above JDP's {MAX_CAPACITY}", where=where)
     for name, values in (
         ("expertise", row.expertise),
         ("home_districts", row.home_districts),
@@ -267,5 +290,5 @@ def _check_pool_entry(row: PoolEntry) -> None:
         for value in values:
             if not value or value == "-" or any(c in value for c in ",\t\n"):
                 raise InvalidInput(
-                    f"{name} value {value!r} cannot be written in a JDP-1 pool file", where=where
+                    f"{name} value {value!r} cannot be written in a JDP pool file", where=where
                 )

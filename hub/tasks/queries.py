@@ -1,6 +1,8 @@
 """Reading joint tasks for pages and the API (the services own the queries; views only render)."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -47,3 +49,10 @@ def task_parties(db: Database, task_id: str) -> list[TaskParty]:
 def task_titles(db: Database) -> dict[str, str]:
     with db.unit_of_work() as s:
         return {task_id: title for task_id, title in s.execute(select(JointTask.id, JointTask.title))}
+
+
+def parties_of(task: JointTask, parties: list[TaskParty], principal: Any) -> list[str]:
+    """The parties this person may commit and reveal for: their agency's (as its liaison), or the witness
+    party bound to their own account (the services check the same rule)."""
+    return [p.party for p in parties if p.account == principal.name
+            or (p.party in task.agencies and p.party == principal.agency and "liaison" in principal.roles)]

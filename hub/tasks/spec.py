@@ -84,6 +84,9 @@ class TaskSpec:
     weights: Weights = Weights()
     recusal: Recusal = Recusal()
     id: str | None = None  # generated when the task is created without one
+    # Where the draw's public entropy will come from (e.g. "上证指数 2026-12-10 收盘"), declared with the task so
+    # it is in the plan, and under plan_digest, before the freeze; None: the draw takes no entropy.
+    entropy_source: str | None = None
 
 
 def load_task_file(path: str | Path) -> TaskSpec:
@@ -120,6 +123,7 @@ def parse_task_spec(data: dict[str, Any], source: str = "task file") -> TaskSpec
         weights=_weights(r, top.get("weights", {})),
         team=_team(r, r.required(top, "", "team"), agencies),
         recusal=_recusal(r, top.get("recusal", {})),
+        entropy_source=_entropy_source(r, top.get("entropy_source")),
     )
 
 
@@ -164,7 +168,21 @@ def spec_to_dict(spec: TaskSpec) -> dict[str, Any]:
             "avoid_last_pairing": spec.recusal.avoid_last_pairing,
         },
     )
+    if spec.entropy_source is not None:
+        out["entropy_source"] = spec.entropy_source
     return out
+
+
+MAX_ENTROPY_SOURCE = 200
+
+
+def _entropy_source(r: _Reader, value: Any) -> str | None:
+    if value is None:
+        return None
+    text = r.text(value, "entropy_source", forbidden="\n\r")
+    if len(text) > MAX_ENTROPY_SOURCE:
+        r.fail("entropy_source", f"at most {MAX_ENTROPY_SOURCE} characters")
+    return text
 
 
 def _number(value: Decimal) -> int | float:

@@ -1,4 +1,4 @@
-"""Run a JDP-1 verification or offline draw from a request body (the draw module does the work)."""
+"""Run a JDP-2 / JDP-1 verification or offline draw from a request body (the draw module does the work)."""
 from __future__ import annotations
 
 import uuid
@@ -16,7 +16,7 @@ KINDS = ("verify", "draw")
 def verify_body(body: dict[str, Any]) -> dict[str, Any]:
     """{"record", "roster", "pool"} -> {"verified", "problems"}; InvalidInput for malformed inputs."""
     if not isinstance(body.get("record"), dict):
-        raise InvalidInput("record must be the JDP-1 record object", where="record")
+        raise InvalidInput("record must be the draw record object", where="record")
     try:
         problems = jdp.verify(body["record"], str(body.get("roster", "")).encode("utf-8"),
                               str(body.get("pool", "")).encode("utf-8"))
@@ -26,13 +26,15 @@ def verify_body(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def draw_body(body: dict[str, Any]) -> dict[str, Any]:
-    """{"plan", "roster", "pool", "reveals", "entropy"} -> the JDP-1 record; InvalidInput when malformed."""
+    """{"plan", "roster", "pool", "reveals", "entropy"} -> the record of the plan's protocol (JDP-2, or JDP-1);
+    InvalidInput when malformed or of another protocol."""
     reveals = body.get("reveals")
     if not isinstance(body.get("plan"), dict) or not isinstance(reveals, dict):
         raise InvalidInput("plan and reveals must be objects", where="body")
     hash_name = body["plan"].get("hash", "sha256")
     try:
-        commitments = {p: jdp.commitment(p, h, hash_name) for p, h in reveals.items()}
+        protocol = jdp.check_protocol(body["plan"].get("protocol"), "plan.protocol")
+        commitments = {p: jdp.commitment(p, h, hash_name, protocol) for p, h in reveals.items()}
         return jdp.draw(body["plan"], str(body.get("roster", "")).encode("utf-8"),
                         str(body.get("pool", "")).encode("utf-8"), commitments, reveals,
                         str(body.get("entropy") or ""))

@@ -6,6 +6,7 @@ results appear only once approved, with personal data masked.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from flask import Blueprint, Response, render_template, send_file
 from hub import appctx
 from hub.audit.chain import published_head
 from hub.auth.access import public
-from hub.draw.publication import VERIFIER_PATH, frozen_files, public_summary
+from hub.draw.publication import VERIFIER_PATH, public_summary, stream_frozen_file
 from hub.errors import NotFound
 from hub.items.services import published_items
 from hub.results.queries import published_results_of
@@ -57,15 +58,13 @@ def record(task_id: str):
 @bp.route("/tasks/<task_id>/roster.tsv")
 @public
 def roster(task_id: str):
-    roster_file, _ = _frozen(task_id)
-    return _download(roster_file, "text/tab-separated-values; charset=utf-8", "roster.tsv")
+    return _download(_frozen(task_id, "roster"), "text/tab-separated-values; charset=utf-8", "roster.tsv")
 
 
 @bp.route("/tasks/<task_id>/pool.tsv")
 @public
 def pool(task_id: str):
-    _, pool_file = _frozen(task_id)
-    return _download(pool_file, "text/tab-separated-values; charset=utf-8", "pool.tsv")
+    return _download(_frozen(task_id, "pool"), "text/tab-separated-values; charset=utf-8", "pool.tsv")
 
 
 @bp.route("/verifier/jdp.py")
@@ -89,10 +88,10 @@ def results_json(task_id: str):
     return Response(body, mimetype="application/json")
 
 
-def _frozen(task_id: str) -> tuple[bytes, bytes]:
-    """The frozen files, refused for a task the public cannot see."""
+def _frozen(task_id: str, kind: str) -> Iterator[bytes]:
+    """A frozen file as it is read, piece by piece; refused for a task the public cannot see."""
     public_summary(appctx.database(), task_id)
-    return frozen_files(appctx.database(), task_id)
+    return stream_frozen_file(appctx.database(), task_id, kind)
 
 
 def _published(task_id: str) -> list[dict[str, Any]]:
@@ -100,7 +99,7 @@ def _published(task_id: str) -> list[dict[str, Any]]:
     return [{k: v for k, v in r.items() if k != "delivery"} for r in published_results_of(appctx.database(), task_id)]
 
 
-def _download(data: bytes, content_type: str, name: str) -> Response:
+def _download(data: bytes | Iterator[bytes], content_type: str, name: str) -> Response:
     # The bytes go out exactly as stored: the published digests are computed over them.
     return Response(data, content_type=content_type,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

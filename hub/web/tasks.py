@@ -19,7 +19,7 @@ from hub.draw.queries import ASSIGNMENT_READERS, assignments_for, sees_every_ass
 from hub.errors import HubError
 from hub.results.history import RESULTS_HISTORY
 from hub.tasks import services as lifecycle
-from hub.tasks.queries import get_task, list_tasks, task_parties
+from hub.tasks.queries import get_task, list_tasks, parties_of, task_parties
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -37,9 +37,11 @@ def detail(task_id: str):
     db = appctx.database()
     task = get_task(db, task_id)
     view = assignments_for(db, task_id, principal, with_names=True)
-    return render_template("task_detail.html", task=task, parties=task_parties(db, task_id),
+    parties = task_parties(db, task_id)
+    return render_template("task_detail.html", task=task, parties=parties,
                            assignments=view.rows, entities=view.entities, inspectors=view.inspectors,
-                           sees_all=sees_every_assignment(principal), may_act=principal.has("coordinator"))
+                           sees_all=sees_every_assignment(principal), may_act=principal.has("coordinator"),
+                           own_parties=parties_of(task, parties, principal))
 
 
 @bp.route("/<task_id>/freeze", methods=["POST"])
@@ -65,12 +67,37 @@ def draw(task_id: str):
             outcome = draw_task.delay(task_id, actor)
         except OperationalError as exc:
             # The queue is unreachable: mark the draw failed so that it can be requested again.
-            lifecycle.mark_draw_failed(appctx.database(), task_id, f"the worker queue is unreachable: {exc}",
-                                       actor)
+            lifecycle.mark_draw_unqueued(appctx.database(), task_id, f"the worker queue is unreachable: {exc}",
+                                         actor)
             raise HubError("the draw could not be queued (worker queue unreachable); try again") from exc
         if appctx.settings().embedded and isinstance(outcome.result, dict):
             return f"Drawn 已抽取: seed {outcome.result.get('seed', '')}."
         return "The draw is queued 已排队; this page shows its progress."
+
+    return _act(task_id, act)
+
+
+@bp.route("/<task_id>/commit", methods=["POST"])
+@requires(*ASSIGNMENT_READERS)
+def commit(task_id: str):
+    """A party's commitment, entered by the party itself (the service refuses anyone else)."""
+    def act() -> str:
+        party = request.form.get("party", "")
+        lifecycle.commit(appctx.database(), task_id, party, request.form.get("commitment", "").strip(),
+                         _principal().name)
+        return f"{party} committed 已承诺."
+
+    return _act(task_id, act)
+
+
+@bp.route("/<task_id>/reveal", methods=["POST"])
+@requires(*ASSIGNMENT_READERS)
+def reveal(task_id: str):
+    """A party's secret, revealed by the party itself after the freeze."""
+    def act() -> str:
+        party = request.form.get("party", "")
+        lifecycle.reveal(appctx.database(), task_id, party, request.form.get("secret_hex", ""), _principal().name)
+        return f"{party} revealed 已揭示."
 
     return _act(task_id, act)
 

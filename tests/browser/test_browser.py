@@ -64,7 +64,7 @@ def test_public_task_page_offers_a_record_that_parses(db, settings, base_url, pa
     with page.expect_download() as download:
         page.click("#record-link")
     record = json.loads(Path(download.value.path()).read_text("utf-8"))
-    assert record["protocol"] == "JDP-1"
+    assert record["protocol"] == "JDP-2"
     assert [s["entity_id"] for s in record["selections"]] == scenario.drawn_entities()
     assert page.locator("#seed").inner_text() == record["seed"]
 

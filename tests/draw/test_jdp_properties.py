@@ -1,4 +1,5 @@
-"""JDP-1 properties over random rosters and pools, and agreement with a naive reading of the spec."""
+"""JDP-2 and JDP-1 properties over random rosters and pools: the fast paths agree with jdp.py's plain reading
+and with a naive reading of §3-§4 written here, independently of jdp.py."""
 from __future__ import annotations
 
 import hashlib
@@ -11,7 +12,12 @@ from hypothesis import strategies as st
 from hub.draw import jdp
 
 REVEALS = {"hub": "ab" * 16, "A": "cd" * 16}
-COMMITMENTS = {party: jdp.commitment(party, secret, "sha256") for party, secret in REVEALS.items()}
+COMMITMENTS = {party: jdp.commitment(party, secret, "sha256", "JDP-1") for party, secret in REVEALS.items()}
+PROTOCOLS = ("JDP-2", "JDP-1")
+
+
+def commitments(protocol: str) -> dict[str, str]:
+    return {party: jdp.commitment(party, secret, "sha256", protocol) for party, secret in REVEALS.items()}
 DISTRICTS = ["370102", "370103", "370104"]
 TAGS = ["fire", "food"]
 
@@ -21,7 +27,12 @@ def u64(data: bytes) -> int:
 
 
 def naive_draw(plan: dict, roster: list[jdp.RosterEntry], pool: list[jdp.PoolEntry], seed: bytes) -> list[dict]:
-    """JDP-1 §3-§4 read literally: every candidate scanned for every slot."""
+    """§3-§4 read literally: every candidate scanned for every slot; the tie-break of the plan's protocol."""
+    def rank(e: jdp.RosterEntry, p: jdp.PoolEntry) -> int:
+        if plan["protocol"] == "JDP-2":  # rank(i, l) = u64(seed || "I" || inspector_id || LF || decimal(l))
+            return u64(seed + b"I" + p.inspector_id.encode() + b"\n" + str(load[p.inspector_id]).encode())
+        return u64(seed + b"I" + e.entity_id.encode() + b"\n" + p.inspector_id.encode())
+
     def key(e: jdp.RosterEntry) -> int:
         return min(u64(seed + b"E" + e.entity_id.encode() + b"\n" + str(t).encode()) for t in range(1, e.weight + 1))
 
@@ -43,8 +54,7 @@ def naive_draw(plan: dict, roster: list[jdp.RosterEntry], pool: list[jdp.PoolEnt
                                        and e.district in p.home_districts)]
                 if not candidates:
                     raise jdp.InfeasibleDraw(e.entity_id, entry["agency"])
-                best = min(candidates, key=lambda p: (load[p.inspector_id], u64(
-                    seed + b"I" + e.entity_id.encode() + b"\n" + p.inspector_id.encode()), p.inspector_id.encode()))
+                best = min(candidates, key=lambda p: (load[p.inspector_id], rank(e, p), p.inspector_id.encode()))
                 team.append(best.inspector_id)
                 load[best.inspector_id] += 1
         out.append({"entity_id": e.entity_id, "stratum": e.stratum, "key": f"{k:016x}", "team": team})
@@ -61,27 +71,29 @@ def draws(draw: st.DrawFn) -> tuple[dict, list[jdp.RosterEntry], list[jdp.PoolEn
     sizes = Counter(e.stratum for e in roster)
     quotas = {s: draw(st.integers(0, size)) for s, size in sizes.items()}
     pool = []
-    for i in range(draw(st.integers(1, 12))):
+    agencies = ["A"] * draw(st.integers(1, 10)) + ["B"] * draw(st.integers(0, 6)) + ["C"]  # C: one inspector
+    for i, agency in enumerate(draw(st.permutations(agencies))):
         pool.append(jdp.PoolEntry(
-            f"P{i:03d}", draw(st.sampled_from(["A", "B"])),
+            f"P{i:03d}", agency,
             tuple(sorted(draw(st.sets(st.sampled_from(TAGS))))),
-            tuple(sorted(draw(st.sets(st.sampled_from(DISTRICTS), max_size=1)))),
-            draw(st.integers(1, 6)),
-            tuple(sorted(draw(st.sets(st.sampled_from(ids), max_size=2))))))
-    team = [{"agency": draw(st.sampled_from(["A", "B"])), "size": draw(st.integers(1, 2)),
-             "expertise": sorted(draw(st.sets(st.sampled_from(TAGS), max_size=1)))}
-            for _ in range(draw(st.integers(1, 3)))]
-    plan = {"protocol": "JDP-1", "task_id": "T", "hash": "sha256", "quotas": quotas, "team": team,
-            "avoid_home_district": draw(st.booleans())}
+            tuple(sorted(draw(st.sets(st.sampled_from(DISTRICTS), max_size=2)))),
+            draw(st.integers(1, 6)),  # small capacities run out
+            tuple(sorted(draw(st.sets(st.sampled_from(ids), max_size=3))))))
+    team = [{"agency": draw(st.sampled_from(["A", "A", "B", "C"])), "size": draw(st.integers(1, 3)),
+             "expertise": sorted(draw(st.sets(st.sampled_from(TAGS), max_size=2)))}
+            for _ in range(draw(st.integers(1, 4)))]  # often two or more from one agency
+    plan = {"protocol": draw(st.sampled_from(PROTOCOLS)), "task_id": "T", "hash": "sha256", "quotas": quotas,
+            "team": team, "avoid_home_district": draw(st.booleans())}
     return plan, roster, pool
 
 
-def run(plan: dict, roster: list[jdp.RosterEntry], pool: list[jdp.PoolEntry], workers: int = 1) -> dict:
-    return jdp.draw(plan, jdp.format_roster(roster), jdp.format_pool(pool), COMMITMENTS, REVEALS, "e",
-                    workers=workers)
+def run(plan: dict, roster: list[jdp.RosterEntry], pool: list[jdp.PoolEntry], workers: int = 1,
+        plain: bool = False) -> dict:
+    return jdp.draw(plan, jdp.format_roster(roster), jdp.format_pool(pool), commitments(plan["protocol"]),
+                    REVEALS, "e", workers=workers, plain=plain)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(draws())
 def test_draw_obeys_every_rule_and_matches_a_naive_reading(case: tuple) -> None:
     plan, roster, pool = case
@@ -96,9 +108,14 @@ def test_draw_obeys_every_rule_and_matches_a_naive_reading(case: tuple) -> None:
         with pytest.raises(jdp.InfeasibleDraw) as naive:
             naive_draw(plan, roster, pool, seed)
         assert (naive.value.entity_id, naive.value.agency) == (failure.entity_id, failure.agency)
+        with pytest.raises(jdp.InfeasibleDraw) as plain:
+            run(plan, roster, pool, plain=True)
+        assert (plain.value.entity_id, plain.value.agency) == (failure.entity_id, failure.agency)
         return
+    assert record["protocol"] == plan["protocol"]
     selections = record["selections"]
     assert selections == naive_draw(plan, roster, pool, bytes.fromhex(record["seed"]))
+    assert run(plan, roster, pool, plain=True) == record  # fast paths == jdp.py's plain reading
     assert Counter(s["stratum"] for s in selections) == Counter({s: q for s, q in plan["quotas"].items() if q})
     assert len({s["entity_id"] for s in selections}) == len(selections)
     assert [(s["key"], s["entity_id"].encode()) for s in selections] == sorted(
@@ -123,7 +140,8 @@ def test_draw_obeys_every_rule_and_matches_a_naive_reading(case: tuple) -> None:
 def _seed(plan: dict, roster: list[jdp.RosterEntry], pool: list[jdp.PoolEntry]) -> str:
     digest = {name: jdp.hexdigest(data, "sha256") for name, data in (
         ("plan", jdp.canonical_plan(plan)), ("roster", jdp.format_roster(roster)), ("pool", jdp.format_pool(pool)))}
-    return jdp.compute_seed(digest["plan"], digest["roster"], digest["pool"], REVEALS, "e", "sha256").hex()
+    return jdp.compute_seed(digest["plan"], digest["roster"], digest["pool"], REVEALS, "e", "sha256",
+                            plan["protocol"]).hex()
 
 
 @settings(max_examples=40, deadline=None)
@@ -144,13 +162,13 @@ def test_two_workers_and_small_pieces_give_the_same_record(case: tuple) -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.integers(1, 15), st.integers(5, 80), st.integers(1, 3), st.integers(0, 10**6))
+@given(st.integers(1, 15), st.integers(5, 80), st.integers(1, 3), st.integers(0, 10**6), st.sampled_from(PROTOCOLS))
 def test_interchangeable_inspectors_get_loads_within_one(inspectors: int, entities: int, size: int,
-                                                         salt: int) -> None:
+                                                         salt: int, protocol: str) -> None:
     size = min(size, inspectors)
     roster = [jdp.RosterEntry(f"E{salt}-{i:04d}", "s", 1 + i % 4, "370102") for i in range(entities)]
     pool = [jdp.PoolEntry(f"A{i:03d}", "A", (), (), 10000, ()) for i in range(inspectors)]
-    plan = {"protocol": "JDP-1", "task_id": "T", "hash": "sha256", "quotas": {"s": entities},
+    plan = {"protocol": protocol, "task_id": "T", "hash": "sha256", "quotas": {"s": entities},
             "team": [{"agency": "A", "size": size, "expertise": []}], "avoid_home_district": True}
     load = Counter(i for s in run(plan, roster, pool)["selections"] for i in s["team"])
     loads = [load[p.inspector_id] for p in pool]
@@ -307,7 +325,8 @@ PLAN = {"protocol": "JDP-1", "task_id": "T", "hash": "sm3", "quotas": {"s": 1, "
 
 
 @pytest.mark.parametrize(("change", "words"), [
-    ({"protocol": "JDP-2"}, "protocol"),
+    ({"protocol": "JDP-3"}, "'JDP-3' is not a protocol"),
+    ({"protocol": "jdp-2"}, "protocol"),
     ({"hash": "md5"}, "hash"),
     ({"quotas": {"s": 3, "t": 0}}, "exceeds"),
     ({"quotas": {"s": 1}}, "does not name stratum 't'"),

@@ -1,4 +1,4 @@
-"""JDP-1 §6: the worked examples reproduce exactly, and verify() notices any single change."""
+"""§6: the JDP-2 and JDP-1 worked examples reproduce exactly, and verify() notices any single change."""
 from __future__ import annotations
 
 import copy
@@ -43,10 +43,14 @@ def test_vector_reproduces_when_the_roster_is_cut_into_many_pieces(name: str, wo
 def test_seed_and_commitments_follow_section_2(name: str) -> None:
     v = vectors.load(name)
     h = v.plan["hash"]
+    protocol = v.record["protocol"]
+    assert protocol == ("JDP-2" if name in vectors.JDP2_NAMES else "JDP-1")
     for party, secret in v.reveals.items():
-        assert jdp.commitment(party, secret, h) == v.commitments[party]
+        assert jdp.commitment(party, secret, h, protocol) == v.commitments[party]
+        other = "JDP-1" if protocol == "JDP-2" else "JDP-2"
+        assert jdp.commitment(party, secret, h, other) != v.commitments[party]  # the label is part of it
     seed = jdp.compute_seed(v.record["plan_digest"], v.record["roster_digest"], v.record["pool_digest"],
-                            v.reveals, v.entropy, h)
+                            v.reveals, v.entropy, h, protocol)
     assert seed.hex() == v.record["seed"]
     assert jdp.hexdigest(jdp.canonical_plan(v.plan), h) == v.record["plan_digest"]
 
@@ -118,7 +122,8 @@ def _record_edits(record: dict) -> list[tuple[str, object]]:
         ("entropy", lambda r: r.update(entropy=r["entropy"] + " ")),
         ("plan quota", lambda r: r["plan"]["quotas"].update({stratum: 0})),
         ("plan title", lambda r: r["plan"].update(title="changed")),
-        ("protocol", lambda r: r.update(protocol="JDP-2")),
+        ("protocol", lambda r: r.update(protocol="JDP-1" if r["protocol"] == "JDP-2" else "JDP-2")),
+        ("plan protocol", lambda r: r["plan"].update(protocol="JDP-1" if r["protocol"] == "JDP-2" else "JDP-2")),
         ("selections removed", lambda r: r.update(selections=[])),
     ]
     return edits
@@ -134,6 +139,25 @@ def test_verify_rejects_every_single_changed_record_field(name: str) -> None:
         edit(record)  # type: ignore[operator]
         assert record != v.record, description
         assert jdp.verify(record, v.roster, v.pool), f"{description} changed, still verified"
+
+
+@pytest.mark.parametrize("name", vectors.NAMES)
+def test_plain_reading_gives_the_published_record(name: str) -> None:
+    v = vectors.load(name)
+    assert jdp.draw(v.plan, v.roster, v.pool, v.commitments, v.reveals, v.entropy, plain=True) == v.record
+    assert jdp.verify(v.record, v.roster, v.pool, plain=True) == []
+
+
+@pytest.mark.parametrize("where", ["record", "plan"])
+@pytest.mark.parametrize("name", vectors.NAMES)
+def test_a_record_of_another_protocol_is_refused_naming_it(name: str, where: str) -> None:
+    v = vectors.load(name)
+    record = copy.deepcopy(v.record)
+    (record if where == "record" else record["plan"])["protocol"] = "JDP-3"
+    with pytest.raises(jdp.UnknownProtocol, match="'JDP-3'"):
+        jdp.verify(record, v.roster, v.pool)
+    with pytest.raises(jdp.UnknownProtocol, match="'JDP-3'"):
+        jdp.draw(dict(v.plan, protocol="JDP-3"), v.roster, v.pool, v.commitments, v.reveals, v.entropy)
 
 
 def test_verify_ignores_extra_top_level_members() -> None:

@@ -114,3 +114,48 @@ def test_standalone_script_draws_the_published_record(tmp_path: Path) -> None:
     refused = run_script(script, "draw", "--plan", f["plan"], "--roster", f["roster"], "--pool", f["pool"],
                          "--reveal", "hub=zz", "--out", tmp_path / "no.json")
     assert refused.returncode == 1 and "hub" in refused.stderr and not (tmp_path / "no.json").exists()
+
+
+def _flip(data: bytes, at: int) -> bytes:
+    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1:]
+
+
+@pytest.mark.parametrize("name", vectors.NAMES)
+def test_standalone_script_in_a_clean_directory_checks_both_protocols(name: str, tmp_path: Path) -> None:
+    """`python3 -I jdp.py` with nothing but the four published files beside it."""
+    for what, source in files(name).items():
+        shutil.copy(source, tmp_path / f"{what}{source.suffix}")
+    script = tmp_path / "jdp.py"
+    shutil.copy(SCRIPT, script)
+    args = ("verify", "record.json", "--roster", "roster.tsv", "--pool", "pool.tsv")
+    ok = run_script(script, *args)
+    assert ok.returncode == 0, ok.stderr
+    assert vectors.load(name).record["protocol"] in ok.stdout
+    plain = run_script(script, *args, "--plain")
+    assert plain.returncode == 0, plain.stderr
+    originals = {what: (tmp_path / f"{what}{source.suffix}").read_bytes() for what, source in files(name).items()}
+    for what in ("record", "roster", "pool"):
+        path = tmp_path / f"{what}{files(name)[what].suffix}"
+        for at in (0, len(originals[what]) // 2, len(originals[what]) - 2):
+            path.write_bytes(_flip(originals[what], at))
+            bad = run_script(script, *args)
+            assert bad.returncode != 0, f"{what} byte {at} flipped, still verified"
+            assert len(bad.stderr.strip().splitlines()) == 1, bad.stderr
+        path.write_bytes(originals[what])
+    record = json.loads(originals["record"])
+    record["protocol"] = "JDP-3"
+    (tmp_path / "record.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    refused = run_script(script, *args)
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines() == [refused.stderr.strip()] and "'JDP-3'" in refused.stderr
+
+
+@pytest.mark.parametrize("name", vectors.NAMES)
+def test_record_text_is_what_json_dumps_with_indent_1_writes(name: str) -> None:
+    record = vectors.load(name).record
+    assert jdp.record_text(record) == json.dumps(record, ensure_ascii=False, indent=1) + "\n"
+    for changed in ({"selections": []}, {"selections": [dict(record["selections"][0], team=[])]},
+                    {"selections": [{"entity_id": 'a"\\b', "stratum": "s\t学", "key": "0" * 16, "team": ["x\u2028"]}]},
+                    {"extra": {"selections": 1}}, {"selections": "not a list"}):
+        edited = dict(record, **changed)
+        assert jdp.record_text(edited) == json.dumps(edited, ensure_ascii=False, indent=1) + "\n"

@@ -1,4 +1,4 @@
-"""The JDP-1 worked examples (draw-protocol.md §6), loaded as the draw API takes them."""
+"""The JDP-2 and JDP-1 worked examples (draw-protocol.md §6), loaded as the draw API takes them."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,8 @@ from typing import NamedTuple
 
 # A copy of ../shared/spec/vectors, so the suite runs wherever the repository is cloned.
 VECTORS = Path(__file__).with_name("vectors")
-NAMES = ("v-public", "v-public-sm3")
+NAMES = ("v2-public", "v2-public-sm3", "v-public", "v-public-sm3")  # JDP-2 first, then JDP-1 (§7)
+JDP2_NAMES = ("v2-public", "v2-public-sm3")
 
 
 class Vector(NamedTuple):

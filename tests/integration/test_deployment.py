@@ -188,11 +188,19 @@ def test_procfile_processes_on_postgresql_and_redis_run_a_joint_task_end_to_end(
         (tmp_path / "task.toml").write_text(tomli_w.dumps(spec), encoding="utf-8")
         task_id = d.hub("task", "create", "task.toml").strip()
 
-        # 3. every party commits (at the same time, each on its own), freeze, reveal, draw on a worker
-        parties = ["hub", *spec["agencies"]]
-        d.hub_each(*[("task", "commit", task_id, party, "--secret-file", f"{party}.secret") for party in parties])
+        # 3. each agency commits as its own liaison (at the same time, each on its own; the hub committed by
+        #    itself at creation), freeze, reveal, draw on a worker
+        parties = list(spec["agencies"])
+        d.env["LIAISON_PASSWORD"] = secrets.token_hex(12)
+        for party in parties:
+            d.hub("user", "add", f"liaison-{party}", "--role", "liaison", "--agency", party,
+                  "--password-env", "LIAISON_PASSWORD")
+        acting = ("--password-env", "LIAISON_PASSWORD")
+        d.hub_each(*[("task", "commit", task_id, party, "--secret-file", f"{party}.secret", "--as", f"liaison-{party}",
+                      *acting) for party in parties])
         d.hub("task", "freeze", task_id)
-        d.hub_each(*[("task", "reveal", task_id, party, "--secret-file", f"{party}.secret") for party in parties])
+        d.hub_each(*[("task", "reveal", task_id, party, "--secret-file", f"{party}.secret", "--as", f"liaison-{party}",
+                      *acting) for party in parties])
         d.hub("task", "draw", task_id, "--entropy", f"deployment test {today.isoformat()}")
         wait_until("the draw on a worker", lambda: api(f"/tasks/{task_id}")["state"] == "drawn", d)
         d.hub("task", "record", task_id, "--out", "record.json", "--roster", "roster.tsv", "--pool", "pool.tsv")

@@ -19,7 +19,7 @@ def test_the_sample_task_file_creates_a_task(db, settings, monkeypatch, capsys):
     with db.unit_of_work() as s:
         task = s.scalar(select(JointTask).where(JointTask.id == task_id))
         assert task is not None and task.state == "draft"
-        assert task.agencies == ["HEALTH", "SAMR", "EDU"] and task.spec["strata"]["ratios"] == {"370102|school": 0.1}
+        assert task.agencies == ["HEALTH", "SAMR"] and task.spec["strata"]["ratios"] == {"370102|school": 0.1}
 
 
 def test_the_sample_task_file_needs_its_items_first(db, settings, monkeypatch, capsys):

@@ -18,7 +18,7 @@ def _large_verification() -> dict:
     pool = "".join(f"{a}-{i:04d}\t{a}\t-\t370105\t1000\t-\n" for a in ("HEALTH", "SAMR") for i in range(20))
     plan["quotas"] = {"S|hotel": 5}
     reveals = {"hub": "ab" * 32}
-    commitments = {p: jdp.commitment(p, h, "sha256") for p, h in reveals.items()}
+    commitments = {p: jdp.commitment(p, h, "sha256", plan["protocol"]) for p, h in reveals.items()}
     record = jdp.draw(plan, roster.encode(), pool.encode(), commitments, reveals, "x")
     return {"record": record, "roster": roster, "pool": pool}
 

@@ -329,13 +329,13 @@ def _floats(value) -> list:
     return []
 
 
-def test_plan_has_the_jdp1_members_and_a_quota_for_every_stratum():
+def test_plan_has_the_jdp2_members_and_a_quota_for_every_stratum():
     spec = make_spec(strata={"ratios": {"370102|school": 0.4}})
     roster = [RosterEntry(f"E{i:02}", "370102|school", 1, "370102") for i in range(5)]
     roster += [RosterEntry(f"F{i:02}", "370103|hotel", 2, "370103") for i in range(11)]
     plan = build_plan(spec, "JT-2026-0007", roster)
     assert plan == {
-        "protocol": "JDP-1",
+        "protocol": "JDP-2",
         "task_id": "JT-2026-0007",
         "hash": "sha256",
         "title": "联合抽查",
@@ -354,6 +354,17 @@ def test_plan_has_the_jdp1_members_and_a_quota_for_every_stratum():
     json.dumps(
         plan, sort_keys=True, separators=(",", ":"), ensure_ascii=False
     )  # canonical form exists
+
+
+def test_plan_of_an_older_task_keeps_jdp1_and_names_a_declared_entropy_source():
+    spec = make_spec()
+    roster = [RosterEntry("E01", "370102|school", 1, "370102")]
+    assert build_plan(spec, "JT-1", roster, protocol="JDP-1")["protocol"] == "JDP-1"
+    assert "entropy_source" not in build_plan(spec, "JT-1", roster)
+    plan = build_plan(spec, "JT-1", {"370102|school": 1}, entropy_source="上证指数 2026-12-10 收盘")
+    assert plan["entropy_source"] == "上证指数 2026-12-10 收盘" and plan["quotas"] == {"370102|school": 1}
+    with pytest.raises(InvalidInput, match="JDP-3"):
+        build_plan(spec, "JT-1", roster, protocol="JDP-3")
 
 
 def test_plan_merges_items_of_one_agency_and_follows_recusal():

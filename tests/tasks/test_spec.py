@@ -312,3 +312,14 @@ def test_any_ratio_round_trips_exactly(ratio):
     again = spec_to_dict(spec)["strata"]["ratio"]
     assert again == ratio
     assert parse_task_spec(spec_to_dict(spec)) == spec
+
+
+def test_the_entropy_source_is_declared_in_the_task_file_and_round_trips():
+    data = example()
+    assert parse_task_spec(data).entropy_source is None
+    data["entropy_source"] = "上证指数 2026-12-10 收盘"
+    spec = parse_task_spec(data)
+    assert spec.entropy_source == "上证指数 2026-12-10 收盘"
+    assert parse_task_spec(json.loads(json.dumps(spec_to_dict(spec)))) == spec
+    for bad in ("", "two\nlines", 7, "x" * 201):
+        assert "entropy_source" in str(refusal(dict(data, entropy_source=bad)))

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from hub.auth.models import User
 from hub.auth.services import add_user
 from hub.config import Settings
 from hub.db import Database
@@ -69,7 +70,8 @@ def task_spec(task_id: str) -> dict[str, Any]:
             "weights": {"abnormal_list": 3},
             "team": [{"agency": "HEALTH", "size": 1, "items": ["HEALTH-SCH-01"], "expertise": ["school"]},
                      {"agency": "SAMR", "size": 1, "items": ["SAMR-FOOD-01"]}],
-            "recusal": {"avoid_home_district": True, "avoid_last_pairing": True}}
+            "recusal": {"avoid_home_district": True, "avoid_last_pairing": True},
+            "entropy_source": "福彩3D 2026-11-30 开奖号码"}
 
 
 def add_rosters(db: Database) -> None:
@@ -92,24 +94,34 @@ def add_rosters(db: Database) -> None:
                                 expertise=["school"], home_districts=["370105"], capacity=1, active=True))
 
 
+def liaison_of(agency: str) -> str:
+    """The user who commits and reveals for ``agency`` in the scenario (each party acts only as itself)."""
+    return f"scenario-{agency}"
+
+
 def committed_task(db: Database, settings: Settings, task_id: str = "JT-2026-0100") -> Scenario:
-    """A task every party has committed to (state: committing)."""
+    """A task every party has committed to (state: committing): the hub by itself, each agency through its
+    own liaison."""
     add_rosters(db)
+    with db.unit_of_work() as s:
+        for agency in AGENCIES:
+            if s.scalar(select(User).where(User.name == liaison_of(agency))) is None:
+                add_user(s, liaison_of(agency), ["liaison"], agency=agency)
     lifecycle.create_task(db, settings, task_spec(task_id), ACTOR)
     scenario = Scenario(db, settings, task_id)
-    for party in ("hub", *AGENCIES):
+    for party in AGENCIES:
         secret = lifecycle.new_secret()
         scenario.secrets[party] = secret
-        lifecycle.commit(db, task_id, party, jdp.commitment(party, secret, "sha256"), ACTOR)
+        lifecycle.commit(db, task_id, party, jdp.commitment(party, secret, "sha256"), liaison_of(party))
     return scenario
 
 
 def frozen_task(db: Database, settings: Settings, task_id: str = "JT-2026-0100") -> Scenario:
-    """Frozen, every secret revealed, ready for its draw."""
+    """Frozen, every agency's secret revealed (the hub reveals its own at the draw), ready for its draw."""
     scenario = committed_task(db, settings, task_id)
     lifecycle.freeze(db, settings, task_id, ACTOR, history=RESULTS_HISTORY)
     for party, secret in scenario.secrets.items():
-        lifecycle.reveal(db, task_id, party, secret, ACTOR)
+        lifecycle.reveal(db, task_id, party, secret, liaison_of(party))
     return scenario
 
 
