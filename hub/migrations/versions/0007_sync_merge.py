@@ -3,14 +3,14 @@
 Most source records are keyed by the entity's own id, and those are found through the unique
 (source, record_key) index; maintaining a full second index on entity_id cost every sync row.
 
-Revision ID: 0003_sync_merge
-Revises: 0007_documents
+Revision ID: 0007_sync_merge
+Revises: 0006_jdp2
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_sync_merge"
-down_revision = "0007_documents"
+revision = "0007_sync_merge"
+down_revision = "0006_jdp2"
 branch_labels = None
 depends_on = None
 

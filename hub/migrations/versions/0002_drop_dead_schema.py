@@ -1,13 +1,13 @@
 """drop dead schema: processed_files (csv-drop keeps its processed files in the bookmark) and
 source_state.etag (edu-xml keeps its ETag in the bookmark); nothing read or wrote either
 
-Revision ID: 0005_drop_dead_schema
+Revision ID: 0002_drop_dead_schema
 Revises: 0001
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_drop_dead_schema"
+revision = "0002_drop_dead_schema"
 down_revision = "0001"
 branch_labels = None
 depends_on = None

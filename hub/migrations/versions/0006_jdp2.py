@@ -1,13 +1,13 @@
 """JDP-2: a task's protocol, witness accounts, the hub's own secrets, frozen files in pieces
 
-Revision ID: 0002_jdp2
-Revises: 0007_documents
+Revision ID: 0006_jdp2
+Revises: 0005_documents
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_jdp2"
-down_revision = "0007_documents"
+revision = "0006_jdp2"
+down_revision = "0005_documents"
 branch_labels = None
 depends_on = None
 

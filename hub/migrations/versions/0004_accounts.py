@@ -1,7 +1,7 @@
 """accounts: session epochs, login locks, token expiry; verification jobs
 
-Revision ID: 0006_accounts
-Revises: 0004_result_integrity
+Revision ID: 0004_accounts
+Revises: 0003_result_integrity
 """
 import sqlalchemy as sa
 from alembic import op
@@ -9,8 +9,8 @@ from sqlalchemy.dialects import postgresql
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
-revision = "0006_accounts"
-down_revision = "0004_result_integrity"
+revision = "0004_accounts"
+down_revision = "0003_result_integrity"
 branch_labels = None
 depends_on = None
 

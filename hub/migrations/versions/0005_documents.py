@@ -1,13 +1,13 @@
 """documents: issued document numbers (文号) and their per-agency, per-year counters
 
-Revision ID: 0007_documents
-Revises: 0005_drop_dead_schema
+Revision ID: 0005_documents
+Revises: 0004_accounts
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_documents"
-down_revision = "0006_accounts"
+revision = "0005_documents"
+down_revision = "0004_accounts"
 branch_labels = None
 depends_on = None
 

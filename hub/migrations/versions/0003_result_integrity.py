@@ -1,14 +1,14 @@
 """result integrity: a version on each result (edits and approval serialise on it) and the state
 digest an audit entry carries of the row it changed
 
-Revision ID: 0004_result_integrity
-Revises: 0005_drop_dead_schema
+Revision ID: 0003_result_integrity
+Revises: 0002_drop_dead_schema
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_result_integrity"
-down_revision = "0005_drop_dead_schema"
+revision = "0003_result_integrity"
+down_revision = "0002_drop_dead_schema"
 branch_labels = None
 depends_on = None
 
