@@ -25,6 +25,7 @@ import math
 import os
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -142,12 +143,17 @@ def offline(folder: Path, entity_count: int, inspectors: int, repeats: int) -> t
                  str(folder / "roster.tsv"), "--pool", str(folder / "pool.tsv"), *reveal_args, "--entropy", "bench",
                  "--out", str(folder / "record.json")]
     floors, offlines = [], []
+    load_before = os.getloadavg()[0]
     for _ in range(repeats):  # alternating, so a shared machine's changing pace touches both alike
         floors.append(floor(pairs, seed))
         offlines.append(whole_process(draw_args))
+    load_after = os.getloadavg()[0]
     del pairs
     floor_s, floor_cpu = min(f[0] for f in floors), min(f[1] for f in floors)
     offline_s, offline_cpu = min(o[0] for o in offlines), min(o[1] for o in offlines)
+    median_floor = statistics.median(f[0] for f in floors), statistics.median(f[1] for f in floors)
+    median_offline = statistics.median(o[0] for o in offlines), statistics.median(o[1] for o in offlines)
+    round_ratios = sorted(o[0] / f[0] for f, o in zip(floors, offlines))
     verify_s = whole_process([*hub_command(), "verify", str(folder / "record.json"), "--roster",
                               str(folder / "roster.tsv"), "--pool", str(folder / "pool.tsv")])[0]
     startup_s = min(whole_process([*hub_command(), "--help"])[0] for _ in range(repeats))
@@ -156,16 +162,71 @@ def offline(folder: Path, entity_count: int, inspectors: int, repeats: int) -> t
     rows = [
         ("entities / tickets / selected / inspectors",
          f"{entity_count:,} / {tickets:,} / {selected:,} / {inspectors:,}"),
-        (f"(a) floor: bare ticket loop (best of {repeats})",
-         f"{floor_s:8.2f} s  ({floor_s / tickets * 1e9:.0f} ns/ticket; CPU {floor_cpu:.2f} s)"),
-        (f"(b) `hub draw offline`, whole process (best of {repeats})",
-         f"{offline_s:8.2f} s  (CPU of the process and its workers {offline_cpu:.2f} s)"),
-        ("    of which `hub --help` (start-up alone)", f"{startup_s:8.2f} s"),
-        ("(b) `hub verify` of that record, whole process", f"{verify_s:8.2f} s"),
-        ("ratio `hub draw offline` / floor  (target <= 2)", f"{offline_s / floor_s:8.2f} x"),
-        ("ratio of CPU seconds, `hub draw offline` / floor", f"{offline_cpu / floor_cpu:8.2f} x"),
+        (f"{repeats} rounds, each: (a) then (b); 1-min load average", f"{load_before:.2f} before, {load_after:.2f} after"
+                                                                      f" ({os.cpu_count()} CPUs)"),
+        ("(a) floor: bare ticket loop, one process, wall",
+         f"best {floor_s:6.2f} s  median {median_floor[0]:6.2f} s  ({floor_s / tickets * 1e9:.0f} ns/ticket)"),
+        ("(a) floor, CPU seconds", f"best {floor_cpu:6.2f} s  median {median_floor[1]:6.2f} s"),
+        ("(b) `hub draw offline`, whole process, wall",
+         f"best {offline_s:6.2f} s  median {median_offline[0]:6.2f} s"),
+        ("(b) CPU seconds of the process and its workers",
+         f"best {offline_cpu:6.2f} s  median {median_offline[1]:6.2f} s"),
+        ("    `hub --help` (start-up alone), wall", f"best {startup_s:6.2f} s"),
+        ("(b) `hub verify` of that record, whole process, wall", f"     {verify_s:6.2f} s"),
+        ("RATIO wall (b) / (a)  (target <= 2)",
+         f"best/best {offline_s / floor_s:5.2f} x  median/median {median_offline[0] / median_floor[0]:5.2f} x"
+         f"  per round {' '.join(f'{r:.2f}' for r in round_ratios)}"),
+        ("ratio CPU seconds (b) / (a)",
+         f"best/best {offline_cpu / floor_cpu:5.2f} x  median/median {median_offline[1] / median_floor[1]:5.2f} x"),
     ]
     return rows, {"floor": floor_s}
+
+
+def big_offline_child(folder: Path, entity_count: int, inspectors: int) -> dict:
+    """In a fresh process: write an `entity_count` roster (page by page) and the pool, then `hub draw offline`
+    on them as a whole process; its wall and CPU time and peak RSS (the largest of it and its workers)."""
+    rng = random.Random(20261120)
+    strata: dict[str, int] = {}
+    started = time.perf_counter()
+    with (folder / "roster.tsv").open("wb") as out:
+        page = []
+        for e in entities(entity_count, rng):
+            strata[e.stratum] = strata.get(e.stratum, 0) + 1
+            page.append(e)
+            if len(page) == 100_000:
+                out.write(jdp.format_roster(page))
+                page = []
+        out.write(jdp.format_roster(page))
+    plan = make_plan(strata)
+    selected = sum(plan["quotas"].values())
+    (folder / "plan.json").write_text(json.dumps(plan))
+    (folder / "pool.tsv").write_bytes(jdp.format_pool(make_pool(inspectors, selected, rng, entity_count)))
+    written_s = time.perf_counter() - started
+    reveal_args = [arg for party, secret in REVEALS.items() for arg in ("--reveal", f"{party}={secret}")]
+    draw_s, draw_cpu = whole_process([*hub_command(), "draw", "offline", "--plan", str(folder / "plan.json"),
+                                      "--roster", str(folder / "roster.tsv"), "--pool", str(folder / "pool.tsv"),
+                                      *reveal_args, "--entropy", "bench", "--out", str(folder / "record.json")])
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    record = json.loads((folder / "record.json").read_text())
+    assert record["roster_size"] == entity_count and len(record["selections"]) == selected
+    return {"entities": entity_count, "selected": selected, "roster_mb": (folder / "roster.tsv").stat().st_size / 2**20,
+            "written_s": written_s, "draw_s": draw_s, "draw_cpu": draw_cpu, "peak_mb": peak}
+
+
+def big_offline(entity_count: int, inspectors: int) -> list[tuple[str, str]]:
+    with tempfile.TemporaryDirectory(prefix="bench-draw-") as folder:
+        done = subprocess.run([sys.executable, __file__, "--big-offline-child", folder, "--entities",
+                               str(entity_count), "--inspectors", str(inspectors)],
+                              capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"big offline run failed: {done.stderr.strip()[-2000:]}")
+    f = json.loads(done.stdout.strip().splitlines()[-1])
+    return [
+        ("(e) --big-offline roster written (by this benchmark)",
+         f"{f['entities']:,} entities, {f['roster_mb']:.0f} MB in {f['written_s']:.1f} s; selected {f['selected']:,}"),
+        ("(e) `hub draw offline` on it, whole process, wall", f"{f['draw_s']:8.2f} s  (CPU {f['draw_cpu']:.2f} s)"),
+        ("(e) peak RSS (largest of the process and its workers)", f"{f['peak_mb']:8.0f} MB"),
+    ]
 
 
 def service_child(folder: Path, entity_count: int, inspectors: int) -> dict:
@@ -270,10 +331,23 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--big", type=int, default=0, help="also run the task service on this many entities")
     parser.add_argument("--no-service", action="store_true", help="skip (c), the task service at --entities")
+    parser.add_argument("--big-offline", type=int, default=0,
+                        help="also run `hub draw offline` alone on this many entities (no database, no freeze)")
+    parser.add_argument("--only-big", action="store_true", help="skip (a)-(c); run only --big / --big-offline")
     parser.add_argument("--service-child", help=argparse.SUPPRESS)
+    parser.add_argument("--big-offline-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.service_child:
         print(json.dumps(service_child(Path(args.service_child), args.entities, args.inspectors)))
+        return
+    if args.big_offline_child:
+        print(json.dumps(big_offline_child(Path(args.big_offline_child), args.entities, args.inspectors)))
+        return
+    if args.only_big:
+        rows = big_offline(args.big_offline, args.inspectors) if args.big_offline else []
+        rows += service(args.big, args.inspectors, "(d) --big", None) if args.big else []
+        for label, figure in rows:
+            print(f"  {label}  {figure}")
         return
     with tempfile.TemporaryDirectory(prefix="bench-draw-") as folder:
         rows, figures = offline(Path(folder), args.entities, args.inspectors, args.repeats)
@@ -281,6 +355,8 @@ def main() -> None:
         rows += service(args.entities, args.inspectors, "(c)", figures["floor"])
     if args.big:
         rows += service(args.big, args.inspectors, "(d) --big", None)
+    if args.big_offline:
+        rows += big_offline(args.big_offline, args.inspectors)
     width = max(len(label) for label, _ in rows)
     print(f"JDP-2 draw benchmark (sha256, team [A 1, B 1], avoid_home_district, {os.cpu_count()} CPUs)")
     for label, figure in rows:

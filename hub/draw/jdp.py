@@ -623,7 +623,7 @@ def _select_chunk(task: tuple[bytes, int, bytes, str, dict[bytes, int], dict[byt
     if isinstance(chunk, tuple):  # (start, end) of the roster this worker was forked with
         chunk = _FORKED_WITH["roster"][chunk[0]:chunk[1]]
     ids, strata, weights, districts = _roster_columns(chunk, first_line)
-    keyed = list(map(operator.add, _entity_keys(ids, weights, seed, hash_name), ids))
+    keys = _entity_keys(ids, weights, seed, hash_name)
     sizes = Counter(strata)  # strata in order of first appearance
     seen_here = _seen_here(seed)
     for stratum, kept in seen_here.items():  # this process's own bounds, known before the merge hears of them
@@ -631,14 +631,16 @@ def _select_chunk(task: tuple[bytes, int, bytes, str, dict[bytes, int], dict[byt
         if quota and len(kept) >= quota and kept[quota - 1] < bounds.get(stratum, _ABOVE_ALL):
             bounds[stratum] = kept[quota - 1]
     loosest = max((bounds.get(stratum, _ABOVE_ALL) for stratum in sizes), default=_ABOVE_ALL)
+    # key||id < loosest needs key <= loosest[:8]: only those (few, once bounds are known) get their key||id made
+    near = list(compress(count(), map(loosest[:8].__ge__, keys)))
+    keyed = dict(zip(near, map(operator.add, map(keys.__getitem__, near), map(ids.__getitem__, near))))
     groups: defaultdict[bytes, list[int]] = defaultdict(list)
-    for i in compress(count(), map(loosest.__gt__, keyed)):
+    for i in near:
         groups[strata[i]].append(i)
     best = {}
     for stratum, members in groups.items():
         bound = bounds.get(stratum, _ABOVE_ALL)
-        if bound is not loosest:
-            members = [i for i in members if keyed[i] < bound]
+        members = [i for i in members if keyed[i] < bound]
         members.sort(key=keyed.__getitem__)
         quota = quotas.get(stratum, 0)
         best[stratum] = [(keyed[i], districts[i], stratum) for i in members[:quota]]
@@ -1130,6 +1132,9 @@ def draw_files(plan_path: str | Path, roster_path: str | Path, pool_path: str | 
     return record
 
 
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')  # what json.dumps(s, ensure_ascii=False) escapes in a string
+
+
 def record_text(record: dict) -> str:
     """The record as written: json.dumps(record, ensure_ascii=False, indent=1) plus LF, to the byte. The
     selections (most of a big record) are laid out here with the C encoder for each value, because the
@@ -1141,6 +1146,15 @@ def record_text(record: dict) -> str:
         return json.dumps(record, ensure_ascii=False, indent=1) + "\n"
     marker = "\u0000selections\u0000"
     text = json.dumps({**record, "selections": marker}, ensure_ascii=False, indent=1)
+    strings = [s for sel in selections for s in (sel["entity_id"], sel["stratum"], sel["key"], *sel["team"])]
+    if all(isinstance(s, str) for s in strings) and not _NEEDS_ESCAPE.search("".join(strings)):
+        # nothing to escape (the usual case): json.dumps(s) is '"' + s + '"', laid out with one format per selection
+        entry = '  {\n   "entity_id": "%s",\n   "stratum": "%s",\n   "key": "%s",\n   "team": %s\n  }'
+        laid_out = [entry % (sel["entity_id"], sel["stratum"], sel["key"],
+                             '[\n    "' + '",\n    "'.join(sel["team"]) + '"\n   ]' if sel["team"] else "[]")
+                    for sel in selections]
+        body = "[\n" + ",\n".join(laid_out) + "\n ]" if laid_out else "[]"
+        return text.replace(json.dumps(marker), body, 1) + "\n"
     value = partial(json.dumps, ensure_ascii=False)
     laid_out = [
         '  {\n   "entity_id": ' + value(sel["entity_id"]) + ',\n   "stratum": ' + value(sel["stratum"])

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hub.draw import jdp, offline
 from tests.draw import vectors
@@ -159,3 +161,14 @@ def test_record_text_is_what_json_dumps_with_indent_1_writes(name: str) -> None:
                     {"extra": {"selections": 1}}, {"selections": "not a list"}):
         edited = dict(record, **changed)
         assert jdp.record_text(edited) == json.dumps(edited, ensure_ascii=False, indent=1) + "\n"
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=6)
+
+
+@given(st.lists(st.tuples(_TEXT, _TEXT, _TEXT, st.lists(_TEXT, max_size=3)), max_size=5))
+def test_record_text_lays_out_any_strings_as_json_dumps_does(rows: list[tuple]) -> None:
+    # both layouts: plain text (no escapes) and text with quotes, backslashes, control or non-ASCII characters
+    record = dict(vectors.load(vectors.NAMES[0]).record, selections=[
+        {"entity_id": e, "stratum": s, "key": k, "team": list(team)} for e, s, k, team in rows])
+    assert jdp.record_text(record) == json.dumps(record, ensure_ascii=False, indent=1) + "\n"
