@@ -28,7 +28,7 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
-from itertools import compress, count, islice, repeat
+from itertools import chain, compress, count, islice, repeat
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -939,11 +939,18 @@ def _form_teams(plan: dict, pool_entries: list[PoolEntry], selected: list[_Selec
     if failures:
         (position, _), agency = min(failures)
         raise InfeasibleDraw(entity_ids[position].decode("utf-8"), agency)
+    text = {m[0]: m[0].decode() for agency_members in members.values() for m in agency_members}
+    order = [entry["agency"] for entry in plan["team"] for _ in range(entry["size"])]
+    by_agency = list(dict.fromkeys(order))
+    if not order:
+        return [[] for _ in selected]
+    if order == [agency for agency in by_agency for _ in range(order.count(agency))]:  # [A, A, B]: no interleaving
+        columns = [results[agency][0] for agency in by_agency]
+        return [list(map(text.__getitem__, chain.from_iterable(parts))) for parts in zip(*columns)]
     teams = []
     for position in range(len(selected)):
         cursor = {agency: iter(result[0][position]) for agency, result in results.items()}
-        teams.append([next(cursor[entry["agency"]]).decode() for entry in plan["team"]
-                      for _ in range(entry["size"])])
+        teams.append([text[next(cursor[agency])] for agency in order])
     return teams
 
 
