@@ -15,6 +15,7 @@ from hub.tasks.models import JointTask, TaskParty
 from hub.tasks.states import TaskState
 
 VERIFIER_PATH = Path(__file__).with_name("jdp.py")
+PROTOCOL_PATH = Path(__file__).with_name("protocol.md")  # docs/draw-protocol.md links here: one copy
 
 
 def drawn_record(db: Database, task_id: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, render_template, send_file
 from hub import appctx
 from hub.audit.chain import published_head
 from hub.auth.access import public
-from hub.draw.publication import VERIFIER_PATH, public_summary, stream_frozen_file
+from hub.draw.publication import PROTOCOL_PATH, VERIFIER_PATH, public_summary, stream_frozen_file
 from hub.errors import NotFound
 from hub.items.services import published_items
 from hub.results.queries import published_results_of
@@ -71,6 +71,13 @@ def pool(task_id: str):
 @public
 def verifier():
     return send_file(VERIFIER_PATH, mimetype="text/x-python", as_attachment=True, download_name="jdp.py")
+
+
+@bp.route("/protocol")
+@public
+def protocol():
+    """The draw protocol as the hub implements it (JDP-2 and JDP-1), for anyone checking a draw."""
+    return send_file(PROTOCOL_PATH, mimetype="text/plain; charset=utf-8")
 
 
 @bp.route("/tasks/<task_id>/results")

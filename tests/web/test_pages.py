@@ -207,6 +207,16 @@ def test_published_record_verifies_with_the_published_verifier(db, settings, cli
     assert run.returncode == 0, run.stderr
 
 
+def test_a_public_draw_page_links_the_protocol_it_was_drawn_with(db, settings, client):  # type: ignore[no-untyped-def]
+    scenario = drawn_task(db, settings)
+    html = client.get(f"/public/tasks/{scenario.task_id}").get_data(as_text=True)
+    assert 'id="protocol-link" href="/public/protocol"' in html
+    page = client.get("/public/protocol")
+    assert page.status_code == 200 and page.mimetype == "text/plain"
+    text = page.get_data(as_text=True)
+    assert "JDP-2" in text and "JDP-1" in text and "jdp.py" in text
+
+
 def test_public_index_lists_items_and_frozen_tasks(db, settings, client):  # type: ignore[no-untyped-def]
     scenario = frozen_task(db, settings)
     html = client.get("/public/").get_data(as_text=True)
