@@ -29,6 +29,7 @@ services:
 
 lint: install
 	$(VENV)/bin/ruff check hub connectors vocabulary tests benchmarks scripts
+	$(VENV)/bin/ruff format --check hub connectors vocabulary tests benchmarks scripts
 	$(VENV)/bin/mypy hub connectors vocabulary benchmarks
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) scripts/check-links.py

@@ -16,6 +16,7 @@ The team is [A 1, B 1] from 20,000 inspectors in agencies A, B, C (the task serv
 the agencies of its task). JDP-1 stays verifiable, but its §4 (hundreds of millions of tie-break hashes
 here) is no longer part of this run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,8 +45,13 @@ AGENCIES = ("A", "B", "C")
 REVEALS = {"hub": "11" * 32, "A": "22" * 16, "B": "33" * 16}
 WEIGHTS, WEIGHT_ODDS = (1, 2, 3, 4, 5), (70, 15, 8, 4, 3)  # skewed to 1
 # the task service's weight rules giving the same tickets: credit C 2, abnormal 3, credit D 4, serious 5
-FLAGS = {1: (None, False, False), 2: ("C", False, False), 3: (None, True, False), 4: ("D", False, False),
-         5: (None, False, True)}
+FLAGS = {
+    1: (None, False, False),
+    2: ("C", False, False),
+    3: (None, True, False),
+    4: ("D", False, False),
+    5: (None, False, True),
+}
 
 
 def entities(n: int, rng: random.Random) -> Iterator[jdp.RosterEntry]:
@@ -53,8 +59,9 @@ def entities(n: int, rng: random.Random) -> Iterator[jdp.RosterEntry]:
     for i in range(n):
         stratum = rng.randrange(STRATA)
         weight = rng.choices(WEIGHTS, WEIGHT_ODDS)[0]
-        yield jdp.RosterEntry(f"9137{i:014d}", f"{DISTRICTS[stratum % 10]}|s{stratum // 10}", weight,
-                              DISTRICTS[stratum % 10])
+        yield jdp.RosterEntry(
+            f"9137{i:014d}", f"{DISTRICTS[stratum % 10]}|s{stratum // 10}", weight, DISTRICTS[stratum % 10]
+        )
 
 
 def make_pool(inspectors: int, selected: int, rng: random.Random, entity_count: int) -> list[jdp.PoolEntry]:
@@ -70,10 +77,15 @@ def make_pool(inspectors: int, selected: int, rng: random.Random, entity_count: 
 
 
 def make_plan(strata: dict[str, int]) -> dict:
-    return {"protocol": "JDP-2", "task_id": "BENCH", "hash": "sha256",
-            "quotas": {s: math.ceil(size * 0.05) for s, size in strata.items()},
-            "team": [{"agency": "A", "size": 1, "expertise": []}, {"agency": "B", "size": 1, "expertise": []}],
-            "avoid_home_district": True, "entropy_source": "bench"}
+    return {
+        "protocol": "JDP-2",
+        "task_id": "BENCH",
+        "hash": "sha256",
+        "quotas": {s: math.ceil(size * 0.05) for s, size in strata.items()},
+        "team": [{"agency": "A", "size": 1, "expertise": []}, {"agency": "B", "size": 1, "expertise": []}],
+        "avoid_home_district": True,
+        "entropy_source": "bench",
+    }
 
 
 def floor(pairs: list[tuple[bytes, int]], seed: bytes) -> tuple[float, float]:
@@ -134,14 +146,33 @@ def offline(folder: Path, entity_count: int, inspectors: int, repeats: int) -> t
     (folder / "plan.json").write_text(json.dumps(plan))
     (folder / "pool.tsv").write_bytes(jdp.format_pool(make_pool(inspectors, selected, rng, entity_count)))
     roster, pool = (folder / "roster.tsv").read_bytes(), (folder / "pool.tsv").read_bytes()
-    seed = jdp.compute_seed(jdp.hexdigest(jdp.canonical_plan(plan), "sha256"), jdp.hexdigest(roster, "sha256"),
-                            jdp.hexdigest(pool, "sha256"), REVEALS, "bench", "sha256")
+    seed = jdp.compute_seed(
+        jdp.hexdigest(jdp.canonical_plan(plan), "sha256"),
+        jdp.hexdigest(roster, "sha256"),
+        jdp.hexdigest(pool, "sha256"),
+        REVEALS,
+        "bench",
+        "sha256",
+    )
     del roster, pool
     tickets = sum(w for _, w in pairs)
     reveal_args = [arg for party, secret in REVEALS.items() for arg in ("--reveal", f"{party}={secret}")]
-    draw_args = [*hub_command(), "draw", "offline", "--plan", str(folder / "plan.json"), "--roster",
-                 str(folder / "roster.tsv"), "--pool", str(folder / "pool.tsv"), *reveal_args, "--entropy", "bench",
-                 "--out", str(folder / "record.json")]
+    draw_args = [
+        *hub_command(),
+        "draw",
+        "offline",
+        "--plan",
+        str(folder / "plan.json"),
+        "--roster",
+        str(folder / "roster.tsv"),
+        "--pool",
+        str(folder / "pool.tsv"),
+        *reveal_args,
+        "--entropy",
+        "bench",
+        "--out",
+        str(folder / "record.json"),
+    ]
     floors, offlines = [], []
     load_before = os.getloadavg()[0]
     for _ in range(repeats):  # alternating, so a shared machine's changing pace touches both alike
@@ -154,30 +185,50 @@ def offline(folder: Path, entity_count: int, inspectors: int, repeats: int) -> t
     median_floor = statistics.median(f[0] for f in floors), statistics.median(f[1] for f in floors)
     median_offline = statistics.median(o[0] for o in offlines), statistics.median(o[1] for o in offlines)
     round_ratios = sorted(o[0] / f[0] for f, o in zip(floors, offlines))
-    verify_s = whole_process([*hub_command(), "verify", str(folder / "record.json"), "--roster",
-                              str(folder / "roster.tsv"), "--pool", str(folder / "pool.tsv")])[0]
+    verify_s = whole_process(
+        [
+            *hub_command(),
+            "verify",
+            str(folder / "record.json"),
+            "--roster",
+            str(folder / "roster.tsv"),
+            "--pool",
+            str(folder / "pool.tsv"),
+        ]
+    )[0]
     startup_s = min(whole_process([*hub_command(), "--help"])[0] for _ in range(repeats))
     record = json.loads((folder / "record.json").read_text())
     assert record["protocol"] == "JDP-2" and len(record["selections"]) == selected
     rows = [
-        ("entities / tickets / selected / inspectors",
-         f"{entity_count:,} / {tickets:,} / {selected:,} / {inspectors:,}"),
-        (f"{repeats} rounds, each: (a) then (b); 1-min load average", f"{load_before:.2f} before, {load_after:.2f} after"
-                                                                      f" ({os.cpu_count()} CPUs)"),
-        ("(a) floor: bare ticket loop, one process, wall",
-         f"best {floor_s:6.2f} s  median {median_floor[0]:6.2f} s  ({floor_s / tickets * 1e9:.0f} ns/ticket)"),
+        (
+            "entities / tickets / selected / inspectors",
+            f"{entity_count:,} / {tickets:,} / {selected:,} / {inspectors:,}",
+        ),
+        (
+            f"{repeats} rounds, each: (a) then (b); 1-min load average",
+            f"{load_before:.2f} before, {load_after:.2f} after ({os.cpu_count()} CPUs)",
+        ),
+        (
+            "(a) floor: bare ticket loop, one process, wall",
+            f"best {floor_s:6.2f} s  median {median_floor[0]:6.2f} s  ({floor_s / tickets * 1e9:.0f} ns/ticket)",
+        ),
         ("(a) floor, CPU seconds", f"best {floor_cpu:6.2f} s  median {median_floor[1]:6.2f} s"),
-        ("(b) `hub draw offline`, whole process, wall",
-         f"best {offline_s:6.2f} s  median {median_offline[0]:6.2f} s"),
-        ("(b) CPU seconds of the process and its workers",
-         f"best {offline_cpu:6.2f} s  median {median_offline[1]:6.2f} s"),
+        ("(b) `hub draw offline`, whole process, wall", f"best {offline_s:6.2f} s  median {median_offline[0]:6.2f} s"),
+        (
+            "(b) CPU seconds of the process and its workers",
+            f"best {offline_cpu:6.2f} s  median {median_offline[1]:6.2f} s",
+        ),
         ("    `hub --help` (start-up alone), wall", f"best {startup_s:6.2f} s"),
         ("(b) `hub verify` of that record, whole process, wall", f"     {verify_s:6.2f} s"),
-        ("RATIO wall (b) / (a)  (target <= 2)",
-         f"best/best {offline_s / floor_s:5.2f} x  median/median {median_offline[0] / median_floor[0]:5.2f} x"
-         f"  per round {' '.join(f'{r:.2f}' for r in round_ratios)}"),
-        ("ratio CPU seconds (b) / (a)",
-         f"best/best {offline_cpu / floor_cpu:5.2f} x  median/median {median_offline[1] / median_floor[1]:5.2f} x"),
+        (
+            "RATIO wall (b) / (a)  (target <= 2)",
+            f"best/best {offline_s / floor_s:5.2f} x  median/median {median_offline[0] / median_floor[0]:5.2f} x"
+            f"  per round {' '.join(f'{r:.2f}' for r in round_ratios)}",
+        ),
+        (
+            "ratio CPU seconds (b) / (a)",
+            f"best/best {offline_cpu / floor_cpu:5.2f} x  median/median {median_offline[1] / median_floor[1]:5.2f} x",
+        ),
     ]
     return rows, {"floor": floor_s}
 
@@ -203,27 +254,63 @@ def big_offline_child(folder: Path, entity_count: int, inspectors: int) -> dict:
     (folder / "pool.tsv").write_bytes(jdp.format_pool(make_pool(inspectors, selected, rng, entity_count)))
     written_s = time.perf_counter() - started
     reveal_args = [arg for party, secret in REVEALS.items() for arg in ("--reveal", f"{party}={secret}")]
-    draw_s, draw_cpu = whole_process([*hub_command(), "draw", "offline", "--plan", str(folder / "plan.json"),
-                                      "--roster", str(folder / "roster.tsv"), "--pool", str(folder / "pool.tsv"),
-                                      *reveal_args, "--entropy", "bench", "--out", str(folder / "record.json")])
+    draw_s, draw_cpu = whole_process(
+        [
+            *hub_command(),
+            "draw",
+            "offline",
+            "--plan",
+            str(folder / "plan.json"),
+            "--roster",
+            str(folder / "roster.tsv"),
+            "--pool",
+            str(folder / "pool.tsv"),
+            *reveal_args,
+            "--entropy",
+            "bench",
+            "--out",
+            str(folder / "record.json"),
+        ]
+    )
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     record = json.loads((folder / "record.json").read_text())
     assert record["roster_size"] == entity_count and len(record["selections"]) == selected
-    return {"entities": entity_count, "selected": selected, "roster_mb": (folder / "roster.tsv").stat().st_size / 2**20,
-            "written_s": written_s, "draw_s": draw_s, "draw_cpu": draw_cpu, "peak_mb": peak}
+    return {
+        "entities": entity_count,
+        "selected": selected,
+        "roster_mb": (folder / "roster.tsv").stat().st_size / 2**20,
+        "written_s": written_s,
+        "draw_s": draw_s,
+        "draw_cpu": draw_cpu,
+        "peak_mb": peak,
+    }
 
 
 def big_offline(entity_count: int, inspectors: int) -> list[tuple[str, str]]:
     with tempfile.TemporaryDirectory(prefix="bench-draw-") as folder:
-        done = subprocess.run([sys.executable, __file__, "--big-offline-child", folder, "--entities",
-                               str(entity_count), "--inspectors", str(inspectors)],
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--big-offline-child",
+                folder,
+                "--entities",
+                str(entity_count),
+                "--inspectors",
+                str(inspectors),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     if done.returncode != 0:
         raise SystemExit(f"big offline run failed: {done.stderr.strip()[-2000:]}")
     f = json.loads(done.stdout.strip().splitlines()[-1])
     return [
-        ("(e) --big-offline roster written (by this benchmark)",
-         f"{f['entities']:,} entities, {f['roster_mb']:.0f} MB in {f['written_s']:.1f} s; selected {f['selected']:,}"),
+        (
+            "(e) --big-offline roster written (by this benchmark)",
+            f"{f['entities']:,} entities, {f['roster_mb']:.0f} MB in {f['written_s']:.1f} s; selected {f['selected']:,}",
+        ),
         ("(e) `hub draw offline` on it, whole process, wall", f"{f['draw_s']:8.2f} s  (CPU {f['draw_cpu']:.2f} s)"),
         ("(e) peak RSS (largest of the process and its workers)", f"{f['peak_mb']:8.0f} MB"),
     ]
@@ -255,39 +342,83 @@ def service_child(folder: Path, entity_count: int, inspectors: int) -> dict:
         for e in entities(entity_count, rng):
             strata[e.stratum] = strata.get(e.stratum, 0) + 1
             credit, abnormal, serious = FLAGS[e.weight]
-            batch.append({"entity_id": e.entity_id, "uscc": e.entity_id, "name": "bench", "entity_type": "enterprise",
-                          "district": e.district, "status": "active", "categories": [e.stratum.split("|")[1]],
-                          "credit_class": credit, "abnormal_list": abnormal, "serious_violation": serious,
-                          "complaints": 0, "active": True, "sources": ["bench"]})
+            batch.append(
+                {
+                    "entity_id": e.entity_id,
+                    "uscc": e.entity_id,
+                    "name": "bench",
+                    "entity_type": "enterprise",
+                    "district": e.district,
+                    "status": "active",
+                    "categories": [e.stratum.split("|")[1]],
+                    "credit_class": credit,
+                    "abnormal_list": abnormal,
+                    "serious_violation": serious,
+                    "complaints": 0,
+                    "active": True,
+                    "sources": ["bench"],
+                }
+            )
             if len(batch) == 50_000:
                 conn.execute(insert(Entity), batch)
                 batch = []
         if batch:
             conn.execute(insert(Entity), batch)
         selected = sum(math.ceil(n * 0.05) for n in strata.values())
-        conn.execute(insert(Inspector), [
-            {"inspector_id": p.inspector_id, "name": "bench", "agency": p.agency, "cert_valid_until": date(2099, 1, 1),
-             "expertise": [], "home_districts": list(p.home_districts), "capacity": p.capacity,
-             "conflicts": list(p.avoid), "active": True}
-            for p in make_pool(inspectors, selected, rng, entity_count)])
-        conn.execute(insert(Item), [{"agency": a, "code": f"{a}-01", "name": "bench", "legal_basis": "-",
-                                     "subject": "-", "content": "-", "method": "-"} for a in ("A", "B")])
+        conn.execute(
+            insert(Inspector),
+            [
+                {
+                    "inspector_id": p.inspector_id,
+                    "name": "bench",
+                    "agency": p.agency,
+                    "cert_valid_until": date(2099, 1, 1),
+                    "expertise": [],
+                    "home_districts": list(p.home_districts),
+                    "capacity": p.capacity,
+                    "conflicts": list(p.avoid),
+                    "active": True,
+                }
+                for p in make_pool(inspectors, selected, rng, entity_count)
+            ],
+        )
+        conn.execute(
+            insert(Item),
+            [
+                {
+                    "agency": a,
+                    "code": f"{a}-01",
+                    "name": "bench",
+                    "legal_basis": "-",
+                    "subject": "-",
+                    "content": "-",
+                    "method": "-",
+                }
+                for a in ("A", "B")
+            ],
+        )
     inserted_s = time.perf_counter() - started
     with db.unit_of_work() as s:
         for agency in ("A", "B"):
             add_user(s, f"liaison-{agency}", ["liaison"], agency=agency)
-    spec = {"id": "JT-BENCH-1", "title": "bench", "lead": "A", "agencies": ["A", "B"],
-            "window": ["2099-01-01", "2099-01-31"],
-            "population": {"categories": [f"s{n}" for n in range(5)]},
-            "strata": {"by": ["district", "category"], "ratio": 0.05},
-            "weights": {"abnormal_list": 3, "serious_violation": 5, "credit_class": {"C": 2, "D": 4}},
-            "team": [{"agency": "A", "size": 1, "items": ["A-01"]}, {"agency": "B", "size": 1, "items": ["B-01"]}],
-            "recusal": {"avoid_home_district": True, "avoid_last_pairing": False},
-            "entropy_source": "bench"}
+    spec = {
+        "id": "JT-BENCH-1",
+        "title": "bench",
+        "lead": "A",
+        "agencies": ["A", "B"],
+        "window": ["2099-01-01", "2099-01-31"],
+        "population": {"categories": [f"s{n}" for n in range(5)]},
+        "strata": {"by": ["district", "category"], "ratio": 0.05},
+        "weights": {"abnormal_list": 3, "serious_violation": 5, "credit_class": {"C": 2, "D": 4}},
+        "team": [{"agency": "A", "size": 1, "items": ["A-01"]}, {"agency": "B", "size": 1, "items": ["B-01"]}],
+        "recusal": {"avoid_home_district": True, "avoid_last_pairing": False},
+        "entropy_source": "bench",
+    }
     lifecycle.create_task(db, settings, spec, "bench")
     for agency in ("A", "B"):
-        lifecycle.commit(db, "JT-BENCH-1", agency, jdp.commitment(agency, REVEALS[agency], "sha256"),
-                         f"liaison-{agency}")
+        lifecycle.commit(
+            db, "JT-BENCH-1", agency, jdp.commitment(agency, REVEALS[agency], "sha256"), f"liaison-{agency}"
+        )
     started = time.perf_counter()
     frozen = lifecycle.freeze(db, settings, "JT-BENCH-1", "bench", date(2099, 1, 1), history=RESULTS_HISTORY)
     freeze_s = time.perf_counter() - started
@@ -297,28 +428,57 @@ def service_child(folder: Path, entity_count: int, inspectors: int) -> dict:
     started = time.perf_counter()
     record = run_draw(db, settings, "JT-BENCH-1", "bench")
     draw_s = time.perf_counter() - started
-    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-    return {"entities": entity_count, "roster": frozen.roster_size, "pool": frozen.pool_size,
-            "selected": len(record["selections"]), "insert_s": inserted_s, "freeze_s": freeze_s,
-            "draw_s": draw_s, "peak_mb": peak, "db_mb": (folder / "hub.db").stat().st_size / 2**20}
+    peak = (
+        max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        / 1024
+    )
+    return {
+        "entities": entity_count,
+        "roster": frozen.roster_size,
+        "pool": frozen.pool_size,
+        "selected": len(record["selections"]),
+        "insert_s": inserted_s,
+        "freeze_s": freeze_s,
+        "draw_s": draw_s,
+        "peak_mb": peak,
+        "db_mb": (folder / "hub.db").stat().st_size / 2**20,
+    }
 
 
 def service(entity_count: int, inspectors: int, label: str, floor_s: float | None) -> list[tuple[str, str]]:
     with tempfile.TemporaryDirectory(prefix="bench-draw-") as folder:
-        done = subprocess.run([sys.executable, __file__, "--service-child", folder, "--entities", str(entity_count),
-                               "--inspectors", str(inspectors)], capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--service-child",
+                folder,
+                "--entities",
+                str(entity_count),
+                "--inspectors",
+                str(inspectors),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     if done.returncode != 0:
         raise SystemExit(f"task service run failed: {done.stderr.strip()[-2000:]}")
     f = json.loads(done.stdout.strip().splitlines()[-1])
     rows = [
-        (f"{label} database (SQLite) filled with", f"{f['entities']:,} entities in {f['insert_s']:.1f} s "
-                                                     f"({f['db_mb']:.0f} MB file); roster {f['roster']:,}, "
-                                                     f"pool {f['pool']:,}, selected {f['selected']:,}"),
+        (
+            f"{label} database (SQLite) filled with",
+            f"{f['entities']:,} entities in {f['insert_s']:.1f} s "
+            f"({f['db_mb']:.0f} MB file); roster {f['roster']:,}, "
+            f"pool {f['pool']:,}, selected {f['selected']:,}",
+        ),
         (f"{label} streamed freeze (database -> roster and pool files)", f"{f['freeze_s']:8.2f} s"),
         (f"{label} draw from the frozen files (run_draw, stored)", f"{f['draw_s']:8.2f} s"),
-        (f"{label} freeze + draw", f"{f['freeze_s'] + f['draw_s']:8.2f} s"
-         + (f"  ({(f['freeze_s'] + f['draw_s']) / floor_s:.2f} x the floor)" if floor_s else "")),
+        (
+            f"{label} freeze + draw",
+            f"{f['freeze_s'] + f['draw_s']:8.2f} s"
+            + (f"  ({(f['freeze_s'] + f['draw_s']) / floor_s:.2f} x the floor)" if floor_s else ""),
+        ),
         (f"{label} peak RSS of the process (and its workers)", f"{f['peak_mb']:8.0f} MB"),
     ]
     return rows
@@ -331,8 +491,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--big", type=int, default=0, help="also run the task service on this many entities")
     parser.add_argument("--no-service", action="store_true", help="skip (c), the task service at --entities")
-    parser.add_argument("--big-offline", type=int, default=0,
-                        help="also run `hub draw offline` alone on this many entities (no database, no freeze)")
+    parser.add_argument(
+        "--big-offline",
+        type=int,
+        default=0,
+        help="also run `hub draw offline` alone on this many entities (no database, no freeze)",
+    )
     parser.add_argument("--only-big", action="store_true", help="skip (a)-(c); run only --big / --big-offline")
     parser.add_argument("--service-child", help=argparse.SUPPRESS)
     parser.add_argument("--big-offline-child", help=argparse.SUPPRESS)

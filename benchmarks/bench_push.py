@@ -11,6 +11,7 @@ are inserted into a fresh SQLite outbox, then:
     sign_headers and POSTed with a bare requests.Session in batches of 500 / 1000; nothing else.
 Prints results, batches, seconds and msgs/s of each, and the ratio hub/baseline (target <= 1.5).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,10 +78,22 @@ def fill_outbox(db: Database, settings: Settings, messages: list[dict[str, Any]]
     with db.unit_of_work() as s:
         for name, items in by_sink.items():
             for i in range(0, len(items), 5000):
-                s.execute(insert(OutboxMessage), [
-                    {"sink": name, "kind": "result", "key": p["result_id"], "task_id": p["task_id"],
-                     "payload": p, "state": "pending", "attempts": 0, "next_attempt_at": datetime(2000, 1, 1)}
-                    for p in items[i:i + 5000]])
+                s.execute(
+                    insert(OutboxMessage),
+                    [
+                        {
+                            "sink": name,
+                            "kind": "result",
+                            "key": p["result_id"],
+                            "task_id": p["task_id"],
+                            "payload": p,
+                            "state": "pending",
+                            "attempts": 0,
+                            "next_attempt_at": datetime(2000, 1, 1),
+                        }
+                        for p in items[i : i + 5000]
+                    ],
+                )
     return by_sink
 
 
@@ -91,8 +104,9 @@ def provincial_body(batch_id: str, items: list[dict[str, Any]]) -> bytes:
         body["findings"] = body["findings"] or ""
         body["outcomes"] = mapped_outcomes(p["outcomes"], {})
         results.append(body)
-    return json.dumps({"batch_id": batch_id, "results": results}, ensure_ascii=False,
-                      separators=(",", ":")).encode("utf-8")
+    return json.dumps({"batch_id": batch_id, "results": results}, ensure_ascii=False, separators=(",", ":")).encode(
+        "utf-8"
+    )
 
 
 def credit_body(batch_id: str, items: list[dict[str, Any]]) -> bytes:
@@ -110,7 +124,7 @@ def baseline(servers: dict[str, Any], by_sink: dict[str, list[dict]]) -> tuple[i
         size = BATCH[name]
         for n, i in enumerate(range(0, len(items), size)):
             batch_id = f"bench-{name}-{n}"
-            chunk = items[i:i + size]
+            chunk = items[i : i + size]
             if name == "provincial":
                 path = f"/api/v1/joint-tasks/{TASK_ID}/results:batch"
                 body, ctype = provincial_body(batch_id, chunk), "application/json"
@@ -149,15 +163,19 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
     hub_servers = start_sinks(APP_ID, SECRET)
     config = tmp / "hub.toml"
     config.write_text(tomli_w.dumps(sink_config(hub_servers, timeout=60.0)), encoding="utf-8")
-    settings = load_settings(config, environ={"HUB_DATABASE_URL": url, "HUB_DATA_DIR": str(tmp),
-                                              "HUB_SECRET_KEY": "bench", SECRET_ENV: SECRET})
+    settings = load_settings(
+        config,
+        environ={"HUB_DATABASE_URL": url, "HUB_DATA_DIR": str(tmp), "HUB_SECRET_KEY": "bench", SECRET_ENV: SECRET},
+    )
     db = init_db(url)
     started = time.perf_counter()
     messages = list(payloads(args.results, args.without_uscc_every))
     by_sink = fill_outbox(db, settings, messages)
     total = sum(len(v) for v in by_sink.values())
-    print(f"setup: {args.results} results -> {total} outbox messages "
-          f"({', '.join(f'{k} {len(v)}' for k, v in by_sink.items())}) in {time.perf_counter() - started:.1f} s")
+    print(
+        f"setup: {args.results} results -> {total} outbox messages "
+        f"({', '.join(f'{k} {len(v)}' for k, v in by_sink.items())}) in {time.perf_counter() - started:.1f} s"
+    )
 
     profiler = cProfile.Profile() if args.profile else None
     started, cpu = time.perf_counter(), time.process_time()
@@ -184,12 +202,16 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
     # CPU seconds are of this whole process, sandboxes included (they serve both runs alike);
     # they vary less than wall time on a busy machine.
     print(f"{'':10} {'messages':>9} {'batches':>8} {'seconds':>8} {'msgs/s':>8} {'CPU s':>8}")
-    for who, batches, seconds, cpu in (("hub", report.batches, hub_seconds, hub_cpu),
-                                       ("baseline", base_batches, base_seconds, base_cpu)):
+    for who, batches, seconds, cpu in (
+        ("hub", report.batches, hub_seconds, hub_cpu),
+        ("baseline", base_batches, base_seconds, base_cpu),
+    ):
         print(f"{who:10} {total:9d} {batches:8d} {seconds:8.2f} {total / seconds:8.0f} {cpu:8.2f}")
     ratio = hub_seconds / base_seconds
-    print(f"ratio hub/baseline: {ratio:.2f} (CPU {hub_cpu / base_cpu:.2f}; target <= 1.5) "
-          f"{'ok' if ratio <= 1.5 else 'ABOVE TARGET'}")
+    print(
+        f"ratio hub/baseline: {ratio:.2f} (CPU {hub_cpu / base_cpu:.2f}; target <= 1.5) "
+        f"{'ok' if ratio <= 1.5 else 'ABOVE TARGET'}"
+    )
     return 0
 
 

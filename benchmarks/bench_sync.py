@@ -17,6 +17,7 @@ re-sync of the unchanged roster <= 1.2 x the bare fetch alone, and it changes no
 
 The PostgreSQL side creates and drops its own databases on ``--pg`` (127.0.0.1:5432 by default).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,8 +43,21 @@ from connectors.signing import sign_headers
 
 APP_ID = "bench"
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
-COLUMNS = ("uscc", "name", "entity_type", "legal_rep", "address", "district", "industry", "status",
-           "established", "updated_at", "abnormal_list", "serious_violation", "credit_class")
+COLUMNS = (
+    "uscc",
+    "name",
+    "entity_type",
+    "legal_rep",
+    "address",
+    "district",
+    "industry",
+    "status",
+    "established",
+    "updated_at",
+    "abnormal_list",
+    "serious_violation",
+    "credit_class",
+)
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -57,8 +71,9 @@ def serve(entities: int) -> int:
     """The sandbox process: render every page once, say where it serves, serve until killed."""
     from connectors.sandboxes.samr import SamrSandbox
 
-    server = SamrSandbox({APP_ID: os.environ["BENCH_SECRET"]}, free_port(), entities=entities, seed=1,
-                         invalid_share=0.0)
+    server = SamrSandbox(
+        {APP_ID: os.environ["BENCH_SECRET"]}, free_port(), entities=entities, seed=1, invalid_share=0.0
+    )
     pages = server.keep_pages()
     server.start()
     print(f"samr {server.url} {pages}", flush=True)
@@ -68,8 +83,9 @@ def serve(entities: int) -> int:
 
 def start_sandbox(entities: int, secret: str) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "BENCH_SECRET": secret}
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", str(entities)], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(entities)], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     for line in proc.stdout:  # wait until every page is rendered and it serves
         if line.startswith("samr"):
@@ -125,8 +141,9 @@ def bare_executemany(items: list[dict], path: Path) -> float:
     conn = sqlite3.connect(path)
     conn.execute(f"CREATE TABLE plain ({', '.join(c + ' TEXT' for c in COLUMNS)})")
     started = time.perf_counter()
-    conn.executemany(f"INSERT INTO plain VALUES ({','.join('?' * len(COLUMNS))})",
-                     ([i.get(c) for c in COLUMNS] for i in items))
+    conn.executemany(
+        f"INSERT INTO plain VALUES ({','.join('?' * len(COLUMNS))})", ([i.get(c) for c in COLUMNS] for i in items)
+    )
     conn.commit()
     elapsed = time.perf_counter() - started
     conn.close()
@@ -222,11 +239,20 @@ def hub_sync(url: str, secret: str, workdir: Path, database_url: str, full: bool
 
     workdir.mkdir(parents=True, exist_ok=True)
     conf = workdir / "bench.toml"
-    conf.write_text(f'[sources.samr]\nkind = "samr-rest"\nurl = "{url}"\napp_id = "{APP_ID}"\n'
-                    'app_secret_env = "BENCH_SECRET"\n'
-                    'categories = { "H61" = "hotel", "Q85" = "eldercare", "P83" = "school" }\n')
-    settings = load_settings(conf, environ={"BENCH_SECRET": secret, "HUB_DATA_DIR": str(workdir / "var"),
-                                            "HUB_SECRET_KEY": "bench", "HUB_DATABASE_URL": database_url})
+    conf.write_text(
+        f'[sources.samr]\nkind = "samr-rest"\nurl = "{url}"\napp_id = "{APP_ID}"\n'
+        'app_secret_env = "BENCH_SECRET"\n'
+        'categories = { "H61" = "hotel", "Q85" = "eldercare", "P83" = "school" }\n'
+    )
+    settings = load_settings(
+        conf,
+        environ={
+            "BENCH_SECRET": secret,
+            "HUB_DATA_DIR": str(workdir / "var"),
+            "HUB_SECRET_KEY": "bench",
+            "HUB_DATABASE_URL": database_url,
+        },
+    )
     upgrade(settings.database_url)
     db = init_db(settings.database_url)
     with PeakRSS() as mem:
@@ -234,18 +260,33 @@ def hub_sync(url: str, secret: str, workdir: Path, database_url: str, full: bool
         run = run_sync(db, settings, "samr", full=full)
         elapsed = time.perf_counter() - started
     db.engine.dispose()
-    return {"seconds": elapsed, "rss": mem.peak, "anon": mem.peak_anon, "family": mem.peak_family,
-            "fetched": run.fetched, "inserted": run.inserted, "updated": run.updated,
-            "unchanged": run.unchanged, "quarantined": run.quarantined, "outcome": run.outcome}
+    return {
+        "seconds": elapsed,
+        "rss": mem.peak,
+        "anon": mem.peak_anon,
+        "family": mem.peak_family,
+        "fetched": run.fetched,
+        "inserted": run.inserted,
+        "updated": run.updated,
+        "unchanged": run.unchanged,
+        "quarantined": run.quarantined,
+        "outcome": run.outcome,
+    }
 
 
-def hub_sync_in_new_process(url: str, secret: str, workdir: Path, database_url: str, sandbox: int,
-                            full: bool = False) -> dict:
+def hub_sync_in_new_process(
+    url: str, secret: str, workdir: Path, database_url: str, sandbox: int, full: bool = False
+) -> dict:
     """A hub sync as `hub sync` runs it: a fresh process (not one holding the bare fetch's heap)."""
     with SourceShare(sandbox) as source:
-        out = subprocess.run([sys.executable, __file__, "--hub-only", url, str(workdir), database_url]
-                             + (["--full"] if full else []), cwd=ROOT, check=True,
-                             env={**os.environ, "BENCH_SECRET": secret}, stdout=subprocess.PIPE, text=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--hub-only", url, str(workdir), database_url] + (["--full"] if full else []),
+            cwd=ROOT,
+            check=True,
+            env={**os.environ, "BENCH_SECRET": secret},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
     return {**json.loads(out.stdout.splitlines()[-1]), "source_share": source.share}
 
 
@@ -303,14 +344,17 @@ def main() -> int:
                         database_url = f"sqlite:///{work}/hub-{round_no}/hub.db"
                     else:
                         pg_names.append(f"bench_sync_hub_{os.getpid()}_{round_no}")
-                        database_url = pg_database(args.pg, pg_names[-1]).replace("postgresql://",
-                                                                                  "postgresql+psycopg://")
+                        database_url = pg_database(args.pg, pg_names[-1]).replace(
+                            "postgresql://", "postgresql+psycopg://"
+                        )
                     where = work / f"hub-{round_no}"
                     syncs[kind].append(hub_sync_in_new_process(url, secret, where, database_url, proc.pid))
-                    resyncs[kind].append(hub_sync_in_new_process(url, secret, where, database_url, proc.pid,
-                                                                 full=True))
-                    print(f"round {round_no}: {kind} hub sync {syncs[kind][-1]['seconds']:.1f} s, "
-                          f"re-sync {resyncs[kind][-1]['seconds']:.1f} s", flush=True)
+                    resyncs[kind].append(hub_sync_in_new_process(url, secret, where, database_url, proc.pid, full=True))
+                    print(
+                        f"round {round_no}: {kind} hub sync {syncs[kind][-1]['seconds']:.1f} s, "
+                        f"re-sync {resyncs[kind][-1]['seconds']:.1f} s",
+                        flush=True,
+                    )
                     if kind == "postgresql":
                         drop_pg_database(args.pg, pg_names.pop())
     finally:
@@ -319,21 +363,33 @@ def main() -> int:
         for name in pg_names:
             drop_pg_database(args.pg, name)
     report(n, fetches, fetch_shares, writes, syncs, resyncs)
-    print(f"max RSS of the benchmark process (it holds the bare fetch's items) "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
+    print(
+        f"max RSS of the benchmark process (it holds the bare fetch's items) "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB"
+    )
     return 0
 
 
-def report(n: int, fetches: list[float], fetch_shares: list[float], writes: dict[str, float],
-           syncs: dict[str, list[dict]], resyncs: dict[str, list[dict]]) -> None:
+def report(
+    n: int,
+    fetches: list[float],
+    fetch_shares: list[float],
+    writes: dict[str, float],
+    syncs: dict[str, list[dict]],
+    resyncs: dict[str, list[dict]],
+) -> None:
     fetch = mean(fetches)
     print()
-    print(f"entities {n:,}; bare fetch + parse {fetch:.1f} s (mean of {len(fetches)}: "
-          f"{', '.join(f'{f:.1f}' for f in fetches)}); the source's CPU share while it ran "
-          f"{mean(fetch_shares):.0%}")
+    print(
+        f"entities {n:,}; bare fetch + parse {fetch:.1f} s (mean of {len(fetches)}: "
+        f"{', '.join(f'{f:.1f}' for f in fetches)}); the source's CPU share while it ran "
+        f"{mean(fetch_shares):.0%}"
+    )
     print()
-    print("| database | bare write | baseline | hub sync | hub / baseline (<= 1.5) | peak RSS MB (<= 500) "
-          "| re-sync | re-sync / bare fetch (<= 1.2) | re-sync changed | source CPU share (sync / re-sync) |")
+    print(
+        "| database | bare write | baseline | hub sync | hub / baseline (<= 1.5) | peak RSS MB (<= 500) "
+        "| re-sync | re-sync / bare fetch (<= 1.2) | re-sync changed | source CPU share (sync / re-sync) |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for kind, runs in syncs.items():
         hub, again = mean([r["seconds"] for r in runs]), mean([r["seconds"] for r in resyncs[kind]])
@@ -341,17 +397,21 @@ def report(n: int, fetches: list[float], fetch_shares: list[float], writes: dict
         rss = max(r["rss"] for r in runs + resyncs[kind])
         changed = sum(r["inserted"] + r["updated"] for r in resyncs[kind])
         write = "one executemany" if kind == "sqlite" else "one COPY"
-        print(f"| {kind} | {writes[kind]:.1f} s ({write}) | {baseline:.1f} s | {hub:.1f} s | "
-              f"{hub / baseline:.2f} | {rss} | {again:.1f} s | {again / fetch:.2f} | {changed} | "
-              f"{mean([r['source_share'] for r in runs]):.0%} / {mean([r['source_share'] for r in resyncs[kind]]):.0%} |")
+        print(
+            f"| {kind} | {writes[kind]:.1f} s ({write}) | {baseline:.1f} s | {hub:.1f} s | "
+            f"{hub / baseline:.2f} | {rss} | {again:.1f} s | {again / fetch:.2f} | {changed} | "
+            f"{mean([r['source_share'] for r in runs]):.0%} / {mean([r['source_share'] for r in resyncs[kind]]):.0%} |"
+        )
     print()
     for kind, runs in syncs.items():
         for i, (r, a) in enumerate(zip(runs, resyncs[kind]), 1):
-            print(f"{kind} round {i}: sync {r['seconds']:.1f} s fetched {r['fetched']} inserted {r['inserted']} "
-                  f"updated {r['updated']} quarantined {r['quarantined']} {r['outcome']}; private memory "
-                  f"{r['anon']} MB, {r['family']} MB with the fetching process; re-sync {a['seconds']:.1f} s "
-                  f"fetched {a['fetched']} unchanged {a['unchanged']} inserted {a['inserted']} "
-                  f"updated {a['updated']} {a['outcome']}")
+            print(
+                f"{kind} round {i}: sync {r['seconds']:.1f} s fetched {r['fetched']} inserted {r['inserted']} "
+                f"updated {r['updated']} quarantined {r['quarantined']} {r['outcome']}; private memory "
+                f"{r['anon']} MB, {r['family']} MB with the fetching process; re-sync {a['seconds']:.1f} s "
+                f"fetched {a['fetched']} unchanged {a['unchanged']} inserted {a['inserted']} "
+                f"updated {a['updated']} {a['outcome']}"
+            )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 Connectors know nothing of the hub's models: a source yields plain records in
 batches, a sink takes plain messages and says what became of each.
 """
+
 from __future__ import annotations
 
 import abc
@@ -39,8 +40,14 @@ class OptionError(FatalError):
         super().__init__(f"{name}: option '{option}' {problem}")
 
 
-def number_option(settings: ConnectorSettings, key: str, default: float, kind: type[int] | type[float] = int,
-                  low: float | None = None, high: float | None = None) -> Any:
+def number_option(
+    settings: ConnectorSettings,
+    key: str,
+    default: float,
+    kind: type[int] | type[float] = int,
+    low: float | None = None,
+    high: float | None = None,
+) -> Any:
     """Option ``key`` as a number within [low, high]; OptionError naming it otherwise."""
     value = settings.options.get(key, default)
     try:
@@ -48,8 +55,9 @@ def number_option(settings: ConnectorSettings, key: str, default: float, kind: t
             raise TypeError
         number = kind(value)
     except (TypeError, ValueError):
-        raise OptionError(settings.name, key, f"must be {'an integer' if kind is int else 'a number'}, "
-                                              f"not {value!r}") from None
+        raise OptionError(
+            settings.name, key, f"must be {'an integer' if kind is int else 'a number'}, not {value!r}"
+        ) from None
     if (low is not None and number < low) or (high is not None and number > high):
         bounds = f"{low if low is not None else ''}..{high if high is not None else ''}"
         raise OptionError(settings.name, key, f"must be in {bounds}, not {number!r}")
@@ -97,7 +105,7 @@ class Batch:
     records: list[SourceRecord]
     bookmark: dict[str, Any] | None = None
     complete_snapshot: bool = False  # True on the last batch of a full snapshot
-    label: str = ""                  # e.g. a file name, for progress and errors
+    label: str = ""  # e.g. a file name, for progress and errors
 
 
 ProgressFn = Callable[[str], None]

@@ -8,6 +8,7 @@ the delivery raises TransientError and the outbox sends the batch again — safe
 ``recordId`` (our ``result_id``) is the system's idempotency key and what it stored comes
 back as a duplicate. 5xx/429/timeouts/drops → TransientError; other 4xx → FatalError.
 """
+
 from __future__ import annotations
 
 import re
@@ -44,18 +45,26 @@ _BATCH_ID = re.compile(r"\S{1,120}")  # xsd Id: 1-128, less room for a "-N" chun
 _E = ElementMaker(namespace=NS, nsmap={None: NS})
 
 
-def build_record(payload: Mapping[str, Any], codes: Mapping[str, str], authority: str,
-                 inspection_type: str = INSPECTION_TYPE) -> etree._Element:
+def build_record(
+    payload: Mapping[str, Any], codes: Mapping[str, str], authority: str, inspection_type: str = INSPECTION_TYPE
+) -> etree._Element:
     """One <Record> of a result payload (ValueError when its outcomes or text cannot be written)."""
+
     def text(key: str) -> str:
         value = payload.get(key)
         return "" if value is None else str(value)
 
     results = [_E.Result(o["text"], code=o["code"]) for o in mapped_outcomes(payload.get("outcomes"), codes)]
-    return _E.Record(_E.USCC(text("uscc")), _E.EntityName(text("entity_name")),
-                     _E.Authority(text("authority") or authority), _E.InspectionType(inspection_type),
-                     _E.TaskId(text("task_id")), _E.InspectionDate(text("inspected_on")),
-                     *results, recordId=text("result_id"))
+    return _E.Record(
+        _E.USCC(text("uscc")),
+        _E.EntityName(text("entity_name")),
+        _E.Authority(text("authority") or authority),
+        _E.InspectionType(inspection_type),
+        _E.TaskId(text("task_id")),
+        _E.InspectionDate(text("inspected_on")),
+        *results,
+        recordId=text("result_id"),
+    )
 
 
 def build_upload(batch_id: str, sender: str, created_at: str, records: list[etree._Element]) -> etree._Element:
@@ -74,7 +83,7 @@ class CreditXmlSink(Sink):
         opts = settings.options
         self.sender = str(opts.get("sender") or "")
         if not self.sender:
-            raise OptionError(settings.name, "sender", "is required (e.g. \"370100-HEALTH\")")
+            raise OptionError(settings.name, "sender", 'is required (e.g. "370100-HEALTH")')
         self.authority = str(opts.get("authority") or "")  # when a payload names none
         self.inspection_type = str(opts.get("inspection_type") or INSPECTION_TYPE)
         self.codes = code_mapping(settings)
@@ -105,7 +114,7 @@ class CreditXmlSink(Sink):
             else:
                 seen.add(record.get("recordId"))
                 ready.append((msg, record))
-        chunks = [ready[i:i + self.max_batch] for i in range(0, len(ready), self.max_batch)]
+        chunks = [ready[i : i + self.max_batch] for i in range(0, len(ready), self.max_batch)]
         status: int | None = None
         answers: list[str] = []
         for n, chunk in enumerate(chunks, 1):
@@ -113,11 +122,9 @@ class CreditXmlSink(Sink):
             got, status, text = self._upload(chunk, sub_id, created_at)
             receipts += got
             answers.append(text)
-        return DeliveryReport(batch_id, in_order(receipts, messages), status,
-                              "\n".join(answers) or None)
+        return DeliveryReport(batch_id, in_order(receipts, messages), status, "\n".join(answers) or None)
 
-    def _record(self, msg: OutgoingMessage, batch_id: str,
-                created_at: str) -> tuple[etree._Element | None, str]:
+    def _record(self, msg: OutgoingMessage, batch_id: str, created_at: str) -> tuple[etree._Element | None, str]:
         """The message's <Record> (checked against the XSD with its batch); or None and why not."""
         if not self.accepts(msg):
             return None, "credit-xml takes only results of entities with a uscc"
@@ -134,8 +141,9 @@ class CreditXmlSink(Sink):
                 return f"credit-upload.xsd: {first_error(self.upload_schema)}"
         return None
 
-    def _upload(self, chunk: list[tuple[OutgoingMessage, etree._Element]], batch_id: str,
-                created_at: str) -> tuple[list[Receipt], int, str]:
+    def _upload(
+        self, chunk: list[tuple[OutgoingMessage, etree._Element]], batch_id: str, created_at: str
+    ) -> tuple[list[Receipt], int, str]:
         batch = build_upload(batch_id, self.sender, created_at, [r for _, r in chunk])
         with self._lock:
             valid = self.upload_schema.validate(batch)
@@ -154,11 +162,11 @@ class CreditXmlSink(Sink):
             batch = build_upload(batch_id, self.sender, created_at, [r for _, r in chunk])
             with self._lock:  # records valid alone; the whole (unique recordIds, ≤ 1000) is checked too
                 if not self.upload_schema.validate(batch):
-                    raise FatalError(f"upload {batch_id} fails credit-upload.xsd: "
-                                     f"{first_error(self.upload_schema)}")
+                    raise FatalError(f"upload {batch_id} fails credit-upload.xsd: {first_error(self.upload_schema)}")
         body = etree.tostring(batch, xml_declaration=True, encoding="UTF-8")
-        resp = self.http.request("POST", self.url, body=body,
-                                 headers={"Content-Type": "application/xml; charset=utf-8"})
+        resp = self.http.request(
+            "POST", self.url, body=body, headers={"Content-Type": "application/xml; charset=utf-8"}
+        )
         data = resp.content
         receipt = parse_untrusted(data, "receipt")
         with self._lock:
@@ -180,8 +188,10 @@ class CreditXmlSink(Sink):
             raise MalformedResponse(f"receipt {batch_id} names records not sent: {sorted(unknown)[:3]}")
         missing = [rid for rid in sent if rid not in answers]
         if missing:
-            raise TransientError(f"receipt {batch_id} does not mention {len(missing)} record(s), "
-                                 f"e.g. {missing[0]}; re-sending the batch")
-        receipts = [Receipt(msg.key, answers[rid].status, answers[rid].code, answers[rid].message)
-                    for rid, msg in sent.items()]
+            raise TransientError(
+                f"receipt {batch_id} does not mention {len(missing)} record(s), e.g. {missing[0]}; re-sending the batch"
+            )
+        receipts = [
+            Receipt(msg.key, answers[rid].status, answers[rid].code, answers[rid].message) for rid, msg in sent.items()
+        ]
         return refused + receipts, resp.status_code, data.decode("utf-8", errors="replace")

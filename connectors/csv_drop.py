@@ -6,6 +6,7 @@ Encoding: a UTF-8 BOM means UTF-8; otherwise strict UTF-8, else GB18030. A file 
 neither (or has no usable header) is not skipped: it comes out as one error record keyed by
 its name, so the hub quarantines it and shows why, and it is offered again once changed.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -31,16 +32,43 @@ from connectors.base import (
 )
 from connectors.http import SignedSession
 
-DEFAULT_COLUMNS = {"机构名称": "name", "统一社会信用代码": "uscc", "所在区县": "district",
-                   "地址": "address", "负责人": "legal_rep", "联系电话": "phone", "类别": "category",
-                   "学校标识码": "school_code"}
+DEFAULT_COLUMNS = {
+    "机构名称": "name",
+    "统一社会信用代码": "uscc",
+    "所在区县": "district",
+    "地址": "address",
+    "负责人": "legal_rep",
+    "联系电话": "phone",
+    "类别": "category",
+    "学校标识码": "school_code",
+}
 # the 类别 values of the exports we know, as the hub's categories; ``category_map`` adds more
-DEFAULT_CATEGORY_MAP = {"养老机构": "eldercare", "托育机构": "childcare", "旅行社": "travel_agency",
-                        "网吧": "internet_cafe", "歌舞娱乐场所": "entertainment",
-                        "游泳场所": "swimming", "学校": "school"}
-ENTITY_FIELDS = ("uscc", "scheme_id", "name", "entity_type", "legal_rep", "phone", "address",
-                 "district", "industry", "status", "established", "updated_at", "abnormal_list",
-                 "serious_violation", "credit_class")
+DEFAULT_CATEGORY_MAP = {
+    "养老机构": "eldercare",
+    "托育机构": "childcare",
+    "旅行社": "travel_agency",
+    "网吧": "internet_cafe",
+    "歌舞娱乐场所": "entertainment",
+    "游泳场所": "swimming",
+    "学校": "school",
+}
+ENTITY_FIELDS = (
+    "uscc",
+    "scheme_id",
+    "name",
+    "entity_type",
+    "legal_rep",
+    "phone",
+    "address",
+    "district",
+    "industry",
+    "status",
+    "established",
+    "updated_at",
+    "abnormal_list",
+    "serious_violation",
+    "credit_class",
+)
 _HREF = re.compile(r"""href=["']([^"'?#]+\.csv)["']""", re.IGNORECASE)
 
 
@@ -67,8 +95,7 @@ class CsvDropSource(Source):
         opts = settings.options
         self.columns = {**DEFAULT_COLUMNS, **(opts.get("columns") or {})}
         self.category = opts.get("category")
-        self.category_map: Mapping[str, str] = {**DEFAULT_CATEGORY_MAP,
-                                                **(opts.get("category_map") or {})}
+        self.category_map: Mapping[str, str] = {**DEFAULT_CATEGORY_MAP, **(opts.get("category_map") or {})}
         self.status = opts.get("status", "active")
 
     def batches(self, state: Mapping[str, Any], full: bool = False) -> Iterator[Batch]:
@@ -79,8 +106,7 @@ class CsvDropSource(Source):
             if processed.get(name) == digest:
                 continue
             processed[name] = digest
-            bookmark = {"processed": [[n, d] for n, d in sorted(processed.items())],
-                        "file": name, "digest": digest}
+            bookmark = {"processed": [[n, d] for n, d in sorted(processed.items())], "file": name, "digest": digest}
             yield Batch(self.records(name, content), bookmark, label=name)
 
     # --- where the files are ------------------------------------------------------
@@ -102,8 +128,7 @@ class CsvDropSource(Source):
         links = sorted({urljoin(base, href) for href in _HREF.findall(listing)})
         if not links and "<" not in listing and listing.strip():
             raise MalformedResponse(f"{self.settings.name}: {base} is not an HTML listing")
-        return [(unquote(link.rsplit("/", 1)[-1]), functools.partial(self._download, link))
-                for link in links]
+        return [(unquote(link.rsplit("/", 1)[-1]), functools.partial(self._download, link)) for link in links]
 
     def _download(self, url: str) -> bytes:
         return bytes(self.http.get(url).content)
@@ -114,30 +139,46 @@ class CsvDropSource(Source):
         try:
             text, _ = decode(content)
         except UnicodeDecodeError as exc:
-            return [_file_error(name, content, f"file {name} is neither UTF-8 nor GB18030 "
-                                               f"(byte 0x{content[exc.start]:02x} at offset {exc.start})")]
+            return [
+                _file_error(
+                    name,
+                    content,
+                    f"file {name} is neither UTF-8 nor GB18030 (byte 0x{content[exc.start]:02x} at offset {exc.start})",
+                )
+            ]
         reader = csv.reader(io.StringIO(text, newline=""))
         header = [h.strip() for h in next(reader, [])]
         if not any(h in self.columns for h in header):
-            return [_file_error(name, content, f"file {name}: the header row has none of the "
-                                               f"columns {', '.join(self.columns)}")]
+            return [
+                _file_error(
+                    name, content, f"file {name}: the header row has none of the columns {', '.join(self.columns)}"
+                )
+            ]
         out: list[SourceRecord] = []
         try:
             for row in reader:
                 if any(cell.strip() for cell in row):
                     out.append(self._row(name, reader.line_num, header, row))
         except csv.Error as exc:
-            out.append(SourceRecord(f"{name}:{reader.line_num}", {}, "",
-                                    error=f"file {name} line {reader.line_num}: {exc}; "
-                                          "the rest of the file was not read"))
+            out.append(
+                SourceRecord(
+                    f"{name}:{reader.line_num}",
+                    {},
+                    "",
+                    error=f"file {name} line {reader.line_num}: {exc}; the rest of the file was not read",
+                )
+            )
         return out
 
     def _row(self, name: str, line: int, header: list[str], row: list[str]) -> SourceRecord:
         raw = json.dumps(dict(zip(header, row)) if len(row) == len(header) else row, ensure_ascii=False)
         if len(row) != len(header):
-            return SourceRecord(f"{name}:{line}", {}, raw,
-                                error=f"file {name} line {line}: {len(row)} fields, "
-                                      f"the header has {len(header)}")
+            return SourceRecord(
+                f"{name}:{line}",
+                {},
+                raw,
+                error=f"file {name} line {line}: {len(row)} fields, the header has {len(header)}",
+            )
         values: dict[str, Any] = {}
         attributes: dict[str, Any] = {"file": name, "line": line}
         for column, cell in zip(header, row):

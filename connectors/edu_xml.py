@@ -6,6 +6,7 @@ validated against ``schemas/edu-school.xsd``; one that fails comes out as an err
 naming the field. A feed that is not well-formed, or declares a DOCTYPE (entities are a way
 to read files or blow up memory), fails the run; the run is atomic, so nothing applies.
 """
+
 from __future__ import annotations
 
 import functools
@@ -31,8 +32,15 @@ from connectors.schemas import schema_path
 NS = "urn:edu:schools:1"
 SCHEMA_PATH = schema_path("edu-school.xsd")
 # GB/T 4754-2017 class of each school type
-INDUSTRY_BY_TYPE = {"kindergarten": "P8310", "primary": "P8321", "middle": "P8331",
-                    "high": "P8334", "vocational": "P8336", "special": "P8350", "higher": "P8341"}
+INDUSTRY_BY_TYPE = {
+    "kindergarten": "P8310",
+    "primary": "P8321",
+    "middle": "P8331",
+    "high": "P8334",
+    "vocational": "P8336",
+    "special": "P8350",
+    "higher": "P8341",
+}
 
 
 @functools.cache
@@ -67,16 +75,22 @@ class EduXmlSource(Source):
                 if len(records) >= self.batch_size:
                     yield Batch(records, None, label=f"{len(records)} schools")
                     records = []
-            yield Batch(records, {"etag": resp.headers.get("ETag")}, complete_snapshot=True,
-                        label="end of snapshot")
+            yield Batch(records, {"etag": resp.headers.get("ETag")}, complete_snapshot=True, label="end of snapshot")
         finally:
             resp.close()
 
     def _records(self, stream: Any) -> Iterator[SourceRecord]:
         name = self.settings.name
-        context = etree.iterparse(stream, events=("start", "end"), resolve_entities=False,
-                                  no_network=True, load_dtd=False, huge_tree=False,
-                                  remove_comments=True, remove_pis=True)
+        context = etree.iterparse(
+            stream,
+            events=("start", "end"),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
         schema = school_schema()
         generated: str | None = None
         try:
@@ -93,8 +107,7 @@ class EduXmlSource(Source):
                 while parent is not None and elem.getprevious() is not None:
                     del parent[0]
         except etree.XMLSyntaxError as exc:
-            raise MalformedResponse(f"{name}: the feed is not well-formed at line {exc.lineno}: "
-                                    f"{exc.msg}") from None
+            raise MalformedResponse(f"{name}: the feed is not well-formed at line {exc.lineno}: {exc.msg}") from None
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise TransientError(f"{name}: the feed broke off while reading: {exc}") from None
         if generated is None:
@@ -103,11 +116,12 @@ class EduXmlSource(Source):
     def _check_root(self, root: Any) -> str:
         info = root.getroottree().docinfo
         if info.doctype or info.internalDTD is not None:
-            raise MalformedResponse(f"{self.settings.name}: the feed declares a DOCTYPE "
-                                    f"(line {root.sourceline}); refused, entities are not allowed")
+            raise MalformedResponse(
+                f"{self.settings.name}: the feed declares a DOCTYPE "
+                f"(line {root.sourceline}); refused, entities are not allowed"
+            )
         if root.tag != f"{{{NS}}}Schools":
-            raise MalformedResponse(f"{self.settings.name}: the root element is {root.tag}, "
-                                    f"not Schools in {NS}")
+            raise MalformedResponse(f"{self.settings.name}: the root element is {root.tag}, not Schools in {NS}")
         return root.get("generated") or ""
 
     def _record(self, elem: Any, schema: etree.XMLSchema, generated: str) -> SourceRecord:
@@ -127,15 +141,27 @@ class EduXmlSource(Source):
         students = text("Students")
         boarding = text("Boarding")
         fields = {
-            "uscc": uscc, "scheme_id": f"EDU:{code}", "name": text("Name"),
+            "uscc": uscc,
+            "scheme_id": f"EDU:{code}",
+            "name": text("Name"),
             "entity_type": "school",
-            "legal_rep": text("Principal"), "phone": text("Phone"), "address": text("Address"),
-            "district": text("District"), "industry": INDUSTRY_BY_TYPE.get(school_type or ""),
-            "status": "active", "established": None, "updated_at": generated or None,
-            "abnormal_list": None, "serious_violation": None, "credit_class": None,
+            "legal_rep": text("Principal"),
+            "phone": text("Phone"),
+            "address": text("Address"),
+            "district": text("District"),
+            "industry": INDUSTRY_BY_TYPE.get(school_type or ""),
+            "status": "active",
+            "established": None,
+            "updated_at": generated or None,
+            "abnormal_list": None,
+            "serious_violation": None,
+            "credit_class": None,
             "categories": [self.category],
-            "attributes": {"school_code": code, "school_type": school_type,
-                           "students": int(students) if students is not None else None,
-                           "boarding": boarding in ("true", "1") if boarding is not None else None},
+            "attributes": {
+                "school_code": code,
+                "school_type": school_type,
+                "students": int(students) if students is not None else None,
+                "boarding": boarding in ("true", "1") if boarding is not None else None,
+            },
         }
         return SourceRecord(key, fields, raw)

@@ -4,6 +4,7 @@ Upstream failures are sorted once: 5xx, 429, timeouts and dropped connections
 are transient (retried with exponential backoff and full jitter, honouring
 Retry-After), any other 4xx is fatal.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,7 +32,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """Full jitter: uniform in [0, min(max, base * 2**attempt)]."""
-        return rng.uniform(0, min(self.max_delay, self.base_delay * (2 ** attempt)))
+        return rng.uniform(0, min(self.max_delay, self.base_delay * (2**attempt)))
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -51,9 +52,14 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 class SignedSession:
     """Signs every request with the connector's app id and secret; retries transient failures."""
 
-    def __init__(self, settings: ConnectorSettings, policy: RetryPolicy | None = None,
-                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None,
-                 session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        settings: ConnectorSettings,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
         self.settings = settings
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
@@ -62,9 +68,17 @@ class SignedSession:
         self.session.headers["User-Agent"] = "joint-inspection-hub/0.1"
         self.retries = 0  # transient failures seen, for run reports
 
-    def request(self, method: str, url: str, *, params: Iterable[tuple[str, str]] | None = None,
-                body: bytes = b"", headers: dict[str, str] | None = None,
-                stream: bool = False, ok_statuses: tuple[int, ...] = ()) -> requests.Response:
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Iterable[tuple[str, str]] | None = None,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        stream: bool = False,
+        ok_statuses: tuple[int, ...] = (),
+    ) -> requests.Response:
         """Send one signed request; return the response once it is 2xx/3xx or in ok_statuses."""
         params = list(params or [])
         parts = urlsplit(url)
@@ -73,12 +87,22 @@ class SignedSession:
         last: Exception | None = None
         for attempt in range(self.policy.attempts):
             signed = dict(headers or {})
-            signed.update(sign_headers(self.settings.app_id, self.settings.app_secret, method,
-                                       parts.path or "/", query, body, self.settings.sign_method))
+            signed.update(
+                sign_headers(
+                    self.settings.app_id,
+                    self.settings.app_secret,
+                    method,
+                    parts.path or "/",
+                    query,
+                    body,
+                    self.settings.sign_method,
+                )
+            )
             delay: float | None = None
             try:
-                resp = self.session.request(method, full_url, data=body or None, headers=signed,
-                                            timeout=self.settings.timeout, stream=stream)
+                resp = self.session.request(
+                    method, full_url, data=body or None, headers=signed, timeout=self.settings.timeout, stream=stream
+                )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last = TransientError(f"{method} {parts.path}: {type(exc).__name__}: {exc}")
             else:

@@ -1,4 +1,5 @@
 """``inspectors-rest``: an agency's inspector roster, pulled as one full snapshot."""
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,11 @@ class InspectorsRestSource(Source):
             if name in item and not isinstance(item[name], list):
                 return SourceRecord(inspector_id, {}, raw, error=f"field {name!r} is not a list")
         fields = {
-            "inspector_id": inspector_id, "name": item.get("name"), "agency": item.get("agency"),
-            "cert_no": item.get("cert_no"), "cert_valid_until": item.get("cert_valid_until"),
+            "inspector_id": inspector_id,
+            "name": item.get("name"),
+            "agency": item.get("agency"),
+            "cert_no": item.get("cert_no"),
+            "cert_valid_until": item.get("cert_valid_until"),
             "expertise": list(item.get("expertise") or []),
             "home_districts": list(item.get("home_districts") or []),
             "active": item.get("active"),

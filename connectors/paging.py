@@ -8,6 +8,7 @@ guess is dropped (one wasted request) and fetching starts again from the right c
 consumer gets is therefore exactly what plain page-by-page reading gives, errors included: an error
 met fetching a page is raised when that page is asked for, not before.
 """
+
 from __future__ import annotations
 
 import queue
@@ -67,8 +68,9 @@ class PagesAhead:
     def _restart(self, cursor: str | None) -> None:
         self.close()
         self._room = threading.Semaphore(self._depth)
-        threading.Thread(target=self._run, args=(self._generation, self._room, cursor),
-                         name=f"{self._name}-pages-ahead", daemon=True).start()
+        threading.Thread(
+            target=self._run, args=(self._generation, self._room, cursor), name=f"{self._name}-pages-ahead", daemon=True
+        ).start()
 
     def _run(self, generation: int, room: threading.Semaphore, cursor: str | None) -> None:
         while True:

@@ -10,6 +10,7 @@ Every message gets a Receipt or the whole delivery raises:
 - 409 on a draw → that message rejected, code "409" (a draw cannot be replaced);
 - any other 4xx, or an answer that is not what the interface promises → FatalError.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,13 +34,13 @@ from connectors.sink_options import LOCAL_REJECT, code_mapping, in_order, mapped
 
 SCHEMA_PATH = schema_path("provincial-results-batch.schema.json")
 _SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-_check_result = fastjsonschema.compile({**_SCHEMA["definitions"]["result"],
-                                        "definitions": _SCHEMA["definitions"]})
+_check_result = fastjsonschema.compile({**_SCHEMA["definitions"]["result"], "definitions": _SCHEMA["definitions"]})
 
 TASK_FIELDS = ("task_id", "title", "lead", "agencies", "items", "strata", "quotas", "window")
 DRAW_FIELDS = ("protocol", "seed", "selections")
-RESULT_FIELDS = ("result_id", "entity_id", "agency", "items", "inspected_on", "outcomes", "inspectors",
-                 "findings")
+RESULT_FIELDS = ("result_id", "entity_id", "agency", "items", "inspected_on", "outcomes", "inspectors", "findings")
+
+
 class ProvincialRestSink(Sink):
     """Pushes joint tasks, draw records and results to the provincial joint-supervision platform."""
 
@@ -67,15 +68,17 @@ class ProvincialRestSink(Sink):
                 receipt, status, text = self._put(msg, body)
                 receipts.append(receipt)
                 answers.append(text)
-        groups = [(task_id, group[i:i + self.max_batch]) for task_id, group in results.items()
-                  for i in range(0, len(group), self.max_batch)]
+        groups = [
+            (task_id, group[i : i + self.max_batch])
+            for task_id, group in results.items()
+            for i in range(0, len(group), self.max_batch)
+        ]
         for n, (task_id, group) in enumerate(groups, 1):
             sub_id = batch_id if len(groups) == 1 else f"{batch_id}-{n}"
             got, status, text = self._post_results(task_id, group, sub_id)
             receipts += got
             answers.append(text)
-        return DeliveryReport(batch_id, in_order(receipts, messages), status,
-                              "\n".join(answers) or None)
+        return DeliveryReport(batch_id, in_order(receipts, messages), status, "\n".join(answers) or None)
 
     # --- wire format --------------------------------------------------------------------
     def _wire(self, msg: OutgoingMessage) -> tuple[dict[str, Any], str | None]:
@@ -108,15 +111,21 @@ class ProvincialRestSink(Sink):
     # --- calls --------------------------------------------------------------------------
     def _put(self, msg: OutgoingMessage, body: dict[str, Any]) -> tuple[Receipt, int, str]:
         url = self.base + quote(str(msg.payload["task_id"]), safe="") + ("/draw" if msg.kind == "draw" else "")
-        resp = self.http.request("PUT", url, body=_dumps(body), headers={"Content-Type": "application/json"},
-                                 ok_statuses=(409,) if msg.kind == "draw" else ())
+        resp = self.http.request(
+            "PUT",
+            url,
+            body=_dumps(body),
+            headers={"Content-Type": "application/json"},
+            ok_statuses=(409,) if msg.kind == "draw" else (),
+        )
         text = resp.text
         if resp.status_code == 409:
             return Receipt(msg.key, "rejected", "409", _error_text(text)), 409, text
         return Receipt(msg.key, "accepted"), resp.status_code, text
 
-    def _post_results(self, task_id: str, group: list[tuple[OutgoingMessage, dict[str, Any]]],
-                      batch_id: str) -> tuple[list[Receipt], int, str]:
+    def _post_results(
+        self, task_id: str, group: list[tuple[OutgoingMessage, dict[str, Any]]], batch_id: str
+    ) -> tuple[list[Receipt], int, str]:
         url = self.base + quote(task_id, safe="") + "/results:batch"
         body = {"batch_id": batch_id, "results": [b for _, b in group]}
         resp = self.http.request("POST", url, body=_dumps(body), headers={"Content-Type": "application/json"})
@@ -136,12 +145,15 @@ class ProvincialRestSink(Sink):
             else:
                 missing.append(rid)
         if missing:
-            raise TransientError(f"results:batch {batch_id}: the answer does not mention "
-                                 f"{len(missing)} result(s), e.g. {missing[0]}; re-sending the batch")
+            raise TransientError(
+                f"results:batch {batch_id}: the answer does not mention "
+                f"{len(missing)} result(s), e.g. {missing[0]}; re-sending the batch"
+            )
         unknown = answer["ids"] - {b["result_id"] for _, b in group}
         if unknown:
-            raise MalformedResponse(f"results:batch {batch_id}: the answer names results not sent: "
-                                    f"{sorted(unknown)[:3]}")
+            raise MalformedResponse(
+                f"results:batch {batch_id}: the answer names results not sent: {sorted(unknown)[:3]}"
+            )
         return receipts, resp.status_code, text
 
 
@@ -163,8 +175,9 @@ def _parse_answer(text: str, batch_id: str) -> dict[str, Any]:
         value = json.loads(text)
     except ValueError:
         raise MalformedResponse(f"results:batch {batch_id}: answer is not JSON: {text[:120]!r}") from None
-    if not isinstance(value, dict) or any(not isinstance(value.get(k), list)
-                                          for k in ("accepted", "duplicates", "rejected")):
+    if not isinstance(value, dict) or any(
+        not isinstance(value.get(k), list) for k in ("accepted", "duplicates", "rejected")
+    ):
         raise MalformedResponse(f"results:batch {batch_id}: answer lacks accepted/duplicates/rejected lists")
     if value.get("batch_id") != batch_id:
         raise MalformedResponse(f"results:batch {batch_id}: answer is for batch {value.get('batch_id')!r}")
@@ -174,5 +187,9 @@ def _parse_answer(text: str, batch_id: str) -> dict[str, Any]:
             raise MalformedResponse(f"results:batch {batch_id}: a rejected entry has no result_id: {r!r}")
         rejected[r["result_id"]] = (str(r.get("code") or "?"), str(r.get("message") or ""))
     accepted, duplicates = set(map(str, value["accepted"])), set(map(str, value["duplicates"]))
-    return {"accepted": accepted, "duplicates": duplicates, "rejected": rejected,
-            "ids": accepted | duplicates | set(rejected)}
+    return {
+        "accepted": accepted,
+        "duplicates": duplicates,
+        "rejected": rejected,
+        "ids": accepted | duplicates | set(rejected),
+    }

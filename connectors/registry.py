@@ -1,4 +1,5 @@
 """Source kinds by name, and the one place a configured source becomes an object."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,6 +20,7 @@ def make_source(settings: ConnectorSettings, http: Any = None) -> Source:
     try:
         cls = SOURCE_KINDS[settings.kind]
     except KeyError:
-        raise FatalError(f"{settings.name}: unknown source kind {settings.kind!r} "
-                         f"(one of {', '.join(sorted(SOURCE_KINDS))})") from None
+        raise FatalError(
+            f"{settings.name}: unknown source kind {settings.kind!r} (one of {', '.join(sorted(SOURCE_KINDS))})"
+        ) from None
     return cls(settings, http)

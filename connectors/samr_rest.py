@@ -6,6 +6,7 @@ that has not finished, so a killed run resumes at its next page. A new run start
 high-water mark less ``overlap_seconds`` (re-sent items are idempotent); the high-water mark
 is the ``server_time`` of the run's first page.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
@@ -27,9 +28,24 @@ from connectors.paging import PagesAhead
 
 PATH = "/api/v1/entities"
 MAX_PAGE_SIZE = 1000
-ITEM_FIELDS = frozenset({"uscc", "name", "entity_type", "legal_rep", "address", "district", "industry",
-               "status", "established", "updated_at", "abnormal_list", "serious_violation",
-               "credit_class", "phone"})  # the rest of an item is kept under "attributes"
+ITEM_FIELDS = frozenset(
+    {
+        "uscc",
+        "name",
+        "entity_type",
+        "legal_rep",
+        "address",
+        "district",
+        "industry",
+        "status",
+        "established",
+        "updated_at",
+        "abnormal_list",
+        "serious_violation",
+        "credit_class",
+        "phone",
+    }
+)  # the rest of an item is kept under "attributes"
 
 
 class SamrRestSource(Source):
@@ -71,13 +87,19 @@ class SamrRestSource(Source):
                     raise MalformedResponse(f"{where}: next_cursor {next_cursor!r} repeats or is not a string")
                 records = [self._record(item, raw, where, i) for i, (item, raw) in enumerate(zip(body["items"], raws))]
                 if not next_cursor:
-                    yield Batch(records, {"updated_since": high_water, "cursor": None, "run_since": None,
-                                          "run_high_water": None}, label=f"page {page}")
+                    yield Batch(
+                        records,
+                        {"updated_since": high_water, "cursor": None, "run_since": None, "run_high_water": None},
+                        label=f"page {page}",
+                    )
                     return
                 seen.add(next_cursor)
                 cursor = next_cursor
-                yield Batch(records, {"updated_since": previous, "cursor": cursor, "run_since": since,
-                                      "run_high_water": high_water}, label=f"page {page}")
+                yield Batch(
+                    records,
+                    {"updated_since": previous, "cursor": cursor, "run_since": since, "run_high_water": high_water},
+                    label=f"page {page}",
+                )
                 page += 1
                 where = self._where(page, cursor)
         finally:
@@ -90,8 +112,9 @@ class SamrRestSource(Source):
         try:
             moment = datetime.fromisoformat(high_water)
         except (AttributeError, ValueError):
-            raise FatalError(f"{self.settings.name}: stored updated_since {high_water!r} "
-                             "is not an RFC 3339 time") from None
+            raise FatalError(
+                f"{self.settings.name}: stored updated_since {high_water!r} is not an RFC 3339 time"
+            ) from None
         return (moment - self.overlap).isoformat(timespec="seconds")
 
     def _fetch(self, since: str | None, cursor: str | None) -> bytes:
@@ -113,20 +136,31 @@ class SamrRestSource(Source):
     def _record(self, item: Any, raw: str, where: str, index: int) -> SourceRecord:
         """One item (and its text as sent) as a record: a hot path, a million of them in a full pull."""
         if not isinstance(item, dict):
-            return SourceRecord(f"{where} item {index}", {}, raw,
-                                error=f"item is a JSON {type(item).__name__}, not an object")
+            return SourceRecord(
+                f"{where} item {index}", {}, raw, error=f"item is a JSON {type(item).__name__}, not an object"
+            )
         get = item.get
         uscc = get("uscc")
         if not isinstance(uscc, str) or not uscc:
             return SourceRecord(f"{where} item {index}", {}, raw, error="field 'uscc' is missing or not a string")
         industry = get("industry")
         fields = {
-            "uscc": uscc, "scheme_id": None, "name": get("name"), "entity_type": get("entity_type"),
-            "legal_rep": get("legal_rep"), "phone": get("phone"), "address": get("address"),
-            "district": get("district"), "industry": industry, "status": get("status"),
-            "established": get("established"), "updated_at": get("updated_at"),
-            "abnormal_list": get("abnormal_list"), "serious_violation": get("serious_violation"),
-            "credit_class": get("credit_class"), "categories": self._categories(industry),
+            "uscc": uscc,
+            "scheme_id": None,
+            "name": get("name"),
+            "entity_type": get("entity_type"),
+            "legal_rep": get("legal_rep"),
+            "phone": get("phone"),
+            "address": get("address"),
+            "district": get("district"),
+            "industry": industry,
+            "status": get("status"),
+            "established": get("established"),
+            "updated_at": get("updated_at"),
+            "abnormal_list": get("abnormal_list"),
+            "serious_violation": get("serious_violation"),
+            "credit_class": get("credit_class"),
+            "categories": self._categories(industry),
             "attributes": {} if item.keys() <= ITEM_FIELDS else {k: v for k, v in item.items() if k not in ITEM_FIELDS},
         }
         return SourceRecord(uscc, fields, raw)

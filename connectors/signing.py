@@ -3,6 +3,7 @@
 canonical = METHOD LF path LF sorted_query LF timestamp LF nonce LF hex(H(body))
 X-Signature = hex(HMAC-H(app_secret, canonical)), H = SHA-256, or SM3 with X-Sign-Method: HMAC-SM3.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,27 +37,44 @@ def sorted_query(query: str | Iterable[tuple[str, str]] | None) -> str:
     return "&".join(f"{n}={v}" for n, v in sorted((_enc(str(n)), _enc(str(v))) for n, v in pairs))
 
 
-def canonical_request(method: str, path: str, query: str | Iterable[tuple[str, str]] | None,
-                      timestamp: str, nonce: str, body: bytes, sign_method: str = "HMAC-SHA256") -> bytes:
+def canonical_request(
+    method: str,
+    path: str,
+    query: str | Iterable[tuple[str, str]] | None,
+    timestamp: str,
+    nonce: str,
+    body: bytes,
+    sign_method: str = "HMAC-SHA256",
+) -> bytes:
     body_hash = hashlib.new(SIGN_METHODS[sign_method], body or b"").hexdigest()
-    return "\n".join([method.upper(), path or "/", sorted_query(query), timestamp, nonce,
-                      body_hash]).encode("utf-8")
+    return "\n".join([method.upper(), path or "/", sorted_query(query), timestamp, nonce, body_hash]).encode("utf-8")
 
 
 def signature(secret: str, canonical: bytes, sign_method: str = "HMAC-SHA256") -> str:
     return hmac.new(secret.encode("utf-8"), canonical, SIGN_METHODS[sign_method]).hexdigest()
 
 
-def sign_headers(app_id: str, secret: str, method: str, path: str,
-                 query: str | Iterable[tuple[str, str]] | None, body: bytes,
-                 sign_method: str = "HMAC-SHA256", now: float | None = None,
-                 nonce: str | None = None) -> dict[str, str]:
+def sign_headers(
+    app_id: str,
+    secret: str,
+    method: str,
+    path: str,
+    query: str | Iterable[tuple[str, str]] | None,
+    body: bytes,
+    sign_method: str = "HMAC-SHA256",
+    now: float | None = None,
+    nonce: str | None = None,
+) -> dict[str, str]:
     """The four (or five) headers that sign one request."""
     ts = str(int(now if now is not None else time.time()))
     nonce = nonce or secrets.token_hex(16)
     canon = canonical_request(method, path, query, ts, nonce, body, sign_method)
-    headers = {"X-App-Id": app_id, "X-Timestamp": ts, "X-Nonce": nonce,
-               "X-Signature": signature(secret, canon, sign_method)}
+    headers = {
+        "X-App-Id": app_id,
+        "X-Timestamp": ts,
+        "X-Nonce": nonce,
+        "X-Signature": signature(secret, canon, sign_method),
+    }
     if sign_method != "HMAC-SHA256":
         headers["X-Sign-Method"] = sign_method
     return headers
@@ -75,8 +93,9 @@ class SignatureVerifier:
         self._order: deque[tuple[float, str]] = deque()
         self._lock = threading.Lock()
 
-    def verify(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes,
-               now: float | None = None) -> str:
+    def verify(
+        self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes, now: float | None = None
+    ) -> str:
         """Return the app id, or raise SignatureError saying why the request is refused."""
         now = time.time() if now is None else now
         get = {k.lower(): v for k, v in headers.items()}.get
@@ -96,9 +115,11 @@ class SignatureVerifier:
             raise SignatureError(f"clock skew of {int(skew)} s exceeds {self.max_skew} s")
         if len(nonce) < 16 or any(c not in "0123456789abcdefABCDEF" for c in nonce):
             raise SignatureError("X-Nonce must be 16 or more hex characters")
-        expected = signature(self.secrets_by_app[app_id],
-                             canonical_request(method, path, query, ts, nonce, body, sign_method),
-                             sign_method)
+        expected = signature(
+            self.secrets_by_app[app_id],
+            canonical_request(method, path, query, ts, nonce, body, sign_method),
+            sign_method,
+        )
         if not hmac.compare_digest(expected, sig):
             raise SignatureError("wrong signature")
         with self._lock:

@@ -3,6 +3,7 @@
 The hub checks ``codes`` against its outcome table when it builds the sink at start-up; here a
 sink only needs the mapping's shape and to refuse a code the mapping does not cover.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -19,8 +20,7 @@ DEFAULT_ATTEMPTS = 3  # the sink's own quick retries; the outbox does the long b
 def sink_session(settings: ConnectorSettings) -> SignedSession:
     """A SignedSession with the sink's few quick retries (option ``attempts``)."""
     attempts = number_option(settings, "attempts", DEFAULT_ATTEMPTS, int, 1)
-    return SignedSession(settings, RetryPolicy(attempts=attempts, base_delay=0.2, max_delay=2.0,
-                                               max_retry_after=10.0))
+    return SignedSession(settings, RetryPolicy(attempts=attempts, base_delay=0.2, max_delay=2.0, max_retry_after=10.0))
 
 
 def code_mapping(settings: ConnectorSettings) -> dict[str, str]:

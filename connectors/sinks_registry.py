@@ -1,4 +1,5 @@
 """The sink kinds the hub can push to, by the ``kind`` of a ``[sinks.NAME]`` config entry."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,6 +19,7 @@ def make_sink(settings: ConnectorSettings, http: Any = None) -> Sink:
     try:
         cls = SINK_KINDS[settings.kind]
     except KeyError:
-        raise FatalError(f"sink {settings.name}: unknown kind {settings.kind!r} "
-                         f"(known: {', '.join(sorted(SINK_KINDS))})") from None
+        raise FatalError(
+            f"sink {settings.name}: unknown kind {settings.kind!r} (known: {', '.join(sorted(SINK_KINDS))})"
+        ) from None
     return cls(settings, http)

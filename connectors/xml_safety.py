@@ -4,6 +4,7 @@ Receipts and feeds are written by systems we do not control. A document with a
 DOCTYPE is refused outright: nothing in interfaces.md needs one, and a DTD is how
 external entities (XXE) and entity-expansion bombs (billion laughs) get in.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,9 @@ _DOCTYPE_UTF16 = ("<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be
 
 def safe_parser(schema: etree.XMLSchema | None = None) -> etree.XMLParser:
     """An lxml parser that never loads a DTD, resolves an entity or touches the network."""
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                           huge_tree=False, dtd_validation=False, schema=schema)
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, dtd_validation=False, schema=schema
+    )
 
 
 def parse_untrusted(data: bytes, what: str = "document") -> etree._Element:

@@ -1,4 +1,5 @@
 """The joint-inspection hub: ``create_app()`` builds the Flask application."""
+
 from __future__ import annotations
 
 import logging
@@ -12,6 +13,8 @@ if TYPE_CHECKING:
 from hub.version import VERSION
 
 __version__ = VERSION
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     # Imported here, not above: `hub draw offline` and `hub verify` import the package without the web stack.
     from hub.config import load_settings
@@ -21,9 +24,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     sec = settings.security
     app = HubFlask(__name__, template_folder="web/templates", static_folder="web/static")
-    app.config.update(SECRET_KEY=settings.secret_key.reveal(), SESSION_COOKIE_HTTPONLY=True,
-                      SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=sec.secure_cookies,
-                      JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=max(sec.max_upload_bytes, sec.max_json_bytes))
+    app.config.update(
+        SECRET_KEY=settings.secret_key.reveal(),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=sec.secure_cookies,
+        JSON_AS_ASCII=False,
+        MAX_CONTENT_LENGTH=max(sec.max_upload_bytes, sec.max_json_bytes),
+    )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # the default provider has it; app.json is typed as the base class
     if sec.proxies:  # the client's address and scheme as the proxies in front report them (rate limits, HSTS)
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -52,4 +60,3 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_failures(app)
     logging.getLogger("hub").setLevel(logging.INFO)
     return app
-

@@ -1,4 +1,5 @@
 """Agency codes and the authority names the credit system shows for them."""
+
 from __future__ import annotations
 
 AUTHORITY_NAMES = {

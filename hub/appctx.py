@@ -1,4 +1,5 @@
 """What services need from the running app, for code that runs inside its context."""
+
 from __future__ import annotations
 
 from flask import current_app

@@ -201,7 +201,7 @@ def parse_schedule(text: str, source: str) -> tuple[int, list[ScheduleDay]]:
             raise bad(f"unknown key(s) {', '.join(sorted(extra))}; expected name, holiday, workdays", where)
         name = fest.get("name")
         if not isinstance(name, str) or not name.strip():
-            raise bad("name is required (e.g. \"春节\")", f"{where}.name")
+            raise bad('name is required (e.g. "春节")', f"{where}.name")
         span = fest.get("holiday")
         if not isinstance(span, list) or len(span) not in (1, 2):
             raise bad("must be [first day off, last day off] (or one day)", f"{where}.holiday")
@@ -218,6 +218,10 @@ def parse_schedule(text: str, source: str) -> tuple[int, list[ScheduleDay]]:
         if not isinstance(workdays, list):
             raise bad("must be a list of dates", f"{where}.workdays")
         for value in workdays:
-            add(day_of(value, f"{where}.workdays"), True, f"{name.strip()}调休上班 {notice}".strip(),
-                f"{where}.workdays")
+            add(
+                day_of(value, f"{where}.workdays"),
+                True,
+                f"{name.strip()}调休上班 {notice}".strip(),
+                f"{where}.workdays",
+            )
     return year, sorted(days, key=lambda d: d.day)

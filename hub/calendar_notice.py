@@ -1,4 +1,5 @@
 """Loading a year's State Council holiday notice into the calendar overrides in one step."""
+
 from __future__ import annotations
 
 import hashlib
@@ -49,8 +50,13 @@ def load_notice(db: Database, path: str | Path, actor: str, replace: bool = Fals
     with db.unit_of_work() as s:
         removed = 0
         if replace:
-            earlier = list(s.scalars(select(CalendarOverride).where(
-                CalendarOverride.day >= date(year, 1, 1), CalendarOverride.day <= date(year, 12, 31))))
+            earlier = list(
+                s.scalars(
+                    select(CalendarOverride).where(
+                        CalendarOverride.day >= date(year, 1, 1), CalendarOverride.day <= date(year, 12, 31)
+                    )
+                )
+            )
             for row in earlier:
                 s.delete(row)
             s.flush()
@@ -61,8 +67,18 @@ def load_notice(db: Database, path: str | Path, actor: str, replace: bool = Fals
             s.add(row)
         s.flush()
         holidays = sum(not d.workday for d in days)
-        audit(s, actor, "calendar.load", f"calendar:{year}",
-              details={"file": Path(path).name, "sha256": hashlib.sha256(data).hexdigest(),
-                       "holidays": holidays, "workdays": len(days) - holidays, "removed": removed})
+        audit(
+            s,
+            actor,
+            "calendar.load",
+            f"calendar:{year}",
+            details={
+                "file": Path(path).name,
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "holidays": holidays,
+                "workdays": len(days) - holidays,
+                "removed": removed,
+            },
+        )
         known = WorkingCalendar({o.day: o.workday for o in s.scalars(select(CalendarOverride))}).known_until()
     return LoadedNotice(year, holidays, len(days) - holidays, removed, known)

@@ -1,4 +1,5 @@
 """One source of 'now' for the hub: naive UTC datetimes, stored as such everywhere."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -4,6 +4,7 @@ This is the only module that reads ``os.environ``. Secrets are named in the file
 by the environment variable holding them (``app_secret_env``) and wrapped in
 ``Secret`` so they are never printed.
 """
+
 from __future__ import annotations
 
 import os
@@ -81,9 +82,9 @@ def parse_rate_limit(text: str) -> RateLimit:
     """``"10/minute"``, ``"30/15minute"``, ``"5/second"`` -> RateLimit; ValueError otherwise."""
     count, _, period = str(text).partition("/")
     digits = period.rstrip("abcdefghijklmnopqrstuvwxyz")
-    unit = period[len(digits):]
+    unit = period[len(digits) :]
     if not count.isdigit() or int(count) < 1 or unit not in _PERIODS or (digits and not digits.isdigit()):
-        raise ValueError(f"{text!r} is not like \"10/minute\" (count/[N]second|minute|hour|day)")
+        raise ValueError(f'{text!r} is not like "10/minute" (count/[N]second|minute|hour|day)')
     return RateLimit(int(count), int(digits or 1) * _PERIODS[unit])
 
 
@@ -91,22 +92,25 @@ def parse_rate_limit(text: str) -> RateLimit:
 class SecurityConfig:
     """Request bounds, sessions and accounts (the ``[security]`` table; docs/security.md)."""
 
-    max_upload_bytes: int = 20 * 1024 * 1024     # a results CSV upload
-    max_json_bytes: int = 2 * 1024 * 1024        # any other request body
-    verify_inline_bytes: int = 64 * 1024         # larger verifications go to a worker (413 when embedded): ~0.3 s
-    secure_cookies: bool = True                  # cookies only over HTTPS; off for the demo on loopback
-    session_hours: int = 12                      # a signed-in session ends after this long
-    token_days: int = 90                         # default lifetime of a new bearer token (0: no expiry)
-    login_failures: int = 5                      # failed sign-ins of one account before it is locked
-    login_lock_minutes: int = 15                 # first lock; each further failure while locked doubles it
-    proxies: int = 0                             # reverse proxies in front: the client address is theirs to tell
+    max_upload_bytes: int = 20 * 1024 * 1024  # a results CSV upload
+    max_json_bytes: int = 2 * 1024 * 1024  # any other request body
+    verify_inline_bytes: int = 64 * 1024  # larger verifications go to a worker (413 when embedded): ~0.3 s
+    secure_cookies: bool = True  # cookies only over HTTPS; off for the demo on loopback
+    session_hours: int = 12  # a signed-in session ends after this long
+    token_days: int = 90  # default lifetime of a new bearer token (0: no expiry)
+    login_failures: int = 5  # failed sign-ins of one account before it is locked
+    login_lock_minutes: int = 15  # first lock; each further failure while locked doubles it
+    proxies: int = 0  # reverse proxies in front: the client address is theirs to tell
     rate_limits: Mapping[str, RateLimit] = field(
-        default_factory=lambda: {k: parse_rate_limit(v) for k, v in DEFAULT_RATE_LIMITS.items()})
+        default_factory=lambda: {k: parse_rate_limit(v) for k, v in DEFAULT_RATE_LIMITS.items()}
+    )
 
 
-_SECURITY_SIZES = {"max_upload_mb": ("max_upload_bytes", 1024 * 1024),
-                   "max_json_kb": ("max_json_bytes", 1024),
-                   "verify_inline_kb": ("verify_inline_bytes", 1024)}
+_SECURITY_SIZES = {
+    "max_upload_mb": ("max_upload_bytes", 1024 * 1024),
+    "max_json_kb": ("max_json_bytes", 1024),
+    "verify_inline_kb": ("verify_inline_bytes", 1024),
+}
 _SECURITY_INTS = ("proxies", "session_hours", "token_days", "login_failures", "login_lock_minutes")
 
 
@@ -133,7 +137,7 @@ def _security(raw: Any, environ: Mapping[str, str]) -> SecurityConfig:
             values[key] = value
         elif key == "rate_limits":
             if not isinstance(value, dict):
-                raise ConfigError("must be a table of name = \"count/period\"", where=where)
+                raise ConfigError('must be a table of name = "count/period"', where=where)
             limits = {k: parse_rate_limit(v) for k, v in DEFAULT_RATE_LIMITS.items()}
             for name, text in value.items():
                 if name not in DEFAULT_RATE_LIMITS:
@@ -177,8 +181,9 @@ class Settings:
 _CONNECTOR_KEYS = {"kind", "url", "app_id", "app_secret_env", "schedule", "sign_method", "timeout", "commit_every"}
 
 
-def _connector(section: str, name: str, raw: Any, kinds: tuple[str, ...],
-               environ: Mapping[str, str]) -> ConnectorConfig:
+def _connector(
+    section: str, name: str, raw: Any, kinds: tuple[str, ...], environ: Mapping[str, str]
+) -> ConnectorConfig:
     where = f"[{section}.{name}]"
     if not isinstance(raw, dict):
         raise ConfigError("must be a table", where=where)
@@ -192,8 +197,7 @@ def _connector(section: str, name: str, raw: Any, kinds: tuple[str, ...],
     env_name = raw.get("app_secret_env")
     if env_name is not None:
         if not isinstance(env_name, str) or env_name not in environ:
-            raise ConfigError(f"app_secret_env names {env_name!r}, which is not set in the environment",
-                              where=where)
+            raise ConfigError(f"app_secret_env names {env_name!r}, which is not set in the environment", where=where)
         secret = Secret(environ[env_name])
     if "app_secret" in raw:
         raise ConfigError("app_secret must not be written in the file; use app_secret_env", where=where)
@@ -214,9 +218,18 @@ def _connector(section: str, name: str, raw: Any, kinds: tuple[str, ...],
     if not isinstance(commit_every, int) or isinstance(commit_every, bool) or commit_every < 1:
         raise ConfigError(f"commit_every = {commit_every!r} must be a whole number of records >= 1", where=where)
     options = {k: v for k, v in raw.items() if k not in _CONNECTOR_KEYS}
-    return ConnectorConfig(name=name, kind=kind, url=url, app_id=str(raw.get("app_id", "")),
-                           app_secret=secret, schedule=schedule, sign_method=sign_method,
-                           timeout=float(raw.get("timeout", 30.0)), options=options, commit_every=commit_every)
+    return ConnectorConfig(
+        name=name,
+        kind=kind,
+        url=url,
+        app_id=str(raw.get("app_id", "")),
+        app_secret=secret,
+        schedule=schedule,
+        sign_method=sign_method,
+        timeout=float(raw.get("timeout", 30.0)),
+        options=options,
+        commit_every=commit_every,
+    )
 
 
 def _secret_key(data_dir: Path, environ: Mapping[str, str]) -> Secret:
@@ -231,8 +244,9 @@ def _secret_key(data_dir: Path, environ: Mapping[str, str]) -> Secret:
     return Secret(path.read_text().strip())
 
 
-def load_settings(config_path: str | Path | None = None,
-                  environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+def load_settings(
+    config_path: str | Path | None = None, environ: Mapping[str, str] | None = None, **overrides: Any
+) -> Settings:
     """Read the TOML file named by ``config_path`` or HUB_CONFIG, then the environment."""
     env = os.environ if environ is None else environ
     path_str = config_path or env.get("HUB_CONFIG")
@@ -247,19 +261,23 @@ def load_settings(config_path: str | Path | None = None,
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"not valid TOML: {exc}", where=str(path)) from None
     data_dir = Path(env.get("HUB_DATA_DIR") or raw.get("data_dir") or "var").resolve()
-    database_url = env.get("HUB_DATABASE_URL") or raw.get("database_url") \
-        or f"sqlite:///{data_dir / 'hub.db'}"
+    database_url = env.get("HUB_DATABASE_URL") or raw.get("database_url") or f"sqlite:///{data_dir / 'hub.db'}"
     broker_url = env.get("HUB_BROKER_URL") or raw.get("broker_url") or None
-    sources = {name: _connector("sources", name, body, SOURCE_KINDS, env)
-               for name, body in (raw.get("sources") or {}).items()}
-    sinks = {name: _connector("sinks", name, body, SINK_KINDS, env)
-             for name, body in (raw.get("sinks") or {}).items()}
+    sources = {
+        name: _connector("sources", name, body, SOURCE_KINDS, env) for name, body in (raw.get("sources") or {}).items()
+    }
+    sinks = {name: _connector("sinks", name, body, SINK_KINDS, env) for name, body in (raw.get("sinks") or {}).items()}
     schedules = dict(raw.get("schedules") or {})
     values: dict[str, Any] = dict(
-        database_url=database_url, broker_url=broker_url,
+        database_url=database_url,
+        broker_url=broker_url,
         secret_key=overrides.pop("secret_key", None) or _secret_key(data_dir, env),
-        data_dir=data_dir, sources=sources, sinks=sinks, config_path=path,
-        schedules=schedules, security=_security(raw.get("security"), env),
+        data_dir=data_dir,
+        sources=sources,
+        sinks=sinks,
+        config_path=path,
+        schedules=schedules,
+        security=_security(raw.get("security"), env),
     )
     values.update(overrides)
     return Settings(**values)

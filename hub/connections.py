@@ -5,6 +5,7 @@ and sink is built here once, when a process starts (``hub serve``, ``worker``, `
 ``config check``): a bad option stops it with exit 78 naming the key (``sinks.NAME.codes``)
 before anything is enqueued, instead of a 500 at approval or draw time.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -18,9 +19,16 @@ from vocabulary.outcomes import check_mapping
 
 def connector_settings(cfg: ConnectorConfig) -> ConnectorSettings:
     """The plain settings a connector receives (the secret revealed only here)."""
-    return ConnectorSettings(name=cfg.name, kind=cfg.kind, url=cfg.url, app_id=cfg.app_id,
-                             app_secret=cfg.app_secret.reveal() if cfg.app_secret else "",
-                             sign_method=cfg.sign_method, timeout=cfg.timeout, options=cfg.options)
+    return ConnectorSettings(
+        name=cfg.name,
+        kind=cfg.kind,
+        url=cfg.url,
+        app_id=cfg.app_id,
+        app_secret=cfg.app_secret.reveal() if cfg.app_secret else "",
+        sign_method=cfg.sign_method,
+        timeout=cfg.timeout,
+        options=cfg.options,
+    )
 
 
 def _refused(section: str, cfg: ConnectorConfig, exc: ConnectorError) -> ConfigError:
@@ -69,8 +77,10 @@ def connectors_for(settings: Settings) -> Connectors:
     """Every source and sink of ``settings``, built once per Settings object (no I/O here)."""
     hit = _BUILT.get(id(settings))
     if hit is None or hit[0] is not settings:
-        built = Connectors(sources={name: build_source(cfg) for name, cfg in settings.sources.items()},
-                           sinks={name: build_sink(cfg) for name, cfg in settings.sinks.items()})
+        built = Connectors(
+            sources={name: build_source(cfg) for name, cfg in settings.sources.items()},
+            sinks={name: build_sink(cfg) for name, cfg in settings.sinks.items()},
+        )
         hit = _BUILT[id(settings)] = (settings, built)
     return hit[1]
 

@@ -2,6 +2,7 @@
 
 Services open a unit of work with ``unit_of_work()``; nothing else commits.
 """
+
 from __future__ import annotations
 
 import operator
@@ -206,12 +207,10 @@ def upsert(session: Session, table, rows: list[dict], keys: list[str], update: l
     if entry is None:
         convs = _converters(table, cols, dialect)
         if dialect == "postgresql":
-            marks = ", ".join("%s::jsonb" if conv is not None and conv.__name__ == "dumps" else "%s"
-                              for conv in convs)
+            marks = ", ".join("%s::jsonb" if conv is not None and conv.__name__ == "dumps" else "%s" for conv in convs)
         else:
             marks = ", ".join("?" for _ in cols)
-        action = ("DO UPDATE SET " + ", ".join(f'"{c}" = excluded."{c}"' for c in update)) if update \
-            else "DO NOTHING"
+        action = ("DO UPDATE SET " + ", ".join(f'"{c}" = excluded."{c}"' for c in update)) if update else "DO NOTHING"
         names = ", ".join('"' + c + '"' for c in cols)
         sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks}) ON CONFLICT ({", ".join(keys)}) {action}'
         entry = _SQL_CACHE[cache_key] = (sql, convs)

@@ -5,6 +5,7 @@ results are entered, approved and delivered to the sink sandboxes; then the web 
 the scheduler and an in-process worker keep running until Ctrl-C. Every run starts
 from a fresh demo database in var/demo.
 """
+
 from __future__ import annotations
 
 import logging
@@ -23,14 +24,42 @@ import click
 APP_ID = "hub-370100"
 SECRET_ENV = "HUB_DEMO_SECRET"
 DEMO_ITEMS = [
-    {"agency": "HEALTH", "code": "HEALTH-SCH-01", "name": "学校卫生监督检查", "legal_basis": "《学校卫生工作条例》",
-     "subject": "学校", "content": "教学环境、生活饮用水、传染病防控", "method": "现场检查"},
-    {"agency": "HEALTH", "code": "HEALTH-HOT-01", "name": "公共场所卫生监督检查", "legal_basis": "《公共场所卫生管理条例》",
-     "subject": "住宿业", "content": "卫生许可、从业人员健康证明、公共用品消毒", "method": "现场检查"},
-    {"agency": "SAMR", "code": "SAMR-FOOD-01", "name": "食品经营者监督检查", "legal_basis": "《中华人民共和国食品安全法》",
-     "subject": "食品经营者", "content": "许可证、进货查验、食品贮存", "method": "现场检查"},
-    {"agency": "EDU", "code": "EDU-SAFE-01", "name": "校园安全检查", "legal_basis": "《中小学幼儿园安全管理办法》",
-     "subject": "学校", "content": "安全管理制度、食堂管理", "method": "现场检查"},
+    {
+        "agency": "HEALTH",
+        "code": "HEALTH-SCH-01",
+        "name": "学校卫生监督检查",
+        "legal_basis": "《学校卫生工作条例》",
+        "subject": "学校",
+        "content": "教学环境、生活饮用水、传染病防控",
+        "method": "现场检查",
+    },
+    {
+        "agency": "HEALTH",
+        "code": "HEALTH-HOT-01",
+        "name": "公共场所卫生监督检查",
+        "legal_basis": "《公共场所卫生管理条例》",
+        "subject": "住宿业",
+        "content": "卫生许可、从业人员健康证明、公共用品消毒",
+        "method": "现场检查",
+    },
+    {
+        "agency": "SAMR",
+        "code": "SAMR-FOOD-01",
+        "name": "食品经营者监督检查",
+        "legal_basis": "《中华人民共和国食品安全法》",
+        "subject": "食品经营者",
+        "content": "许可证、进货查验、食品贮存",
+        "method": "现场检查",
+    },
+    {
+        "agency": "EDU",
+        "code": "EDU-SAFE-01",
+        "name": "校园安全检查",
+        "legal_basis": "《中小学幼儿园安全管理办法》",
+        "subject": "学校",
+        "content": "安全管理制度、食堂管理",
+        "method": "现场检查",
+    },
 ]
 
 
@@ -39,15 +68,28 @@ def demo_config(urls: dict[str, str], drop_url: str) -> dict[str, Any]:
     common = {"app_id": APP_ID, "app_secret_env": SECRET_ENV}
     return {
         "sources": {
-            "samr": {"kind": "samr-rest", "url": urls["samr"], "schedule": "*/10 * * * *",
-                     "categories": {"H61": "hotel", "H62": "catering", "Q85": "eldercare", "P83": "school"},
-                     **common},
-            "schools": {"kind": "edu-xml", "url": urls["edu"] + "/feeds/schools.xml", "category": "school",
-                        "schedule": "0 2 * * *", **common},
-            "civil": {"kind": "csv-drop", "url": drop_url, "category": "eldercare", "schedule": "*/30 * * * *",
-                      **common},
-            "inspectors": {"kind": "inspectors-rest", "url": urls["inspectors"], "schedule": "0 3 * * *",
-                           **common},
+            "samr": {
+                "kind": "samr-rest",
+                "url": urls["samr"],
+                "schedule": "*/10 * * * *",
+                "categories": {"H61": "hotel", "H62": "catering", "Q85": "eldercare", "P83": "school"},
+                **common,
+            },
+            "schools": {
+                "kind": "edu-xml",
+                "url": urls["edu"] + "/feeds/schools.xml",
+                "category": "school",
+                "schedule": "0 2 * * *",
+                **common,
+            },
+            "civil": {
+                "kind": "csv-drop",
+                "url": drop_url,
+                "category": "eldercare",
+                "schedule": "*/30 * * * *",
+                **common,
+            },
+            "inspectors": {"kind": "inspectors-rest", "url": urls["inspectors"], "schedule": "0 3 * * *", **common},
         },
         "sinks": {
             "provincial": {"kind": "provincial-rest", "url": urls["provincial"], **common},
@@ -59,13 +101,16 @@ def demo_config(urls: dict[str, str], drop_url: str) -> dict[str, Any]:
 def demo_task(today: date) -> dict[str, Any]:
     return {
         "title": f"{today.year}年学校与住宿业卫生、食品安全联合抽查（演示）",
-        "lead": "HEALTH", "agencies": ["HEALTH", "SAMR"],
+        "lead": "HEALTH",
+        "agencies": ["HEALTH", "SAMR"],
         "window": [(today - timedelta(days=14)).isoformat(), (today + timedelta(days=16)).isoformat()],
         "population": {"categories": ["school", "hotel"], "exclude_inspected_within_days": 180},
         "strata": {"by": ["district", "category"], "ratio": 0.05},
         "weights": {"abnormal_list": 3, "serious_violation": 5, "credit_class": {"C": 2, "D": 4}},
-        "team": [{"agency": "HEALTH", "size": 1, "items": ["HEALTH-SCH-01"]},
-                 {"agency": "SAMR", "size": 1, "items": ["SAMR-FOOD-01"]}],
+        "team": [
+            {"agency": "HEALTH", "size": 1, "items": ["HEALTH-SCH-01"]},
+            {"agency": "SAMR", "size": 1, "items": ["SAMR-FOOD-01"]},
+        ],
         "recusal": {"avoid_home_district": True, "avoid_last_pairing": True},
         "entropy_source": f"福彩3D {today.isoformat()} 开奖号码 (demo)",
     }
@@ -101,8 +146,9 @@ def run_cycle(db: Any, settings: Any, app: Any, today: date, rng: random.Random)
     secret_of = {}
     for party in task.agencies:  # each agency commits and reveals through its own liaison
         secret_of[party] = lifecycle.new_secret()
-        lifecycle.commit(db, task.id, party, commitment(party, secret_of[party], "sha256", task.protocol),
-                         liaison_of(party))
+        lifecycle.commit(
+            db, task.id, party, commitment(party, secret_of[party], "sha256", task.protocol), liaison_of(party)
+        )
     frozen = lifecycle.freeze(db, settings, task.id, "coordinator", today, history=RESULTS_HISTORY)
     _say(f"task {task.id} frozen: {frozen.roster_size} entities, {frozen.pool_size} inspectors")
     for party, secret in secret_of.items():
@@ -116,7 +162,9 @@ def run_cycle(db: Any, settings: Any, app: Any, today: date, rng: random.Random)
     from hub.draw.models import Assignment
 
     with db.unit_of_work() as s:
-        drawn = [(a.entity_id, list(a.team)) for a in s.scalars(select(Assignment).where(Assignment.task_id == task.id))]
+        drawn = [
+            (a.entity_id, list(a.team)) for a in s.scalars(select(Assignment).where(Assignment.task_id == task.id))
+        ]
     _say(f"task {task.id} drawn: {len(drawn)} entities selected")
     agencies_of = {}
     with db.unit_of_work() as s:
@@ -127,13 +175,26 @@ def run_cycle(db: Any, settings: Any, app: Any, today: date, rng: random.Random)
         for inspector in team:
             agency = agencies_of[inspector]
             code = rng.choice(["1", "1", "1", "1", "5", "2", "8"])
-            follow = [{"kind": "correction", "due_on": (today + timedelta(days=15)).isoformat(),
-                       "content": "责令限期整改"}] if code == "8" else []
-            enter_result(db, task.id, {"entity_id": entity_id, "agency": agency,
-                                       "inspected_on": (today - timedelta(days=rng.randint(0, 10))).isoformat(),
-                                       "outcome_codes": [code], "inspectors": team,
-                                       "findings": "" if code == "1" else "现场检查发现问题，已告知整改要求。",
-                                       "follow_ups": follow}, "inspector", today)
+            follow = (
+                [{"kind": "correction", "due_on": (today + timedelta(days=15)).isoformat(), "content": "责令限期整改"}]
+                if code == "8"
+                else []
+            )
+            enter_result(
+                db,
+                task.id,
+                {
+                    "entity_id": entity_id,
+                    "agency": agency,
+                    "inspected_on": (today - timedelta(days=rng.randint(0, 10))).isoformat(),
+                    "outcome_codes": [code],
+                    "inspectors": team,
+                    "findings": "" if code == "1" else "现场检查发现问题，已告知整改要求。",
+                    "follow_ups": follow,
+                },
+                "inspector",
+                today,
+            )
     approved = approve(db, settings, task.id, "reviewer", None, today)
     _say(f"{len(approved)} results approved and queued for the provincial platform and the credit system")
     report = drain(db, settings, respect_backoff=False)
@@ -164,8 +225,15 @@ def register(cli: click.Group) -> None:
         data_dir.mkdir(parents=True)
         secret = secrets.token_hex(24)
         drop_dir = data_dir / "drop"
-        sources = start_sources(APP_ID, secret, entities=entities, schools=400, drop_dir=drop_dir,
-                                inspectors={"HEALTH": 40, "SAMR": 40, "EDU": 20}, invalid_share=0.03)
+        sources = start_sources(
+            APP_ID,
+            secret,
+            entities=entities,
+            schools=400,
+            drop_dir=drop_dir,
+            inspectors={"HEALTH": 40, "SAMR": 40, "EDU": 20},
+            invalid_share=0.03,
+        )
         sinks = start_sinks(APP_ID, secret)
         urls = {**{k: v.url for k, v in sources.items()}, **{k: v.url for k, v in sinks.items()}}
         import tomli_w
@@ -178,8 +246,9 @@ def register(cli: click.Group) -> None:
         upgrade(settings.database_url)
         app = create_app(settings)
         db = app.extensions["hub_db"]
-        passwords = {name: secrets.token_urlsafe(9) for name in
-                     ("admin", "coordinator", "reviewer", "auditor", "inspector")}
+        passwords = {
+            name: secrets.token_urlsafe(9) for name in ("admin", "coordinator", "reviewer", "auditor", "inspector")
+        }
         liaisons = {liaison_of(agency): secrets.token_urlsafe(9) for agency in demo_task(date.today())["agencies"]}
         with db.unit_of_work() as s:
             for name, pw in passwords.items():

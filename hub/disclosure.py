@@ -45,12 +45,8 @@ _SEPARATORS = " ·•.-"
 
 _ID_18 = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
 _ID_15 = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{6})(\d{3})(?![0-9A-Za-z])")
-_MOBILE = re.compile(
-    r"(?<!\d)((?:\+86|0086)[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)"
-)
-_LANDLINE = re.compile(
-    r"(?<![\d*])(\(?0\d{2,3}\)?[ -]?)(\d{3,4})(\d{4})(?:(-|转)(\d{1,6}))?(?!\d)"
-)
+_MOBILE = re.compile(r"(?<!\d)((?:\+86|0086)[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)")
+_LANDLINE = re.compile(r"(?<![\d*])(\(?0\d{2,3}\)?[ -]?)(\d{3,4})(\d{4})(?:(-|转)(\d{1,6}))?(?!\d)")
 # A local number without an area code is only taken for a phone after a phone word.
 _LOCAL_AFTER_WORD = re.compile(
     r"((?:电话|联系电话|座机|手机|联系方式|tel|phone)[:：\s]*)(\d{3,4})(\d{4})(?!\d)",
@@ -102,9 +98,7 @@ def mask_text(text: str | None) -> str:
     text = _ID_15.sub(lambda m: _id_match(m, 6), text)
     text = _MOBILE.sub(_mobile, text)
     text = _LANDLINE.sub(_landline, text)
-    return _LOCAL_AFTER_WORD.sub(
-        lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text
-    )
+    return _LOCAL_AFTER_WORD.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text)
 
 
 def mask_entity_for_public(entity: Mapping[str, Any]) -> dict[str, Any]:
@@ -125,19 +119,13 @@ def mask_entity_for_public(entity: Mapping[str, Any]) -> dict[str, Any]:
             public[key] = mask_id_number(value)
         elif key != "name":
             public[key] = mask_text(value)
-    if entity.get("entity_type") == "individual" and isinstance(
-        entity.get("name"), str
-    ):
+    if entity.get("entity_type") == "individual" and isinstance(entity.get("name"), str):
         public["name"] = _mask_individual_name(entity["name"], entity.get("legal_rep"))
     return public
 
 
 def _mask_individual_name(name: str, operator: object) -> str:
-    if (
-        isinstance(operator, str)
-        and len(operator.strip()) >= 2
-        and operator.strip() in name
-    ):
+    if isinstance(operator, str) and len(operator.strip()) >= 2 and operator.strip() in name:
         return name.replace(operator.strip(), mask_name(operator))
     return mask_name(name)
 

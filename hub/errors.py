@@ -1,4 +1,5 @@
 """The hub's errors: each carries a user-facing message naming what is wrong and where."""
+
 from __future__ import annotations
 
 

@@ -3,6 +3,7 @@
 HubErrors carry their status; HTTP errors (400, 404, 405, 413 ...) keep theirs; a database or
 broker that cannot be reached is 503 with Retry-After; anything else is logged and answered 500
 without its text (which may hold internals)."""
+
 from __future__ import annotations
 
 import logging
@@ -14,24 +15,42 @@ from hub.errors import HubError, InvalidInput, TooManyRequests, Unavailable
 
 log = logging.getLogger("hub.web")
 
-TITLES_ZH = {400: "请求有误", 401: "请先登录", 403: "无权访问", 404: "未找到", 405: "不支持该请求方法",
-             409: "与现有数据冲突", 413: "提交的内容过大", 415: "不支持的内容类型", 422: "数据有误",
-             429: "请求过于频繁", 500: "服务器内部错误", 502: "上游系统出错", 503: "服务暂不可用"}
+TITLES_ZH = {
+    400: "请求有误",
+    401: "请先登录",
+    403: "无权访问",
+    404: "未找到",
+    405: "不支持该请求方法",
+    409: "与现有数据冲突",
+    413: "提交的内容过大",
+    415: "不支持的内容类型",
+    422: "数据有误",
+    429: "请求过于频繁",
+    500: "服务器内部错误",
+    502: "上游系统出错",
+    503: "服务暂不可用",
+}
 
 
 def _unavailable_errors() -> tuple[type[BaseException], ...]:
     """Exceptions that mean the database or the broker cannot be reached right now."""
     import sqlalchemy.exc as sa_exc
 
-    kinds: list[type[BaseException]] = [sa_exc.OperationalError, sa_exc.InterfaceError,
-                                        sa_exc.DisconnectionError, sa_exc.TimeoutError]
+    kinds: list[type[BaseException]] = [
+        sa_exc.OperationalError,
+        sa_exc.InterfaceError,
+        sa_exc.DisconnectionError,
+        sa_exc.TimeoutError,
+    ]
     try:
         import kombu.exceptions
+
         kinds.append(kombu.exceptions.OperationalError)
     except ImportError:  # pragma: no cover
         pass
     try:
         import redis.exceptions
+
         kinds += [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError]
     except ImportError:  # pragma: no cover
         pass
@@ -49,8 +68,9 @@ def answer(exc: HubError):
             from flask import g
 
             g.principal = None  # the page's header must not ask the database that just failed
-        resp = render_template("error.html", error=exc, title_zh=TITLES_ZH.get(exc.http_status, "出错了"),
-                               status=exc.http_status)
+        resp = render_template(
+            "error.html", error=exc, title_zh=TITLES_ZH.get(exc.http_status, "出错了"), status=exc.http_status
+        )
         from flask import make_response
 
         resp = make_response(resp, exc.http_status)
@@ -89,11 +109,13 @@ def register_failures(app: Flask) -> None:
 
         if isinstance(exc, unavailable):
             log.warning("unavailable: %s %s: %s", request.method, request.path, type(exc).__name__)
-            return answer(Unavailable("the database or the message broker cannot be reached; "
-                                      "nothing was changed, try again shortly"))
+            return answer(
+                Unavailable(
+                    "the database or the message broker cannot be reached; nothing was changed, try again shortly"
+                )
+            )
         if isinstance(exc, sa_exc.DataError):
-            return answer(InvalidInput("a value is malformed or too long for where it is stored",
-                                       where=request.path))
+            return answer(InvalidInput("a value is malformed or too long for where it is stored", where=request.path))
         if isinstance(exc, RecursionError):
             return answer(InvalidInput("the request is nested too deeply", where="body"))
         log.exception("unexpected error on %s %s", request.method, request.path)

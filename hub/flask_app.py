@@ -1,5 +1,6 @@
 """The hub's Flask class: JSON bodies bounded in depth. Its own module, so that importing `hub` (as
 `hub draw offline` and `hub verify` do) does not import the web stack."""
+
 from __future__ import annotations
 
 from typing import Any

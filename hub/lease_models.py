@@ -1,4 +1,5 @@
 """Scheduler lease and per-tick job claims: one active scheduler, one run per tick."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -4,6 +4,7 @@ Each domain writes its table once (hub/tasks/states.py, results/states.py, outbo
 rosters/states.py); services ask ``allows`` / ``require`` instead of comparing strings, and a
 test walks every table trying every forbidden transition.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
@@ -40,8 +41,9 @@ class Lifecycle(Generic[S]):
     def require(self, current: str, target: S, *, doing: str, where: str) -> None:
         """Conflict naming the state and the states that would do, unless ``current`` may become ``target``."""
         if not self.allows(current, target):
-            raise Conflict(f"cannot {doing}: {where} is {current}, not {' or '.join(self.sources(target))}",
-                           where=where)
+            raise Conflict(
+                f"cannot {doing}: {where} is {current}, not {' or '.join(self.sources(target))}", where=where
+            )
 
     def forbidden(self) -> Iterator[tuple[S, S]]:
         """Every move the table does not allow (for tests)."""

@@ -1,4 +1,5 @@
 """Imports every model so Alembic and create_all see the whole schema."""
+
 from hub.audit.models import AuditEntry  # noqa: F401
 from hub.auth.models import ApiToken, User  # noqa: F401
 from hub.documents.models import DocumentCounter, DocumentNumber  # noqa: F401

@@ -1,4 +1,5 @@
 """Cron expressions as written in the config: 5 fields, or 6 with seconds first (pure)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,8 +17,14 @@ class CronSpec:
     day_of_week: str
 
     def as_kwargs(self) -> dict[str, str]:
-        return dict(second=self.second, minute=self.minute, hour=self.hour, day=self.day,
-                    month=self.month, day_of_week=self.day_of_week)
+        return dict(
+            second=self.second,
+            minute=self.minute,
+            hour=self.hour,
+            day=self.day,
+            month=self.month,
+            day_of_week=self.day_of_week,
+        )
 
 
 def parse_cron(expr: str) -> CronSpec:

@@ -1,6 +1,7 @@
 """APScheduler with a database lease: however many `hub scheduler` processes run, one is
 active, and each job runs once per tick (a tick is claimed by a unique row before it runs).
 """
+
 from __future__ import annotations
 
 import logging
@@ -41,10 +42,13 @@ def acquire_lease(db: Database, holder: str, seconds: int = LEASE_SECONDS) -> bo
     now = utcnow()
     until = now + timedelta(seconds=seconds)
     with db.unit_of_work() as s:
-        res = s.execute(update(SchedulerLease)
-                        .where(SchedulerLease.name == LEASE_NAME,
-                               (SchedulerLease.holder == holder) | (SchedulerLease.expires_at < now))
-                        .values(holder=holder, expires_at=until))
+        res = s.execute(
+            update(SchedulerLease)
+            .where(
+                SchedulerLease.name == LEASE_NAME, (SchedulerLease.holder == holder) | (SchedulerLease.expires_at < now)
+            )
+            .values(holder=holder, expires_at=until)
+        )
         if res.rowcount == 1:  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult, typed as Result
             return True
     try:
@@ -80,15 +84,16 @@ def tick_for(trigger: CronTrigger, now: datetime) -> datetime | None:
 class HubScheduler:
     """Builds the jobs from Settings; each tick fires only on the lease holder, once."""
 
-    def __init__(self, db: Database, settings: Settings, enqueue: Callable[[str, tuple], None],
-                 blocking: bool = False) -> None:
+    def __init__(
+        self, db: Database, settings: Settings, enqueue: Callable[[str, tuple], None], blocking: bool = False
+    ) -> None:
         self.db, self.settings, self.enqueue = db, settings, enqueue
         self.holder = holder_id()
         self.active = False
         self._lock = threading.Lock()
         self.scheduler: BaseScheduler = (BlockingScheduler if blocking else BackgroundScheduler)(
-            timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1,
-                                                 "misfire_grace_time": 60})
+            timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
+        )
         self.jobs: dict[str, tuple[CronTrigger, str, tuple]] = {}
         for name, cfg in settings.sources.items():
             if cfg.schedule:
@@ -96,8 +101,9 @@ class HubScheduler:
         push = settings.schedules.get("push", DEFAULT_PUSH_SCHEDULE) if settings.sinks else None
         if push:
             self._add("push", push, "push", ())
-        self.scheduler.add_job(self.renew, "interval", seconds=RENEW_SECONDS, id="lease",
-                               next_run_time=datetime.now(UTC))
+        self.scheduler.add_job(
+            self.renew, "interval", seconds=RENEW_SECONDS, id="lease", next_run_time=datetime.now(UTC)
+        )
 
     def _add(self, job_id: str, cron: str, action: str, args: tuple) -> None:
         trigger = CronTrigger(timezone=UTC, **parse_cron(cron).as_kwargs())

@@ -1,4 +1,5 @@
 """Text files people hand the hub (results CSV, item lists): which encodings are accepted (pure)."""
+
 from __future__ import annotations
 
 import codecs
@@ -10,9 +11,7 @@ def decode(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ValueError("UTF-16 is not supported: save the file as UTF-8 or GB18030")
     if b"\x00" in data:
-        raise ValueError(
-            "contains NUL bytes: not a text CSV (UTF-16 or a spreadsheet file?)"
-        )
+        raise ValueError("contains NUL bytes: not a text CSV (UTF-16 or a spreadsheet file?)")
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8")
     try:
@@ -22,9 +21,7 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        raise ValueError(
-            f"neither UTF-8 nor GB18030 (bad byte at offset {exc.start})"
-        ) from None
+        raise ValueError(f"neither UTF-8 nor GB18030 (bad byte at offset {exc.start})") from None
 
 
 def detect_encoding(path: Path | str, chunk: int = 1 << 20) -> str:

@@ -3,6 +3,7 @@
 Embedded default (no HUB_BROKER_URL): tasks run in-process, eagerly. Scale-out: the
 same tasks go through Redis or RabbitMQ to ``hub worker`` processes.
 """
+
 from __future__ import annotations
 
 from celery import Celery, Task
@@ -27,7 +28,7 @@ def celery_init_app(app: Flask, settings: Settings) -> Celery:
         task_always_eager=settings.embedded,
         task_eager_propagates=True,
         task_ignore_result=True,
-        task_acks_late=True,               # a killed worker's task goes back to the queue
+        task_acks_late=True,  # a killed worker's task goes back to the queue
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,

@@ -3,6 +3,7 @@
 Run with the virtual environment's Python (`make lint` does). A dependency added to setup.cfg
 but not pinned fails here with the command that pins it (`make constraints`).
 """
+
 from __future__ import annotations
 
 import re

@@ -6,6 +6,7 @@ that climbs out of the repository (```../shared/spec/product.md```) counts as a 
 clone has nothing there. Prints one line per
 broken link (file:line: target) and exits 1 when there is any.
 """
+
 from __future__ import annotations
 
 import re

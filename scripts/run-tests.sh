@@ -8,6 +8,7 @@ status=0
 
 echo "== lint (ruff, mypy, import contracts, links, pinned dependencies)"
 ruff check hub connectors vocabulary tests benchmarks scripts || status=1
+ruff format --check hub connectors vocabulary tests benchmarks scripts || status=1
 mypy hub connectors vocabulary benchmarks || status=1
 lint-imports --no-cache || status=1
 python scripts/check-links.py || status=1

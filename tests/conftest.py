@@ -1,6 +1,7 @@
 """Shared fixtures: a fresh database per test (SQLite, or PostgreSQL with HUB_TEST_DB=postgresql),
 settings pointing at it, and the Flask app. Each test run gets its own PostgreSQL database and
 Redis db number, and removes them afterwards."""
+
 from __future__ import annotations
 
 import os
@@ -82,12 +83,15 @@ def make_settings(db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
 
     from hub.config import load_settings
 
-    def make(config: dict[str, Any] | None = None, env: dict[str, str] | None = None,
-             broker_url: str | None = None):  # type: ignore[no-untyped-def]
+    def make(config: dict[str, Any] | None = None, env: dict[str, str] | None = None, broker_url: str | None = None):  # type: ignore[no-untyped-def]
         path = tmp_path / f"hub-{uuid.uuid4().hex[:6]}.toml"
         path.write_text(tomli_w.dumps(config or {}), encoding="utf-8")
-        environ = {"HUB_DATABASE_URL": db_url, "HUB_DATA_DIR": str(tmp_path / "var"),
-                   "HUB_SECRET_KEY": "test-secret-key", **(env or {})}
+        environ = {
+            "HUB_DATABASE_URL": db_url,
+            "HUB_DATA_DIR": str(tmp_path / "var"),
+            "HUB_SECRET_KEY": "test-secret-key",
+            **(env or {}),
+        }
         if broker_url:
             environ["HUB_BROKER_URL"] = broker_url
         return load_settings(path, environ=environ)

@@ -55,9 +55,7 @@ TEXTS: dict[str, str] = {
 # Follow-up kinds (FollowUp.kind) that satisfy code 8: 责令整改, 立案, 线索移送.
 PENDING_FOLLOW_UP_KINDS = frozenset({"correction", "case", "transfer"})
 # Codes 3 and 4 put the entity forward for the abnormal-operation list (经营异常名录).
-ABNORMAL_LIST_CODES = frozenset(
-    {Outcome.FALSE_PUBLICATION.value, Outcome.UNREACHABLE_AT_ADDRESS.value}
-)
+ABNORMAL_LIST_CODES = frozenset({Outcome.FALSE_PUBLICATION.value, Outcome.UNREACHABLE_AT_ADDRESS.value})
 
 
 def _code(code: str | Outcome) -> str:
@@ -103,9 +101,7 @@ def check_outcomes(
         and Outcome.HANDLING_PENDING.value in seen
         and not PENDING_FOLLOW_UP_KINDS & set(follow_up_kinds)
     ):
-        problems.append(
-            f"outcome code 8 ({TEXTS['8']}) needs a follow-up: correction, case or transfer"
-        )
+        problems.append(f"outcome code 8 ({TEXTS['8']}) needs a follow-up: correction, case or transfer")
     return problems
 
 
@@ -136,9 +132,7 @@ def check_mapping(mapping: Mapping[str, str]) -> list[str]:
     return problems
 
 
-def map_codes(
-    codes: Iterable[str | Outcome], mapping: Mapping[str, str] | None
-) -> list[str]:
+def map_codes(codes: Iterable[str | Outcome], mapping: Mapping[str, str] | None) -> list[str]:
     """The hub's codes in a sink's numbering; identity when the mapping is empty or absent.
 
     A code missing from a non-empty mapping is refused (UnmappedOutcomeCode), not passed through:

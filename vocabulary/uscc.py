@@ -1,4 +1,5 @@
 """The unified social credit code (统一社会信用代码) and its GB 32100-2015 check digit (pure)."""
+
 from __future__ import annotations
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, Z, S, V

@@ -7,6 +7,7 @@ Receipt. ``crafted_receipt`` makes it answer a crafted receipt instead (tests of
 hardened parser): "xxe" (an external entity naming /etc/passwd), "bomb" (billion laughs)
 or "off-schema" (well-formed, but its records carry no recordId).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -29,14 +30,17 @@ E_CHECK_DIGIT = ("E102", "统一社会信用代码校验位错误")
 E_FORMAT = ("E101", "统一社会信用代码格式错误")
 E_INVALID_BATCH = "E001"
 
-XXE_RECEIPT = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
-               b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
-               b'<Receipt batchId="%s"><Rejected recordId="%s" code="E999">&x;</Rejected></Receipt>')
+XXE_RECEIPT = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+    b'<Receipt batchId="%s"><Rejected recordId="%s" code="E999">&x;</Rejected></Receipt>'
+)
 OFF_SCHEMA_RECEIPT = b'<?xml version="1.0" encoding="UTF-8"?>\n<Receipt batchId="%s"><Accepted id="%s"/></Receipt>'
-BOMB_RECEIPT = (b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
-                + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
-                           for i in range(1, 10))
-                + b']>\n<Receipt batchId="%s"><Rejected recordId="%s" code="E999">&lol9;</Rejected></Receipt>')
+BOMB_RECEIPT = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10))
+    + b']>\n<Receipt batchId="%s"><Rejected recordId="%s" code="E999">&lol9;</Rejected></Receipt>'
+)
 
 
 class CreditSandbox(SinkSandbox):
@@ -48,8 +52,14 @@ class CreditSandbox(SinkSandbox):
 
     kind = "credit-xml"
 
-    def __init__(self, app_secrets: dict[str, str], port: int = 0, faults: Faults | None = None,
-                 host: str = "127.0.0.1", reject_usccs: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        app_secrets: dict[str, str],
+        port: int = 0,
+        faults: Faults | None = None,
+        host: str = "127.0.0.1",
+        reject_usccs: Iterable[str] = (),
+    ) -> None:
         super().__init__(app_secrets, port, faults, host)
         self.schema = etree.XMLSchema(etree.parse(str(UPLOAD_XSD)))
         self.reject_usccs = set(reject_usccs)
@@ -78,8 +88,9 @@ class CreditSandbox(SinkSandbox):
         except ConnectorError as exc:
             return self.error_body(400, str(exc), E_INVALID_BATCH)
         if not self.schema.validate(batch):
-            return self.error_body(400, f"upload does not match credit-upload.xsd: {first_error(self.schema)}",
-                                   E_INVALID_BATCH)
+            return self.error_body(
+                400, f"upload does not match credit-upload.xsd: {first_error(self.schema)}", E_INVALID_BATCH
+            )
         records = batch.findall(f"{{{NS}}}Record")
         if len(records) > MAX_RECORDS:  # the XSD says so too; kept for a schema edited by mistake
             return self.error_body(400, f"at most {MAX_RECORDS} records a batch", E_INVALID_BATCH)
@@ -98,8 +109,9 @@ class CreditSandbox(SinkSandbox):
                 el.text = reason[1]
                 continue
             verdict = self.ledger.offer(record_id, fields)
-            answered.append(etree.SubElement(receipt, "Accepted" if verdict == "accepted" else "Duplicate",
-                                             recordId=record_id))
+            answered.append(
+                etree.SubElement(receipt, "Accepted" if verdict == "accepted" else "Duplicate", recordId=record_id)
+            )
         if fault := self.fault_after_store():
             return fault
         if self.crafted_receipt:
@@ -109,7 +121,7 @@ class CreditSandbox(SinkSandbox):
         if self.roll(self.faults.malformed):
             self.stats["faults"] += 1
             return Response(200, b'<?xml version="1.0"?><Receipt batchId="', XML)
-        for el in answered[len(answered) - self.omit_from_receipt:] if self.omit_from_receipt else []:
+        for el in answered[len(answered) - self.omit_from_receipt :] if self.omit_from_receipt else []:
             receipt.remove(el)
         return Response(200, etree.tostring(receipt, xml_declaration=True, encoding="UTF-8"), XML)
 
@@ -124,7 +136,12 @@ def _fields(rec: etree._Element) -> dict[str, Any]:
     def text(name: str) -> str:
         return rec.findtext(f"{{{NS}}}{name}") or ""
 
-    return {"uscc": text("USCC"), "entity_name": text("EntityName"), "authority": text("Authority"),
-            "inspection_type": text("InspectionType"), "task_id": text("TaskId"),
-            "inspection_date": text("InspectionDate"),
-            "results": [(r.get("code"), r.text or "") for r in rec.findall(f"{{{NS}}}Result")]}
+    return {
+        "uscc": text("USCC"),
+        "entity_name": text("EntityName"),
+        "authority": text("Authority"),
+        "inspection_type": text("InspectionType"),
+        "task_id": text("TaskId"),
+        "inspection_date": text("InspectionDate"),
+        "results": [(r.get("code"), r.text or "") for r in rec.findall(f"{{{NS}}}Result")],
+    }

@@ -5,6 +5,7 @@ entity ``i`` of a million costs as much as entity 0 and a page is served in O(pa
 A configurable share of records carries one realistic defect (a wrong check digit, an
 unknown district, a missing name...) so that the hub's quarantine is exercised.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -21,9 +22,18 @@ EPOCH = datetime(2018, 1, 1, tzinfo=CST)
 STEP_SECONDS = 30
 
 DISTRICTS: dict[str, str] = {
-    "370102": "历下区", "370103": "市中区", "370104": "槐荫区", "370105": "天桥区",
-    "370112": "历城区", "370113": "长清区", "370114": "章丘区", "370115": "济阳区",
-    "370116": "莱芜区", "370117": "钢城区", "370124": "平阴县", "370126": "商河县",
+    "370102": "历下区",
+    "370103": "市中区",
+    "370104": "槐荫区",
+    "370105": "天桥区",
+    "370112": "历城区",
+    "370113": "长清区",
+    "370114": "章丘区",
+    "370115": "济阳区",
+    "370116": "莱芜区",
+    "370117": "钢城区",
+    "370124": "平阴县",
+    "370126": "商河县",
 }
 DISTRICT_CODES = tuple(DISTRICTS)
 # a realistic skew: the old urban districts hold most registered entities
@@ -43,9 +53,38 @@ ROADS: dict[str, tuple[str, ...]] = {
     "370124": ("青龙路", "榆山路", "翠屏街", "锦水街"),
     "370126": ("商中路", "彩虹路", "鑫源路", "玉皇庙大街"),
 }
-TRADE_NAMES = ("鲁泉", "泉城", "舜耕", "大明湖", "千佛山", "趵突", "齐鲁", "华山", "历山", "银座",
-               "金鼎", "鑫源", "恒信", "福瑞", "康宁", "瑞祥", "宏达", "嘉禾", "润泽", "永盛",
-               "和顺", "安康", "颐和", "德润", "佳和", "明湖", "章丘", "汇泉", "鹊华", "玉函")
+TRADE_NAMES = (
+    "鲁泉",
+    "泉城",
+    "舜耕",
+    "大明湖",
+    "千佛山",
+    "趵突",
+    "齐鲁",
+    "华山",
+    "历山",
+    "银座",
+    "金鼎",
+    "鑫源",
+    "恒信",
+    "福瑞",
+    "康宁",
+    "瑞祥",
+    "宏达",
+    "嘉禾",
+    "润泽",
+    "永盛",
+    "和顺",
+    "安康",
+    "颐和",
+    "德润",
+    "佳和",
+    "明湖",
+    "章丘",
+    "汇泉",
+    "鹊华",
+    "玉函",
+)
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰文辉鹏飞宇浩然欣怡晨阳海燕"
 
@@ -80,8 +119,7 @@ INDUSTRIES = (
 _INDUSTRY_CUM = tuple(itertools.accumulate(i.weight for i in INDUSTRIES))
 
 # entity_type -> the USCC's registration authority and type characters (GB 32100 table 1, 2)
-ENTITY_TYPES = {"enterprise": "91", "individual": "92", "coop": "93", "institution": "12",
-                "social_org": "52"}
+ENTITY_TYPES = {"enterprise": "91", "individual": "92", "coop": "93", "institution": "12", "social_org": "52"}
 _TYPE_WEIGHTS = {"enterprise": 62, "individual": 30, "coop": 3, "institution": 2, "social_org": 3}
 _TYPES, _TYPE_CUM = tuple(_TYPE_WEIGHTS), tuple(itertools.accumulate(_TYPE_WEIGHTS.values()))
 STATUSES = ("active", "suspended", "revoked", "deregistered")
@@ -134,8 +172,8 @@ def person_name(rng: random.Random) -> str:
 
 def phone(rng: random.Random) -> str:
     if rng.random() < 0.6:
-        return f"1{rng.choice('3456789')}{rng.randrange(10 ** 9):09d}"
-    return f"0531-8{rng.randrange(10 ** 7):07d}"
+        return f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
+    return f"0531-8{rng.randrange(10**7):07d}"
 
 
 def district(rng: random.Random) -> str:
@@ -187,8 +225,7 @@ def samr_entity(seed: int, index: int, invalid_share: float = 0.0) -> dict[str, 
 
 def _spoil_entity(rng: random.Random, item: dict[str, Any]) -> None:
     """One defect a real registry export shows now and then (the hub must quarantine it)."""
-    defect = rng.choice(("check_digit", "district", "name", "status", "entity_type",
-                         "established", "credit_class"))
+    defect = rng.choice(("check_digit", "district", "name", "status", "entity_type", "established", "credit_class"))
     if defect == "check_digit":
         item["uscc"] = wrong_check_digit(item["uscc"])
     elif defect == "district":
@@ -206,9 +243,15 @@ def _spoil_entity(rng: random.Random, item: dict[str, Any]) -> None:
 
 
 # --- schools ------------------------------------------------------------------
-SCHOOL_TYPES = {"kindergarten": ("幼儿园", 30), "primary": ("小学", 30), "middle": ("中学", 15),
-                "high": ("高级中学", 8), "vocational": ("职业中等专业学校", 6),
-                "special": ("特殊教育学校", 2), "higher": ("职业学院", 2)}
+SCHOOL_TYPES = {
+    "kindergarten": ("幼儿园", 30),
+    "primary": ("小学", 30),
+    "middle": ("中学", 15),
+    "high": ("高级中学", 8),
+    "vocational": ("职业中等专业学校", 6),
+    "special": ("特殊教育学校", 2),
+    "higher": ("职业学院", 2),
+}
 
 
 def school(seed: int, index: int, invalid_share: float = 0.0) -> dict[str, Any]:
@@ -219,7 +262,7 @@ def school(seed: int, index: int, invalid_share: float = 0.0) -> dict[str, Any]:
     private = kind == "kindergarten" and rng.random() < 0.5
     with_uscc = rng.random() < 0.7
     record: dict[str, Any] = {
-        "code": f"{rng.choice('123')}137{index % 10 ** 6:06d}",
+        "code": f"{rng.choice('123')}137{index % 10**6:06d}",
         "uscc": make_uscc("52" if private else "12", code, 5_000_000 + index) if with_uscc else None,
         "name": f"济南市{DISTRICTS[code]}{rng.choice(TRADE_NAMES)}{SCHOOL_TYPES[kind][0]}",
         "type": kind,
@@ -292,8 +335,9 @@ CSV_KINDS = {  # 类别 -> (name suffixes, USCC prefix)
 }
 
 
-def csv_row(seed: int, index: int, invalid_share: float = 0.0,
-            kinds: tuple[str, ...] = tuple(CSV_KINDS)) -> dict[str, str]:
+def csv_row(
+    seed: int, index: int, invalid_share: float = 0.0, kinds: tuple[str, ...] = tuple(CSV_KINDS)
+) -> dict[str, str]:
     """Row ``index`` of a small agency's export, keyed by the Chinese header (plus 学校标识码)."""
     rng = _rng(seed, 4, index)
     kind = rng.choice(kinds)

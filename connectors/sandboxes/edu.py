@@ -4,6 +4,7 @@ The feed honours ``If-None-Match``; removing or changing schools makes a new sna
 new ETag. ``malformed`` (or ``truncate = True``) serves the feed cut off mid-element;
 ``raw_feed`` serves any bytes as the feed (hostile XML in tests).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,9 +24,17 @@ class EduSandbox(SandboxServer):
 
     kind = "edu"
 
-    def __init__(self, app_secrets: dict[str, str], port: int = 0, faults: Faults | None = None,
-                 *, schools: int = 300, seed: int = 1, invalid_share: float = 0.0,
-                 host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        app_secrets: dict[str, str],
+        port: int = 0,
+        faults: Faults | None = None,
+        *,
+        schools: int = 300,
+        seed: int = 1,
+        invalid_share: float = 0.0,
+        host: str = "127.0.0.1",
+    ) -> None:
         super().__init__(app_secrets, port, faults, host)
         self.seed = seed
         self.invalid_share = invalid_share
@@ -92,32 +101,36 @@ class EduSandbox(SandboxServer):
         if self.raw_feed is not None:
             return Response(200, self.raw_feed, content_type="application/xml")
         body, etag = self._snapshot()
-        wanted = {tag.strip().removeprefix("W/") for tag in
-                  (req.headers.get("If-None-Match") or "").split(",")}
+        wanted = {tag.strip().removeprefix("W/") for tag in (req.headers.get("If-None-Match") or "").split(",")}
         if etag in wanted or "*" in wanted:
             return Response(304, b"", headers={"ETag": etag})
         if self.truncate or self.roll(self.faults.malformed):
             self.stats["faults"] += 1
             # cut after the first (3-byte) character of an address, two thirds in
             cut = body.find(b"<Address>", len(body) * 2 // 3) + len(b"<Address>") + 3
-            return Response(200, body[:cut], content_type="application/xml; charset=utf-8",
-                            headers={"ETag": etag})
-        return Response(200, body, content_type="application/xml; charset=utf-8",
-                        headers={"ETag": etag})
+            return Response(200, body[:cut], content_type="application/xml; charset=utf-8", headers={"ETag": etag})
+        return Response(200, body, content_type="application/xml; charset=utf-8", headers={"ETag": etag})
 
 
 def render_feed(schools: Any, generated: datetime) -> bytes:
     """The feed of interfaces.md for these school records (``data.school`` dicts)."""
-    head = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Schools xmlns="{NAMESPACE}" '
-            f'generated="{data.rfc3339(generated)}">\n')
+    head = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Schools xmlns="{NAMESPACE}" generated="{data.rfc3339(generated)}">\n'
+    )
     parts = [head]
     for s in schools:
         attrs = f"code={quoteattr(s['code'])}" + (f" uscc={quoteattr(s['uscc'])}" if s["uscc"] else "")
-        children = [("Name", s["name"]), ("Type", s["type"]), ("District", s["district"]),
-                    ("Address", s["address"]), ("Principal", s["principal"]), ("Phone", s["phone"]),
-                    ("Students", s["students"]), ("Boarding", s["boarding"])]
-        inner = "".join(f"<{tag}>{escape(_text(value))}</{tag}>" for tag, value in children
-                        if value is not None)
+        children = [
+            ("Name", s["name"]),
+            ("Type", s["type"]),
+            ("District", s["district"]),
+            ("Address", s["address"]),
+            ("Principal", s["principal"]),
+            ("Phone", s["phone"]),
+            ("Students", s["students"]),
+            ("Boarding", s["boarding"]),
+        ]
+        inner = "".join(f"<{tag}>{escape(_text(value))}</{tag}>" for tag, value in children if value is not None)
         parts.append(f"  <School {attrs}>\n    {inner}\n  </School>\n")
     parts.append("</Schools>\n")
     return "".join(parts).encode("utf-8")

@@ -1,4 +1,5 @@
 """Sandbox of an agency's inspector roster (``inspectors-rest`` in interfaces.md): the full list."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,14 +15,21 @@ class InspectorsSandbox(SandboxServer):
 
     kind = "inspectors"
 
-    def __init__(self, app_secrets: dict[str, str], port: int = 0, faults: Faults | None = None,
-                 *, agencies: dict[str, int] | None = None, seed: int = 1,
-                 host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        app_secrets: dict[str, str],
+        port: int = 0,
+        faults: Faults | None = None,
+        *,
+        agencies: dict[str, int] | None = None,
+        seed: int = 1,
+        host: str = "127.0.0.1",
+    ) -> None:
         super().__init__(app_secrets, port, faults, host)
         counts = DEFAULT_AGENCIES if agencies is None else agencies
-        self.items: list[dict[str, Any]] = [data.inspector(seed, agency, n)
-                                            for agency, count in counts.items()
-                                            for n in range(1, count + 1)]
+        self.items: list[dict[str, Any]] = [
+            data.inspector(seed, agency, n) for agency, count in counts.items() for n in range(1, count + 1)
+        ]
         self.route("GET", "/api/v1/inspectors", self._inspectors)
 
     def _inspectors(self, req: Request) -> Response:

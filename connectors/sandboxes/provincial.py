@@ -5,6 +5,7 @@ says: task PUT idempotent, a different draw for a task that has one → 409, res
 keyed by ``result_id`` (a repeat is a duplicate). Counters say how often each result was
 accepted, so a test can check "delivered exactly once" after faults.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,7 @@ from connectors.schemas import schema_path
 
 SCHEMA_PATH = schema_path("provincial-results-batch.schema.json")
 _SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-_check_result = fastjsonschema.compile({**_SCHEMA["definitions"]["result"],
-                                        "definitions": _SCHEMA["definitions"]})
+_check_result = fastjsonschema.compile({**_SCHEMA["definitions"]["result"], "definitions": _SCHEMA["definitions"]})
 
 MAX_RESULTS = 500
 TASK_FIELDS = ("task_id", "title", "lead", "agencies", "items", "strata", "quotas", "window")
@@ -64,15 +64,19 @@ class ResultLedger:
 
     def snapshot(self) -> dict[str, dict[str, int]]:
         with self._lock:
-            return {"accepted": dict(self.accepted_counts), "duplicates": dict(self.duplicate_counts),
-                    "rejected": dict(self.rejected_counts)}
+            return {
+                "accepted": dict(self.accepted_counts),
+                "duplicates": dict(self.duplicate_counts),
+                "rejected": dict(self.rejected_counts),
+            }
 
 
 class SinkSandbox(SandboxServer):
     """A sandbox that receives pushes: a ledger of what it stored, and counters for the tests."""
 
-    def __init__(self, app_secrets: dict[str, str], port: int = 0, faults: Faults | None = None,
-                 host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, app_secrets: dict[str, str], port: int = 0, faults: Faults | None = None, host: str = "127.0.0.1"
+    ) -> None:
         super().__init__(app_secrets, port, faults, host)
         self.ledger = ResultLedger()
 
@@ -109,8 +113,14 @@ class ProvincialSandbox(SinkSandbox):
 
     kind = "provincial-rest"
 
-    def __init__(self, app_secrets: dict[str, str], port: int = 0, faults: Faults | None = None,
-                 host: str = "127.0.0.1", reject_entities: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        app_secrets: dict[str, str],
+        port: int = 0,
+        faults: Faults | None = None,
+        host: str = "127.0.0.1",
+        reject_entities: Iterable[str] = (),
+    ) -> None:
         super().__init__(app_secrets, port, faults, host)
         self.tasks: dict[str, dict[str, Any]] = {}
         self.draws: dict[str, dict[str, Any]] = {}
@@ -155,8 +165,9 @@ class ProvincialSandbox(SinkSandbox):
             self.draw_puts[task_id] += 1
             stored = self.draws.setdefault(task_id, record)
         if _canonical(stored) != _canonical(record):
-            return Response.json(409, {"error": "a draw cannot be replaced: the task has a different record",
-                                       "code": "P409"})
+            return Response.json(
+                409, {"error": "a draw cannot be replaced: the task has a different record", "code": "P409"}
+            )
         if fault := self.fault_after_store():
             return fault
         return Response.json(200, {"task_id": task_id})
@@ -191,11 +202,12 @@ class ProvincialSandbox(SinkSandbox):
             self.stats["faults"] += 1
             return Response(200, b"<html><body>502 Bad Gateway</body></html>", "text/html")
         if self.omit_from_answer:
-            drop = set((accepted + duplicates)[-self.omit_from_answer:])
+            drop = set((accepted + duplicates)[-self.omit_from_answer :])
             accepted = [r for r in accepted if r not in drop]
             duplicates = [r for r in duplicates if r not in drop]
-        return Response.json(200, {"batch_id": body["batch_id"], "accepted": accepted,
-                                   "duplicates": duplicates, "rejected": rejected})
+        return Response.json(
+            200, {"batch_id": body["batch_id"], "accepted": accepted, "duplicates": duplicates, "rejected": rejected}
+        )
 
     # --- answers ------------------------------------------------------------------
     def _invalid(self, problem: str) -> Response:

@@ -8,6 +8,7 @@ registry's overnight changes appear to an incremental client.
 ``keep_pages`` renders the whole listing once and from then on serves those bytes as they are, so a
 benchmark's source costs (almost) nothing and the figure measures the client.
 """
+
 from __future__ import annotations
 
 import base64
@@ -36,19 +37,29 @@ class SamrSandbox(SandboxServer):
 
     kind = "samr"
 
-    def __init__(self, app_secrets: dict[str, str], port: int = 0, faults: Faults | None = None,
-                 *, entities: int = 1000, seed: int = 1, invalid_share: float = 0.0,
-                 host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        app_secrets: dict[str, str],
+        port: int = 0,
+        faults: Faults | None = None,
+        *,
+        entities: int = 1000,
+        seed: int = 1,
+        invalid_share: float = 0.0,
+        host: str = "127.0.0.1",
+    ) -> None:
         if _BASE_TS + entities * data.STEP_SECONDS > time.time():
-            raise ValueError(f"{entities} entities would be updated in the future; at most "
-                             f"{int((time.time() - _BASE_TS) // data.STEP_SECONDS)}")
+            raise ValueError(
+                f"{entities} entities would be updated in the future; at most "
+                f"{int((time.time() - _BASE_TS) // data.STEP_SECONDS)}"
+            )
         super().__init__(app_secrets, port, faults, host)
         self.count = entities
         self.seed = seed
         self.invalid_share = invalid_share
         self._lock = threading.Lock()
         self._changes: dict[int, tuple[int, dict[str, Any]]] = {}  # index -> (updated ts, fields)
-        self._moved: list[tuple[int, str, int]] = []               # sorted (ts, uscc, index)
+        self._moved: list[tuple[int, str, int]] = []  # sorted (ts, uscc, index)
         self._inject: list[Any] = []
         self._touch_rng = random.Random(seed)
         self.malformed_from = 0  # from this listing request on (1: the first), every page is malformed; 0: never
@@ -66,8 +77,9 @@ class SamrSandbox(SandboxServer):
             item["updated_at"] = data.rfc3339(datetime.fromtimestamp(change[0], data.CST))
         return item
 
-    def touch(self, count: int = 0, indices: list[int] | None = None,
-              changes: dict[str, Any] | None = None) -> list[str]:
+    def touch(
+        self, count: int = 0, indices: list[int] | None = None, changes: dict[str, Any] | None = None
+    ) -> list[str]:
         """Update entities now (``indices``, or ``count`` drawn at random); return their usccs.
 
         Each gets updated_at = now and ``changes`` (default: one field changed at random).
@@ -110,8 +122,7 @@ class SamrSandbox(SandboxServer):
         cursor = ""
         while True:
             items, last = self.page(None, after, limit)
-            body = {"items": items, "next_cursor": _encode_cursor(last) if last else None,
-                    "server_time": server_time}
+            body = {"items": items, "next_cursor": _encode_cursor(last) if last else None, "server_time": server_time}
             pages[cursor] = json.dumps(body, ensure_ascii=False).encode("utf-8")
             if last is None:
                 break
@@ -168,13 +179,15 @@ class SamrSandbox(SandboxServer):
             if index in self._changes:
                 continue
             ts = _BASE_TS + index * step
-            key = (ts, data.samr_entity(self.seed, index, self.invalid_share)["uscc"]) \
-                if ts == low[0] else (ts, "")
+            key = (ts, data.samr_entity(self.seed, index, self.invalid_share)["uscc"]) if ts == low[0] else (ts, "")
             if after is not None and key <= after:
                 continue
             yield key, index
-        pos = bisect.bisect_right(self._moved, (low[0], low[1], 1 << 62)) if after else \
-            bisect.bisect_left(self._moved, (low[0], "", -1))
+        pos = (
+            bisect.bisect_right(self._moved, (low[0], low[1], 1 << 62))
+            if after
+            else bisect.bisect_left(self._moved, (low[0], "", -1))
+        )
         for ts, uscc, index in self._moved[pos:]:
             yield (ts, uscc), index
 
@@ -188,8 +201,7 @@ class SamrSandbox(SandboxServer):
             limit = int(one("limit") or DEFAULT_LIMIT)
             if not 1 <= limit <= MAX_LIMIT:
                 raise ValueError(f"limit must be 1..{MAX_LIMIT}")
-            since = int(data.parse_rfc3339(one("updated_since")).timestamp()) \
-                if one("updated_since") else None
+            since = int(data.parse_rfc3339(one("updated_since")).timestamp()) if one("updated_since") else None
             after = _decode_cursor(one("cursor")) if one("cursor") else None
         except ValueError as exc:
             return self.error_body(400, str(exc))
@@ -208,11 +220,11 @@ class SamrSandbox(SandboxServer):
         if forced or self.roll(self.faults.malformed):
             self.stats["faults"] += 1
             if self.rng.random() < 0.5:
-                return Response(200, b"<html><body>502 Bad Gateway</body></html>",
-                                content_type="text/html")
+                return Response(200, b"<html><body>502 Bad Gateway</body></html>", content_type="text/html")
             return Response.json(200, {"data": items, "server_time": server_time})
-        return Response.json(200, {"items": items, "next_cursor": _encode_cursor(last) if last else None,
-                                   "server_time": server_time})
+        return Response.json(
+            200, {"items": items, "next_cursor": _encode_cursor(last) if last else None, "server_time": server_time}
+        )
 
 
 def _encode_cursor(key: Key) -> str:

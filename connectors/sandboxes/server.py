@@ -6,6 +6,7 @@ dropped connections, and whatever malformed answers its kind defines. Faults are
 drawn from a seeded random generator so a test run is repeatable; they can be
 changed while running through ``POST /__sandbox/faults`` (JSON), unsigned, loopback only.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,12 +29,12 @@ class Faults:
     """Probabilities (0..1) of each failure, per request."""
 
     error_5xx: float = 0.0
-    too_many: float = 0.0        # 429 with Retry-After
-    retry_after: int = 0         # seconds to ask for in Retry-After
+    too_many: float = 0.0  # 429 with Retry-After
+    retry_after: int = 0  # seconds to ask for in Retry-After
     slow: float = 0.0
     slow_seconds: float = 2.0
-    drop: float = 0.0            # close the connection without an answer
-    malformed: float = 0.0       # kind-specific: a page that is not JSON, a broken feed...
+    drop: float = 0.0  # close the connection without an answer
+    malformed: float = 0.0  # kind-specific: a page that is not JSON, a broken feed...
     error_after_store: float = 0.0  # sinks: store the batch, then answer 500
     seed: int = 1
 
@@ -77,8 +78,9 @@ class SandboxServer(ThreadingHTTPServer):
     allow_reuse_address = True
     kind = "sandbox"
 
-    def __init__(self, app_secrets: dict[str, str], port: int = 0, faults: Faults | None = None,
-                 host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, app_secrets: dict[str, str], port: int = 0, faults: Faults | None = None, host: str = "127.0.0.1"
+    ) -> None:
         self.verifier = SignatureVerifier(app_secrets)
         self.faults = faults or Faults()
         self.rng = random.Random(self.faults.seed)
@@ -100,8 +102,9 @@ class SandboxServer(ThreadingHTTPServer):
 
     def start(self) -> SandboxServer:
         # a short poll interval: stop() returns at once instead of after up to half a second
-        self._thread = threading.Thread(target=self.serve_forever, args=(0.05,),
-                                        name=f"sandbox-{self.kind}", daemon=True)
+        self._thread = threading.Thread(
+            target=self.serve_forever, args=(0.05,), name=f"sandbox-{self.kind}", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -4,6 +4,7 @@
 
 prints one ``NAME URL`` line per sandbox, then serves until interrupted.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,8 +24,12 @@ DEMO_APP_ID = "hub-370100"
 DEMO_SECRET = "sandbox-demo-secret"  # a sandbox on loopback: not a secret of any real system
 
 
-def start_sinks(app_id: str, secret: str, ports: Mapping[str, int] | None = None,
-                faults: Mapping[str, Faults | Mapping[str, Any]] | None = None) -> dict[str, SandboxServer]:
+def start_sinks(
+    app_id: str,
+    secret: str,
+    ports: Mapping[str, int] | None = None,
+    faults: Mapping[str, Faults | Mapping[str, Any]] | None = None,
+) -> dict[str, SandboxServer]:
     """Start both sink sandboxes (port 0: any free port); returns them by name, already serving."""
     ports = ports or {}
     faults = faults or {}
@@ -60,9 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         faults = json.loads(args.faults)
-        servers = start_sinks(args.app_id, args.secret,
-                              {"provincial": args.provincial_port, "credit": args.credit_port},
-                              {name: faults for name in SANDBOXES})
+        servers = start_sinks(
+            args.app_id,
+            args.secret,
+            {"provincial": args.provincial_port, "credit": args.credit_port},
+            {name: faults for name in SANDBOXES},
+        )
     except (ValueError, TypeError, OSError) as exc:
         print(f"sandboxes: {exc}", file=sys.stderr)
         return 1

@@ -2,6 +2,7 @@
 
 One copy, found the same way from a checkout and from an installed wheel.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """The machine API under /api/v1 (bearer tokens), described by /api/v1/openapi.json."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Flask
@@ -20,8 +21,7 @@ def json_body() -> dict:
 
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        what = "not valid JSON (or nested too deeply)" if data is None and request.get_data() else \
-            "not a JSON object"
+        what = "not valid JSON (or nested too deeply)" if data is None and request.get_data() else "not a JSON object"
         raise InvalidInput(f"the request body must be a JSON object: it is {what}", where="body")
     return data
 

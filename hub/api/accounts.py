@@ -1,4 +1,5 @@
 """API: people, their machine tokens, and the audit chain check (services in hub.auth and hub.audit)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -32,8 +33,15 @@ def users_add():
         if b.get(key) is not None and not isinstance(b[key], str):
             raise InvalidInput("must be text", where=key)
     roles = str_list_field(b, "roles", max_items=10) or []
-    add_person(appctx.database(), _actor(), str(b.get("name", "")), roles, b.get("agency"),
-               b.get("password"), b.get("inspector_id"))
+    add_person(
+        appctx.database(),
+        _actor(),
+        str(b.get("name", "")),
+        roles,
+        b.get("agency"),
+        b.get("password"),
+        b.get("inspector_id"),
+    )
     return jsonify({"name": b.get("name"), "roles": roles}), 201
 
 
@@ -71,8 +79,9 @@ def users_token(name: str):
 @requires("admin")
 def users_tokens(name: str):
     """A user's tokens (never the tokens themselves): id, created, expiry, last use, revocation."""
-    return jsonify([{k: (_when(v) if k != "token_id" else v) for k, v in t.items()}
-                    for t in tokens_of(appctx.database(), name)])
+    return jsonify(
+        [{k: (_when(v) if k != "token_id" else v) for k, v in t.items()} for t in tokens_of(appctx.database(), name)]
+    )
 
 
 @bp.post("/tokens/<token_id>:revoke")
@@ -90,5 +99,6 @@ def tokens_revoke(token_id: str):
 def audit_verify():
     """Check the audit hash chain and that results and tasks match it; the chain's head as published."""
     n, problems = verify_chain(appctx.database())
-    return jsonify({"entries": n, "intact": not problems, "problems": problems[:50],
-                    "head": published_head(appctx.database())})
+    return jsonify(
+        {"entries": n, "intact": not problems, "problems": problems[:50], "head": published_head(appctx.database())}
+    )

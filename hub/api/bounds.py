@@ -4,6 +4,7 @@ Sizes come from ``[security]``: a results CSV may be ``max_upload_bytes``, any o
 ``max_json_bytes``. A body declared larger is refused with 413 before a byte of it is read;
 one sent without a length stops being read at the limit (werkzeug's limited stream).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -16,8 +17,10 @@ from hub.errors import InvalidInput, PayloadTooLarge, TooManyRequests
 
 UPLOAD_ENDPOINTS = frozenset({"api.results_import"})
 # endpoint -> (rate-limit bucket, counted per "ip" or per "user")
-RATE_LIMITED: dict[str, tuple[str, str]] = {"api.verify_record": ("verify", "ip"),
-                                            "api.draw_offline": ("offline_draw", "user")}
+RATE_LIMITED: dict[str, tuple[str, str]] = {
+    "api.verify_record": ("verify", "ip"),
+    "api.draw_offline": ("offline_draw", "user"),
+}
 
 
 def body_limit() -> int:
@@ -51,8 +54,9 @@ def register_bounds(app: Flask) -> None:
                 key = principal.name if principal else key
             wait = limiter().hit(bucket, key, appctx.settings().security.rate_limits[bucket])
             if wait:
-                raise TooManyRequests(f"too many {bucket} requests; try again in {wait} s",
-                                      retry_after=wait, where=request.path)
+                raise TooManyRequests(
+                    f"too many {bucket} requests; try again in {wait} s", retry_after=wait, where=request.path
+                )
         g.setdefault("body_limit", limit)
 
 

@@ -1,4 +1,5 @@
 """API: results entry and approval, follow-ups, deadlines, the outbox."""
+
 from __future__ import annotations
 
 import tempfile
@@ -60,9 +61,15 @@ def results_import(task_id: str):
             raise InvalidInput("the body must be the CSV file", where="body")
         report = results.import_csv(appctx.database(), task_id, path, _caller())
     status = 200 if not report.errors else 409 if report.only_conflicts else 422
-    return jsonify({"saved": report.saved, "error_count": len(report.errors),
-                    "errors": [{"line": e.line, "field": e.field, "message": e.message[:500]}
-                               for e in report.errors[:ERRORS_SHOWN]]}), status
+    return jsonify(
+        {
+            "saved": report.saved,
+            "error_count": len(report.errors),
+            "errors": [
+                {"line": e.line, "field": e.field, "message": e.message[:500]} for e in report.errors[:ERRORS_SHOWN]
+            ],
+        }
+    ), status
 
 
 @bp.post("/tasks/<task_id>/results:approve")
@@ -111,13 +118,25 @@ def deadlines():
 @requires("coordinator", "auditor")
 def outbox_list():
     """Outbox messages with their delivery state; ?state=pending|delivered|rejected."""
-    messages = newest_messages(appctx.database(), request.args.get("state"),
-                               int_arg("limit", 200, 1, 1000))
-    return jsonify([{"id": m.id, "sink": m.sink, "kind": m.kind, "key": m.key, "task_id": m.task_id,
-                     "state": m.state, "attempts": m.attempts, "last_error": m.last_error,
-                     "reject_code": m.reject_code, "receipt": m.receipt,
-                     "delivered_at": m.delivered_at.isoformat() + "Z" if m.delivered_at else None}
-                    for m in messages])
+    messages = newest_messages(appctx.database(), request.args.get("state"), int_arg("limit", 200, 1, 1000))
+    return jsonify(
+        [
+            {
+                "id": m.id,
+                "sink": m.sink,
+                "kind": m.kind,
+                "key": m.key,
+                "task_id": m.task_id,
+                "state": m.state,
+                "attempts": m.attempts,
+                "last_error": m.last_error,
+                "reject_code": m.reject_code,
+                "receipt": m.receipt,
+                "delivered_at": m.delivered_at.isoformat() + "Z" if m.delivered_at else None,
+            }
+            for m in messages
+        ]
+    )
 
 
 @bp.post("/outbox:push")
@@ -129,10 +148,15 @@ def outbox_push():
     sink = optional_json_body().get("sink")
     if sink is not None and (not isinstance(sink, str) or sink not in appctx.settings().sinks):
         raise InvalidInput(f"no sink named {sink!r}"[:200], where="sink")
-    report = drain(appctx.database(), appctx.settings(), sink, respect_backoff=False,
-                   deadline=time.monotonic() + 60)
-    return jsonify({"delivered": report.delivered, "rejected": report.rejected,
-                    "pending": pending_count(appctx.database(), sink), "errors": report.errors[-5:]})
+    report = drain(appctx.database(), appctx.settings(), sink, respect_backoff=False, deadline=time.monotonic() + 60)
+    return jsonify(
+        {
+            "delivered": report.delivered,
+            "rejected": report.rejected,
+            "pending": pending_count(appctx.database(), sink),
+            "errors": report.errors[-5:],
+        }
+    )
 
 
 @bp.post("/outbox:requeue")
@@ -140,7 +164,8 @@ def outbox_push():
 def outbox_requeue():
     """Send rejected messages again after correction: {"ids": [...]} or {} for all."""
     ids = optional_json_body().get("ids")
-    if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool)
-                                                                 for i in ids)):
+    if ids is not None and (
+        not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
+    ):
         raise InvalidInput("must be an array of outbox message ids (whole numbers)", where="ids")
     return jsonify({"requeued": requeue_rejected(appctx.database(), ids, actor=_actor())})

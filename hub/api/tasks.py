@@ -1,4 +1,5 @@
 """API: item lists, joint tasks and their lifecycle, draw records, offline draw and verification."""
+
 from __future__ import annotations
 
 import json
@@ -41,20 +42,37 @@ def items_import():
     if p and not p.has("coordinator"):
         others = {i.get("agency") for i in data if isinstance(i, dict)} - {p.agency}
         if others:
-            raise Forbidden(f"a liaison of {p.agency} cannot import items of {sorted(map(str, others))}", where="agency")
+            raise Forbidden(
+                f"a liaison of {p.agency} cannot import items of {sorted(map(str, others))}", where="agency"
+            )
     n = import_items(appctx.database(), data, _actor())
     return jsonify({"imported": n}), 201
 
 
 def _task_json(t: JointTask) -> dict:
-    return {"task_id": t.id, "title": t.title, "lead": t.lead, "agencies": t.agencies, "state": t.state,
-            "window": [t.window_start.isoformat(), t.window_end.isoformat()],
-            "roster_digest": t.roster_digest, "pool_digest": t.pool_digest, "plan_digest": t.plan_digest,
-            "roster_size": t.roster_size, "pool_size": t.pool_size, "seed": t.seed,
-            "draw_status": t.draw_status, "draw_progress": t.draw_progress, "draw_error": t.draw_error,
-            "feasibility": t.feasibility, "void_reason": t.void_reason, "spec": t.spec,
-            "protocol": t.protocol, "entropy": t.entropy,
-            "entropy_source": (t.plan or {}).get("entropy_source") or t.spec.get("entropy_source")}
+    return {
+        "task_id": t.id,
+        "title": t.title,
+        "lead": t.lead,
+        "agencies": t.agencies,
+        "state": t.state,
+        "window": [t.window_start.isoformat(), t.window_end.isoformat()],
+        "roster_digest": t.roster_digest,
+        "pool_digest": t.pool_digest,
+        "plan_digest": t.plan_digest,
+        "roster_size": t.roster_size,
+        "pool_size": t.pool_size,
+        "seed": t.seed,
+        "draw_status": t.draw_status,
+        "draw_progress": t.draw_progress,
+        "draw_error": t.draw_error,
+        "feasibility": t.feasibility,
+        "void_reason": t.void_reason,
+        "spec": t.spec,
+        "protocol": t.protocol,
+        "entropy": t.entropy,
+        "entropy_source": (t.plan or {}).get("entropy_source") or t.spec.get("entropy_source"),
+    }
 
 
 @bp.get("/tasks")
@@ -77,8 +95,9 @@ def tasks_create():
 def tasks_get(task_id: str):
     """One joint task with its lifecycle state and digests."""
     body = _task_json(get_task(appctx.database(), task_id))
-    body["parties"] = [{k: v for k, v in p.items() if k != "secret_hex"} for p in lifecycle.parties(
-        appctx.database(), task_id)]
+    body["parties"] = [
+        {k: v for k, v in p.items() if k != "secret_hex"} for p in lifecycle.parties(appctx.database(), task_id)
+    ]
     return jsonify(body)
 
 
@@ -87,8 +106,9 @@ def tasks_get(task_id: str):
 def tasks_add_party(task_id: str):
     """Add a witnessing party before the freeze, bound to its own account: {"party": "LEGAL", "account": USER}."""
     body = json_body()
-    lifecycle.add_party(appctx.database(), task_id, str(body.get("party", "")), _actor(),
-                        account=str(body.get("account") or "") or None)
+    lifecycle.add_party(
+        appctx.database(), task_id, str(body.get("party", "")), _actor(), account=str(body.get("account") or "") or None
+    )
     return jsonify({"task_id": task_id, "added": True}), 201
 
 
@@ -186,8 +206,9 @@ def tasks_record(task_id: str):
 def tasks_roster(task_id: str):
     """The frozen roster file (JDP §1)."""
     public_summary(appctx.database(), task_id)  # a draft task is not public: 404
-    return Response(stream_frozen_file(appctx.database(), task_id, "roster"),
-                    mimetype="text/tab-separated-values; charset=utf-8")
+    return Response(
+        stream_frozen_file(appctx.database(), task_id, "roster"), mimetype="text/tab-separated-values; charset=utf-8"
+    )
 
 
 @bp.get("/tasks/<task_id>/pool.tsv")
@@ -195,8 +216,9 @@ def tasks_roster(task_id: str):
 def tasks_pool(task_id: str):
     """The frozen pool file (JDP §1)."""
     public_summary(appctx.database(), task_id)
-    return Response(stream_frozen_file(appctx.database(), task_id, "pool"),
-                    mimetype="text/tab-separated-values; charset=utf-8")
+    return Response(
+        stream_frozen_file(appctx.database(), task_id, "pool"), mimetype="text/tab-separated-values; charset=utf-8"
+    )
 
 
 def _inline_or_offloaded(kind: str):
@@ -209,8 +231,11 @@ def _inline_or_offloaded(kind: str):
     if len(request.get_data()) <= sec.verify_inline_bytes:
         return jsonify(verification.RUNNERS[kind](body))
     if appctx.settings().embedded:
-        raise PayloadTooLarge(f"over {sec.verify_inline_bytes:,} bytes: run `hub verify` (or `hub draw offline`) "
-                              "on your own machine, or configure a broker so a worker can take it", where="body")
+        raise PayloadTooLarge(
+            f"over {sec.verify_inline_bytes:,} bytes: run `hub verify` (or `hub draw offline`) "
+            "on your own machine, or configure a broker so a worker can take it",
+            where="body",
+        )
     from hub.verification.jobs import verification_task
 
     job_id = verification.submit(appctx.database(), kind, body)

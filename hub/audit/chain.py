@@ -1,5 +1,6 @@
 """Checking the audit hash chain, as `hub audit verify` and `GET /audit/verify` both do, and its
 published head."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -7,6 +7,7 @@ result or a task also carries the digest of that row as the action left it (``hu
 ``verify`` finds rows edited behind the hub's back and newest entries deleted; the chain's head is
 published (``head``) so a shortened chain shows to anyone who noted it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,15 +27,33 @@ GENESIS = "0" * 64
 
 def digest_of(before: Any = None, after: Any = None) -> str:
     """Digest of what an action changed (before/after), as canonical JSON."""
-    body = json.dumps({"before": before, "after": after}, sort_keys=True, ensure_ascii=False,
-                      separators=(",", ":"), default=str)
+    body = json.dumps(
+        {"before": before, "after": after}, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def _entry_hash(prev: str, entry_id: int, at: str, actor: str, action: str, subject: str,
-                digest: str, details: dict, state_digest: str | None = None) -> str:
-    parts = [prev, str(entry_id), at, actor, action, subject, digest,
-             json.dumps(details, sort_keys=True, ensure_ascii=False, separators=(",", ":"))]
+def _entry_hash(
+    prev: str,
+    entry_id: int,
+    at: str,
+    actor: str,
+    action: str,
+    subject: str,
+    digest: str,
+    details: dict,
+    state_digest: str | None = None,
+) -> str:
+    parts = [
+        prev,
+        str(entry_id),
+        at,
+        actor,
+        action,
+        subject,
+        digest,
+        json.dumps(details, sort_keys=True, ensure_ascii=False, separators=(",", ":")),
+    ]
     if state_digest is not None:  # entries written before state digests existed keep their hash
         parts.append(state_digest)
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
@@ -51,23 +70,40 @@ def lock_chain(session: Session) -> None:
         session.execute(text("UPDATE audit_log SET id = id WHERE id = -1"))
 
 
-def record(session: Session, actor: str, action: str, subject: str, *,
-           details: dict[str, Any] | None = None, before: Any = None, after: Any = None) -> AuditEntry:
+def record(
+    session: Session,
+    actor: str,
+    action: str,
+    subject: str,
+    *,
+    details: dict[str, Any] | None = None,
+    before: Any = None,
+    after: Any = None,
+) -> AuditEntry:
     """Append one entry in the caller's transaction."""
     lock_chain(session)
     session.flush()
     state_digest = snapshot_digest(session, subject)
-    last = session.execute(select(AuditEntry.id, AuditEntry.hash)
-                           .order_by(AuditEntry.id.desc()).limit(1)).first()
+    last = session.execute(select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
     prev_id, prev_hash = (last[0], last[1]) if last else (0, GENESIS)
     at = utcnow().replace(microsecond=0)
     details = json.loads(json.dumps(details or {}, default=str, ensure_ascii=False))
-    entry = AuditEntry(id=prev_id + 1, at=at, actor=actor, action=action, subject=subject,
-                       details=details, prev_hash=prev_hash, state_digest=state_digest,
-                       digest=digest_of(before, after) if before is not None or after is not None or
-                       state_digest is None else state_digest)
-    entry.hash = _entry_hash(prev_hash, entry.id, at.isoformat(), actor, action, subject,
-                             entry.digest, details, state_digest)
+    entry = AuditEntry(
+        id=prev_id + 1,
+        at=at,
+        actor=actor,
+        action=action,
+        subject=subject,
+        details=details,
+        prev_hash=prev_hash,
+        state_digest=state_digest,
+        digest=digest_of(before, after)
+        if before is not None or after is not None or state_digest is None
+        else state_digest,
+    )
+    entry.hash = _entry_hash(
+        prev_hash, entry.id, at.isoformat(), actor, action, subject, entry.digest, details, state_digest
+    )
     session.add(entry)
     session.flush()
     return entry
@@ -76,8 +112,9 @@ def record(session: Session, actor: str, action: str, subject: str, *,
 def _entries(session: Session, batch: int = 5000) -> Iterator[AuditEntry]:
     last = 0
     while True:
-        rows = list(session.scalars(select(AuditEntry).where(AuditEntry.id > last)
-                                    .order_by(AuditEntry.id).limit(batch)))
+        rows = list(
+            session.scalars(select(AuditEntry).where(AuditEntry.id > last).order_by(AuditEntry.id).limit(batch))
+        )
         if not rows:
             return
         yield from rows
@@ -86,8 +123,9 @@ def _entries(session: Session, batch: int = 5000) -> Iterator[AuditEntry]:
 
 def head(session: Session) -> dict[str, Any] | None:
     """The newest entry: how many there are, its hash and time (what the public page publishes)."""
-    last = session.execute(select(AuditEntry.id, AuditEntry.hash, AuditEntry.at)
-                           .order_by(AuditEntry.id.desc()).limit(1)).first()
+    last = session.execute(
+        select(AuditEntry.id, AuditEntry.hash, AuditEntry.at).order_by(AuditEntry.id.desc()).limit(1)
+    ).first()
     if last is None:
         return None
     return {"entries": last[0], "hash": last[1], "at": last[2].replace(microsecond=0).isoformat() + "Z"}
@@ -110,8 +148,17 @@ def verify_chain(session: Session) -> tuple[int, list[str]]:
             problems.append(f"entry {e.id}: expected entry {expected_id} here (removed or reordered)")
         if e.prev_hash != prev_hash:
             problems.append(f"entry {e.id}: does not chain to the entry before it")
-        recomputed = _entry_hash(e.prev_hash, e.id, e.at.replace(microsecond=0).isoformat(), e.actor,
-                                 e.action, e.subject, e.digest, e.details or {}, e.state_digest)
+        recomputed = _entry_hash(
+            e.prev_hash,
+            e.id,
+            e.at.replace(microsecond=0).isoformat(),
+            e.actor,
+            e.action,
+            e.subject,
+            e.digest,
+            e.details or {},
+            e.state_digest,
+        )
         if recomputed != e.hash:
             problems.append(f"entry {e.id}: content does not match its hash (edited)")
         prev_hash, expected_id = e.hash, e.id + 1

@@ -9,6 +9,7 @@ in the database, a row added or removed behind the hub's back, or the newest ent
 The audit sits below the domains it watches, so it reads their tables by name (``results``,
 ``follow_ups``, ``joint_tasks``, ``task_parties``, ``assignments``), never through their modules.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -25,16 +26,56 @@ from hub.db import Base
 #: subject prefixes whose entries carry a state digest
 KINDS = ("result", "task")
 
-RESULT_FIELDS = ("result_id", "task_id", "entity_id", "agency", "inspected_on", "outcome_codes", "inspectors",
-                 "items", "findings", "substitution_reason", "state", "entered_by", "approved_by", "due_on",
-                 "published_on", "version")
-FOLLOW_UP_FIELDS = ("kind", "due_on", "reinspected_on", "reinspection_outcome", "penalty_no", "decided_on",
-                    "content", "to_agency", "closed")
+RESULT_FIELDS = (
+    "result_id",
+    "task_id",
+    "entity_id",
+    "agency",
+    "inspected_on",
+    "outcome_codes",
+    "inspectors",
+    "items",
+    "findings",
+    "substitution_reason",
+    "state",
+    "entered_by",
+    "approved_by",
+    "due_on",
+    "published_on",
+    "version",
+)
+FOLLOW_UP_FIELDS = (
+    "kind",
+    "due_on",
+    "reinspected_on",
+    "reinspection_outcome",
+    "penalty_no",
+    "decided_on",
+    "content",
+    "to_agency",
+    "closed",
+)
 # Not draw_status / draw_progress / draw_error / feasibility / updated_at: a running draw moves those
 # without an audit entry, and none of them is a fact of the draw.
-TASK_FIELDS = ("id", "title", "lead", "agencies", "spec", "state", "window_start", "window_end", "plan_digest",
-               "roster_digest", "pool_digest", "roster_size", "pool_size", "entropy", "seed", "voided_by",
-               "void_reason")
+TASK_FIELDS = (
+    "id",
+    "title",
+    "lead",
+    "agencies",
+    "spec",
+    "state",
+    "window_start",
+    "window_end",
+    "plan_digest",
+    "roster_digest",
+    "pool_digest",
+    "roster_size",
+    "pool_size",
+    "entropy",
+    "seed",
+    "voided_by",
+    "void_reason",
+)
 
 
 def canonical(value: Any) -> bytes:
@@ -47,7 +88,7 @@ def digest(value: Any) -> str:
 
 def _chunks(keys: list[str], n: int = 500) -> Iterator[list[str]]:
     for i in range(0, len(keys), n):
-        yield keys[i:i + n]
+        yield keys[i : i + n]
 
 
 def _table(s: Session, name: str) -> Table:
@@ -68,7 +109,8 @@ def result_snapshots(s: Session, result_ids: Iterable[str] | None = None) -> Ite
         rows = s.execute(q).all()
         follow_ups: dict[int, list[dict[str, Any]]] = defaultdict(list)
         fq = select(follow_ups_t.c.result_id, *[follow_ups_t.c[f] for f in FOLLOW_UP_FIELDS]).order_by(
-            follow_ups_t.c.id)
+            follow_ups_t.c.id
+        )
         if batch is not None:
             fq = fq.where(follow_ups_t.c.result_id.in_([r[0] for r in rows]))
         for fu in s.execute(fq):
@@ -90,11 +132,19 @@ def task_snapshots(s: Session, task_ids: Iterable[str] | None = None) -> Iterato
         task_id = snap["id"]
         record = s.scalar(select(tasks.c.record).where(tasks.c.id == task_id))
         snap["record"] = digest(record) if record is not None else None
-        snap["parties"] = [list(p) for p in s.execute(
-            select(parties.c.party, parties.c.commitment, parties.c.secret_hex)
-            .where(parties.c.task_id == task_id).order_by(parties.c.party))]
-        teams = s.execute(select(assignments.c.position, assignments.c.entity_id, assignments.c.team)
-                          .where(assignments.c.task_id == task_id).order_by(assignments.c.position)).all()
+        snap["parties"] = [
+            list(p)
+            for p in s.execute(
+                select(parties.c.party, parties.c.commitment, parties.c.secret_hex)
+                .where(parties.c.task_id == task_id)
+                .order_by(parties.c.party)
+            )
+        ]
+        teams = s.execute(
+            select(assignments.c.position, assignments.c.entity_id, assignments.c.team)
+            .where(assignments.c.task_id == task_id)
+            .order_by(assignments.c.position)
+        ).all()
         snap["assignments"] = digest([[p, e, list(t or [])] for p, e, t in teams]) if teams else None
         yield task_id, snap
 
@@ -119,9 +169,10 @@ def state_problems(s: Session) -> list[str]:
     vouched: dict[str, tuple[int, str]] = {}
     audited: set[str] = set()
     for entry_id, subject, state in s.execute(
-            select(AuditEntry.id, AuditEntry.subject, AuditEntry.state_digest)
-            .where(AuditEntry.subject.like("result:%") | AuditEntry.subject.like("task:%"))
-            .order_by(AuditEntry.id)):
+        select(AuditEntry.id, AuditEntry.subject, AuditEntry.state_digest)
+        .where(AuditEntry.subject.like("result:%") | AuditEntry.subject.like("task:%"))
+        .order_by(AuditEntry.id)
+    ):
         audited.add(subject)
         if state is not None:
             vouched[subject] = (entry_id, state)
@@ -135,12 +186,15 @@ def state_problems(s: Session) -> list[str]:
             if subject not in audited:
                 problems.append(f"{where}: no audit entry records it (added outside the hub)")
             elif subject in vouched and vouched[subject][1] != digest(snap):
-                problems.append(f"{where}: stored state differs from audit entry {vouched[subject][0]} "
-                                "(changed outside the hub, or newer entries were removed)")
+                problems.append(
+                    f"{where}: stored state differs from audit entry {vouched[subject][0]} "
+                    "(changed outside the hub, or newer entries were removed)"
+                )
     for subject, (entry_id, _) in sorted(vouched.items(), key=lambda kv: kv[1][0]):
         if subject not in seen:
-            problems.append(f"{subject.replace(':', ' ', 1)}: audit entry {entry_id} records it, "
-                            "but it is gone from the database")
+            problems.append(
+                f"{subject.replace(':', ' ', 1)}: audit entry {entry_id} records it, but it is gone from the database"
+            )
     return problems
 
 

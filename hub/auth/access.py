@@ -3,6 +3,7 @@
 Web pages authenticate by session cookie, the API by bearer token. A test walks
 the route table and checks that no route is left unmarked.
 """
+
 from __future__ import annotations
 
 import functools
@@ -47,8 +48,12 @@ def session_is_current(active: bool, epoch: int | None) -> bool:
 
     hours = appctx.settings().security.session_hours
     started = session.get("at")
-    return (bool(active) and session.get("epoch") == (epoch or 0) and isinstance(started, (int, float))
-            and (not hours or time.time() - started < hours * 3600))
+    return (
+        bool(active)
+        and session.get("epoch") == (epoch or 0)
+        and isinstance(started, (int, float))
+        and (not hours or time.time() - started < hours * 3600)
+    )
 
 
 def public(view: F) -> F:

@@ -3,6 +3,7 @@
 The CLI (`hub user ...`, `hub token ...`), the API (`/users...`, `/tokens...`) and the password page
 all call these.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -24,8 +25,15 @@ from hub.db import Database
 from hub.errors import InvalidInput
 
 
-def add_person(db: Database, actor: str, name: str, roles: Sequence[str], agency: str | None = None,
-               password: str | None = None, inspector_id: str | None = None) -> User:
+def add_person(
+    db: Database,
+    actor: str,
+    name: str,
+    roles: Sequence[str],
+    agency: str | None = None,
+    password: str | None = None,
+    inspector_id: str | None = None,
+) -> User:
     """Add a user with ``roles``; audited as ``user.add``."""
     with db.unit_of_work() as s:
         user = add_user(s, name, list(roles), agency, password, inspector_id)
@@ -53,8 +61,16 @@ def issue_token_for(db: Database, actor: str, name: str, days: int | None) -> tu
 def tokens_of(db: Database, name: str) -> list[dict[str, Any]]:
     """A user's tokens without the tokens themselves: id, creation, expiry, last use, revocation."""
     with db.unit_of_work() as s:
-        return [{"token_id": t.id, "created_at": t.created_at, "expires_at": t.expires_at,
-                 "last_used_at": t.last_used_at, "revoked_at": t.revoked_at} for t in list_tokens(s, name)]
+        return [
+            {
+                "token_id": t.id,
+                "created_at": t.created_at,
+                "expires_at": t.expires_at,
+                "last_used_at": t.last_used_at,
+                "revoked_at": t.revoked_at,
+            }
+            for t in list_tokens(s, name)
+        ]
 
 
 def revoke(db: Database, actor: str, token_id: int) -> None:

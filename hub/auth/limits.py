@@ -1,6 +1,7 @@
 """Rate limits: fixed windows counted in Redis when the broker is Redis (shared by every web
 process), in this process's memory otherwise. A limit is ``count`` per ``seconds`` for one key
 (an address or a user name) in one bucket (``verify``, ``offline_draw``, ``login_ip``)."""
+
 from __future__ import annotations
 
 import threading
@@ -43,8 +44,9 @@ class RateLimiter:
                 else:
                     count = int(self._redis.get(name) or 0)
             except Exception as exc:  # noqa: BLE001  (redis raises many kinds; all mean "unreachable")
-                raise Unavailable(f"the rate-limit store (Redis) cannot be reached: {type(exc).__name__}",
-                                  where="broker") from None
+                raise Unavailable(
+                    f"the rate-limit store (Redis) cannot be reached: {type(exc).__name__}", where="broker"
+                ) from None
             return count, left
         with self._lock:
             k = (bucket, key, limit.seconds, number)

@@ -1,4 +1,5 @@
 """People, their roles, and machine tokens."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -3,6 +3,7 @@
 The common-password list ships with the package (``common-passwords.txt.gz``: the 19,640 entries
 of the list Django uses, BSD-licensed), compared without regard to case.
 """
+
 from __future__ import annotations
 
 import gzip

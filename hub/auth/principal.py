@@ -1,4 +1,5 @@
 """Who is asking, as the services see it (pure): the rules of who may see what take one of these."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Users, roles and tokens: adding people, checking passwords, issuing bearer tokens."""
+
 from __future__ import annotations
 
 import hashlib
@@ -35,24 +36,34 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def add_user(session: Session, name: str, roles: list[str], agency: str | None = None,
-             password: str | None = None, inspector_id: str | None = None) -> User:
+def add_user(
+    session: Session,
+    name: str,
+    roles: list[str],
+    agency: str | None = None,
+    password: str | None = None,
+    inspector_id: str | None = None,
+) -> User:
     """Create a user; a liaison must name an agency, an inspector may be linked to an officer."""
     if not name or len(name) > 64:
         raise InvalidInput("a user name of 1 to 64 characters is required", where="name")
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
-        raise InvalidInput(f"role {unknown[0] if unknown else ''!r} is not one of {', '.join(ROLES)}",
-                           where="--role")
+        raise InvalidInput(f"role {unknown[0] if unknown else ''!r} is not one of {', '.join(ROLES)}", where="--role")
     if any(r in AGENCY_ROLES for r in roles) and not agency:
         raise InvalidInput("a liaison belongs to an agency: give --agency", where="--agency")
     if session.scalar(select(User).where(User.name == name)):
         raise Conflict(f"user {name!r} exists already", where="name")
     if password is not None:
         check_policy(password, name)
-    user = User(name=name, roles=sorted(set(roles)), agency=agency, inspector_id=inspector_id,
-                password_hash=_hasher.hash(password) if password else None,
-                password_changed_at=utcnow() if password else None)
+    user = User(
+        name=name,
+        roles=sorted(set(roles)),
+        agency=agency,
+        inspector_id=inspector_id,
+        password_hash=_hasher.hash(password) if password else None,
+        password_changed_at=utcnow() if password else None,
+    )
     session.add(user)
     session.flush()
     return user
@@ -75,8 +86,7 @@ def deactivate_user(session: Session, name: str) -> int:
     user.active = False
     user.session_epoch = (user.session_epoch or 0) + 1
     now = utcnow()
-    tokens = list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
-                                                         ApiToken.revoked_at.is_(None))))
+    tokens = list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))))
     for t in tokens:
         t.revoked_at = now
     return len(tokens)
@@ -120,8 +130,9 @@ class SignIn:
     locked_for: int = 0
 
 
-def sign_in(session: Session, name: str, password: str, max_failures: int, lock_minutes: int,
-            now: datetime | None = None) -> SignIn:
+def sign_in(
+    session: Session, name: str, password: str, max_failures: int, lock_minutes: int, now: datetime | None = None
+) -> SignIn:
     """Check a password with a per-account lock: ``max_failures`` wrong passwords in a row lock the
     account for ``lock_minutes``, doubled for each further failure (at most a day); while locked
     the password is not even tried."""
@@ -182,8 +193,9 @@ def revoke_token(session: Session, token_id: int) -> ApiToken:
 def user_for_token(session: Session, token: str, now: datetime | None = None) -> User | None:
     """The active user a valid (not revoked, not expired) token belongs to."""
     now = now or utcnow()
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token),
-                                                ApiToken.revoked_at.is_(None)))
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+    )
     if row is None or (row.expires_at is not None and row.expires_at <= now):
         return None
     user = session.get(User, row.user_id)

@@ -1,4 +1,5 @@
 """Signing a person in by name and password: the web page asks here, inside one unit of work."""
+
 from __future__ import annotations
 
 from hub.auth.services import SignIn, check_password, end_sessions, sign_in

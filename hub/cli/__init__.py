@@ -3,6 +3,7 @@
 One module per command group; each has `register(cli)`, and `_COMMAND_GROUPS` below is the one
 place that lists them. Every failure is one line on stderr and a non-zero exit code.
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,8 +20,9 @@ from hub.version import VERSION
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(VERSION, "--version", prog_name="hub", message="%(prog)s %(version)s")
-@click.option("--config", type=click.Path(dir_okay=False), default=None,
-              help="TOML configuration file (default: $HUB_CONFIG).")
+@click.option(
+    "--config", type=click.Path(dir_okay=False), default=None, help="TOML configuration file (default: $HUB_CONFIG)."
+)
 @click.pass_context
 def cli(ctx: click.Context, config: str | None) -> None:
     """The joint-inspection hub."""
@@ -57,8 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # the contract: one line, non-zero
         if _database_gone(exc):  # the database went away mid-command
-            click.echo(f"hub: the database cannot be reached: {first_line(getattr(exc, 'orig', None) or exc)}",
-                       err=True)
+            click.echo(
+                f"hub: the database cannot be reached: {first_line(getattr(exc, 'orig', None) or exc)}", err=True
+            )
             return Unavailable.exit_code
         if os.environ.get("HUB_DEBUG"):
             raise

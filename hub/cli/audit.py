@@ -1,4 +1,5 @@
 """`hub audit verify`: the hash-chained audit log."""
+
 from __future__ import annotations
 
 import click

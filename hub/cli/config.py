@@ -1,4 +1,5 @@
 """`hub config check`: read the configuration and build every connector, as the processes do at start."""
+
 from __future__ import annotations
 
 import click
@@ -18,8 +19,10 @@ def config_check(ctx: Context) -> None:
     from hub.connections import check_connectors
 
     built = check_connectors(ctx.settings)
-    click.echo(f"configuration ok: {len(built.sources)} source(s) {', '.join(sorted(built.sources)) or '-'}; "
-               f"{len(built.sinks)} sink(s) {', '.join(sorted(built.sinks)) or '-'}")
+    click.echo(
+        f"configuration ok: {len(built.sources)} source(s) {', '.join(sorted(built.sources)) or '-'}; "
+        f"{len(built.sinks)} sink(s) {', '.join(sorted(built.sinks)) or '-'}"
+    )
 
 
 def register(cli: click.Group) -> None:

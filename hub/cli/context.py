@@ -1,4 +1,5 @@
 """What every `hub` command receives: the settings, the database and the app, built on first use."""
+
 from __future__ import annotations
 
 from functools import cached_property
@@ -37,11 +38,15 @@ class Context:
         try:
             has_schema = inspect(db.engine).has_table("alembic_version")
         except OperationalError as exc:
-            raise Unavailable(f"the database cannot be reached: {first_line(exc.orig or exc)}",
-                              where=db.engine.url.render_as_string(hide_password=True)) from None
+            raise Unavailable(
+                f"the database cannot be reached: {first_line(exc.orig or exc)}",
+                where=db.engine.url.render_as_string(hide_password=True),
+            ) from None
         if not has_schema:
-            raise ConfigError("the database has no schema yet: run `hub db upgrade` first",
-                              where=db.engine.url.render_as_string(hide_password=True))
+            raise ConfigError(
+                "the database has no schema yet: run `hub db upgrade` first",
+                where=db.engine.url.render_as_string(hide_password=True),
+            )
         return db
 
     @cached_property

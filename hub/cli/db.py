@@ -1,4 +1,5 @@
 """`hub db upgrade`: create or migrate the database."""
+
 from __future__ import annotations
 
 import click

@@ -1,5 +1,6 @@
 """`hub task documents`: a task's documents (notices, dispatch sheets, record and result sheets,
 transfer letters) as one PDF, with the same rule of who may print what as the web pages."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,20 +27,36 @@ def register(cli: click.Group) -> None:
     @click.option("--agency", default=None, help="Only the documents of this agency.")
     @click.option("--inspector", default=None, help="Only the documents of this inspector's assignments.")
     @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The PDF file to write.")
-    @click.option("--as", "as_user", default=None,
-                  help="Print with this user's rights (default: the operator, who may print everything).")
-    @click.option("--base-url", default=None,
-                  help="Where the hub is published, for the QR code (default: http://WEB_HOST:WEB_PORT).")
+    @click.option(
+        "--as",
+        "as_user",
+        default=None,
+        help="Print with this user's rights (default: the operator, who may print everything).",
+    )
+    @click.option(
+        "--base-url",
+        default=None,
+        help="Where the hub is published, for the QR code (default: http://WEB_HOST:WEB_PORT).",
+    )
     @pass_ctx
-    def task_documents(ctx: Context, task_id: str, kind: str | None, agency: str | None, inspector: str | None,
-                       out: str, as_user: str | None, base_url: str | None) -> None:
+    def task_documents(
+        ctx: Context,
+        task_id: str,
+        kind: str | None,
+        agency: str | None,
+        inspector: str | None,
+        out: str,
+        as_user: str | None,
+        base_url: str | None,
+    ) -> None:
         """Print TASK's documents as one PDF (A4, numbered, with a QR code to the public task page)."""
         from hub.documents.services import print_documents
 
         principal = _principal(ctx, as_user)
         base = base_url or f"http://{ctx.settings.web_host}:{ctx.settings.web_port}"
-        printed = print_documents(ctx.db, task_id, principal, base_url=base, kind=kind, agency=agency,
-                                  inspector=inspector)
+        printed = print_documents(
+            ctx.db, task_id, principal, base_url=base, kind=kind, agency=agency, inspector=inspector
+        )
         try:
             Path(out).write_bytes(printed.pdf)
         except OSError as exc:

@@ -1,4 +1,5 @@
 """`hub task ...`, `hub items ...`, `hub draw offline`, `hub verify`: the draw's command line."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,7 @@ def acting_user(ctx: Any, user: str | None, password_env: str) -> str:
     password = os.environ.get(password_env)
     if password is None:
         if not sys.stdin.isatty():
-            raise InvalidInput(f"give {user}'s password in ${password_env} (or run on a terminal)",
-                               where="--as")
+            raise InvalidInput(f"give {user}'s password in ${password_env} (or run on a terminal)", where="--as")
         password = click.prompt(f"password of {user}", hide_input=True, err=True)
     from hub.auth.services import check_password
 
@@ -37,11 +37,20 @@ def acting_user(ctx: Any, user: str | None, password_env: str) -> str:
 
 
 def _as_options(command: Any) -> Any:
-    command = click.option("--password-env", default="HUB_PASSWORD", show_default=True,
-                           help="Environment variable holding the --as user's password.")(command)
-    return click.option("--as", "as_user", envvar="HUB_USER", default=None, metavar="USER",
-                        help="Act as this user: a liaison of the agency PARTY, or the witness's own "
-                             "account ($HUB_USER).")(command)
+    command = click.option(
+        "--password-env",
+        default="HUB_PASSWORD",
+        show_default=True,
+        help="Environment variable holding the --as user's password.",
+    )(command)
+    return click.option(
+        "--as",
+        "as_user",
+        envvar="HUB_USER",
+        default=None,
+        metavar="USER",
+        help="Act as this user: a liaison of the agency PARTY, or the witness's own account ($HUB_USER).",
+    )(command)
 
 
 def register(cli: click.Group) -> None:
@@ -67,12 +76,17 @@ def register(cli: click.Group) -> None:
     @task.command("commit")
     @click.argument("task_id")
     @click.argument("party")
-    @click.option("--secret-file", required=True, type=click.Path(dir_okay=False),
-                  help="Holds PARTY's secret; created with a fresh secret when absent.")
+    @click.option(
+        "--secret-file",
+        required=True,
+        type=click.Path(dir_okay=False),
+        help="Holds PARTY's secret; created with a fresh secret when absent.",
+    )
     @_as_options
     @pass_ctx
-    def task_commit(ctx: Context, task_id: str, party: str, secret_file: str, as_user: str | None,
-                    password_env: str) -> None:
+    def task_commit(
+        ctx: Context, task_id: str, party: str, secret_file: str, as_user: str | None, password_env: str
+    ) -> None:
         """Record PARTY's commitment to the secret in the secret file (as PARTY itself: --as USER).
         The hub commits by itself when the task is created."""
         from hub.tasks.services import commit_with_secret_file
@@ -93,8 +107,10 @@ def register(cli: click.Group) -> None:
 
         with ctx.app.app_context():
             t = freeze(ctx.db, ctx.settings, task_id, ACTOR, history=RESULTS_HISTORY)
-        click.echo(f"{task_id} frozen: roster {t.roster_size} entities ({t.roster_digest}), "
-                   f"pool {t.pool_size} inspectors ({t.pool_digest}), plan {t.plan_digest}")
+        click.echo(
+            f"{task_id} frozen: roster {t.roster_size} entities ({t.roster_digest}), "
+            f"pool {t.pool_size} inspectors ({t.pool_digest}), plan {t.plan_digest}"
+        )
 
     @task.command("feasibility")
     @click.argument("task_id")
@@ -115,8 +131,9 @@ def register(cli: click.Group) -> None:
     @click.option("--secret-file", required=True, type=click.Path(exists=True, dir_okay=False))
     @_as_options
     @pass_ctx
-    def task_reveal(ctx: Context, task_id: str, party: str, secret_file: str, as_user: str | None,
-                    password_env: str) -> None:
+    def task_reveal(
+        ctx: Context, task_id: str, party: str, secret_file: str, as_user: str | None, password_env: str
+    ) -> None:
         """Reveal PARTY's secret (as PARTY itself: --as USER); refused when it does not match the commitment."""
         from hub.tasks.services import read_secret, reveal
 
@@ -126,8 +143,11 @@ def register(cli: click.Group) -> None:
 
     @task.command("draw")
     @click.argument("task_id")
-    @click.option("--entropy", default="", help="The value the task's declared entropy source published "
-                                                 "(entered once; none when no source was declared).")
+    @click.option(
+        "--entropy",
+        default="",
+        help="The value the task's declared entropy source published (entered once; none when no source was declared).",
+    )
     @pass_ctx
     def task_draw(ctx: Context, task_id: str, entropy: str) -> None:
         """Fix the entropy, have the hub reveal its secret, run the one-time draw (a Celery task); prints the seed.
@@ -177,8 +197,9 @@ def register(cli: click.Group) -> None:
                 with open(path, "wb") as file:
                     for piece in stream_frozen_file(ctx.db, task_id, kind):
                         file.write(piece)
-        click.echo(f"wrote {out} ({record['protocol']})" + (f", {roster}" if roster else "")
-                   + (f", {pool}" if pool else ""))
+        click.echo(
+            f"wrote {out} ({record['protocol']})" + (f", {roster}" if roster else "") + (f", {pool}" if pool else "")
+        )
 
     @cli.group()
     def draw() -> None:
@@ -192,8 +213,9 @@ def register(cli: click.Group) -> None:
     @click.option("--entropy", default=None)
     @click.option("--out", required=True, type=click.Path(dir_okay=False))
     @click.option("--plain", is_flag=True, help="Compute §3 and §4 with jdp.py's plain reading only (slow).")
-    def draw_offline(plan: str, roster: str, pool: str, reveals: tuple[str, ...], entropy: str | None,
-                     out: str, plain: bool) -> None:
+    def draw_offline(
+        plan: str, roster: str, pool: str, reveals: tuple[str, ...], entropy: str | None, out: str, plain: bool
+    ) -> None:
         """Compute a record from files alone, with the plan's protocol (JDP-2 or JDP-1)."""
         from hub.draw.offline import draw_offline as run
 
@@ -217,8 +239,10 @@ def register(cli: click.Group) -> None:
                 more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
                 raise HubError(f"the record does not verify: {problems[0]}{more}")
             published = read_json(record, "record")
-        click.echo(f"the record verifies ({published['protocol']}): digests, reveals, seed and selections "
-                   f"recompute exactly; {entropy_line(published)}")
+        click.echo(
+            f"the record verifies ({published['protocol']}): digests, reveals, seed and selections "
+            f"recompute exactly; {entropy_line(published)}"
+        )
 
     @cli.group()
     def items() -> None:

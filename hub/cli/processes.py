@@ -3,6 +3,7 @@
 Each builds every configured connector first (hub.connections): a bad option stops it with
 exit 78 naming the key, before it serves, consumes or schedules anything.
 """
+
 from __future__ import annotations
 
 import logging
@@ -51,8 +52,9 @@ def worker(ctx: Context, concurrency: int) -> None:
         raise HubError("hub worker needs a broker: set HUB_BROKER_URL (e.g. redis://127.0.0.1:6379/0)")
     check_connectors(ctx.settings)
     celery = ctx.app.extensions["celery"]
-    celery.worker_main(["worker", "--loglevel=INFO", f"--concurrency={concurrency}",
-                        "--without-gossip", "--without-mingle"])
+    celery.worker_main(
+        ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--without-gossip", "--without-mingle"]
+    )
 
 
 @click.command()
@@ -64,8 +66,7 @@ def scheduler(ctx: Context) -> None:
     check_connectors(ctx.settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     sched = HubScheduler(ctx.db, ctx.settings, ctx.enqueue, blocking=True)
-    click.echo(f"scheduler {sched.holder}: {len(sched.jobs)} job(s): {', '.join(sorted(sched.jobs))}",
-               err=True)
+    click.echo(f"scheduler {sched.holder}: {len(sched.jobs)} job(s): {', '.join(sorted(sched.jobs))}", err=True)
     try:
         sched.start()
     except (KeyboardInterrupt, SystemExit):

@@ -1,4 +1,5 @@
 """`hub results ...`, `hub push`, `hub deadlines`, `hub calendar`: the results flow's command line."""
+
 from __future__ import annotations
 
 import time
@@ -54,8 +55,10 @@ def register(cli: click.Group) -> None:
             click.echo(f"{file}: {err}", err=True)
         click.echo(f"{report.saved} result(s) saved, {len(report.errors)} row problem(s)")
         if report.only_conflicts:
-            raise Conflict(f"{len(report.errors)} row(s) refused: approved or changed meanwhile "
-                           "(the good rows were saved)", where=file)
+            raise Conflict(
+                f"{len(report.errors)} row(s) refused: approved or changed meanwhile (the good rows were saved)",
+                where=file,
+            )
         if report.errors:
             raise InvalidInput(f"{len(report.errors)} row(s) refused (the good rows were saved)", where=file)
 
@@ -65,8 +68,9 @@ def register(cli: click.Group) -> None:
     @click.option("--id", "ids", multiple=True, help="A result id to approve (repeatable).")
     @click.option("--as", "as_user", default=None, metavar="USER", help=AS_HELP)
     @pass_ctx
-    def results_approve(ctx: Context, task_id: str, approve_all: bool, ids: tuple[str, ...],
-                        as_user: str | None) -> None:
+    def results_approve(
+        ctx: Context, task_id: str, approve_all: bool, ids: tuple[str, ...], as_user: str | None
+    ) -> None:
         """Approve results for publication and delivery (queues them in the outbox)."""
         from hub.results.services import approve
 
@@ -86,8 +90,10 @@ def register(cli: click.Group) -> None:
         deadline = time.monotonic() + timeout
         report = drain(ctx.db, ctx.settings, name, respect_backoff=False, deadline=deadline)
         left = pending_count(ctx.db, name)
-        click.echo(f"delivered {report.delivered}, rejected {report.rejected} (waiting for a person), "
-                   f"{left} still pending, in {report.batches} batch(es)")
+        click.echo(
+            f"delivered {report.delivered}, rejected {report.rejected} (waiting for a person), "
+            f"{left} still pending, in {report.batches} batch(es)"
+        )
         if left or report.rejected:
             last = report.errors[-1] if report.errors else "see `hub export` / the outbox page"
             raise HubError(f"{left} message(s) undelivered, {report.rejected} rejected; last error: {last}")
@@ -102,8 +108,10 @@ def register(cli: click.Group) -> None:
         items = open_deadlines(ctx.db, date.today(), soon)
         for d in items:
             click.echo(f"{d['status']:9} {d['due_on']}  {d['kind']:8} {d['subject']}  {d.get('warning') or ''}")
-        click.echo(f"{sum(1 for d in items if d['status'] == 'overdue')} overdue, "
-                   f"{sum(1 for d in items if d['status'] == 'due_soon')} due soon")
+        click.echo(
+            f"{sum(1 for d in items if d['status'] == 'overdue')} overdue, "
+            f"{sum(1 for d in items if d['status'] == 'due_soon')} due soon"
+        )
 
     @cli.group("calendar")
     def calendar_group() -> None:
@@ -135,5 +143,7 @@ def register(cli: click.Group) -> None:
 
         done = load_notice(ctx.db, file, ACTOR, replace)
         removed = f", {done.removed} earlier override(s) removed" if replace else ""
-        click.echo(f"{done.year}: {done.holidays} days off and {done.workdays} make-up workday(s) loaded{removed}; "
-                   f"holidays known until {done.known_until}")
+        click.echo(
+            f"{done.year}: {done.holidays} days off and {done.workdays} make-up workday(s) loaded{removed}; "
+            f"holidays known until {done.known_until}"
+        )

@@ -1,4 +1,5 @@
 """`hub sync`, `hub export`: the rosters' command line."""
+
 from __future__ import annotations
 
 import sys
@@ -22,8 +23,10 @@ def sync(ctx: Context, name: str, full: bool) -> None:
     tty = sys.stderr.isatty()
 
     def progress(run: Any, counts: Any, label: str) -> None:
-        line = (f"\r{name}: {counts.fetched} fetched, {counts.inserted} new, {counts.updated} updated, "
-                f"{counts.quarantined} quarantined {label}")
+        line = (
+            f"\r{name}: {counts.fetched} fetched, {counts.inserted} new, {counts.updated} updated, "
+            f"{counts.quarantined} quarantined {label}"
+        )
         if tty:
             click.echo(line.ljust(100), err=True, nl=False)
         elif counts.fetched and counts.fetched % 10000 < 1000:
@@ -32,8 +35,10 @@ def sync(ctx: Context, name: str, full: bool) -> None:
     run = run_sync(ctx.db, ctx.settings, name, full=full, progress=progress)
     if tty:
         click.echo("", err=True)
-    click.echo(f"{name}: ok — fetched {run.fetched}, inserted {run.inserted}, updated {run.updated}, "
-               f"unchanged {run.unchanged}, quarantined {run.quarantined}, deactivated {run.deactivated}")
+    click.echo(
+        f"{name}: ok — fetched {run.fetched}, inserted {run.inserted}, updated {run.updated}, "
+        f"unchanged {run.unchanged}, quarantined {run.quarantined}, deactivated {run.deactivated}"
+    )
 
 
 @click.command()

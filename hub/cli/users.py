@@ -1,4 +1,5 @@
 """`hub user add|deactivate|password`, `hub token create|list|revoke`: people, their roles and machines' tokens."""
+
 from __future__ import annotations
 
 import os
@@ -17,14 +18,25 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("name")
-@click.option("--role", "roles", multiple=True, required=True,
-              help="admin, coordinator, liaison, inspector, reviewer or auditor (repeatable).")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    help="admin, coordinator, liaison, inspector, reviewer or auditor (repeatable).",
+)
 @click.option("--agency", default=None, help="The agency of a liaison or inspector.")
 @click.option("--inspector-id", default=None, help="Link an inspector account to the roster.")
 @click.option("--password-env", default=None, help="Environment variable holding the password.")
 @pass_ctx
-def user_add(ctx: Context, name: str, roles: tuple[str, ...], agency: str | None,
-             inspector_id: str | None, password_env: str | None) -> None:
+def user_add(
+    ctx: Context,
+    name: str,
+    roles: tuple[str, ...],
+    agency: str | None,
+    inspector_id: str | None,
+    password_env: str | None,
+) -> None:
     """Add a user with one or more roles."""
     from hub.auth.accounts import add_person
 
@@ -50,8 +62,9 @@ def user_deactivate(ctx: Context, name: str) -> None:
 
 @user.command("password")
 @click.argument("name")
-@click.option("--password-env", default=None,
-              help="Environment variable holding the new password (else it is asked for twice).")
+@click.option(
+    "--password-env", default=None, help="Environment variable holding the new password (else it is asked for twice)."
+)
 @pass_ctx
 def user_password(ctx: Context, name: str, password_env: str | None) -> None:
     """Set NAME's password (at least 12 characters, not a common one, not the name); their sessions end."""
@@ -74,8 +87,12 @@ def token() -> None:
 
 @token.command("create")
 @click.argument("name")
-@click.option("--days", type=click.IntRange(0, 3650), default=None,
-              help="Days until the token expires (0: never; default: [security] token_days, 90).")
+@click.option(
+    "--days",
+    type=click.IntRange(0, 3650),
+    default=None,
+    help="Days until the token expires (0: never; default: [security] token_days, 90).",
+)
 @pass_ctx
 def token_create(ctx: Context, name: str, days: int | None) -> None:
     """Issue a bearer token for NAME; it is printed once and stored only as a hash."""
@@ -97,8 +114,10 @@ def token_list(ctx: Context, name: str) -> None:
 
     click.echo("id\tcreated\texpires\tlast_used\trevoked")
     for t in tokens_of(ctx.db, name):
-        click.echo(f"{t['token_id']}\t{when(t['created_at'])}\t{when(t['expires_at'])}\t"
-                   f"{when(t['last_used_at'])}\t{when(t['revoked_at'])}")
+        click.echo(
+            f"{t['token_id']}\t{when(t['created_at'])}\t{when(t['expires_at'])}\t"
+            f"{when(t['last_used_at'])}\t{when(t['revoked_at'])}"
+        )
 
 
 @token.command("revoke")

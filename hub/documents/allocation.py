@@ -5,6 +5,7 @@ The counter row of (agency, year) is raised by one UPDATE ... RETURNING, which h
 unique key per document and per (agency, year, serial) turns any race that slips through into
 an IntegrityError, after which the attempt is repeated and finds the number already stored.
 """
+
 from __future__ import annotations
 
 import time
@@ -59,23 +60,37 @@ def number_for(db: Database, ref: DocumentRef, actor: str, today: date | None = 
             if "locked" not in str(exc) and "busy" not in str(exc):
                 raise
             time.sleep(0.05 * (attempt + 1))
-    raise Conflict(f"could not give {ref.title} a number after {ATTEMPTS} attempts; try again",
-                   where=ref.key)
+    raise Conflict(f"could not give {ref.title} a number after {ATTEMPTS} attempts; try again", where=ref.key)
 
 
 def _allocate(s: Session, ref: DocumentRef, actor: str, year: int) -> str:
     dialect = s.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # A write first: on SQLite it takes the write lock before anything is read in this transaction.
-    s.execute(insert(DocumentCounter).values(agency=ref.agency, year=year, last=0)
-              .on_conflict_do_nothing(index_elements=["agency", "year"]))
-    serial = s.execute(update(DocumentCounter)
-                       .where(DocumentCounter.agency == ref.agency, DocumentCounter.year == year)
-                       .values(last=DocumentCounter.last + 1)
-                       .returning(DocumentCounter.last)).scalar_one()
+    s.execute(
+        insert(DocumentCounter)
+        .values(agency=ref.agency, year=year, last=0)
+        .on_conflict_do_nothing(index_elements=["agency", "year"])
+    )
+    serial = s.execute(
+        update(DocumentCounter)
+        .where(DocumentCounter.agency == ref.agency, DocumentCounter.year == year)
+        .values(last=DocumentCounter.last + 1)
+        .returning(DocumentCounter.last)
+    ).scalar_one()
     number = format_number(ref.agency, ref.kind, year, serial)
-    s.add(DocumentNumber(key=ref.key, kind=ref.kind, task_id=ref.task_id, agency=ref.agency, year=year,
-                         serial=serial, number=number, issued_by=actor))
+    s.add(
+        DocumentNumber(
+            key=ref.key,
+            kind=ref.kind,
+            task_id=ref.task_id,
+            agency=ref.agency,
+            year=year,
+            serial=serial,
+            number=number,
+            issued_by=actor,
+        )
+    )
     s.flush()
     audit(s, actor, "document.number", f"document:{number}", details={"task": ref.task_id, "document": ref.key})
     return number

@@ -2,6 +2,7 @@
 
 The fields follow ../shared/spec/documents.md ("Documents"): one builder per kind.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -38,34 +39,54 @@ def _entity(facts: TaskFacts, entity_id: str) -> View:
     e = facts.entities.get(entity_id)
     if e is None:  # no longer in the master: print what the draw recorded
         return {"id": entity_id, "name": entity_id, "uscc": "", "address": "", "legal_rep": ""}
-    return {"id": entity_id, "name": e.name, "uscc": e.uscc or entity_id, "address": e.address or "",
-            "legal_rep": e.legal_rep or ""}
+    return {
+        "id": entity_id,
+        "name": e.name,
+        "uscc": e.uscc or entity_id,
+        "address": e.address or "",
+        "legal_rep": e.legal_rep or "",
+    }
 
 
 def _person(facts: TaskFacts, inspector_id: str, agency: str = "") -> View:
     i = facts.inspectors.get(inspector_id)
     agency = agency or (i.agency if i else "")
-    return {"id": inspector_id, "name": i.name if i else inspector_id, "agency": authority_name(agency),
-            "cert_no": (i.cert_no if i else None) or "",
-            "cert_valid_until": i.cert_valid_until.isoformat() if i and i.cert_valid_until else ""}
+    return {
+        "id": inspector_id,
+        "name": i.name if i else inspector_id,
+        "agency": authority_name(agency),
+        "cert_no": (i.cert_no if i else None) or "",
+        "cert_valid_until": i.cert_valid_until.isoformat() if i and i.cert_valid_until else "",
+    }
 
 
 def _items(facts: TaskFacts, agency: str, codes: list[str] | None = None) -> list[View]:
     rows = []
     for code in codes if codes is not None else facts.item_codes(agency):
         item = facts.items.get(code)
-        rows.append({"code": code, "agency": authority_name(agency), "name": item.name if item else code,
-                     "content": item.content if item else "", "method": item.method if item else "",
-                     "legal_basis": item.legal_basis if item else ""})
+        rows.append(
+            {
+                "code": code,
+                "agency": authority_name(agency),
+                "name": item.name if item else code,
+                "content": item.content if item else "",
+                "method": item.method if item else "",
+                "legal_basis": item.legal_basis if item else "",
+            }
+        )
     return rows
 
 
 def _task(facts: TaskFacts) -> View:
     t = facts.task
-    return {"id": t.id, "title": t.title, "lead": authority_name(t.lead),
-            "cooperating": [authority_name(a) for a in t.agencies if a != t.lead],
-            "window": f"{chinese_date(t.window_start)}至{chinese_date(t.window_end)}",
-            "contact": _contact(t.spec.get("contact"))}
+    return {
+        "id": t.id,
+        "title": t.title,
+        "lead": authority_name(t.lead),
+        "cooperating": [authority_name(a) for a in t.agencies if a != t.lead],
+        "window": f"{chinese_date(t.window_start)}至{chinese_date(t.window_end)}",
+        "contact": _contact(t.spec.get("contact")),
+    }
 
 
 def _contact(value: Any) -> View:
@@ -80,18 +101,22 @@ def _outcomes(result: Result) -> list[View]:
 
 def notice(facts: TaskFacts, ref: DocumentRef, numbers: Mapping[str, str]) -> View:
     entity_id = str(ref.entity_id)
-    return {"entity": _entity(facts, entity_id),
-            "items": [row for agency in facts.agencies_of(entity_id) for row in _items(facts, agency)],
-            "team": [_person(facts, i, a) for i, a in facts.members.get(entity_id, [])],
-            "ready": READY}
+    return {
+        "entity": _entity(facts, entity_id),
+        "items": [row for agency in facts.agencies_of(entity_id) for row in _items(facts, agency)],
+        "team": [_person(facts, i, a) for i, a in facts.members.get(entity_id, [])],
+        "ready": READY,
+    }
 
 
 def dispatch(facts: TaskFacts, ref: DocumentRef, numbers: Mapping[str, str]) -> View:
     visits = dict(facts.teams())[ref.team]
     first = visits[0].entity_id
     agency_of = dict(facts.members.get(first, []))
-    return {"team": [_person(facts, i, agency_of.get(i, "")) for i in ref.team],
-            "entities": [{"position": a.position + 1, **_entity(facts, a.entity_id)} for a in visits]}
+    return {
+        "team": [_person(facts, i, agency_of.get(i, "")) for i in ref.team],
+        "entities": [{"position": a.position + 1, **_entity(facts, a.entity_id)} for a in visits],
+    }
 
 
 def _verdict(result: Result | None) -> str:
@@ -112,29 +137,54 @@ def record(facts: TaskFacts, ref: DocumentRef, numbers: Mapping[str, str]) -> Vi
     members = sorted(facts.members.get(entity_id, []), key=lambda m: m[1] != agency)  # this agency's first
     team = [_person(facts, i, a) for i, a in members]
     signers = team + [{"name": "", "agency": "", "cert_no": ""}] * max(0, 2 - len(team))  # at least two inspectors sign
-    view: View = {"entity": _entity(facts, entity_id), "agency": authority_name(agency),
-                  "items": _items(facts, agency, codes), "verdict": _verdict(result), "signers": signers,
-                  "result": None}
+    view: View = {
+        "entity": _entity(facts, entity_id),
+        "agency": authority_name(agency),
+        "items": _items(facts, agency, codes),
+        "verdict": _verdict(result),
+        "signers": signers,
+        "result": None,
+    }
     if result is not None:
-        view["result"] = {"inspected_on": chinese_date(result.inspected_on), "outcomes": _outcomes(result),
-                          "findings": result.findings,
-                          "inspectors": [_person(facts, i) for i in result.inspectors]}
+        view["result"] = {
+            "inspected_on": chinese_date(result.inspected_on),
+            "outcomes": _outcomes(result),
+            "findings": result.findings,
+            "inspectors": [_person(facts, i) for i in result.inspectors],
+        }
     return view
 
 
 def result(facts: TaskFacts, ref: DocumentRef, numbers: Mapping[str, str]) -> View:
     entity_id, agency = str(ref.entity_id), ref.agency
     r = facts.results[(entity_id, agency)]
-    follow_ups = [{"kind": FOLLOW_UP_WORDS.get(f.kind, f.kind), "content": f.content,
-                   "due_on": chinese_date(f.due_on) if f.due_on else "",
-                   "to_agency": authority_name(f.to_agency) if f.to_agency else ""}
-                  for f in facts.follow_ups.get(r.id, [])]
-    state = (f"已审核（{chinese_date(r.approved_at.date())}）" if r.state == "approved" and r.approved_at
-             else "已审核" if r.state == "approved" else "待审核")
-    return {"entity": _entity(facts, entity_id), "agency": authority_name(agency),
-            "items": _items(facts, agency, list(r.items) or None),
-            "inspected_on": chinese_date(r.inspected_on), "outcomes": _outcomes(r), "findings": r.findings,
-            "follow_ups": follow_ups, "inspectors": [_person(facts, i) for i in r.inspectors], "state": state}
+    follow_ups = [
+        {
+            "kind": FOLLOW_UP_WORDS.get(f.kind, f.kind),
+            "content": f.content,
+            "due_on": chinese_date(f.due_on) if f.due_on else "",
+            "to_agency": authority_name(f.to_agency) if f.to_agency else "",
+        }
+        for f in facts.follow_ups.get(r.id, [])
+    ]
+    state = (
+        f"已审核（{chinese_date(r.approved_at.date())}）"
+        if r.state == "approved" and r.approved_at
+        else "已审核"
+        if r.state == "approved"
+        else "待审核"
+    )
+    return {
+        "entity": _entity(facts, entity_id),
+        "agency": authority_name(agency),
+        "items": _items(facts, agency, list(r.items) or None),
+        "inspected_on": chinese_date(r.inspected_on),
+        "outcomes": _outcomes(r),
+        "findings": r.findings,
+        "follow_ups": follow_ups,
+        "inspectors": [_person(facts, i) for i in r.inspectors],
+        "state": state,
+    }
 
 
 def transfer(facts: TaskFacts, ref: DocumentRef, numbers: Mapping[str, str]) -> View:
@@ -143,23 +193,44 @@ def transfer(facts: TaskFacts, ref: DocumentRef, numbers: Mapping[str, str]) -> 
     record_key = DocumentRef("record", ref.task_id, r.agency, entity_id=entity_id).key
     result_key = DocumentRef("result", ref.task_id, r.agency, entity_id=entity_id).key
     items = _items(facts, r.agency, list(r.items) or None)
-    return {"to": authority_name(f.to_agency or ""), "entity": _entity(facts, entity_id),
-            "inspected_on": chinese_date(r.inspected_on), "findings": r.findings, "content": f.content,
-            "outcomes": _outcomes(r), "legal_basis": [i["legal_basis"] for i in items if i["legal_basis"]],
-            "items": items,
-            "evidence": [f"检查记录表 {numbers.get(record_key, '')}".strip(),
-                         f"检查结果单 {numbers.get(result_key, '')}".strip(),
-                         "现场检查照片、询问笔录等材料（如有）"],
-            "ask": ASK}
+    return {
+        "to": authority_name(f.to_agency or ""),
+        "entity": _entity(facts, entity_id),
+        "inspected_on": chinese_date(r.inspected_on),
+        "findings": r.findings,
+        "content": f.content,
+        "outcomes": _outcomes(r),
+        "legal_basis": [i["legal_basis"] for i in items if i["legal_basis"]],
+        "items": items,
+        "evidence": [
+            f"检查记录表 {numbers.get(record_key, '')}".strip(),
+            f"检查结果单 {numbers.get(result_key, '')}".strip(),
+            "现场检查照片、询问笔录等材料（如有）",
+        ],
+        "ask": ASK,
+    }
 
 
 BUILDERS: dict[str, Callable[[TaskFacts, DocumentRef, Mapping[str, str]], View]] = {
-    "notice": notice, "dispatch": dispatch, "record": record, "result": result, "transfer": transfer}
+    "notice": notice,
+    "dispatch": dispatch,
+    "record": record,
+    "result": result,
+    "transfer": transfer,
+}
 
 
-def view_of(facts: TaskFacts, ref: DocumentRef, number: str, numbers: Mapping[str, str], verify_url: str,
-            today: date) -> View:
+def view_of(
+    facts: TaskFacts, ref: DocumentRef, number: str, numbers: Mapping[str, str], verify_url: str, today: date
+) -> View:
     """Everything one template needs: the common head (number, issuer, task, QR target) and the body."""
-    return {"kind": ref.kind, "title": ref.title, "number": number, "issuer": authority_name(ref.agency),
-            "task": _task(facts), "verify_url": verify_url, "date": chinese_date(today),
-            **BUILDERS[ref.kind](facts, ref, numbers)}
+    return {
+        "kind": ref.kind,
+        "title": ref.title,
+        "number": number,
+        "issuer": authority_name(ref.agency),
+        "task": _task(facts),
+        "verify_url": verify_url,
+        "date": chinese_date(today),
+        **BUILDERS[ref.kind](facts, ref, numbers),
+    }

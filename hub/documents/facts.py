@@ -1,4 +1,5 @@
 """Everything the documents of one drawn task are made from, read in one unit of work."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -62,12 +63,18 @@ class TaskFacts:
         if "dispatch" in kinds:
             out += [DocumentRef("dispatch", tid, lead, team=team) for team, _ in self.teams()]
         if "record" in kinds:
-            out += [DocumentRef("record", tid, agency, entity_id=a.entity_id)
-                    for a in self.assignments for agency in self.agencies_of(a.entity_id)]
+            out += [
+                DocumentRef("record", tid, agency, entity_id=a.entity_id)
+                for a in self.assignments
+                for agency in self.agencies_of(a.entity_id)
+            ]
         if "result" in kinds:
-            out += [DocumentRef("result", tid, agency, entity_id=a.entity_id)
-                    for a in self.assignments for agency in self.agencies_of(a.entity_id)
-                    if (a.entity_id, agency) in self.results]
+            out += [
+                DocumentRef("result", tid, agency, entity_id=a.entity_id)
+                for a in self.assignments
+                for agency in self.agencies_of(a.entity_id)
+                if (a.entity_id, agency) in self.results
+            ]
         if "transfer" in kinds:
             order = {a.entity_id: a.position for a in self.assignments}
             for f, r in sorted(self.transfers(), key=lambda fr: (order.get(fr[1].entity_id, 0), fr[0].id)):
@@ -82,24 +89,27 @@ def load_facts(db: Database, task_id: str) -> TaskFacts:
         if task is None:
             raise NotFound(f"no joint task {task_id!r}", where="task")
         if task.state != "drawn":
-            raise Conflict(f"task {task_id} is {task.state}: documents are printed after the draw",
-                           where=f"task {task_id}")
-        assignments = list(s.scalars(select(Assignment).where(Assignment.task_id == task_id)
-                                     .order_by(Assignment.position)))
+            raise Conflict(
+                f"task {task_id} is {task.state}: documents are printed after the draw", where=f"task {task_id}"
+            )
+        assignments = list(
+            s.scalars(select(Assignment).where(Assignment.task_id == task_id).order_by(Assignment.position))
+        )
         members: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for link in s.scalars(select(AssignmentInspector).where(AssignmentInspector.task_id == task_id)
-                              .order_by(AssignmentInspector.id)):
+        for link in s.scalars(
+            select(AssignmentInspector).where(AssignmentInspector.task_id == task_id).order_by(AssignmentInspector.id)
+        ):
             members[link.entity_id].append((link.inspector_id, link.agency))
         entity_ids = [a.entity_id for a in assignments]
         entities = {e.entity_id: e for e in s.scalars(select(Entity).where(Entity.entity_id.in_(entity_ids)))}
         results = {(r.entity_id, r.agency): r for r in s.scalars(select(Result).where(Result.task_id == task_id))}
         people = {i for a in assignments for i in a.team} | {i for r in results.values() for i in r.inspectors}
-        inspectors = {i.inspector_id: i for i in s.scalars(select(Inspector).where(
-            Inspector.inspector_id.in_(people)))}
+        inspectors = {i.inspector_id: i for i in s.scalars(select(Inspector).where(Inspector.inspector_id.in_(people)))}
         follow_ups: dict[int, list[FollowUp]] = defaultdict(list)
         if results:
-            for f in s.scalars(select(FollowUp).where(FollowUp.result_id.in_([r.id for r in results.values()]))
-                               .order_by(FollowUp.id)):
+            for f in s.scalars(
+                select(FollowUp).where(FollowUp.result_id.in_([r.id for r in results.values()])).order_by(FollowUp.id)
+            ):
                 follow_ups[f.result_id].append(f)
         codes = {c for entry in task.spec.get("team", []) for c in entry.get("items", [])}
         codes |= {c for r in results.values() for c in r.items}

@@ -1,4 +1,5 @@
 """Issued document numbers, and the per-agency, per-year counter they are taken from."""
+
 from __future__ import annotations
 
 from datetime import datetime

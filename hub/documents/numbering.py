@@ -3,6 +3,7 @@
 One serial series per agency and year, whatever the kind, so a number is unique per agency and
 year; the kind word only tells a reader what the paper is. Pure: allocation is in ``allocation``.
 """
+
 from __future__ import annotations
 
 # The short names a Jinan bureau puts in front of its document numbers (机关代字).

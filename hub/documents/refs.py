@@ -3,6 +3,7 @@
 A document's ``key`` is what its number is stored under, so printing the same document again
 gives the same number; its ``subject`` is how a URL or a command line names it within its task.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,5 +1,6 @@
 """HTML templates to an A4 PDF with WeasyPrint: fonts found by family name through fontconfig and
 embedded (subset) in the file, the QR code drawn as SVG, nothing fetched from any host."""
+
 from __future__ import annotations
 
 import logging
@@ -9,8 +10,12 @@ from typing import Any
 import segno
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-_ENV = Environment(loader=PackageLoader("hub.documents", "templates"), autoescape=select_autoescape(["html"]),
-                   undefined=StrictUndefined, trim_blocks=False)
+_ENV = Environment(
+    loader=PackageLoader("hub.documents", "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=False,
+)
 
 # WeasyPrint reports every unsupported CSS property and missing glyph fallback at WARNING; keep errors only.
 logging.getLogger("weasyprint").setLevel(logging.ERROR)

@@ -7,6 +7,7 @@ result sheets and transfer letters); an inspector their own assignments (notices
 sheets of their teams, the record and result sheets of their agency for the entities they visit).
 Transfer letters are the liaison's (documents.md: 移送 — liaison). Nobody else prints.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -58,8 +59,12 @@ def may_print(principal: Principal, ref: DocumentRef, facts: TaskFacts) -> bool:
         return True
     if "liaison" in principal.roles and principal.agency and concerns_agency(ref, facts, principal.agency):
         return True
-    return ("inspector" in principal.roles and bool(principal.inspector_id) and ref.kind != "transfer"
-            and concerns_inspector(ref, facts, str(principal.inspector_id)))
+    return (
+        "inspector" in principal.roles
+        and bool(principal.inspector_id)
+        and ref.kind != "transfer"
+        and concerns_inspector(ref, facts, str(principal.inspector_id))
+    )
 
 
 def _check_filters(principal: Principal, facts: TaskFacts, agency: str | None, inspector: str | None) -> None:
@@ -71,14 +76,18 @@ def _check_filters(principal: Principal, facts: TaskFacts, agency: str | None, i
     if inspector is not None:
         own = "inspector" in principal.roles and principal.inspector_id == inspector
         agency_of = {i: a for ms in facts.members.values() for i, a in ms}.get(inspector)
-        colleague = "liaison" in principal.roles and principal.agency is not None \
-            and agency_of == principal.agency
+        colleague = "liaison" in principal.roles and principal.agency is not None and agency_of == principal.agency
         if not (own or colleague):
             raise Forbidden(f"you may not print the documents of inspector {inspector}", where="inspector")
 
 
-def select_documents(facts: TaskFacts, principal: Principal, kind: str | None = None, agency: str | None = None,
-                     inspector: str | None = None) -> list[DocumentRef]:
+def select_documents(
+    facts: TaskFacts,
+    principal: Principal,
+    kind: str | None = None,
+    agency: str | None = None,
+    inspector: str | None = None,
+) -> list[DocumentRef]:
     """The task's documents of ``kind`` for ``agency`` / ``inspector`` that ``principal`` may print."""
     kinds = (check_kind(kind),) if kind else KINDS
     _check_filters(principal, facts, agency, inspector)
@@ -88,10 +97,12 @@ def select_documents(facts: TaskFacts, principal: Principal, kind: str | None = 
     if inspector is not None:
         refs = [r for r in refs if concerns_inspector(r, facts, inspector)]
     if not refs:
-        what = " ".join(filter(None, [kind, f"agency {agency}" if agency else "",
-                                      f"inspector {inspector}" if inspector else ""]))
-        raise NotFound(f"task {facts.task.id} has no documents{' (' + what + ')' if what else ''} to print",
-                       where="documents")
+        what = " ".join(
+            filter(None, [kind, f"agency {agency}" if agency else "", f"inspector {inspector}" if inspector else ""])
+        )
+        raise NotFound(
+            f"task {facts.task.id} has no documents{' (' + what + ')' if what else ''} to print", where="documents"
+        )
     allowed = [r for r in refs if may_print(principal, r, facts)]
     if not allowed:
         raise Forbidden(f"none of these documents of task {facts.task.id} is yours to print", where="documents")
@@ -118,30 +129,54 @@ def listing(db: Database, task_id: str, principal: Principal) -> tuple[JointTask
     return facts.task, [(r, numbers.get(r.key)) for r in refs]
 
 
-def _print(db: Database, facts: TaskFacts, refs: list[DocumentRef], actor: str, base_url: str,
-           today: date | None) -> Printed:
+def _print(
+    db: Database, facts: TaskFacts, refs: list[DocumentRef], actor: str, base_url: str, today: date | None
+) -> Printed:
     today = today or today_in_china()
     numbered = [(r, number_for(db, r, actor, today)) for r in refs]
     with db.unit_of_work() as s:  # transfer letters name the numbers of their record and result sheets
-        known = stored_numbers(s, [DocumentRef(k, r.task_id, r.agency, entity_id=r.entity_id)
-                                   for r in refs if r.kind == "transfer" for k in ("record", "result")])
+        known = stored_numbers(
+            s,
+            [
+                DocumentRef(k, r.task_id, r.agency, entity_id=r.entity_id)
+                for r in refs
+                if r.kind == "transfer"
+                for k in ("record", "result")
+            ],
+        )
     verify_url = f"{base_url.rstrip('/')}/public/tasks/{facts.task.id}"
     pages = [render.html_of(content.view_of(facts, r, n, known, verify_url, today)) for r, n in numbered]
     title = numbered[0][0].title if len(numbered) == 1 else f"{facts.task.title} 文书（{len(numbered)}份）"
     return Printed(render.pdf_of(pages, title), tuple(numbered))
 
 
-def print_documents(db: Database, task_id: str, principal: Principal, *, base_url: str, kind: str | None = None,
-                    agency: str | None = None, inspector: str | None = None,
-                    today: date | None = None) -> Printed:
+def print_documents(
+    db: Database,
+    task_id: str,
+    principal: Principal,
+    *,
+    base_url: str,
+    kind: str | None = None,
+    agency: str | None = None,
+    inspector: str | None = None,
+    today: date | None = None,
+) -> Printed:
     """A batch as one PDF: per task, per agency or per inspector, optionally of one kind."""
     facts = load_facts(db, task_id)
     refs = select_documents(facts, principal, kind, agency, inspector)
     return _print(db, facts, refs, principal.name, base_url, today)
 
 
-def print_document(db: Database, task_id: str, principal: Principal, kind: str, subject: str, *,
-                   base_url: str, today: date | None = None) -> Printed:
+def print_document(
+    db: Database,
+    task_id: str,
+    principal: Principal,
+    kind: str,
+    subject: str,
+    *,
+    base_url: str,
+    today: date | None = None,
+) -> Printed:
     """One document as a PDF."""
     facts = load_facts(db, task_id)
     ref = find_document(facts, principal, kind, subject)

@@ -3,6 +3,7 @@
 Pure and cheap; it does not prove a JDP draw will succeed (§4 can still fail on avoid lists or
 unlucky order) but catches the shortfalls that make it certain to fail, and says by how much.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -99,8 +100,7 @@ class PoolTally:
                         shortfalls += _shortfalls(agency, tags, size, entities, away, district, names)
             if len(entries) > 1:  # entries of one agency draw on the same inspectors
                 size = sum(size for _, size in entries)
-                shortfalls += _shortfalls(agency, (), size, self.selected, self._counts(agency, None, None),
-                                          None, ())
+                shortfalls += _shortfalls(agency, (), size, self.selected, self._counts(agency, None, None), None, ())
         return FeasibilityReport(ok=not shortfalls, shortfalls=shortfalls)
 
 
@@ -127,8 +127,15 @@ def _certain_district_demand(plan: dict, districts: Mapping[str, Mapping[str, in
     return demand
 
 
-def _shortfalls(agency: str, tags: tuple[str, ...], size: int, entities: int, inspectors: tuple[int, int],
-                district: str | None, strata: tuple[str, ...]) -> list[Shortfall]:
+def _shortfalls(
+    agency: str,
+    tags: tuple[str, ...],
+    size: int,
+    entities: int,
+    inspectors: tuple[int, int],
+    district: str | None,
+    strata: tuple[str, ...],
+) -> list[Shortfall]:
     """`inspectors`: how many can go, and their capacity summed with min(capacity, entities) each."""
     if entities <= 0:
         return []
@@ -137,10 +144,32 @@ def _shortfalls(agency: str, tags: tuple[str, ...], size: int, entities: int, in
     what = f"{agency}" + (f" with {'+'.join(tags)}" if tags else "")
     where = f" for entities in district {district}" if district else ""
     if count < size:
-        found.append(Shortfall("team_size", agency, tags, district, strata, size, count, size - count,
-                               f"a team needs {size} {what}{where} but only {count} can go"))
+        found.append(
+            Shortfall(
+                "team_size",
+                agency,
+                tags,
+                district,
+                strata,
+                size,
+                count,
+                size - count,
+                f"a team needs {size} {what}{where} but only {count} can go",
+            )
+        )
     demand = entities * size
     if supply < demand:
-        found.append(Shortfall("capacity", agency, tags, district, strata, demand, supply, demand - supply,
-                               f"{entities} entities{where} need {demand} {what} slots, capacity is {supply}"))
+        found.append(
+            Shortfall(
+                "capacity",
+                agency,
+                tags,
+                district,
+                strata,
+                demand,
+                supply,
+                demand - supply,
+                f"{entities} entities{where} need {demand} {what} slots, capacity is {supply}",
+            )
+        )
     return found

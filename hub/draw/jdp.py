@@ -13,6 +13,7 @@ How to read it:
   4. The record (§5), verification and the command line.
 A record says which protocol made it ("JDP-2", or "JDP-1" for earlier draws, §7); any other is refused.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,19 @@ PROTOCOL = "JDP-2"  # what new draws use
 PROTOCOLS = ("JDP-2", "JDP-1")  # what this file draws and verifies (§7: JDP-1 records stay verifiable)
 HASH_NAMES = ("sha256", "sm3")
 RECORD_MEMBERS = (
-    "protocol", "plan", "plan_digest", "roster_digest", "roster_size", "strata", "pool_digest",
-    "pool_size", "commitments", "reveals", "entropy", "seed", "selections",
+    "protocol",
+    "plan",
+    "plan_digest",
+    "roster_digest",
+    "roster_size",
+    "strata",
+    "pool_digest",
+    "pool_size",
+    "commitments",
+    "reveals",
+    "entropy",
+    "seed",
+    "selections",
 )
 LF = b"\n"
 _CHUNK_BYTES = 1 << 21  # ~45,000 roster lines per unit of work and per progress report: two workers end together
@@ -68,8 +80,9 @@ class UnknownProtocol(JDPError):
 
     def __init__(self, protocol: object, where: str = "protocol") -> None:
         self.protocol = protocol
-        super().__init__(f"{where}: {protocol!r} is not a protocol this verifier knows ({', '.join(PROTOCOLS)}); "
-                         "refused")
+        super().__init__(
+            f"{where}: {protocol!r} is not a protocol this verifier knows ({', '.join(PROTOCOLS)}); refused"
+        )
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (UnknownProtocol, (self.protocol,))
@@ -90,6 +103,7 @@ class InfeasibleDraw(JDPError):
 # ================================================================ PART 1: FILES, PLAN, COMMITMENTS, SEED (§1, §2)
 
 # ---------------------------------------------------------------- hashing (§2 and the preamble)
+
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
@@ -162,14 +176,24 @@ def commitment(party: str, secret_hex: str, hash_name: str, protocol: str = PROT
     return hexdigest(f"{protocol} commit\n{party}={secret_hex}".encode(), hash_name)
 
 
-def compute_seed(plan_digest: str, roster_digest: str, pool_digest: str, reveals: dict,
-                 entropy: str, hash_name: str, protocol: str = PROTOCOL) -> bytes:
+def compute_seed(
+    plan_digest: str,
+    roster_digest: str,
+    pool_digest: str,
+    reveals: dict,
+    entropy: str,
+    hash_name: str,
+    protocol: str = PROTOCOL,
+) -> bytes:
     """JDP §2: the 32-byte seed from the three digests, every reveal and the entropy ("JDP-1 seed" for JDP-1)."""
     check_protocol(protocol)
     _check_entropy(entropy)
-    parts = [f"{protocol} seed\n".encode(), b"plan:%s\n" % plan_digest.encode(),
-             b"roster:%s\n" % roster_digest.encode(),
-             b"pool:%s\n" % pool_digest.encode()]
+    parts = [
+        f"{protocol} seed\n".encode(),
+        b"plan:%s\n" % plan_digest.encode(),
+        b"roster:%s\n" % roster_digest.encode(),
+        b"pool:%s\n" % pool_digest.encode(),
+    ]
     for party in sorted(reveals, key=lambda p: p.encode("utf-8")):
         _check_party(party)
         _check_secret(party, reveals[party])
@@ -223,6 +247,7 @@ def check_reveals(commitments: dict, reveals: dict, hash_name: str, protocol: st
 
 # ---------------------------------------------------------------- plan (JDP §1)
 
+
 def _check_json_values(value: object, where: str) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
@@ -233,8 +258,9 @@ def _check_json_values(value: object, where: str) -> None:
         for i, item in enumerate(value):
             _check_json_values(item, f"{where}[{i}]")
     elif not isinstance(value, (str, int)):  # bool is an int
-        raise JDPError(f"{where}: {type(value).__name__} is not allowed (strings, integers, booleans, "
-                       "arrays, objects only)")
+        raise JDPError(
+            f"{where}: {type(value).__name__} is not allowed (strings, integers, booleans, arrays, objects only)"
+        )
 
 
 def _is_int(value: object) -> bool:
@@ -275,7 +301,8 @@ def _check_plan_shape(plan: object) -> None:
         if not _is_int(size) or size < 1:
             raise JDPError(f"{where}.size must be an integer >= 1")
         if not isinstance(expertise, list) or not all(
-                isinstance(tag, str) and _TAG_RE.fullmatch(tag.encode("utf-8")) for tag in expertise):
+            isinstance(tag, str) and _TAG_RE.fullmatch(tag.encode("utf-8")) for tag in expertise
+        ):
             raise JDPError(f"{where}.expertise must be an array of tags (no TAB, LF or comma)")
 
 
@@ -340,9 +367,14 @@ def _roster_columns(chunk: bytes, first_line: int) -> tuple[list[bytes], ...]:
     fields = chunk.replace(b"\t", b"\n").split(b"\n")
     fields.pop()
     ids, strata, weights, districts = fields[0::4], fields[1::4], fields[2::4], fields[3::4]
-    if not (separators == b"\t\t\t\n" * (len(separators) // 4) and all(ids) and all(strata)
-            and _WEIGHTS.issuperset(weights) and all(map(_DISTRICT_RE.fullmatch, set(districts)))
-            and not _has_comma_or_space(b"".join(ids))):
+    if not (
+        separators == b"\t\t\t\n" * (len(separators) // 4)
+        and all(ids)
+        and all(strata)
+        and _WEIGHTS.issuperset(weights)
+        and all(map(_DISTRICT_RE.fullmatch, set(districts)))
+        and not _has_comma_or_space(b"".join(ids))
+    ):
         _raise_first_bad_line(chunk, first_line)
     if not chunk.isascii():
         try:
@@ -438,11 +470,18 @@ def _plainly_valid(ids: list, strata: list, weights: list, districts: list) -> b
         id_text, strata_text = "".join(ids), "".join(strata)
     except TypeError:
         return False
-    return (all(ids) and all(strata) and not any(c in id_text for c in "\t\n, ")
-            and "\t" not in strata_text and "\n" not in strata_text
-            and _WEIGHT_INTS.issuperset(weights) and set(map(type, weights)) <= {int}
-            and set(map(type, districts)) <= {str} and all(map(_DISTRICT_TEXT_RE.fullmatch, set(districts)))
-            and all(map(operator.lt, ids, islice(ids, 1, None))))
+    return (
+        all(ids)
+        and all(strata)
+        and not any(c in id_text for c in "\t\n, ")
+        and "\t" not in strata_text
+        and "\n" not in strata_text
+        and _WEIGHT_INTS.issuperset(weights)
+        and set(map(type, weights)) <= {int}
+        and set(map(type, districts)) <= {str}
+        and all(map(_DISTRICT_TEXT_RE.fullmatch, set(districts)))
+        and all(map(operator.lt, ids, islice(ids, 1, None)))
+    )
 
 
 def _pool_list(field: bytes, pattern: re.Pattern[bytes], line_no: int, name: str) -> tuple[str, ...]:
@@ -480,22 +519,31 @@ def parse_pool(data: bytes) -> list[PoolEntry]:
             raise JDPError(f"pool line {line_no}: agency is empty")
         if not _CAPACITY_RE.fullmatch(capacity):
             raise JDPError(f"pool line {line_no}: capacity {capacity!r} is not an integer 1-10000")
-        entries.append(PoolEntry(
-            inspector_id.decode(), agency.decode(),
-            _pool_list(expertise, _TAG_RE, line_no, "expertise"),
-            _pool_list(home, re.compile(rb"[0-9]{6}"), line_no, "home_districts"),
-            int(capacity), _pool_list(avoid, _ID_RE, line_no, "avoid")))
+        entries.append(
+            PoolEntry(
+                inspector_id.decode(),
+                agency.decode(),
+                _pool_list(expertise, _TAG_RE, line_no, "expertise"),
+                _pool_list(home, re.compile(rb"[0-9]{6}"), line_no, "home_districts"),
+                int(capacity),
+                _pool_list(avoid, _ID_RE, line_no, "avoid"),
+            )
+        )
         last = inspector_id
     return entries
 
 
 def format_pool(entries: Iterable[PoolEntry]) -> bytes:
     """JDP §1: the exact pool file bytes, lines and lists sorted; JDPError if an entry is invalid."""
+
     def listed(items: Iterable[str]) -> str:
         return ",".join(sorted(items)) or "-"
 
-    lines = [f"{e.inspector_id}\t{e.agency}\t{listed(e.expertise)}\t{listed(e.home_districts)}\t"
-             f"{e.capacity}\t{listed(e.avoid)}\n" for e in sorted(entries, key=operator.itemgetter(0))]
+    lines = [
+        f"{e.inspector_id}\t{e.agency}\t{listed(e.expertise)}\t{listed(e.home_districts)}\t"
+        f"{e.capacity}\t{listed(e.avoid)}\n"
+        for e in sorted(entries, key=operator.itemgetter(0))
+    ]
     try:
         data = "".join(lines).encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -508,6 +556,7 @@ def format_pool(entries: Iterable[PoolEntry]) -> bytes:
 # The protocol as written, one sentence at a time, with nothing clever: this is the reference the fast
 # paths below are held to. It is slow on big rosters (§4 looks at every candidate for every slot).
 
+
 def u64(data: bytes, hash_name: str) -> int:
     """The first 8 bytes of H(data), read as a big-endian unsigned integer."""
     return int.from_bytes(_constructor(hash_name)(data).digest()[:8], "big")
@@ -515,12 +564,14 @@ def u64(data: bytes, hash_name: str) -> int:
 
 def plain_key(seed: bytes, entity_id: str, weight: int, hash_name: str) -> int:
     """§3: key(e) = min over t = 1..w of ticket(e, t) = u64(seed || "E" || entity_id || LF || decimal(t))."""
-    return min(u64(seed + b"E" + entity_id.encode("utf-8") + b"\n" + str(t).encode(), hash_name)
-               for t in range(1, weight + 1))
+    return min(
+        u64(seed + b"E" + entity_id.encode("utf-8") + b"\n" + str(t).encode(), hash_name) for t in range(1, weight + 1)
+    )
 
 
-def plain_select(roster: list[RosterEntry], quotas: dict[str, int], seed: bytes,
-                 hash_name: str) -> list[tuple[int, RosterEntry]]:
+def plain_select(
+    roster: list[RosterEntry], quotas: dict[str, int], seed: bytes, hash_name: str
+) -> list[tuple[int, RosterEntry]]:
     """§3: per stratum, the first quota entities by (key, entity_id bytes); all of them in draw order."""
     keyed = [(plain_key(seed, e.entity_id, e.weight, hash_name), e.entity_id.encode("utf-8"), e) for e in roster]
     selected = []
@@ -531,18 +582,17 @@ def plain_select(roster: list[RosterEntry], quotas: dict[str, int], seed: bytes,
     return [(key, entity) for key, _, entity in selected]
 
 
-def plain_rank(protocol: str, seed: bytes, inspector: PoolEntry, load: int, entity: RosterEntry,
-               hash_name: str) -> int:
+def plain_rank(protocol: str, seed: bytes, inspector: PoolEntry, load: int, entity: RosterEntry, hash_name: str) -> int:
     """§4: JDP-2 ranks an inspector by its load, rank(i, l) = u64(seed || "I" || inspector_id || LF || l);
     JDP-1 (§7) by the entity, u64(seed || "I" || entity_id || LF || inspector_id)."""
     if protocol == "JDP-1":
-        return u64(seed + b"I" + entity.entity_id.encode("utf-8") + b"\n" + inspector.inspector_id.encode(),
-                   hash_name)
+        return u64(seed + b"I" + entity.entity_id.encode("utf-8") + b"\n" + inspector.inspector_id.encode(), hash_name)
     return u64(seed + b"I" + inspector.inspector_id.encode("utf-8") + b"\n" + str(load).encode(), hash_name)
 
 
-def plain_teams(plan: dict, selected: list[tuple[int, RosterEntry]], pool: list[PoolEntry],
-                seed: bytes) -> list[list[str]]:
+def plain_teams(
+    plan: dict, selected: list[tuple[int, RosterEntry]], pool: list[PoolEntry], seed: bytes
+) -> list[list[str]]:
     """§4: every selected entity's team, in draw order; InfeasibleDraw when a slot has no candidate."""
     protocol, hash_name = plan["protocol"], plan["hash"]
     load = {inspector.inspector_id: 0 for inspector in pool}  # every inspector starts with load 0
@@ -552,18 +602,27 @@ def plain_teams(plan: dict, selected: list[tuple[int, RosterEntry]], pool: list[
         for entry in plan["team"]:  # for each entry of plan.team in array order
             for _ in range(entry["size"]):  # size times
                 candidates = [
-                    i for i in pool
-                    if i.agency == entry["agency"] and i.inspector_id not in team
+                    i
+                    for i in pool
+                    if i.agency == entry["agency"]
+                    and i.inspector_id not in team
                     and load[i.inspector_id] < i.capacity
                     and set(entry["expertise"]) <= set(i.expertise)
                     and entity.entity_id not in i.avoid
-                    and not (plan["avoid_home_district"] and entity.district != "-"
-                             and entity.district in i.home_districts)]
+                    and not (
+                        plan["avoid_home_district"] and entity.district != "-" and entity.district in i.home_districts
+                    )
+                ]
                 if not candidates:
                     raise InfeasibleDraw(entity.entity_id, entry["agency"])
-                chosen = min(candidates, key=lambda i: (
-                    load[i.inspector_id], plain_rank(protocol, seed, i, load[i.inspector_id], entity, hash_name),
-                    i.inspector_id.encode("utf-8")))
+                chosen = min(
+                    candidates,
+                    key=lambda i: (
+                        load[i.inspector_id],
+                        plain_rank(protocol, seed, i, load[i.inspector_id], entity, hash_name),
+                        i.inspector_id.encode("utf-8"),
+                    ),
+                )
                 team.append(chosen.inspector_id)
                 load[chosen.inspector_id] += 1
         teams.append(team)
@@ -574,8 +633,10 @@ def plain_selections(plan: dict, roster_bytes: bytes, pool_bytes: bytes, seed: b
     """§3 and §4 by the plain reading: the record's `selections`."""
     selected = plain_select(parse_roster(roster_bytes), plan["quotas"], seed, plan["hash"])
     teams = plain_teams(plan, selected, parse_pool(pool_bytes), seed)
-    return [{"entity_id": entity.entity_id, "stratum": entity.stratum, "key": f"{key:016x}", "team": team}
-            for (key, entity), team in zip(selected, teams)]
+    return [
+        {"entity_id": entity.entity_id, "stratum": entity.stratum, "key": f"{key:016x}", "team": team}
+        for (key, entity), team in zip(selected, teams)
+    ]
 
 
 # ================================================================ PART 3: FAST PATHS (§3, §4)
@@ -583,6 +644,7 @@ def plain_selections(plan: dict, roster_bytes: bytes, pool_bytes: bytes, seed: b
 # priority queue per agency. Nothing here is needed to check a draw: `--plain` skips all of it.
 
 # ---------------------------------------------------------------- fast: drawing entities (§3)
+
 
 def _entity_keys(ids: list[bytes], weights: list[bytes], seed: bytes, hash_name: str) -> list[bytes]:
     """JDP §3: key(e) = min over t of u64(seed || "E" || entity_id || LF || t), as 8 big-endian bytes."""
@@ -621,7 +683,7 @@ def _select_chunk(task: tuple[bytes, int, bytes, str, dict[bytes, int], dict[byt
     """
     chunk, first_line, seed, hash_name, quotas, bounds = task
     if isinstance(chunk, tuple):  # (start, end) of the roster this worker was forked with
-        chunk = _FORKED_WITH["roster"][chunk[0]:chunk[1]]
+        chunk = _FORKED_WITH["roster"][chunk[0] : chunk[1]]
     ids, strata, weights, districts = _roster_columns(chunk, first_line)
     keys = _entity_keys(ids, weights, seed, hash_name)
     sizes = Counter(strata)  # strata in order of first appearance
@@ -693,9 +755,16 @@ def _shut(pool: Any, interrupted: bool) -> None:
         pool.join()
 
 
-def _select(roster: bytes, pieces: list[tuple[int, int, int]], quotas: dict[str, int], seed: bytes,
-            hash_name: str, pool: Any, workers: int,
-            tick: Callable[[int], None]) -> tuple[dict[str, int], list[_Selected]]:
+def _select(
+    roster: bytes,
+    pieces: list[tuple[int, int, int]],
+    quotas: dict[str, int],
+    seed: bytes,
+    hash_name: str,
+    pool: Any,
+    workers: int,
+    tick: Callable[[int], None],
+) -> tuple[dict[str, int], list[_Selected]]:
     """JDP §3: strata sizes in order of first appearance, and the selected entities in draw order."""
     byte_quotas = {stratum.encode("utf-8"): quota for stratum, quota in quotas.items()}
     bounds = {stratum: b"" for stratum, quota in byte_quotas.items() if quota == 0}
@@ -703,7 +772,7 @@ def _select(roster: bytes, pieces: list[tuple[int, int, int]], quotas: dict[str,
     shared = pool is not None and _FORKED_WITH.get("roster") is roster  # the workers hold it already
 
     def task(piece: tuple[int, int, int]) -> tuple[Any, ...]:
-        chunk = piece[:2] if shared else roster[piece[0]:piece[1]]  # a forked worker slices it itself
+        chunk = piece[:2] if shared else roster[piece[0] : piece[1]]  # a forked worker slices it itself
         return chunk, piece[2], seed, hash_name, byte_quotas, dict(bounds)
 
     def results() -> Iterator[tuple[Any, ...]]:  # in piece order; each piece gets the bounds known when it starts
@@ -737,12 +806,13 @@ def _select(roster: bytes, pieces: list[tuple[int, int, int]], quotas: dict[str,
         tick(lines)
     for stratum, kept in best.items():
         kept.sort()
-        del kept[byte_quotas.get(stratum, 0):]
+        del kept[byte_quotas.get(stratum, 0) :]
     selected = sorted(item for kept in best.values() for item in kept)
     return {stratum.decode("utf-8"): size for stratum, size in sizes.items()}, selected
 
 
 # ---------------------------------------------------------------- fast: forming teams (§4)
+
 
 class _Lane:
     """Inspectors of one agency holding one expertise set, bucketed by load: levels[load] = {inspector_id}."""
@@ -901,8 +971,14 @@ def _staff_agency_jdp1(task: tuple[Any, ...]) -> _Staffing:
     return picks, None
 
 
-def _form_teams(plan: dict, pool_entries: list[PoolEntry], selected: list[_Selected],
-                seed: bytes, pool: Any, tick: Callable[[int], None]) -> list[list[str]]:
+def _form_teams(
+    plan: dict,
+    pool_entries: list[PoolEntry],
+    selected: list[_Selected],
+    seed: bytes,
+    pool: Any,
+    tick: Callable[[int], None],
+) -> list[list[str]]:
     """JDP §4: every selected entity's team, in draw order; InfeasibleDraw on the first empty slot."""
     agencies: dict[str, list[tuple[int, tuple[str, ...], int]]] = {}
     for index, entry in enumerate(plan["team"]):
@@ -910,16 +986,31 @@ def _form_teams(plan: dict, pool_entries: list[PoolEntry], selected: list[_Selec
     members = defaultdict(list)
     for p in pool_entries:
         if p.agency in agencies:
-            members[p.agency].append((p.inspector_id.encode(), frozenset(p.expertise),
-                                      frozenset(d.encode() for d in p.home_districts), p.capacity,
-                                      frozenset(a.encode("utf-8") for a in p.avoid)))
+            members[p.agency].append(
+                (
+                    p.inspector_id.encode(),
+                    frozenset(p.expertise),
+                    frozenset(d.encode() for d in p.home_districts),
+                    p.capacity,
+                    frozenset(a.encode("utf-8") for a in p.avoid),
+                )
+            )
     entity_ids = [item[0][8:] for item in selected]
     selected_bytes = list(zip(entity_ids, (item[1] for item in selected)))
     stop, results = len(selected), {}
 
     def task(agency: str, local: bool) -> tuple[Any, ...]:
-        return (plan["protocol"], seed, plan["hash"], plan["avoid_home_district"], selected_bytes, members[agency],
-                agencies[agency], stop, tick if local else None)
+        return (
+            plan["protocol"],
+            seed,
+            plan["hash"],
+            plan["avoid_home_district"],
+            selected_bytes,
+            members[agency],
+            agencies[agency],
+            stop,
+            tick if local else None,
+        )
 
     if pool and len(agencies) > 1:  # the first agency here (with progress reports), the others in the workers
         first, *others = agencies
@@ -956,8 +1047,17 @@ def _form_teams(plan: dict, pool_entries: list[PoolEntry], selected: list[_Selec
 
 # ================================================================ PART 4: THE DRAW, ITS RECORD (§5), VERIFYING
 
-def _compute(plan: dict, roster_bytes: bytes, pool_bytes: bytes, reveals: dict, entropy: str,
-             workers: int, progress: Callable[[int, int], None] | None, plain: bool = False) -> dict:
+
+def _compute(
+    plan: dict,
+    roster_bytes: bytes,
+    pool_bytes: bytes,
+    reveals: dict,
+    entropy: str,
+    workers: int,
+    progress: Callable[[int, int], None] | None,
+    plain: bool = False,
+) -> dict:
     """The record's computed members, commitments not checked (verify reports those separately);
     `plain` computes §3 and §4 with part 2 only."""
     _check_plan_shape(plan)
@@ -970,9 +1070,16 @@ def _compute(plan: dict, roster_bytes: bytes, pool_bytes: bytes, reveals: dict, 
     if plain:
         strata = dict(Counter(entry.stratum for entry in parse_roster(roster_bytes)))
         check_plan(plan, strata)
-        return {"plan_digest": plan_digest, "roster_digest": roster_digest, "roster_size": sum(strata.values()),
-                "strata": strata, "pool_digest": pool_digest, "pool_size": len(pool_entries),
-                "seed": seed.hex(), "selections": plain_selections(plan, roster_bytes, pool_bytes, seed)}
+        return {
+            "plan_digest": plan_digest,
+            "roster_digest": roster_digest,
+            "roster_size": sum(strata.values()),
+            "strata": strata,
+            "pool_digest": pool_digest,
+            "pool_size": len(pool_entries),
+            "seed": seed.hex(),
+            "selections": plain_selections(plan, roster_bytes, pool_bytes, seed),
+        }
     agencies = len({entry["agency"] for entry in plan["team"]})
     pieces, lines = _chunks(roster_bytes)
     total, done = lines + sum(plan["quotas"].values()) * agencies, 0
@@ -989,8 +1096,9 @@ def _compute(plan: dict, roster_bytes: bytes, pool_bytes: bytes, reveals: dict, 
         workers = workers if workers_pool else 1
         interrupted = False
         try:
-            strata, selected = _select(roster_bytes, pieces, plan["quotas"], seed, hash_name, workers_pool,
-                                       workers, tick)
+            strata, selected = _select(
+                roster_bytes, pieces, plan["quotas"], seed, hash_name, workers_pool, workers, tick
+            )
             check_plan(plan, strata)
             teams = _form_teams(plan, pool_entries, selected, seed, workers_pool, tick)
         except BaseException as exc:
@@ -1000,30 +1108,57 @@ def _compute(plan: dict, roster_bytes: bytes, pool_bytes: bytes, reveals: dict, 
             _FORKED_WITH.clear()
             if workers_pool:
                 _shut(workers_pool, interrupted)
-    selections = [{"entity_id": item[0][8:].decode("utf-8"), "stratum": item[2].decode("utf-8"),
-                   "key": item[0][:8].hex(), "team": team} for item, team in zip(selected, teams)]
-    return {"plan_digest": plan_digest, "roster_digest": roster_digest, "roster_size": sum(strata.values()),
-            "strata": strata, "pool_digest": pool_digest, "pool_size": len(pool_entries),
-            "seed": seed.hex(), "selections": selections}
+    selections = [
+        {
+            "entity_id": item[0][8:].decode("utf-8"),
+            "stratum": item[2].decode("utf-8"),
+            "key": item[0][:8].hex(),
+            "team": team,
+        }
+        for item, team in zip(selected, teams)
+    ]
+    return {
+        "plan_digest": plan_digest,
+        "roster_digest": roster_digest,
+        "roster_size": sum(strata.values()),
+        "strata": strata,
+        "pool_digest": pool_digest,
+        "pool_size": len(pool_entries),
+        "seed": seed.hex(),
+        "selections": selections,
+    }
 
 
-def draw(plan: dict, roster_bytes: bytes, pool_bytes: bytes, commitments: dict, reveals: dict,
-         entropy: str = "", *, workers: int = 1, progress: Callable[[int, int], None] | None = None,
-         plain: bool = False) -> dict:
+def draw(
+    plan: dict,
+    roster_bytes: bytes,
+    pool_bytes: bytes,
+    commitments: dict,
+    reveals: dict,
+    entropy: str = "",
+    *,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    plain: bool = False,
+) -> dict:
     """Run the plan's protocol (JDP-2, or JDP-1) and return the §5 record; JDPError (InfeasibleDraw for §4)
     and nothing drawn otherwise. `plain` uses the plain reading (part 2) instead of the fast paths."""
     _check_plan_shape(plan)
     check_reveals(commitments, reveals, plan["hash"], plan["protocol"])
     computed = _compute(plan, roster_bytes, pool_bytes, reveals, entropy, workers, progress, plain)
     ordered_by_party = partial(sorted, key=lambda p: p.encode("utf-8"))
-    record = {"protocol": plan["protocol"], "plan": plan, **computed,
-              "commitments": {p: commitments[p] for p in ordered_by_party(commitments)},
-              "reveals": {p: reveals[p] for p in ordered_by_party(reveals)}, "entropy": entropy}
+    record = {
+        "protocol": plan["protocol"],
+        "plan": plan,
+        **computed,
+        "commitments": {p: commitments[p] for p in ordered_by_party(commitments)},
+        "reveals": {p: reveals[p] for p in ordered_by_party(reveals)},
+        "entropy": entropy,
+    }
     return {member: record[member] for member in RECORD_MEMBERS}
 
 
-def verify(record: dict, roster_bytes: bytes, pool_bytes: bytes, *, workers: int = 1,
-           plain: bool = False) -> list[str]:
+def verify(record: dict, roster_bytes: bytes, pool_bytes: bytes, *, workers: int = 1, plain: bool = False) -> list[str]:
     """JDP §5: recompute the draw from the files; [] when the record matches exactly, else the mismatches.
     A record of a protocol other than JDP-2 or JDP-1 is refused with UnknownProtocol, not compared."""
     if not isinstance(record, dict):
@@ -1047,11 +1182,13 @@ def verify(record: dict, roster_bytes: bytes, pool_bytes: bytes, *, workers: int
     if not isinstance(record["reveals"], dict):
         return problems
     try:
-        expected = _compute(plan, roster_bytes, pool_bytes, record["reveals"], record["entropy"], workers, None,
-                            plain)
+        expected = _compute(plan, roster_bytes, pool_bytes, record["reveals"], record["entropy"], workers, None, plain)
     except JDPError as exc:
-        return [*problems, *_file_digest_problems(record, roster_bytes, pool_bytes),
-                f"recomputing the draw failed: {exc}"]
+        return [
+            *problems,
+            *_file_digest_problems(record, roster_bytes, pool_bytes),
+            f"recomputing the draw failed: {exc}",
+        ]
     for member, value in expected.items():
         if member != "selections" and record[member] != value:
             problems.append(f"{member}: record has {record[member]!r}, recomputed {value!r}")
@@ -1086,6 +1223,7 @@ def _selection_problems(actual: object, expected: list[dict]) -> list[str]:
 
 # ---------------------------------------------------------------- files and the command line
 
+
 def read_file(path: str | Path, what: str) -> bytes:
     """The bytes of an input file; JDPError naming it when it cannot be read."""
     try:
@@ -1111,9 +1249,17 @@ def parse_reveal(text: str) -> tuple[str, str]:
     return party, secret
 
 
-def draw_files(plan_path: str | Path, roster_path: str | Path, pool_path: str | Path, reveals: list[str],
-               entropy: str | None, out_path: str | Path, commitments_path: str | Path | None = None,
-               workers: int = 1, plain: bool = False) -> dict:
+def draw_files(
+    plan_path: str | Path,
+    roster_path: str | Path,
+    pool_path: str | Path,
+    reveals: list[str],
+    entropy: str | None,
+    out_path: str | Path,
+    commitments_path: str | Path | None = None,
+    workers: int = 1,
+    plain: bool = False,
+) -> dict:
     """Draw from files and write the record (commitments computed from the reveals when not given)."""
     plan = read_json(plan_path, "plan")
     roster, pool = read_file(roster_path, "roster"), read_file(pool_path, "pool")
@@ -1123,8 +1269,9 @@ def draw_files(plan_path: str | Path, roster_path: str | Path, pool_path: str | 
     try:
         if commitments_path is None:
             _check_plan_shape(plan)
-            commitments = {party: commitment(party, secret, plan["hash"], plan["protocol"])
-                           for party, secret in revealed.items()}
+            commitments = {
+                party: commitment(party, secret, plan["hash"], plan["protocol"]) for party, secret in revealed.items()
+            }
         else:
             commitments = read_json(commitments_path, "commitments")
         record = draw(plan, roster, pool, commitments, revealed, entropy or "", workers=workers, plain=plain)
@@ -1149,8 +1296,9 @@ def record_text(record: dict) -> str:
     standard library's indenting encoder is pure Python (seconds for 50,000 selections)."""
     selections = record.get("selections")
     if not isinstance(selections, list) or not all(
-            isinstance(sel, dict) and list(sel) == ["entity_id", "stratum", "key", "team"]
-            and isinstance(sel["team"], list) for sel in selections):
+        isinstance(sel, dict) and list(sel) == ["entity_id", "stratum", "key", "team"] and isinstance(sel["team"], list)
+        for sel in selections
+    ):
         return json.dumps(record, ensure_ascii=False, indent=1) + "\n"
     marker = "\u0000selections\u0000"
     text = json.dumps({**record, "selections": marker}, ensure_ascii=False, indent=1)
@@ -1158,17 +1306,31 @@ def record_text(record: dict) -> str:
     if all(isinstance(s, str) for s in strings) and not _NEEDS_ESCAPE.search("".join(strings)):
         # nothing to escape (the usual case): json.dumps(s) is '"' + s + '"', laid out with one format per selection
         entry = '  {\n   "entity_id": "%s",\n   "stratum": "%s",\n   "key": "%s",\n   "team": %s\n  }'
-        laid_out = [entry % (sel["entity_id"], sel["stratum"], sel["key"],
-                             '[\n    "' + '",\n    "'.join(sel["team"]) + '"\n   ]' if sel["team"] else "[]")
-                    for sel in selections]
+        laid_out = [
+            entry
+            % (
+                sel["entity_id"],
+                sel["stratum"],
+                sel["key"],
+                '[\n    "' + '",\n    "'.join(sel["team"]) + '"\n   ]' if sel["team"] else "[]",
+            )
+            for sel in selections
+        ]
         body = "[\n" + ",\n".join(laid_out) + "\n ]" if laid_out else "[]"
         return text.replace(json.dumps(marker), body, 1) + "\n"
     value = partial(json.dumps, ensure_ascii=False)
     laid_out = [
-        '  {\n   "entity_id": ' + value(sel["entity_id"]) + ',\n   "stratum": ' + value(sel["stratum"])
-        + ',\n   "key": ' + value(sel["key"]) + ',\n   "team": '
-        + ("[\n    " + ",\n    ".join(map(value, sel["team"])) + "\n   ]" if sel["team"] else "[]") + "\n  }"
-        for sel in selections]
+        '  {\n   "entity_id": '
+        + value(sel["entity_id"])
+        + ',\n   "stratum": '
+        + value(sel["stratum"])
+        + ',\n   "key": '
+        + value(sel["key"])
+        + ',\n   "team": '
+        + ("[\n    " + ",\n    ".join(map(value, sel["team"])) + "\n   ]" if sel["team"] else "[]")
+        + "\n  }"
+        for sel in selections
+    ]
     body = "[\n" + ",\n".join(laid_out) + "\n ]" if laid_out else "[]"
     return text.replace(json.dumps(marker), body, 1) + "\n"
 
@@ -1178,24 +1340,27 @@ def _naming_files(exc: JDPError, **paths: str | Path) -> JDPError:
     message = str(exc)
     for what, path in paths.items():
         if message.startswith((f"{what} ", f"{what}.", f"{what}:")):
-            return JDPError(f"{what} {path}: {message}" if what == "plan" else f"{what} {path}{message[len(what):]}")
+            return JDPError(f"{what} {path}: {message}" if what == "plan" else f"{what} {path}{message[len(what) :]}")
     return exc
 
 
-def verify_files(record_path: str | Path, roster_path: str | Path, pool_path: str | Path,
-                 workers: int = 1, plain: bool = False) -> list[str]:
+def verify_files(
+    record_path: str | Path, roster_path: str | Path, pool_path: str | Path, workers: int = 1, plain: bool = False
+) -> list[str]:
     """verify() over files; [] when the record is confirmed."""
     record = read_json(record_path, "record")
-    return verify(record, read_file(roster_path, "roster"), read_file(pool_path, "pool"), workers=workers,
-                  plain=plain)
+    return verify(record, read_file(roster_path, "roster"), read_file(pool_path, "pool"), workers=workers, plain=plain)
 
 
 def entropy_line(record: dict) -> str:
     """The entropy beside its declared source (§2), for a person to look the value up."""
     plan = record.get("plan") if isinstance(record.get("plan"), dict) else {}
     source = plan.get("entropy_source") if isinstance(plan, dict) else None
-    return f"entropy {record.get('entropy', '')!r} from source {source!r}" if source else \
-        f"entropy {record.get('entropy', '')!r} (no source declared)"
+    return (
+        f"entropy {record.get('entropy', '')!r} from source {source!r}"
+        if source
+        else f"entropy {record.get('entropy', '')!r} (no source declared)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1225,8 +1390,17 @@ def main(argv: list[str] | None = None) -> int:
             record = read_json(args.record, "record")
             print(f"jdp: verified {args.record} ({record['protocol']}); {entropy_line(record)}")
             return 0
-        record = draw_files(args.plan, args.roster, args.pool, args.reveal, args.entropy, args.out,
-                            args.commitments, workers=args.workers, plain=args.plain)
+        record = draw_files(
+            args.plan,
+            args.roster,
+            args.pool,
+            args.reveal,
+            args.entropy,
+            args.out,
+            args.commitments,
+            workers=args.workers,
+            plain=args.plain,
+        )
         print(f"jdp: drew {len(record['selections'])} entities, seed {record['seed']}, record {args.out}")
         return 0
     except JDPError as exc:

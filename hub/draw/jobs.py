@@ -1,4 +1,5 @@
 """Celery task of the draw: receives a task id, calls the service."""
+
 from __future__ import annotations
 
 from celery import shared_task

@@ -1,4 +1,5 @@
 """What a draw produced: the selected entities in draw order, and who inspects each."""
+
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
@@ -29,4 +30,3 @@ class AssignmentInspector(Base):
     entity_id: Mapped[str] = mapped_column(String(64))
     inspector_id: Mapped[str] = mapped_column(String(64), index=True)
     agency: Mapped[str] = mapped_column(String(32))
-

@@ -1,4 +1,5 @@
 """What a drawn task publishes: the record, the frozen files, the verifier script."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from hub.tasks.models import JointTask, TaskParty
 from hub.tasks.states import TaskState
 
 VERIFIER_PATH = Path(__file__).with_name("jdp.py")
+PROTOCOL_PATH = Path(__file__).with_name("protocol.md")  # docs/draw-protocol.md links here: one copy
 
 
 def drawn_record(db: Database, task_id: str) -> dict[str, Any]:
@@ -69,15 +71,23 @@ def public_summary(db: Database, task_id: str) -> dict[str, Any]:
             raise NotFound(f"no public joint task {task_id!r}", where="task")
         parties = list(s.scalars(select(TaskParty).where(TaskParty.task_id == task_id).order_by(TaskParty.party)))
         return {
-            "task_id": task.id, "title": task.title, "lead": task.lead, "agencies": task.agencies,
+            "task_id": task.id,
+            "title": task.title,
+            "lead": task.lead,
+            "agencies": task.agencies,
             "protocol": task.protocol,
             "entropy_source": (task.plan or {}).get("entropy_source") or task.spec.get("entropy_source"),
-            "state": task.state, "window": [task.window_start.isoformat(), task.window_end.isoformat()],
-            "plan_digest": task.plan_digest, "roster_digest": task.roster_digest,
-            "pool_digest": task.pool_digest, "roster_size": task.roster_size, "pool_size": task.pool_size,
+            "state": task.state,
+            "window": [task.window_start.isoformat(), task.window_end.isoformat()],
+            "plan_digest": task.plan_digest,
+            "roster_digest": task.roster_digest,
+            "pool_digest": task.pool_digest,
+            "roster_size": task.roster_size,
+            "pool_size": task.pool_size,
             "commitments": {p.party: p.commitment for p in parties if p.commitment},
             "reveals": {p.party: p.secret_hex for p in parties if p.secret_hex},
-            "entropy": task.entropy, "seed": task.seed,
+            "entropy": task.entropy,
+            "seed": task.seed,
             "drawn_at": task.drawn_at.isoformat() + "Z" if task.drawn_at else None,
             "void_reason": task.void_reason,
             "record": task.record if task.state in (TaskState.DRAWN, TaskState.VOID) else None,

@@ -4,6 +4,7 @@ Assignments exist only after the draw. Coordinators and auditors (and admins, wh
 role) see all rows; a liaison the rows a member of their agency is on; an inspector the teams
 they are on; anyone else (a reviewer, say) none.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -39,8 +40,11 @@ def visible_assignments(s: Session, task_id: str, principal: Principal) -> list[
             mine.append(AssignmentInspector.inspector_id == principal.inspector_id)
         if not mine:
             return []
-        q = q.where(Assignment.entity_id.in_(select(AssignmentInspector.entity_id).where(
-            AssignmentInspector.task_id == task_id, or_(*mine))))
+        q = q.where(
+            Assignment.entity_id.in_(
+                select(AssignmentInspector.entity_id).where(AssignmentInspector.task_id == task_id, or_(*mine))
+            )
+        )
     return list(s.scalars(q))
 
 
@@ -53,8 +57,7 @@ class AssignmentsView:
     inspectors: dict[str, Inspector] = field(default_factory=dict)
 
     def as_json(self) -> list[dict[str, Any]]:
-        return [{"entity_id": a.entity_id, "stratum": a.stratum, "key": a.key, "team": a.team}
-                for a in self.rows]
+        return [{"entity_id": a.entity_id, "stratum": a.stratum, "key": a.key, "team": a.team} for a in self.rows]
 
 
 def assignments_for(db: Database, task_id: str, principal: Principal, *, with_names: bool = False) -> AssignmentsView:
@@ -64,9 +67,13 @@ def assignments_for(db: Database, task_id: str, principal: Principal, *, with_na
         rows = visible_assignments(s, task_id, principal)
         if not with_names or not rows:
             return AssignmentsView(rows)
-        entities = {e.entity_id: e for e in s.scalars(select(Entity).where(
-            Entity.entity_id.in_([a.entity_id for a in rows])))}
+        entities = {
+            e.entity_id: e for e in s.scalars(select(Entity).where(Entity.entity_id.in_([a.entity_id for a in rows])))
+        }
         team_ids = {i for a in rows for i in a.team}
-        inspectors = {i.inspector_id: i for i in s.scalars(select(Inspector).where(
-            Inspector.inspector_id.in_(team_ids)))} if team_ids else {}
+        inspectors = (
+            {i.inspector_id: i for i in s.scalars(select(Inspector).where(Inspector.inspector_id.in_(team_ids)))}
+            if team_ids
+            else {}
+        )
         return AssignmentsView(rows, entities, inspectors)

@@ -1,5 +1,6 @@
 """Running a frozen task's draw with its protocol (JDP-2, or JDP-1 for older tasks) and storing what it
 produced, once."""
+
 from __future__ import annotations
 
 import logging
@@ -41,8 +42,10 @@ def frozen_inputs(db: Database, task: JointTask) -> Iterator[tuple[Any, Any]]:
                 file, digest = copy_to_file(frozen_file_pieces(s, task.id, what), hash_name)
             stack.callback(file.close)
             if digest != published:
-                raise DrawError(f"the frozen {what} no longer matches its published digest; refusing to draw",
-                                where=f"task {task.id}")
+                raise DrawError(
+                    f"the frozen {what} no longer matches its published digest; refusing to draw",
+                    where=f"task {task.id}",
+                )
             if what == "pool":  # small (one line per inspector), and parsed as bytes
                 file.seek(0)
                 views.append(file.read())
@@ -59,10 +62,13 @@ def _inputs(db: Database, task_id: str) -> tuple[JointTask, dict, dict]:
         task = s.get(JointTask, task_id)
         if task is None:
             raise NotFound(f"no joint task {task_id!r}", where="task")
-        if task.state != TaskState.FROZEN or not DRAW_LIFECYCLE.allows(draw_status_of(task.draw_status),
-                                                                        DrawStatus.RUNNING):
-            raise Conflict(f"task {task_id} is {task.state}; only a frozen task with a requested draw "
-                           "can be drawn", where=f"task {task_id}")
+        if task.state != TaskState.FROZEN or not DRAW_LIFECYCLE.allows(
+            draw_status_of(task.draw_status), DrawStatus.RUNNING
+        ):
+            raise Conflict(
+                f"task {task_id} is {task.state}; only a frozen task with a requested draw can be drawn",
+                where=f"task {task_id}",
+            )
         parties = list(s.scalars(select(TaskParty).where(TaskParty.task_id == task_id)))
         commitments = {p.party: p.commitment for p in parties}
         reveals = {p.party: p.secret_hex for p in parties}
@@ -79,42 +85,87 @@ def run_draw(db: Database, settings: Settings, task_id: str, actor: str) -> dict
 
     def progress(done: int, total: int) -> None:
         with db.unit_of_work() as s:
-            s.execute(update(JointTask).where(JointTask.id == task_id)
-                      .values(draw_progress=int(100 * done / max(total, 1))))
+            s.execute(
+                update(JointTask).where(JointTask.id == task_id).values(draw_progress=int(100 * done / max(total, 1)))
+            )
 
     workers = min(2, os.cpu_count() or 1) if (task.roster_size or 0) >= PARALLEL_FROM else 1
     try:
         with frozen_inputs(db, task) as (roster, pool):
-            record = jdp.draw(task.plan or {}, roster, pool, commitments, reveals, task.entropy or "",
-                              workers=workers, progress=progress)
+            record = jdp.draw(
+                task.plan or {},
+                roster,
+                pool,
+                commitments,
+                reveals,
+                task.entropy or "",
+                workers=workers,
+                progress=progress,
+            )
             agencies = _agencies_of(pool)
     except jdp.JDPError as exc:
         mark_draw_failed(db, task_id, str(exc), actor)
-        raise DrawError(f"the draw failed and nothing was recorded; the task is void: {exc}",
-                        where=f"task {task_id}") from exc
+        raise DrawError(
+            f"the draw failed and nothing was recorded; the task is void: {exc}", where=f"task {task_id}"
+        ) from exc
     record["drawn_at"] = utcnow().replace(microsecond=0).isoformat() + "Z"
     with db.unit_of_work() as s:
         # The conditional update is the one-time guard: only one draw can move frozen -> drawn.
-        res = s.execute(update(JointTask).where(JointTask.id == task_id, JointTask.state == TaskState.FROZEN)
-                        .values(state=TaskState.DRAWN, seed=record["seed"], drawn_at=utcnow(), record=record,
-                                draw_status=DrawStatus.DONE, draw_progress=100, draw_error=None, updated_at=utcnow()))
+        res = s.execute(
+            update(JointTask)
+            .where(JointTask.id == task_id, JointTask.state == TaskState.FROZEN)
+            .values(
+                state=TaskState.DRAWN,
+                seed=record["seed"],
+                drawn_at=utcnow(),
+                record=record,
+                draw_status=DrawStatus.DONE,
+                draw_progress=100,
+                draw_error=None,
+                updated_at=utcnow(),
+            )
+        )
         if res.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult, typed as Result
-            raise Conflict(f"task {task_id} was drawn or voided meanwhile; this draw is discarded",
-                           where=f"task {task_id}")
+            raise Conflict(
+                f"task {task_id} was drawn or voided meanwhile; this draw is discarded", where=f"task {task_id}"
+            )
         selections = record["selections"]
         for start in range(0, len(selections), INSERT_BATCH):  # in batches: a big draw's rows never all at once
-            batch = list(enumerate(selections[start:start + INSERT_BATCH], start))
-            s.execute(insert(Assignment), [
-                {"task_id": task_id, "position": i, "entity_id": sel["entity_id"], "stratum": sel["stratum"],
-                 "key": sel["key"], "team": sel["team"]} for i, sel in batch])
-            links = [{"task_id": task_id, "entity_id": sel["entity_id"], "inspector_id": iid,
-                      "agency": agencies.get(iid, "")} for _, sel in batch for iid in sel["team"]]
+            batch = list(enumerate(selections[start : start + INSERT_BATCH], start))
+            s.execute(
+                insert(Assignment),
+                [
+                    {
+                        "task_id": task_id,
+                        "position": i,
+                        "entity_id": sel["entity_id"],
+                        "stratum": sel["stratum"],
+                        "key": sel["key"],
+                        "team": sel["team"],
+                    }
+                    for i, sel in batch
+                ],
+            )
+            links = [
+                {
+                    "task_id": task_id,
+                    "entity_id": sel["entity_id"],
+                    "inspector_id": iid,
+                    "agency": agencies.get(iid, ""),
+                }
+                for _, sel in batch
+                for iid in sel["team"]
+            ]
             if links:
                 s.execute(insert(AssignmentInspector), links)
-        audit(s, actor, "task.draw", f"task:{task_id}",
-              details={"seed": record["seed"], "selected": len(record["selections"]),
-                       "protocol": record["protocol"]},
-              after={"seed": record["seed"], "selections": len(record["selections"])})
+        audit(
+            s,
+            actor,
+            "task.draw",
+            f"task:{task_id}",
+            details={"seed": record["seed"], "selected": len(record["selections"]), "protocol": record["protocol"]},
+            after={"seed": record["seed"], "selections": len(record["selections"])},
+        )
         enqueue(s, settings, "draw", f"draw:{task_id}", {"task_id": task_id, "record": record}, task_id)
     return record
 

@@ -1,4 +1,5 @@
 """Item lists (抽查事项清单): what each agency may inspect, and on what legal basis."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Item lists: import from a file or the API, list, export."""
+
 from __future__ import annotations
 
 import csv
@@ -54,15 +55,19 @@ def import_items(db: Database, items: Sequence[Mapping[str, Any]], actor: str) -
         for f in REQUIRED:
             if not str(item.get(f) or "").strip():
                 raise InvalidInput(f"{f} is required", where=where)
-        rows.append({f: str(item.get(f) or "").strip() for f in FIELDS} | {"published": True,
-                                                                         "updated_at": utcnow()})
+        rows.append({f: str(item.get(f) or "").strip() for f in FIELDS} | {"published": True, "updated_at": utcnow()})
     codes = [r["code"] for r in rows]
     if len(set(codes)) != len(codes):
         dup = next(c for c in codes if codes.count(c) > 1)
         raise InvalidInput(f"item code {dup!r} appears twice", where="code")
     with db.unit_of_work() as s:
-        upsert(s, Item.__table__, rows, keys=["code"],
-               update=[f for f in FIELDS if f != "code"] + ["published", "updated_at"])
+        upsert(
+            s,
+            Item.__table__,
+            rows,
+            keys=["code"],
+            update=[f for f in FIELDS if f != "code"] + ["published", "updated_at"],
+        )
         audit(s, actor, "items.import", "items", details={"codes": codes})
     return len(rows)
 

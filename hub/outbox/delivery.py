@@ -6,6 +6,7 @@ with the rows it got; every send is recorded as a DeliveryAttempt. A worker kill
 mid-batch leaves its claim to expire; the batch goes again, and the sinks answer the
 already-stored messages as duplicates, which count as delivered.
 """
+
 from __future__ import annotations
 
 import logging
@@ -63,8 +64,7 @@ class Claimed:
     attempts: int
 
 
-def _claim(db: Database, sink: str, limit: int, worker: str, now: datetime,
-           respect_backoff: bool) -> list[Claimed]:
+def _claim(db: Database, sink: str, limit: int, worker: str, now: datetime, respect_backoff: bool) -> list[Claimed]:
     """Claim up to ``limit`` due messages of one kind, oldest first.
 
     One UPDATE whose own WHERE repeats the conditions: it takes the write lock from its
@@ -81,9 +81,13 @@ def _claim(db: Database, sink: str, limit: int, worker: str, now: datetime,
     # Claim and read back in one statement: no moment where rows are claimed but nobody holds them
     # (a failure between two statements stranded a whole batch until its claim expired).
     with db.unit_of_work() as s:
-        rows = s.execute(update(M).where(M.id.in_(ids), *due).values(claimed_by=worker, claimed_until=until)
-                         .returning(M.id, M.key, M.kind, M.payload, M.attempts)
-                         .execution_options(synchronize_session=False)).all()
+        rows = s.execute(
+            update(M)
+            .where(M.id.in_(ids), *due)
+            .values(claimed_by=worker, claimed_until=until)
+            .returning(M.id, M.key, M.kind, M.payload, M.attempts)
+            .execution_options(synchronize_session=False)
+        ).all()
     return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
 
 
@@ -92,8 +96,9 @@ def _send(sink: Sink, rows: list[Claimed], batch_id: str):
     return sink.deliver(messages, batch_id)
 
 
-def deliver_batch(db: Database, sink_name: str, sink: Sink, rows: list[Claimed], worker: str,
-                  report: DrainReport) -> None:
+def deliver_batch(
+    db: Database, sink_name: str, sink: Sink, rows: list[Claimed], worker: str, report: DrainReport
+) -> None:
     """Send one claimed batch and store the outcome of every message in it."""
     batch_id = uuid.uuid4().hex
     started = time.monotonic()
@@ -110,26 +115,46 @@ def deliver_batch(db: Database, sink_name: str, sink: Sink, rows: list[Claimed],
     now = utcnow()
     changes: list[tuple[int, dict]] = []
     with db.unit_of_work() as s:
-        s.add(DeliveryAttempt(sink=sink_name, batch_id=batch_id, at=now, messages=len(rows),
-                              ok=error is None, permanent=permanent, status_code=status,
-                              error=error, duration_ms=int(1000 * (time.monotonic() - started))))
+        s.add(
+            DeliveryAttempt(
+                sink=sink_name,
+                batch_id=batch_id,
+                at=now,
+                messages=len(rows),
+                ok=error is None,
+                permanent=permanent,
+                status_code=status,
+                error=error,
+                duration_ms=int(1000 * (time.monotonic() - started)),
+            )
+        )
         for row in rows:
             o = receipts.get(row.key)
             values: dict = {"attempts": row.attempts + 1}
             if o is not None and o.status in ("accepted", "duplicate"):
-                values.update(state=MessageState.DELIVERED, delivered_at=now, last_error=None,
-                              receipt={"batch_id": batch_id, "status": o.status})
+                values.update(
+                    state=MessageState.DELIVERED,
+                    delivered_at=now,
+                    last_error=None,
+                    receipt={"batch_id": batch_id, "status": o.status},
+                )
                 report.delivered += 1
             elif o is not None and o.status == "rejected":
-                values.update(state=MessageState.REJECTED, reject_code=o.code, last_error=o.message,
-                              receipt={"batch_id": batch_id, "status": "rejected", "code": o.code})
+                values.update(
+                    state=MessageState.REJECTED,
+                    reject_code=o.code,
+                    last_error=o.message,
+                    receipt={"batch_id": batch_id, "status": "rejected", "code": o.code},
+                )
                 report.rejected += 1
             elif permanent:
                 values.update(state=MessageState.REJECTED, reject_code="FATAL", last_error=error)
                 report.rejected += 1
             else:
-                values.update(next_attempt_at=now + timedelta(seconds=backoff(row.attempts)),
-                              last_error=error or "not acknowledged in the receipt")
+                values.update(
+                    next_attempt_at=now + timedelta(seconds=backoff(row.attempts)),
+                    last_error=error or "not acknowledged in the receipt",
+                )
                 report.retry_later += 1
             changes.append((row.id, values))
         _release(s, worker, changes)
@@ -145,22 +170,31 @@ def _release(s: Session, worker: str, changes: list[tuple[int, dict]]) -> None:
     groups: dict[tuple[str, ...], list[dict]] = {}
     for row_id, values in changes:
         groups.setdefault(tuple(sorted(values)), []).append(
-            {"b_id": row_id, **{f"v_{k}": v for k, v in values.items()}})
+            {"b_id": row_id, **{f"v_{k}": v for k, v in values.items()}}
+        )
     for columns, params in groups.items():
-        s.execute(update(_OUTBOX)
-                  .where(_OUTBOX.c.id == bindparam("b_id"), _OUTBOX.c.claimed_by == worker)
-                  .values(claimed_by=None, claimed_until=None, **{c: bindparam(f"v_{c}") for c in columns}),
-                  params)
+        s.execute(
+            update(_OUTBOX)
+            .where(_OUTBOX.c.id == bindparam("b_id"), _OUTBOX.c.claimed_by == worker)
+            .values(claimed_by=None, claimed_until=None, **{c: bindparam(f"v_{c}") for c in columns}),
+            params,
+        )
 
 
-def drain(db: Database, settings: Settings, sink_name: str | None = None, *,
-          respect_backoff: bool = True, max_rounds: int = 1_000_000,
-          deadline: float | None = None, pause: float = 0.5) -> DrainReport:
+def drain(
+    db: Database,
+    settings: Settings,
+    sink_name: str | None = None,
+    *,
+    respect_backoff: bool = True,
+    max_rounds: int = 1_000_000,
+    deadline: float | None = None,
+    pause: float = 0.5,
+) -> DrainReport:
     """Deliver pending messages of one sink (or all) until none is due, or ``deadline`` passes."""
     names = [sink_name] if sink_name else list(settings.sinks)
     if sink_name and sink_name not in settings.sinks:
-        raise NotFound(f"no sink named {sink_name!r} (known: {', '.join(settings.sinks) or 'none'})",
-                       where="hub push")
+        raise NotFound(f"no sink named {sink_name!r} (known: {', '.join(settings.sinks) or 'none'})", where="hub push")
     worker = f"{uuid.uuid4().hex[:8]}"
 
     def one_sink(name: str) -> DrainReport:
@@ -204,8 +238,9 @@ def pending_count(db: Database, sink_name: str | None = None) -> int:
         return s.scalar(q) or 0
 
 
-def requeue_rejected(db: Database, ids: list[int] | None = None, sink_name: str | None = None,
-                     actor: str = "system") -> int:
+def requeue_rejected(
+    db: Database, ids: list[int] | None = None, sink_name: str | None = None, actor: str = "system"
+) -> int:
     """Send rejected messages again (after a person corrected the cause); audited."""
     from hub.audit.log import record
 
@@ -216,5 +251,6 @@ def requeue_rejected(db: Database, ids: list[int] | None = None, sink_name: str 
             q = q.where(OutboxMessage.id.in_(ids))
         if sink_name:
             q = q.where(OutboxMessage.sink == sink_name)
-        return s.execute(q.values(state=MessageState.PENDING, next_attempt_at=utcnow(), claimed_by=None,
-                                  claimed_until=None)).rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult, typed as Result
+        return s.execute(
+            q.values(state=MessageState.PENDING, next_attempt_at=utcnow(), claimed_by=None, claimed_until=None)
+        ).rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult, typed as Result

@@ -1,4 +1,5 @@
 """Messages that must leave the hub, written with the change that causes them."""
+
 from __future__ import annotations
 
 from datetime import datetime

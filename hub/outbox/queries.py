@@ -1,4 +1,5 @@
 """Reading the outbox for pages and the API: counts per state and the newest messages."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -29,8 +30,9 @@ def counts_by_state(db: Database, seen: ColumnElement[bool] | None = None) -> Co
         return Counter({state: n for state, n in s.execute(q)})
 
 
-def newest_messages(db: Database, state: str | None = None, limit: int = 200,
-                    seen: ColumnElement[bool] | None = None) -> list[OutboxMessage]:
+def newest_messages(
+    db: Database, state: str | None = None, limit: int = 200, seen: ColumnElement[bool] | None = None
+) -> list[OutboxMessage]:
     """The newest messages first, in ``state`` when given (of those ``seen`` keeps)."""
     q = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
     if seen is not None:

@@ -1,4 +1,5 @@
 """An outbox message's lifecycle as one table (pure)."""
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -12,9 +13,13 @@ class MessageState(StrEnum):
     REJECTED = "rejected"
 
 
-MESSAGE_LIFECYCLE = Lifecycle("outbox message", MessageState, {
-    # a changed payload (a corrected result) makes any message pending again, under the same key
-    MessageState.PENDING: {MessageState.PENDING, MessageState.DELIVERED, MessageState.REJECTED},
-    MessageState.DELIVERED: {MessageState.PENDING},
-    MessageState.REJECTED: {MessageState.PENDING},  # requeued after a person corrected it
-})
+MESSAGE_LIFECYCLE = Lifecycle(
+    "outbox message",
+    MessageState,
+    {
+        # a changed payload (a corrected result) makes any message pending again, under the same key
+        MessageState.PENDING: {MessageState.PENDING, MessageState.DELIVERED, MessageState.REJECTED},
+        MessageState.DELIVERED: {MessageState.PENDING},
+        MessageState.REJECTED: {MessageState.PENDING},  # requeued after a person corrected it
+    },
+)

@@ -1,4 +1,5 @@
 """The figures of the overview page, read in one unit of work."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

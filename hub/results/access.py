@@ -7,6 +7,7 @@ command line and the web, applied by the results service whatever calls it.
 - a reviewer, an auditor and a coordinator see every result; a liaison their agency's; an
   inspector the results of their own assignments.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping

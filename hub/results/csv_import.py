@@ -82,9 +82,7 @@ def _parse_lines(lines: Iterable[str]) -> ParsedResults:
     header = next(reader, None)
     if header is None or tuple(h.strip() for h in header) != HEADER:
         got = ",".join(header) if header else "an empty file"
-        return ParsedResults(
-            [], [RowError(1, "header", f"expected {','.join(HEADER)}; got {got}")]
-        )
+        return ParsedResults([], [RowError(1, "header", f"expected {','.join(HEADER)}; got {got}")])
 
     rows: list[ResultRow] = []
     errors: list[RowError] = []
@@ -102,8 +100,7 @@ def _parse_lines(lines: Iterable[str]) -> ParsedResults:
                     RowError(
                         line,
                         "entity_id",
-                        f"{key[0]} for {key[1]} "
-                        f"already given on line {first_line_of[key]}",
+                        f"{key[0]} for {key[1]} already given on line {first_line_of[key]}",
                     )
                 )
             else:
@@ -114,9 +111,7 @@ def _parse_lines(lines: Iterable[str]) -> ParsedResults:
     return ParsedResults(rows, errors)
 
 
-def _records(
-    reader: Iterator[list[str]], errors: list[RowError]
-) -> Iterator[list[str]]:
+def _records(reader: Iterator[list[str]], errors: list[RowError]) -> Iterator[list[str]]:
     """The reader's records; one it cannot read (an over-long field) ends the file with an error."""
     try:
         yield from reader
@@ -130,12 +125,8 @@ def _split(cell: str) -> tuple[str, ...]:
 
 def _parse_row(line: int, record: list[str]) -> tuple[ResultRow | None, list[RowError]]:
     if len(record) != len(HEADER):
-        return None, [
-            RowError(line, "row", f"expected {len(HEADER)} fields, got {len(record)}")
-        ]
-    entity_id, agency, inspected_on, codes_cell, inspectors_cell, findings = (
-        c.strip() for c in record
-    )
+        return None, [RowError(line, "row", f"expected {len(HEADER)} fields, got {len(record)}")]
+    entity_id, agency, inspected_on, codes_cell, inspectors_cell, findings = (c.strip() for c in record)
     errors: list[RowError] = []
     if not entity_id:
         errors.append(RowError(line, "entity_id", "empty"))
@@ -152,23 +143,17 @@ def _parse_row(line: int, record: list[str]) -> tuple[ResultRow | None, list[Row
         )
     codes = _split(codes_cell)
     # "8 needs a follow-up" waits for the service, which knows the follow-ups.
-    errors += [
-        RowError(line, "outcome_codes", p)
-        for p in check_outcomes(codes, require_follow_up=False)
-    ]
+    errors += [RowError(line, "outcome_codes", p) for p in check_outcomes(codes, require_follow_up=False)]
     inspectors = _split(inspectors_cell)
     if not inspectors:
-        errors.append(
-            RowError(line, "inspectors", "at least one inspector is required")
-        )
+        errors.append(RowError(line, "inspectors", "at least one inspector is required"))
     doubled = sorted({i for i in inspectors if inspectors.count(i) > 1})
     if doubled:
-        errors.append(
-            RowError(line, "inspectors", f"given twice: {', '.join(doubled)}")
-        )
+        errors.append(RowError(line, "inspectors", f"given twice: {', '.join(doubled)}"))
     if len(findings) > MAX_FINDINGS_CHARS:
-        errors.append(RowError(line, "findings",
-                               f"{len(findings):,} characters; at most {MAX_FINDINGS_CHARS:,} are accepted"))
+        errors.append(
+            RowError(line, "findings", f"{len(findings):,} characters; at most {MAX_FINDINGS_CHARS:,} are accepted")
+        )
     if day is None:
         return None, errors
     return ResultRow(line, entity_id, agency, day, codes, inspectors, findings), errors
@@ -197,18 +182,10 @@ def check_against_task(
     """
     errors: list[RowError] = []
     if row.agency not in agencies:
-        errors.append(
-            RowError(
-                row.line, "agency", f"{row.agency} does not take part in this task"
-            )
-        )
+        errors.append(RowError(row.line, "agency", f"{row.agency} does not take part in this task"))
     team = drawn.get(row.entity_id)
     if team is None:
-        errors.append(
-            RowError(
-                row.line, "entity_id", f"{row.entity_id} was not drawn in this task"
-            )
-        )
+        errors.append(RowError(row.line, "entity_id", f"{row.entity_id} was not drawn in this task"))
     else:
         strangers = [i for i in row.inspectors if i not in team]
         if strangers:

@@ -1,4 +1,5 @@
 """The public results export (`hub export results`): approved results, personal data masked."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -15,32 +16,68 @@ from hub.rosters.export import EXTRA_KINDS
 from hub.rosters.models import Entity
 from vocabulary.outcomes import text
 
-COLUMNS = ["result_id", "task_id", "entity_id", "uscc", "entity_name", "agency", "inspected_on",
-           "outcome_codes", "outcome_texts", "inspectors", "findings", "approved_at", "due_on", "delivery"]
+COLUMNS = [
+    "result_id",
+    "task_id",
+    "entity_id",
+    "uscc",
+    "entity_name",
+    "agency",
+    "inspected_on",
+    "outcome_codes",
+    "outcome_texts",
+    "inspectors",
+    "findings",
+    "approved_at",
+    "due_on",
+    "delivery",
+]
 
 
 def published_results(s: Session, task_id: str | None = None) -> Iterator[dict[str, Any]]:
-    q = select(Result).where(Result.state == ResultState.APPROVED).order_by(Result.task_id, Result.entity_id, Result.agency)
+    q = (
+        select(Result)
+        .where(Result.state == ResultState.APPROVED)
+        .order_by(Result.task_id, Result.entity_id, Result.agency)
+    )
     if task_id:
         q = q.where(Result.task_id == task_id)
     results = list(s.scalars(q))
-    entities = {e.entity_id: e for e in s.scalars(select(Entity).where(
-        Entity.entity_id.in_({r.entity_id for r in results})))} if results else {}
+    entities = (
+        {e.entity_id: e for e in s.scalars(select(Entity).where(Entity.entity_id.in_({r.entity_id for r in results})))}
+        if results
+        else {}
+    )
     delivery: dict[str, list[str]] = {}
-    for key, sink, state in s.execute(select(OutboxMessage.key, OutboxMessage.sink, OutboxMessage.state)
-                                      .where(OutboxMessage.kind == "result",
-                                             OutboxMessage.key.in_([r.result_id for r in results]))):
+    for key, sink, state in s.execute(
+        select(OutboxMessage.key, OutboxMessage.sink, OutboxMessage.state).where(
+            OutboxMessage.kind == "result", OutboxMessage.key.in_([r.result_id for r in results])
+        )
+    ):
         delivery.setdefault(key, []).append(f"{sink}:{state}")
     for r in results:
         e = entities.get(r.entity_id)
-        public = mask_entity_for_public({"name": e.name, "entity_type": e.entity_type,
-                                         "legal_rep": e.legal_rep}) if e else {"name": r.entity_id}
-        yield {"result_id": r.result_id, "task_id": r.task_id, "entity_id": r.entity_id,
-               "uscc": e.uscc if e else None, "entity_name": public.get("name"), "agency": r.agency,
-               "inspected_on": r.inspected_on, "outcome_codes": list(r.outcome_codes),
-               "outcome_texts": [text(c) for c in r.outcome_codes], "inspectors": list(r.inspectors),
-               "findings": _mask_people(r.findings, e), "approved_at": r.approved_at, "due_on": r.due_on,
-               "delivery": sorted(delivery.get(r.result_id, []))}
+        public = (
+            mask_entity_for_public({"name": e.name, "entity_type": e.entity_type, "legal_rep": e.legal_rep})
+            if e
+            else {"name": r.entity_id}
+        )
+        yield {
+            "result_id": r.result_id,
+            "task_id": r.task_id,
+            "entity_id": r.entity_id,
+            "uscc": e.uscc if e else None,
+            "entity_name": public.get("name"),
+            "agency": r.agency,
+            "inspected_on": r.inspected_on,
+            "outcome_codes": list(r.outcome_codes),
+            "outcome_texts": [text(c) for c in r.outcome_codes],
+            "inspectors": list(r.inspectors),
+            "findings": _mask_people(r.findings, e),
+            "approved_at": r.approved_at,
+            "due_on": r.due_on,
+            "delivery": sorted(delivery.get(r.result_id, [])),
+        }
 
 
 def _mask_people(findings: str, entity: Entity | None) -> str:

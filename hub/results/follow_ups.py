@@ -4,6 +4,7 @@ re-inspection that closes a correction; dated sensibly and added only by those w
 Date rules (docs/security.md): a correction's due date falls between the inspection and a year after it;
 a penalty decision and a re-inspection happened, so they fall between the inspection and today.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -34,8 +35,13 @@ def calendar(s: Session) -> WorkingCalendar:
 
 def team_agencies(s: Session, task_id: str, entity_id: str) -> dict[str, str]:
     """inspector id -> agency of one drawn entity's team."""
-    return dict(s.execute(select(AssignmentInspector.inspector_id, AssignmentInspector.agency).where(
-        AssignmentInspector.task_id == task_id, AssignmentInspector.entity_id == entity_id)).all())
+    return dict(
+        s.execute(
+            select(AssignmentInspector.inspector_id, AssignmentInspector.agency).where(
+                AssignmentInspector.task_id == task_id, AssignmentInspector.entity_id == entity_id
+            )
+        ).all()
+    )
 
 
 def parse_day(value: Any, where: str) -> date | None:
@@ -67,8 +73,13 @@ def new_follow_up(s: Session, result: Result, f: Mapping[str, Any], actor: str, 
         fu.due_on = parse_day(f.get("due_on"), "follow_ups.due_on")
         if fu.due_on is None:
             raise InvalidInput("a correction order needs a due date", where="follow_ups.due_on")
-        _between(fu.due_on, inspected, inspected + CORRECTION_HORIZON, "follow_ups.due_on",
-                 "a correction is due within a year of the inspection")
+        _between(
+            fu.due_on,
+            inspected,
+            inspected + CORRECTION_HORIZON,
+            "follow_ups.due_on",
+            "a correction is due within a year of the inspection",
+        )
     elif kind == "case":
         fu.penalty_no = f.get("penalty_no")
         fu.decided_on = parse_day(f.get("decided_on"), "follow_ups.decided_on")
@@ -85,8 +96,9 @@ def new_follow_up(s: Session, result: Result, f: Mapping[str, Any], actor: str, 
     return fu
 
 
-def add_follow_up(db: Database, result_id: str, data: Mapping[str, Any], actor: Principal | str,
-                  today: date | None = None) -> FollowUp:
+def add_follow_up(
+    db: Database, result_id: str, data: Mapping[str, Any], actor: Principal | str, today: date | None = None
+) -> FollowUp:
     """Add a follow-up, or a re-inspection closing the open correction, to a result the caller may enter."""
     caller, today = acting(actor), today or date.today()
     with db.unit_of_work() as s:
@@ -99,8 +111,11 @@ def add_follow_up(db: Database, result_id: str, data: Mapping[str, Any], actor: 
             raise Forbidden(refusal, where="result")
         if data.get("kind") != "reinspection":
             return new_follow_up(s, result, data, caller.name, today)
-        fu = s.scalar(select(FollowUp).where(FollowUp.result_id == result.id, FollowUp.kind == "correction",
-                                             FollowUp.closed.is_(False)))
+        fu = s.scalar(
+            select(FollowUp).where(
+                FollowUp.result_id == result.id, FollowUp.kind == "correction", FollowUp.closed.is_(False)
+            )
+        )
         if fu is None:
             raise Conflict("a re-inspection needs an open correction order", where="kind")
         day = parse_day(data.get("reinspected_on"), "reinspected_on")

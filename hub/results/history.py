@@ -3,6 +3,7 @@
 Handed to hub.tasks (``freeze(..., history=RESULTS_HISTORY)``) by the entry points, so the
 lower tasks package reads results without importing them.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -19,8 +20,11 @@ class ResultsHistory:
 
     def last_inspections(self, s: Session, agencies: tuple[str, ...]) -> dict[str, date]:
         """The latest inspection date per entity by any of ``agencies``."""
-        rows = s.execute(select(Result.entity_id, func.max(Result.inspected_on))
-                         .where(Result.agency.in_(agencies)).group_by(Result.entity_id))
+        rows = s.execute(
+            select(Result.entity_id, func.max(Result.inspected_on))
+            .where(Result.agency.in_(agencies))
+            .group_by(Result.entity_id)
+        )
         return {eid: d for eid, d in rows}
 
     def last_pairings(self, s: Session) -> dict[str, set[str]]:

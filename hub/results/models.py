@@ -1,4 +1,5 @@
 """Inspection results, their follow-ups, and the working-day calendar overrides."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

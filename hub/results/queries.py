@@ -3,6 +3,7 @@
 Who may enter or approve results is hub.results.services' business; this module only reads, and
 shows each caller what hub.results.access lets them see.
 """
+
 from __future__ import annotations
 
 from typing import Any

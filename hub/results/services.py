@@ -1,5 +1,6 @@
 """Results of a drawn task: entry (API or CSV), follow-ups, approval, and the outbox messages
 approval causes, written in the same transaction."""
+
 from __future__ import annotations
 
 import uuid
@@ -34,8 +35,17 @@ from hub.rosters.models import Entity, Inspector
 from hub.tasks.models import JointTask
 from vocabulary.outcomes import check_outcomes, text
 
-__all__ = ["FOLLOW_UP_KINDS", "ImportReport", "add_follow_up", "approve", "calendar", "enter_result",
-           "import_csv", "result_message"]
+__all__ = [
+    "FOLLOW_UP_KINDS",
+    "ImportReport",
+    "add_follow_up",
+    "approve",
+    "calendar",
+    "enter_result",
+    "import_csv",
+    "result_message",
+]
+
 
 @dataclass
 class ImportReport:
@@ -61,9 +71,11 @@ def _drawn_task(s: Session, task_id: str) -> tuple[JointTask, dict[str, list[str
 def _teams_by_agency(s: Session, task_id: str) -> dict[str, dict[str, str]]:
     """entity_id -> {inspector id -> agency} of every drawn team of the task."""
     out: dict[str, dict[str, str]] = {}
-    for eid, iid, agency in s.execute(select(AssignmentInspector.entity_id, AssignmentInspector.inspector_id,
-                                             AssignmentInspector.agency)
-                                      .where(AssignmentInspector.task_id == task_id)):
+    for eid, iid, agency in s.execute(
+        select(AssignmentInspector.entity_id, AssignmentInspector.inspector_id, AssignmentInspector.agency).where(
+            AssignmentInspector.task_id == task_id
+        )
+    ):
         out.setdefault(eid, {})[iid] = agency
     return out
 
@@ -79,65 +91,117 @@ def _substitute_problems(s: Session, task: JointTask, row: ResultRow, substitute
     recusal = task.spec.get("recusal", {})
     last_pairing: set[str] = set()
     if recusal.get("avoid_last_pairing", True):
-        last = s.execute(select(Result.inspectors).where(Result.entity_id == row.entity_id, Result.task_id != task.id)
-                         .order_by(Result.inspected_on.desc()).limit(1)).first()
+        last = s.execute(
+            select(Result.inspectors)
+            .where(Result.entity_id == row.entity_id, Result.task_id != task.id)
+            .order_by(Result.inspected_on.desc())
+            .limit(1)
+        ).first()
         last_pairing = set(last[0] or []) if last else set()
-    officers = {i.inspector_id: Officer(i.inspector_id, i.agency, bool(i.active), i.cert_valid_until,
-                                        tuple(i.home_districts or ()),
-                                        frozenset(set(i.conflicts or ()) | pool_avoid.get(i.inspector_id, set())
-                                                  | ({row.entity_id} if i.inspector_id in last_pairing else set())))
-                for i in s.scalars(select(Inspector).where(Inspector.inspector_id.in_(list(substitutes))))}
+    officers = {
+        i.inspector_id: Officer(
+            i.inspector_id,
+            i.agency,
+            bool(i.active),
+            i.cert_valid_until,
+            tuple(i.home_districts or ()),
+            frozenset(
+                set(i.conflicts or ())
+                | pool_avoid.get(i.inspector_id, set())
+                | ({row.entity_id} if i.inspector_id in last_pairing else set())
+            ),
+        )
+        for i in s.scalars(select(Inspector).where(Inspector.inspector_id.in_(list(substitutes))))
+    }
     avoid_home = (task.plan or {}).get("avoid_home_district", recusal.get("avoid_home_district", True))
-    visit = Visit(row.agency, row.entity_id, s.scalar(select(Entity.district).where(Entity.entity_id == row.entity_id)),
-                  row.inspected_on, bool(avoid_home))
+    visit = Visit(
+        row.agency,
+        row.entity_id,
+        s.scalar(select(Entity.district).where(Entity.entity_id == row.entity_id)),
+        row.inspected_on,
+        bool(avoid_home),
+    )
     return all_substitute_problems(substitutes, officers, visit)
 
 
-def _store(s: Session, task: JointTask, row: ResultRow, actor: str, team: Sequence[str],
-           substitution_reason: str | None = None, items: Sequence[str] = (), replaced: Sequence[str] = ()) -> Result:
+def _store(
+    s: Session,
+    task: JointTask,
+    row: ResultRow,
+    actor: str,
+    team: Sequence[str],
+    substitution_reason: str | None = None,
+    items: Sequence[str] = (),
+    replaced: Sequence[str] = (),
+) -> Result:
     """Insert or overwrite one entered result; an approved one, or one changed since it was read, is refused."""
     where = f"line {row.line}" if row.line else "result"
-    existing = s.scalar(select(Result).where(Result.task_id == task.id, Result.entity_id == row.entity_id,
-                                             Result.agency == row.agency).with_for_update(key_share=True))
+    existing = s.scalar(
+        select(Result)
+        .where(Result.task_id == task.id, Result.entity_id == row.entity_id, Result.agency == row.agency)
+        .with_for_update(key_share=True)
+    )
     if existing is not None and existing.state != ResultState.ENTERED:
         raise Conflict(f"the {row.agency} result for {row.entity_id} is approved already", where=where)
-    values = {"inspected_on": row.inspected_on, "outcome_codes": list(row.outcome_codes),
-              "inspectors": list(row.inspectors), "findings": row.findings,
-              "items": list(items) or _items_of(task, row.agency), "substitution_reason": substitution_reason,
-              "entered_by": actor, "entered_at": utcnow()}
+    values = {
+        "inspected_on": row.inspected_on,
+        "outcome_codes": list(row.outcome_codes),
+        "inspectors": list(row.inspectors),
+        "findings": row.findings,
+        "items": list(items) or _items_of(task, row.agency),
+        "substitution_reason": substitution_reason,
+        "entered_by": actor,
+        "entered_at": utcnow(),
+    }
     if existing is None:
-        result = Result(result_id=uuid.uuid4().hex, task_id=task.id, entity_id=row.entity_id, agency=row.agency,
-                        version=1, **values)
+        result = Result(
+            result_id=uuid.uuid4().hex, task_id=task.id, entity_id=row.entity_id, agency=row.agency, version=1, **values
+        )
         s.add(result)
         try:
             with s.begin_nested():
                 s.flush()
         except IntegrityError:
-            raise Conflict(f"the {row.agency} result for {row.entity_id} was entered meanwhile; "
-                           "reload and try again", where=where) from None
+            raise Conflict(
+                f"the {row.agency} result for {row.entity_id} was entered meanwhile; reload and try again", where=where
+            ) from None
         overwrote = None
     else:
         # The guard of "approve exactly once": the edit applies only to the version read, and only
         # while it is still entered; an approval (or another edit) in between makes it lose.
-        done = s.execute(update(Result).where(Result.id == existing.id, Result.state == ResultState.ENTERED,
-                                              Result.version == existing.version)
-                         .values(version=existing.version + 1, **values)
-                         .execution_options(synchronize_session=False))
+        done = s.execute(
+            update(Result)
+            .where(Result.id == existing.id, Result.state == ResultState.ENTERED, Result.version == existing.version)
+            .values(version=existing.version + 1, **values)
+            .execution_options(synchronize_session=False)
+        )
         if done.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict(f"the {row.agency} result for {row.entity_id} was approved or changed meanwhile; "
-                           "reload and try again", where=where)
+            raise Conflict(
+                f"the {row.agency} result for {row.entity_id} was approved or changed meanwhile; reload and try again",
+                where=where,
+            )
         overwrote = existing.entered_by if existing.entered_by != actor else None
         s.refresh(existing)
         result = existing
-    details: dict[str, Any] = {"task": task.id, "entity": row.entity_id, "agency": row.agency,
-                               "codes": list(row.outcome_codes), "substitution_reason": substitution_reason}
+    details: dict[str, Any] = {
+        "task": task.id,
+        "entity": row.entity_id,
+        "agency": row.agency,
+        "codes": list(row.outcome_codes),
+        "substitution_reason": substitution_reason,
+    }
     if overwrote:
         details["overwrote"] = overwrote
     audit(s, actor, "result.enter", f"result:{result.result_id}", details=details)
     substitutes = [i for i in row.inspectors if i not in team]
     if substitutes:
-        audit(s, actor, "result.substitution", f"result:{result.result_id}",
-              details={"substitutes": substitutes, "replaced": list(replaced), "reason": substitution_reason})
+        audit(
+            s,
+            actor,
+            "result.substitution",
+            f"result:{result.result_id}",
+            details={"substitutes": substitutes, "replaced": list(replaced), "reason": substitution_reason},
+        )
     return result
 
 
@@ -145,8 +209,9 @@ def _items_of(task: JointTask, agency: str) -> list[str]:
     return [c for t in task.spec.get("team", []) if t.get("agency") == agency for c in t.get("items", [])]
 
 
-def import_csv(db: Database, task_id: str, path: Path | str, actor: Principal | str,
-               today: date | None = None) -> ImportReport:
+def import_csv(
+    db: Database, task_id: str, path: Path | str, actor: Principal | str, today: date | None = None
+) -> ImportReport:
     """Import a results CSV: bad rows are refused with line and reason, good rows all saved together;
     a row the caller may not enter refuses the whole file (nothing saved)."""
     caller = acting(actor)
@@ -162,8 +227,9 @@ def import_csv(db: Database, task_id: str, path: Path | str, actor: Principal | 
                 raise Forbidden(f"line {row.line}: {refusal}; nothing was saved", where=str(path))
         good = []
         for row in parsed.rows:
-            problems = check_against_task(row, teams, (task.window_start, task.window_end), task.agencies,
-                                          today=today or date.today())
+            problems = check_against_task(
+                row, teams, (task.window_start, task.window_end), task.agencies, today=today or date.today()
+            )
             if problems:
                 report.errors.extend(problems)
             else:
@@ -180,8 +246,9 @@ def import_csv(db: Database, task_id: str, path: Path | str, actor: Principal | 
     return report
 
 
-def enter_result(db: Database, task_id: str, data: Mapping[str, Any], actor: Principal | str,
-                 today: date | None = None) -> Result:
+def enter_result(
+    db: Database, task_id: str, data: Mapping[str, Any], actor: Principal | str, today: date | None = None
+) -> Result:
     """Enter one result (API): inspectors off the drawn team need a substitution reason and must be
     eligible substitutes; the caller must be allowed to enter this agency's result for this entity."""
     caller, today = acting(actor), today or date.today()
@@ -199,9 +266,15 @@ def enter_result(db: Database, task_id: str, data: Mapping[str, Any], actor: Pri
     problems = check_outcomes(codes, [f.get("kind") for f in data.get("follow_ups") or []])
     if problems:
         raise InvalidInput("; ".join(problems), where="outcome_codes")
-    row = ResultRow(line=0, entity_id=str(need("entity_id")), agency=str(need("agency")),
-                    inspected_on=inspected_on, outcome_codes=tuple(codes),
-                    inspectors=tuple(str(i) for i in need("inspectors")), findings=str(data.get("findings", "")))
+    row = ResultRow(
+        line=0,
+        entity_id=str(need("entity_id")),
+        agency=str(need("agency")),
+        inspected_on=inspected_on,
+        outcome_codes=tuple(codes),
+        inspectors=tuple(str(i) for i in need("inspectors")),
+        findings=str(data.get("findings", "")),
+    )
     reason = (data.get("substitution_reason") or "").strip() or None
     with db.unit_of_work() as s:
         lock_chain(s)
@@ -229,16 +302,30 @@ def enter_result(db: Database, task_id: str, data: Mapping[str, Any], actor: Pri
 
 def result_message(result: Result, entity: Entity | None) -> dict[str, Any]:
     """The outbox payload of one approved result (sinks turn it into their wire format)."""
-    return {"result_id": result.result_id, "task_id": result.task_id, "entity_id": result.entity_id,
-            "uscc": entity.uscc if entity else None, "entity_name": entity.name if entity else result.entity_id,
-            "agency": result.agency, "authority": authority_name(result.agency), "items": list(result.items),
-            "inspected_on": result.inspected_on.isoformat(),
-            "outcomes": [{"code": c, "text": text(c)} for c in result.outcome_codes],
-            "inspectors": list(result.inspectors), "findings": result.findings}
+    return {
+        "result_id": result.result_id,
+        "task_id": result.task_id,
+        "entity_id": result.entity_id,
+        "uscc": entity.uscc if entity else None,
+        "entity_name": entity.name if entity else result.entity_id,
+        "agency": result.agency,
+        "authority": authority_name(result.agency),
+        "items": list(result.items),
+        "inspected_on": result.inspected_on.isoformat(),
+        "outcomes": [{"code": c, "text": text(c)} for c in result.outcome_codes],
+        "inspectors": list(result.inspectors),
+        "findings": result.findings,
+    }
 
 
-def approve(db: Database, settings: Settings, task_id: str, actor: Principal | str,
-            result_ids: Sequence[str] | None = None, today: date | None = None) -> list[str]:
+def approve(
+    db: Database,
+    settings: Settings,
+    task_id: str,
+    actor: Principal | str,
+    result_ids: Sequence[str] | None = None,
+    today: date | None = None,
+) -> list[str]:
     """Approve entered results (all when ``result_ids`` is None); queue them for every sink in
     the same transaction; return the approved result ids.
 
@@ -251,8 +338,12 @@ def approve(db: Database, settings: Settings, task_id: str, actor: Principal | s
     with db.unit_of_work() as s:
         lock_chain(s)
         _drawn_task(s, task_id)
-        q = (select(Result).where(Result.task_id == task_id, Result.state == ResultState.ENTERED).order_by(Result.id)
-             .with_for_update(key_share=True))
+        q = (
+            select(Result)
+            .where(Result.task_id == task_id, Result.state == ResultState.ENTERED)
+            .order_by(Result.id)
+            .with_for_update(key_share=True)
+        )
         if result_ids is not None:
             q = q.where(Result.result_id.in_(result_ids))
         results = list(s.scalars(q))
@@ -261,29 +352,46 @@ def approve(db: Database, settings: Settings, task_id: str, actor: Principal | s
             missing = [r for r in result_ids if r not in found]
             raise NotFound(f"no entered result {missing[0]!r} in {task_id}", where="result_ids")
         cal = calendar(s)
-        entities = {e.entity_id: e for e in s.scalars(select(Entity).where(
-            Entity.entity_id.in_([r.entity_id for r in results])))}
+        entities = {
+            e.entity_id: e
+            for e in s.scalars(select(Entity).where(Entity.entity_id.in_([r.entity_id for r in results])))
+        }
         approved = []
         for r in results:
             kinds = {f.kind for f in s.scalars(select(FollowUp).where(FollowUp.result_id == r.id))}
             problems = check_outcomes(r.outcome_codes, kinds)
             if problems:
-                raise InvalidInput(f"result {r.result_id} ({r.entity_id}, {r.agency}): {'; '.join(problems)}",
-                                   where="approve")
+                raise InvalidInput(
+                    f"result {r.result_id} ({r.entity_id}, {r.agency}): {'; '.join(problems)}", where="approve"
+                )
             deadline = cal.add_working_days(r.inspected_on, RESULTS_DEADLINE_DAYS)
             message = result_message(r, entities.get(r.entity_id))  # the content of the version read
-            done = s.execute(update(Result).where(Result.id == r.id, Result.state == ResultState.ENTERED,
-                                                  Result.version == r.version)
-                             .values(state=ResultState.APPROVED, approved_by=caller.name, approved_at=utcnow(),
-                                     due_on=deadline.due, published_on=today, version=r.version + 1)
-                             .execution_options(synchronize_session=False))
+            done = s.execute(
+                update(Result)
+                .where(Result.id == r.id, Result.state == ResultState.ENTERED, Result.version == r.version)
+                .values(
+                    state=ResultState.APPROVED,
+                    approved_by=caller.name,
+                    approved_at=utcnow(),
+                    due_on=deadline.due,
+                    published_on=today,
+                    version=r.version + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
             if done.rowcount != 1:  # type: ignore[attr-defined]
                 if result_ids is not None:
-                    raise Conflict(f"result {r.result_id} was approved or changed meanwhile; approve again",
-                                   where="result_ids")
+                    raise Conflict(
+                        f"result {r.result_id} was approved or changed meanwhile; approve again", where="result_ids"
+                    )
                 continue  # approved by a parallel approval: not this one's to queue
             enqueue(s, settings, "result", r.result_id, message, task_id)
-            audit(s, caller.name, "result.approve", f"result:{r.result_id}",
-                  details={"task": task_id, "due_on": deadline.due.isoformat(), "warning": deadline.warning})
+            audit(
+                s,
+                caller.name,
+                "result.approve",
+                f"result:{r.result_id}",
+                details={"task": task_id, "due_on": deadline.due.isoformat(), "warning": deadline.warning},
+            )
             approved.append(r.result_id)
         return approved

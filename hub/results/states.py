@@ -1,4 +1,5 @@
 """An inspection result's lifecycle as one table (pure); an amendment is a new result, not a move."""
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -11,7 +12,11 @@ class ResultState(StrEnum):
     APPROVED = "approved"
 
 
-RESULT_LIFECYCLE = Lifecycle("result", ResultState, {
-    ResultState.ENTERED: {ResultState.ENTERED, ResultState.APPROVED},  # re-entry replaces the entered one
-    ResultState.APPROVED: set(),
-})
+RESULT_LIFECYCLE = Lifecycle(
+    "result",
+    ResultState,
+    {
+        ResultState.ENTERED: {ResultState.ENTERED, ResultState.APPROVED},  # re-entry replaces the entered one
+        ResultState.APPROVED: set(),
+    },
+)

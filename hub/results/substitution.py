@@ -5,6 +5,7 @@ the inspection day, and pass the draw's own recusal rules (draw-protocol.md §4)
 entity on their avoid list (declared conflicts, and the last pairing when the task avoids it), and
 not living in the entity's district when the plan says ``avoid_home_district``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Collection
@@ -46,16 +47,18 @@ def substitute_problems(inspector_id: str, officer: Officer | None, visit: Visit
         problems.append(f"{inspector_id} is not active in the inspector roster")
     if officer.cert_valid_until is None or officer.cert_valid_until < visit.inspected_on:
         until = officer.cert_valid_until.isoformat() if officer.cert_valid_until else "none"
-        problems.append(f"{inspector_id}'s enforcement certificate is not valid on "
-                        f"{visit.inspected_on.isoformat()} (valid until {until})")
+        problems.append(
+            f"{inspector_id}'s enforcement certificate is not valid on "
+            f"{visit.inspected_on.isoformat()} (valid until {until})"
+        )
     if visit.entity_id in officer.avoid:
         problems.append(f"{inspector_id} must stay away from {visit.entity_id} (recusal: avoid list)")
     if visit.avoid_home_district and visit.district and visit.district in officer.home_districts:
-        problems.append(f"{inspector_id}'s home district is {visit.district}, the entity's own "
-                        "(recusal: avoid_home_district)")
+        problems.append(
+            f"{inspector_id}'s home district is {visit.district}, the entity's own (recusal: avoid_home_district)"
+        )
     return problems
 
 
-def all_substitute_problems(substitutes: Collection[str], officers: dict[str, Officer],
-                            visit: Visit) -> list[str]:
+def all_substitute_problems(substitutes: Collection[str], officers: dict[str, Officer], visit: Visit) -> list[str]:
     return [p for i in substitutes for p in substitute_problems(i, officers.get(i), visit)]

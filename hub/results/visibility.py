@@ -1,4 +1,5 @@
 """What a caller may see of results and of the outbox, as query filters (the rule: hub.results.access)."""
+
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
@@ -19,9 +20,13 @@ def result_filter(who: Principal | str) -> ColumnElement[bool] | None:
     if "liaison" in caller.roles and caller.agency:
         visible.append(Result.agency == caller.agency)
     if "inspector" in caller.roles and caller.inspector_id:
-        visible.append(exists().where(AssignmentInspector.task_id == Result.task_id,
-                                      AssignmentInspector.entity_id == Result.entity_id,
-                                      AssignmentInspector.inspector_id == caller.inspector_id))
+        visible.append(
+            exists().where(
+                AssignmentInspector.task_id == Result.task_id,
+                AssignmentInspector.entity_id == Result.entity_id,
+                AssignmentInspector.inspector_id == caller.inspector_id,
+            )
+        )
     return or_(*visible) if visible else false()
 
 

@@ -1,5 +1,6 @@
 """Applying a source's batch to the entity master or the inspector roster, in the caller's
 transaction: valid records upserted, invalid ones quarantined, counts kept."""
+
 from __future__ import annotations
 
 import hashlib
@@ -45,8 +46,9 @@ def _digest(record: SourceRecord) -> str:
 # Statements of the hot path. Lookups by a batch's keys are plain SQL for select_in (an expanding
 # parameter would compile anew for every batch); the release runs only when a quarantine exists.
 _INSPECTOR_DIGESTS_SQL = "SELECT inspector_id, digest FROM inspectors WHERE inspector_id IN ?..."
-_RELEASE = delete(QuarantineRecord).where(QuarantineRecord.source == bindparam("source"),
-                                          QuarantineRecord.record_key.in_(bindparam("keys", expanding=True)))
+_RELEASE = delete(QuarantineRecord).where(
+    QuarantineRecord.source == bindparam("source"), QuarantineRecord.record_key.in_(bindparam("keys", expanding=True))
+)
 _HAS_QUARANTINE = select(QuarantineRecord.id).where(QuarantineRecord.source == bindparam("source")).limit(1)
 
 
@@ -79,8 +81,9 @@ def precheck(batch: Batch, record_type: str, known: KnownDigests | None = None) 
         claims = {i: d for i, d in digests.items() if stored.get(batch.records[i].key) == d}
         known.sent([r.key for i, r in enumerate(batch.records) if i not in claims])
     if record_type == "entity":  # the quick check runs over the whole page at once
-        plain = iter(plainly_valid_each([r.fields for i, r in enumerate(batch.records)
-                                         if not r.error and i not in claims]))
+        plain = iter(
+            plainly_valid_each([r.fields for i, r in enumerate(batch.records) if not r.error and i not in claims])
+        )
         check = lambda fields: validate_entity(fields, plain=next(plain))  # noqa: E731  (in record order)
     records = []
     for i, r in enumerate(batch.records):
@@ -120,8 +123,9 @@ def _split(records: Iterable[SourceRecord], record_type: str, prechecked: bool =
     return good, bad
 
 
-def stage_entities(stage: EntityStage, session: Session, records: list[SourceRecord], now: datetime,
-                   prechecked: bool = False) -> Counts:
+def stage_entities(
+    stage: EntityStage, session: Session, records: list[SourceRecord], now: datetime, prechecked: bool = False
+) -> Counts:
     """Stage one batch of entity records (valid ones to merge, invalid ones to quarantine); the counts
     include those of any merge the stage did on the way."""
     counts = Counts(fetched=len(records))
@@ -132,8 +136,15 @@ def stage_entities(stage: EntityStage, session: Session, records: list[SourceRec
     return counts
 
 
-def apply_entities(session: Session, source: str, run_id: int, records: list[SourceRecord],
-                   now: datetime, snapshot: bool = False, prechecked: bool = False) -> Counts:
+def apply_entities(
+    session: Session,
+    source: str,
+    run_id: int,
+    records: list[SourceRecord],
+    now: datetime,
+    snapshot: bool = False,
+    prechecked: bool = False,
+) -> Counts:
     """Upsert one batch of entity records from ``source``; quarantine the invalid ones."""
     stage = EntityStage(source, run_id, snapshot)
     counts = stage_entities(stage, session, records, now, prechecked)
@@ -144,58 +155,83 @@ def apply_entities(session: Session, source: str, run_id: int, records: list[Sou
 def _still_linked(session: Session, ids: list[str]) -> set[str]:
     """Which of ``ids`` an active source record still names: by the partial index where the record's key
     is another id, and by (source, record_key) where it is the entity's own (each source the entity has)."""
-    linked = {eid for (eid,) in session.execute(
-        select(EntitySource.entity_id).where(EntitySource.entity_id.in_(ids), EntitySource.entity_id != EntitySource.record_key,
-                                             EntitySource.active))}
-    sources = {name for (names,) in session.execute(select(Entity.sources).where(Entity.entity_id.in_(ids)))
-               for name in names or ()}
+    linked = {
+        eid
+        for (eid,) in session.execute(
+            select(EntitySource.entity_id).where(
+                EntitySource.entity_id.in_(ids), EntitySource.entity_id != EntitySource.record_key, EntitySource.active
+            )
+        )
+    }
+    sources = {
+        name
+        for (names,) in session.execute(select(Entity.sources).where(Entity.entity_id.in_(ids)))
+        for name in names or ()
+    }
     if sources:
-        linked |= {key for (key,) in session.execute(
-            select(EntitySource.record_key).where(EntitySource.source.in_(sorted(sources)),
-                                                  EntitySource.record_key.in_(ids),
-                                                  EntitySource.record_key == EntitySource.entity_id,
-                                                  EntitySource.active))}
+        linked |= {
+            key
+            for (key,) in session.execute(
+                select(EntitySource.record_key).where(
+                    EntitySource.source.in_(sorted(sources)),
+                    EntitySource.record_key.in_(ids),
+                    EntitySource.record_key == EntitySource.entity_id,
+                    EntitySource.active,
+                )
+            )
+        }
     return linked
 
 
 def deactivate_missing_entities(session: Session, source: str, run_id: int, now: datetime) -> int:
     """After a complete snapshot: records of ``source`` not seen in this run become inactive;
     an entity with no active source left becomes inactive (never deleted)."""
-    missing = [eid for (eid,) in session.execute(
-        select(EntitySource.entity_id).where(EntitySource.source == source, EntitySource.active,
-                                             EntitySource.run_id != run_id))]
+    missing = [
+        eid
+        for (eid,) in session.execute(
+            select(EntitySource.entity_id).where(
+                EntitySource.source == source, EntitySource.active, EntitySource.run_id != run_id
+            )
+        )
+    ]
     if not missing:
         return 0
-    session.execute(update(EntitySource)
-                    .where(EntitySource.source == source, EntitySource.active,
-                           EntitySource.run_id != run_id)
-                    .values(active=False, seen_at=now))
+    session.execute(
+        update(EntitySource)
+        .where(EntitySource.source == source, EntitySource.active, EntitySource.run_id != run_id)
+        .values(active=False, seen_at=now)
+    )
     still: set[str] = set()
     for at in range(0, len(missing), 500):
-        still |= _still_linked(session, missing[at:at + 500])
+        still |= _still_linked(session, missing[at : at + 500])
     gone = [eid for eid in missing if eid not in still]
     if gone:
-        session.execute(update(Entity).where(Entity.entity_id.in_(gone))
-                        .values(active=False, updated_at=now))
+        session.execute(update(Entity).where(Entity.entity_id.in_(gone)).values(active=False, updated_at=now))
     return len(missing)
 
 
-def _inspector_row(inspector_id: str, f: Mapping[str, Any], source: str, digest: str,
-                   now: datetime) -> dict[str, Any]:
+def _inspector_row(inspector_id: str, f: Mapping[str, Any], source: str, digest: str, now: datetime) -> dict[str, Any]:
     valid = f.get("cert_valid_until")
     return {
-        "inspector_id": inspector_id, "name": f["name"], "agency": f["agency"],
+        "inspector_id": inspector_id,
+        "name": f["name"],
+        "agency": f["agency"],
         "cert_no": f.get("cert_no"),
         "cert_valid_until": date.fromisoformat(valid) if isinstance(valid, str) and valid else None,
         "expertise": sorted(set(f.get("expertise") or [])),
         "home_districts": sorted(set(f.get("home_districts") or [])),
-        "capacity": int(f.get("capacity") or 30), "conflicts": sorted(set(f.get("conflicts") or [])),
-        "active": bool(f["active"]), "source": source, "digest": digest, "updated_at": now,
+        "capacity": int(f.get("capacity") or 30),
+        "conflicts": sorted(set(f.get("conflicts") or [])),
+        "active": bool(f["active"]),
+        "source": source,
+        "digest": digest,
+        "updated_at": now,
     }
 
 
-def apply_inspectors(session: Session, source: str, run_id: int, records: list[SourceRecord],
-                     now: datetime, prechecked: bool = False) -> tuple[Counts, set[str]]:
+def apply_inspectors(
+    session: Session, source: str, run_id: int, records: list[SourceRecord], now: datetime, prechecked: bool = False
+) -> tuple[Counts, set[str]]:
     """Upsert inspector records; return counts and the ids seen (for snapshot deactivation)."""
     counts = Counts(fetched=len(records))
     good, bad = _split(records, "inspector", prechecked)
@@ -214,17 +250,27 @@ def apply_inspectors(session: Session, source: str, run_id: int, records: list[S
             counts.unchanged += 1
             continue
         rows.append(_inspector_row(inspector_id, r.fields, source, digest, now))
-    upsert(session, Inspector.__table__, rows, keys=["inspector_id"],
-           update=[c for c in rows[0] if c != "inspector_id"] if rows else [])
+    upsert(
+        session,
+        Inspector.__table__,
+        rows,
+        keys=["inspector_id"],
+        update=[c for c in rows[0] if c != "inspector_id"] if rows else [],
+    )
     _release(session, source, [r.key for r, _ in good])
     return counts, set(ids)
 
 
 def deactivate_missing_inspectors(session: Session, source: str, seen: set[str], now: datetime) -> int:
-    stale = [i for (i,) in session.execute(
-        select(Inspector.inspector_id).where(Inspector.source == source, Inspector.active))
-        if i not in seen]
+    stale = [
+        i
+        for (i,) in session.execute(select(Inspector.inspector_id).where(Inspector.source == source, Inspector.active))
+        if i not in seen
+    ]
     for chunk in range(0, len(stale), 500):
-        session.execute(update(Inspector).where(Inspector.inspector_id.in_(stale[chunk:chunk + 500]))
-                        .values(active=False, digest=None, updated_at=now))
+        session.execute(
+            update(Inspector)
+            .where(Inspector.inspector_id.in_(stale[chunk : chunk + 500]))
+            .values(active=False, digest=None, updated_at=now)
+        )
     return len(stale)

@@ -1,4 +1,5 @@
 """`hub export` and the API's exports: rows streamed from the database as CSV or JSON."""
+
 from __future__ import annotations
 
 import csv
@@ -15,14 +16,38 @@ from hub.errors import InvalidInput
 from hub.rosters.models import Entity, Inspector, QuarantineRecord
 
 COLUMNS: dict[str, list[str]] = {
-    "entities": ["entity_id", "uscc", "name", "entity_type", "district", "address", "status",
-                 "categories", "credit_class", "abnormal_list", "serious_violation", "sources", "active"],
-    "inspectors": ["inspector_id", "name", "agency", "cert_no", "cert_valid_until", "expertise",
-                   "home_districts", "active"],
+    "entities": [
+        "entity_id",
+        "uscc",
+        "name",
+        "entity_type",
+        "district",
+        "address",
+        "status",
+        "categories",
+        "credit_class",
+        "abnormal_list",
+        "serious_violation",
+        "sources",
+        "active",
+    ],
+    "inspectors": [
+        "inspector_id",
+        "name",
+        "agency",
+        "cert_no",
+        "cert_valid_until",
+        "expertise",
+        "home_districts",
+        "active",
+    ],
     "quarantine": ["source", "record_key", "reason", "received_at"],
 }
-_MODELS = {"entities": (Entity, Entity.entity_id), "inspectors": (Inspector, Inspector.inspector_id),
-           "quarantine": (QuarantineRecord, QuarantineRecord.id)}
+_MODELS = {
+    "entities": (Entity, Entity.entity_id),
+    "inspectors": (Inspector, Inspector.inspector_id),
+    "quarantine": (QuarantineRecord, QuarantineRecord.id),
+}
 #: kinds added by later flows: name -> (columns, row iterator)
 EXTRA_KINDS: dict[str, tuple[list[str], Callable[[Session], Iterator[dict[str, Any]]]]] = {}
 

@@ -1,4 +1,5 @@
 """Celery tasks of the roster flow: each receives names and ids, and calls a service."""
+
 from __future__ import annotations
 
 from celery import shared_task

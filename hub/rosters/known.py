@@ -9,6 +9,7 @@ can be in flight and uncommitted: a commit group plus the batches queued ahead) 
 the applying side checks every claim against the master (``stage.EntityStage``) and fails loudly on one
 that does not hold.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -19,8 +20,10 @@ from hub.db import make_engine
 
 _SQLITE = "SELECT record_key, digest FROM entity_sources WHERE source = ? AND active AND record_key IN ({marks})"
 # One index probe per key, whatever the table's statistics (a scalar subquery is never a scan).
-_POSTGRESQL = ("SELECT k.key, (SELECT es.digest FROM entity_sources es WHERE es.source = %s AND es.record_key = k.key "
-               "AND es.active) FROM unnest(%s::text[]) AS k(key)")
+_POSTGRESQL = (
+    "SELECT k.key, (SELECT es.digest FROM entity_sources es WHERE es.source = %s AND es.record_key = k.key "
+    "AND es.active) FROM unnest(%s::text[]) AS k(key)"
+)
 
 
 class KnownDigests:

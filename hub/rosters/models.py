@@ -1,4 +1,5 @@
 """Entity master, per-source records, inspector roster, quarantine and sync runs."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -45,10 +46,15 @@ class EntitySource(Base):
     ``entity_id`` (a partial index: a million-entity sync maintains no second index for nothing)."""
 
     __tablename__ = "entity_sources"
-    __table_args__ = (UniqueConstraint("source", "record_key"),
-                      Index("ix_entity_sources_entity_id_other", "entity_id",
-                            sqlite_where=text("entity_id <> record_key"),
-                            postgresql_where=text("entity_id <> record_key")))
+    __table_args__ = (
+        UniqueConstraint("source", "record_key"),
+        Index(
+            "ix_entity_sources_entity_id_other",
+            "entity_id",
+            sqlite_where=text("entity_id <> record_key"),
+            postgresql_where=text("entity_id <> record_key"),
+        ),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(64))
     record_key: Mapped[str] = mapped_column(String(128))

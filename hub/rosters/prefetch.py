@@ -6,6 +6,7 @@ the interpreter lock; in a daemonic process (a Celery prefork worker) they run i
 thread instead. Either way the consumer sees the same batches in the same order,
 and an exception raised while fetching is raised in the consumer.
 """
+
 from __future__ import annotations
 
 import multiprocessing

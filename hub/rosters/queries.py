@@ -2,6 +2,7 @@
 
 The services own the queries and their units of work; views only check parameters and render.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -20,8 +21,9 @@ def recent_runs(db: Database, limit: int) -> list[SyncRun]:
         return list(s.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(limit)))
 
 
-def entity_page(db: Database, limit: int, after: str | None = None, district: str | None = None,
-                category: str | None = None) -> list[Entity]:
+def entity_page(
+    db: Database, limit: int, after: str | None = None, district: str | None = None, category: str | None = None
+) -> list[Entity]:
     """Entities by id after ``after``; ``district`` and ``category`` filter (category within the page)."""
     q = select(Entity).order_by(Entity.entity_id).limit(limit)
     if after:

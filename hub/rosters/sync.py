@@ -4,6 +4,7 @@ Each batch and its bookmark commit together, so a run killed part-way leaves the
 master consistent and the next run resumes from the last stored bookmark. A source
 marked ``atomic`` (a snapshot feed) applies in one transaction: all or nothing.
 """
+
 from __future__ import annotations
 
 import gc
@@ -71,9 +72,11 @@ def _save_state(session: Session, name: str, bookmark: dict[str, Any] | None) ->
 def _start_run(db: Database, name: str, kind: str, full: bool) -> SyncRun:
     with db.unit_of_work() as s:
         # A run left 'running' by a killed process is over: say so.
-        s.execute(update(SyncRun).where(SyncRun.source == name, SyncRun.outcome == "running")
-                  .values(outcome="interrupted", finished_at=utcnow(),
-                          error="the process stopped before the run finished"))
+        s.execute(
+            update(SyncRun)
+            .where(SyncRun.source == name, SyncRun.outcome == "running")
+            .values(outcome="interrupted", finished_at=utcnow(), error="the process stopped before the run finished")
+        )
         run = SyncRun(source=name, kind=kind, full=full, started_at=utcnow(), outcome="running")
         s.add(run)
     return run
@@ -120,8 +123,14 @@ class _Applier:
         return counts
 
 
-def _apply_in_groups(db: Database, applier: _Applier, batches: Iterator[Batch], counts: Counts,
-                     report: Callable[[str], object], group: int) -> None:
+def _apply_in_groups(
+    db: Database,
+    applier: _Applier,
+    batches: Iterator[Batch],
+    counts: Counts,
+    report: Callable[[str], object],
+    group: int,
+) -> None:
     """Apply batches, committing every ``group`` records (the source's ``commit_every``; each commit
     with its bookmark): fewer, larger commits (see hub/db.py). Only what committed is counted, so a
     run that fails part-way reports what it left stored."""
@@ -159,15 +168,23 @@ def _long_lived_objects_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
-def run_sync(db: Database, settings: Settings, name: str, *, full: bool = False,
-             progress: Progress | None = None, http: Any = None) -> SyncRun:
+def run_sync(
+    db: Database,
+    settings: Settings,
+    name: str,
+    *,
+    full: bool = False,
+    progress: Progress | None = None,
+    http: Any = None,
+) -> SyncRun:
     """Pull ``name`` now; return the finished run. Raises UpstreamError when the run failed."""
     with _long_lived_objects_frozen():
         return _run_sync(db, settings, name, full=full, progress=progress, http=http)
 
 
-def _run_sync(db: Database, settings: Settings, name: str, *, full: bool,
-              progress: Progress | None, http: Any) -> SyncRun:
+def _run_sync(
+    db: Database, settings: Settings, name: str, *, full: bool, progress: Progress | None, http: Any
+) -> SyncRun:
     source = make_source_for(settings, name, http)
     run = _start_run(db, name, source.kind, full)
     counts = Counts()
@@ -192,9 +209,14 @@ def _run_sync(db: Database, settings: Settings, name: str, *, full: bool,
                         progress(run, counts, batch.label)
                 counts.add(applier.finish(s))
         else:
-            _apply_in_groups(db, applier, prefetched(source.batches(state, full=full), prepare), counts,
-                             lambda label: progress(run, counts, label) if progress else None,
-                             settings.sources[name].commit_every)
+            _apply_in_groups(
+                db,
+                applier,
+                prefetched(source.batches(state, full=full), prepare),
+                counts,
+                lambda label: progress(run, counts, label) if progress else None,
+                settings.sources[name].commit_every,
+            )
     except ConnectorError as exc:
         if source.atomic:
             counts = Counts()  # nothing of an atomic run was applied

@@ -3,6 +3,7 @@ cannot say (GB 32100 check digit, real dates). Pure: plain dicts in, reasons out
 
 A reason always starts with the field it is about, so the quarantine says what to fix.
 """
+
 from __future__ import annotations
 
 import json
@@ -98,20 +99,27 @@ def _matching(field: str, pattern: re.Pattern[str], optional: bool) -> _Rule:
         texts = [v for v in values if v is not None] if optional else values
         return _types(texts) <= {str} and _all_match(lines, texts)
 
-    return _Rule(field, lambda v: (optional and v is None) or (type(v) is str and pattern.fullmatch(v) is not None),
-                 column)
+    return _Rule(
+        field, lambda v: (optional and v is None) or (type(v) is str and pattern.fullmatch(v) is not None), column
+    )
 
 
 def _one_of(field: str, allowed: frozenset) -> _Rule:
-    return _Rule(field, lambda v: (v is None or type(v) is str) and v in allowed,
-                 lambda values: _types(values) <= {str, _NONE} and allowed.issuperset(values))
+    return _Rule(
+        field,
+        lambda v: (v is None or type(v) is str) and v in allowed,
+        lambda values: _types(values) <= {str, _NONE} and allowed.issuperset(values),
+    )
 
 
 def _text(field: str, low: int, high: int, optional: bool = True) -> _Rule:
     def column(values: list[Any]) -> bool:
         texts = [v for v in values if v is not None] if optional else values
-        return _types(texts) <= {str} and low <= min(map(len, texts), default=low) \
+        return (
+            _types(texts) <= {str}
+            and low <= min(map(len, texts), default=low)
             and max(map(len, texts), default=high) <= high
+        )
 
     return _Rule(field, lambda v: (optional and v is None) or (type(v) is str and low <= len(v) <= high), column)
 
@@ -128,12 +136,22 @@ def _names_column(values: list[Any]) -> bool:
 
 
 _RULES = (
-    _matching("uscc", _USCC, optional=False), _typed("scheme_id", _NONE),
-    _text("name", 2, 256, optional=False), _matching("district", _DISTRICT, optional=False),
-    _one_of("entity_type", _ENTITY_TYPES), _one_of("status", _STATUSES), _one_of("credit_class", _CLASSES),
-    _matching("industry", _INDUSTRY, optional=True), _matching("established", _DAY, optional=True),
-    _text("legal_rep", 0, 128), _text("phone", 0, 64), _text("address", 0, 512), _typed("updated_at", str, _NONE),
-    _typed("abnormal_list", bool, _NONE), _typed("serious_violation", bool, _NONE), _typed("attributes", dict, _NONE),
+    _matching("uscc", _USCC, optional=False),
+    _typed("scheme_id", _NONE),
+    _text("name", 2, 256, optional=False),
+    _matching("district", _DISTRICT, optional=False),
+    _one_of("entity_type", _ENTITY_TYPES),
+    _one_of("status", _STATUSES),
+    _one_of("credit_class", _CLASSES),
+    _matching("industry", _INDUSTRY, optional=True),
+    _matching("established", _DAY, optional=True),
+    _text("legal_rep", 0, 128),
+    _text("phone", 0, 64),
+    _text("address", 0, 512),
+    _typed("updated_at", str, _NONE),
+    _typed("abnormal_list", bool, _NONE),
+    _typed("serious_violation", bool, _NONE),
+    _typed("attributes", dict, _NONE),
     _Rule("categories", lambda v: type(v) is list and all(type(c) is str and c for c in v), _names_column, default=[]),
 )
 

@@ -1,5 +1,6 @@
 """The streamed freeze: the roster and pool files written from the database page by page (keyset paging in
 byte order), hashed as they are written and stored in pieces, so neither file is ever whole in memory."""
+
 from __future__ import annotations
 
 import hashlib
@@ -83,8 +84,9 @@ class RosterTally:
         return {stratum: sum(counts.values()) for stratum, counts in self.districts.items()}
 
 
-def write_roster(s: Session, spec: TaskSpec, today: date, out: FrozenFileWriter,
-                 history: InspectionHistory | None) -> RosterTally:
+def write_roster(
+    s: Session, spec: TaskSpec, today: date, out: FrozenFileWriter, history: InspectionHistory | None
+) -> RosterTally:
     """The JDP §1 roster file of the task's eligible entities, page by page in entity_id byte order."""
     tally, last = RosterTally(), b""
     for page in entity_pages(s, spec, history):
@@ -93,8 +95,7 @@ def write_roster(s: Session, spec: TaskSpec, today: date, out: FrozenFileWriter,
             continue
         first = rows[0].entity_id.encode("utf-8")
         if last and not last < first:  # the pages come in byte order; a database that sorts otherwise is caught
-            raise DrawError(f"entity {rows[0].entity_id!r} came out of byte order from the database",
-                            where="freeze")
+            raise DrawError(f"entity {rows[0].entity_id!r} came out of byte order from the database", where="freeze")
         out.write(jdp.format_roster(rows))
         last = rows[-1].entity_id.encode("utf-8")
         for row in rows:
@@ -104,8 +105,9 @@ def write_roster(s: Session, spec: TaskSpec, today: date, out: FrozenFileWriter,
     return tally
 
 
-def write_pool(s: Session, spec: TaskSpec, out: FrozenFileWriter, tally: PoolTally | None,
-               history: InspectionHistory | None) -> tuple[str, int]:
+def write_pool(
+    s: Session, spec: TaskSpec, out: FrozenFileWriter, tally: PoolTally | None, history: InspectionHistory | None
+) -> tuple[str, int]:
     """The JDP §1 pool file, page by page in inspector_id byte order; each inspector also goes to `tally`."""
     size, last = 0, b""
     for page in inspector_pages(s, spec, history):
@@ -114,8 +116,10 @@ def write_pool(s: Session, spec: TaskSpec, out: FrozenFileWriter, tally: PoolTal
             continue
         first = rows[0].inspector_id.encode("utf-8")
         if last and not last < first:
-            raise InvalidInput(f"inspector id {rows[0].inspector_id!r} appears twice or out of byte order",
-                               where=f"inspector {rows[0].inspector_id!r}")
+            raise InvalidInput(
+                f"inspector id {rows[0].inspector_id!r} appears twice or out of byte order",
+                where=f"inspector {rows[0].inspector_id!r}",
+            )
         out.write(jdp.format_pool(rows))
         last = rows[-1].inspector_id.encode("utf-8")
         if tally is not None:
@@ -127,8 +131,12 @@ def write_pool(s: Session, spec: TaskSpec, out: FrozenFileWriter, tally: PoolTal
 
 def frozen_pieces(s: Session, task_id: str, kind: str) -> Iterator[bytes]:
     """The stored pieces of a frozen file, in order, a few at a time."""
-    query = (select(FrozenChunk.data).where(FrozenChunk.task_id == task_id, FrozenChunk.kind == kind)
-             .order_by(FrozenChunk.seq).execution_options(yield_per=4))
+    query = (
+        select(FrozenChunk.data)
+        .where(FrozenChunk.task_id == task_id, FrozenChunk.kind == kind)
+        .order_by(FrozenChunk.seq)
+        .execution_options(yield_per=4)
+    )
     yield from s.scalars(query)
 
 

@@ -4,6 +4,7 @@ reveals it itself when the draw is requested, in the same transaction that fixes
 
 So no person ever holds the hub's secret, and nobody can compute the seed before the entropy is fixed.
 """
+
 from __future__ import annotations
 
 import secrets

@@ -1,4 +1,5 @@
 """Joint tasks and the parties that commit to and reveal their draw secrets."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -148,16 +148,11 @@ def roster_rows(spec: TaskSpec, entities: Iterable[EntityFacts], today: date) ->
     """Roster lines of the eligible ones among `entities` (a whole roster, or one page of a streamed freeze)."""
     chosen = eligible(spec, entities, today)
     check_entity_ids(chosen)
-    rows = [
-        RosterEntry(e.entity_id, _checked_label(spec, e), weight(spec, e), _roster_district(e))
-        for e in chosen
-    ]
+    rows = [RosterEntry(e.entity_id, _checked_label(spec, e), weight(spec, e), _roster_district(e)) for e in chosen]
     return sorted(rows, key=lambda row: row.entity_id.encode())
 
 
-def build_pool(
-    spec: TaskSpec, inspectors: Iterable[InspectorFacts], draw_date: date
-) -> list[PoolEntry]:
+def build_pool(spec: TaskSpec, inspectors: Iterable[InspectorFacts], draw_date: date) -> list[PoolEntry]:
     """The JDP pool: active inspectors of the task's agencies certified on ``draw_date``, sorted by id bytes."""
     rows = []
     for i in inspectors:
@@ -165,9 +160,7 @@ def build_pool(
         certified = i.cert_valid_until is not None and i.cert_valid_until >= draw_date
         if i.agency not in spec.agencies or not i.active or not certified or i.capacity < 1:
             continue
-        avoid = set(i.conflicts) | (
-            set(i.last_paired) if spec.recusal.avoid_last_pairing else set()
-        )
+        avoid = set(i.conflicts) | (set(i.last_paired) if spec.recusal.avoid_last_pairing else set())
         row = PoolEntry(
             inspector_id=i.inspector_id,
             agency=i.agency,
@@ -208,15 +201,11 @@ def build_plan(
     if protocol not in PROTOCOLS:
         raise InvalidInput(f"{protocol!r} is not a protocol the hub draws with", where="plan.protocol")
     if hash_name not in HASHES:
-        raise InvalidInput(
-            f"{hash_name!r} is not a JDP hash ({', '.join(HASHES)})", where="plan.hash"
-        )
+        raise InvalidInput(f"{hash_name!r} is not a JDP hash ({', '.join(HASHES)})", where="plan.hash")
     if not isinstance(task_id, str) or not TASK_ID.fullmatch(task_id):
         raise InvalidInput(f"{task_id!r} is not a task id", where="plan.task_id")
     if spec.id is not None and spec.id != task_id:
-        raise InvalidInput(
-            f"the task file says id {spec.id!r}, not {task_id!r}", where="plan.task_id"
-        )
+        raise InvalidInput(f"the task file says id {spec.id!r}, not {task_id!r}", where="plan.task_id")
     items: dict[str, list[str]] = {agency: [] for agency in spec.agencies}
     for entry in spec.team:
         for code in entry.items:
@@ -229,10 +218,7 @@ def build_plan(
         "hash": hash_name,
         "title": spec.title,
         "quotas": quotas(spec, sizes),
-        "team": [
-            {"agency": t.agency, "size": t.size, "expertise": list(_byte_sorted(t.expertise))}
-            for t in spec.team
-        ],
+        "team": [{"agency": t.agency, "size": t.size, "expertise": list(_byte_sorted(t.expertise))} for t in spec.team],
         "avoid_home_district": spec.recusal.avoid_home_district,
         "window": [spec.window.start.isoformat(), spec.window.end.isoformat()],
         "agencies": list(spec.agencies),
@@ -268,18 +254,14 @@ def _roster_district(entity: EntityFacts) -> str:
 def _checked_label(spec: TaskSpec, entity: EntityFacts) -> str:
     label = stratum_label(spec, entity)
     if "\t" in label or "\n" in label:
-        raise InvalidInput(
-            f"stratum {label!r} contains a TAB or line feed", where=f"entity {entity.entity_id!r}"
-        )
+        raise InvalidInput(f"stratum {label!r} contains a TAB or line feed", where=f"entity {entity.entity_id!r}")
     return label
 
 
 def _check_pool_entry(row: PoolEntry) -> None:
     where = f"inspector {row.inspector_id!r}"
     if not row.inspector_id or any(c in row.inspector_id for c in "\t\n"):
-        raise InvalidInput(
-            "an inspector id must be non-empty, without TAB or line feed", where=where
-        )
+        raise InvalidInput("an inspector id must be non-empty, without TAB or line feed", where=where)
     if row.capacity > MAX_CAPACITY:
         raise InvalidInput(f"capacity {row.capacity} is above JDP's {MAX_CAPACITY}", where=where)
     for name, values in (
@@ -289,6 +271,4 @@ def _check_pool_entry(row: PoolEntry) -> None:
     ):
         for value in values:
             if not value or value == "-" or any(c in value for c in ",\t\n"):
-                raise InvalidInput(
-                    f"{name} value {value!r} cannot be written in a JDP pool file", where=where
-                )
+                raise InvalidInput(f"{name} value {value!r} cannot be written in a JDP pool file", where=where)

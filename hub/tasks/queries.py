@@ -1,4 +1,5 @@
 """Reading joint tasks for pages and the API (the services own the queries; views only render)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -36,8 +37,9 @@ def list_tasks(db: Database) -> list[JointTask]:
 def public_tasks(db: Database) -> list[JointTask]:
     """Tasks the public may see, newest first."""
     with db.unit_of_work() as s:
-        return list(s.scalars(select(JointTask).where(JointTask.state.in_(PUBLIC_STATES))
-                              .order_by(JointTask.created_at.desc())))
+        return list(
+            s.scalars(select(JointTask).where(JointTask.state.in_(PUBLIC_STATES)).order_by(JointTask.created_at.desc()))
+        )
 
 
 def task_parties(db: Database, task_id: str) -> list[TaskParty]:
@@ -54,5 +56,9 @@ def task_titles(db: Database) -> dict[str, str]:
 def parties_of(task: JointTask, parties: list[TaskParty], principal: Any) -> list[str]:
     """The parties this person may commit and reveal for: their agency's (as its liaison), or the witness
     party bound to their own account (the services check the same rule)."""
-    return [p.party for p in parties if p.account == principal.name
-            or (p.party in task.agencies and p.party == principal.agency and "liaison" in principal.roles)]
+    return [
+        p.party
+        for p in parties
+        if p.account == principal.name
+        or (p.party in task.agencies and p.party == principal.agency and "liaison" in principal.roles)
+    ]

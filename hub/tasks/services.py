@@ -4,6 +4,7 @@ Every step checks the state it starts from, writes an audit entry, and commits a
 one unit of work; refused attempts that matter (a second draw, a wrong reveal)
 are audited too.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,14 +52,16 @@ def _get(s: Any, task_id: str, *, for_update: bool = False) -> JointTask:
 
 def _expect(task: JointTask, *states: str, doing: str) -> None:
     if task.state not in states:
-        raise Conflict(f"cannot {doing}: task {task.id} is {task.state}, not {' or '.join(states)}",
-                       where=f"task {task.id}")
+        raise Conflict(
+            f"cannot {doing}: task {task.id} is {task.state}, not {' or '.join(states)}", where=f"task {task.id}"
+        )
 
 
 def _require_all_parties(s: Any, task_id: str, attribute: str, message: str) -> None:
     """Every party of the task must have ``attribute`` (a commitment, a revealed secret)."""
-    missing = sorted(p.party for p in s.scalars(select(TaskParty).where(TaskParty.task_id == task_id))
-                     if not getattr(p, attribute))
+    missing = sorted(
+        p.party for p in s.scalars(select(TaskParty).where(TaskParty.task_id == task_id)) if not getattr(p, attribute)
+    )
     if missing:
         raise Conflict(f"{message} {', '.join(missing)}", where=f"task {task_id}")
 
@@ -80,26 +83,42 @@ def create_task(db: Database, settings: Settings, spec: TaskSpec | dict, actor: 
     with db.unit_of_work() as s:
         task_id = spec.id or _next_task_id(s, spec.window.start.year)
         if s.get(JointTask, task_id) is not None:
-            raise Conflict(f"task id {task_id!r} exists already; a task id is never reused",
-                           where="id")
+            raise Conflict(f"task id {task_id!r} exists already; a task id is never reused", where="id")
         _check_deliverable(s, spec)
         body = spec_to_dict(spec)
         body["id"] = task_id
-        task = JointTask(id=task_id, title=spec.title, lead=spec.lead, agencies=list(spec.agencies),
-                         spec=body, state=TaskState.DRAFT, window_start=spec.window.start,
-                         window_end=spec.window.end, created_by=actor, protocol=NEW_PROTOCOL)
+        task = JointTask(
+            id=task_id,
+            title=spec.title,
+            lead=spec.lead,
+            agencies=list(spec.agencies),
+            spec=body,
+            state=TaskState.DRAFT,
+            window_start=spec.window.start,
+            window_end=spec.window.end,
+            created_by=actor,
+            protocol=NEW_PROTOCOL,
+        )
         s.add(task)
         s.flush()
         # The hub commits by itself, now: its secret never leaves hub.tasks.hub_party until the draw.
         hub_commitment = hub_party.draw_secret(s, task_id, body.get("hash", "sha256"), NEW_PROTOCOL)
-        s.add(TaskParty(task_id=task_id, party=HUB_PARTY, commitment=hub_commitment, committed_at=utcnow(),
-                        committed_by=HUB_PARTY))
+        s.add(
+            TaskParty(
+                task_id=task_id,
+                party=HUB_PARTY,
+                commitment=hub_commitment,
+                committed_at=utcnow(),
+                committed_by=HUB_PARTY,
+            )
+        )
         for party in spec.agencies:
             s.add(TaskParty(task_id=task_id, party=party))
         s.flush()
         audit(s, actor, "task.create", f"task:{task_id}", after=body)
-        audit(s, HUB_PARTY, "task.commit", f"task:{task_id}",
-              details={"party": HUB_PARTY, "commitment": hub_commitment})
+        audit(
+            s, HUB_PARTY, "task.commit", f"task:{task_id}", details={"party": HUB_PARTY, "commitment": hub_commitment}
+        )
         # The provincial platform hears of the task at the freeze, when strata and quotas are known.
     return task
 
@@ -115,28 +134,41 @@ def _check_deliverable(s: Any, spec: TaskSpec) -> None:
             if code not in known:
                 raise InvalidInput(f"item {code!r} is not in any agency's item list", where="team.items")
             if known[code] != t.agency:
-                raise InvalidInput(f"item {code!r} belongs to {known[code]}, not {t.agency}",
-                                   where="team.items")
+                raise InvalidInput(f"item {code!r} belongs to {known[code]}, not {t.agency}", where="team.items")
     for agency in spec.agencies:
         entries = [t for t in spec.team if t.agency == agency]
         if not entries:
-            raise InvalidInput(f"agency {agency} has no [[team]] entry: its results would name no inspector, "
-                               "which the provincial platform refuses", where=f"agency {agency}")
+            raise InvalidInput(
+                f"agency {agency} has no [[team]] entry: its results would name no inspector, "
+                "which the provincial platform refuses",
+                where=f"agency {agency}",
+            )
         if not any(t.items for t in entries):
             listed = s.scalar(select(func.count()).select_from(Item).where(Item.agency == agency)) or 0
             why = "its item list is empty" if not listed else "the task names none of its items"
-            raise InvalidInput(f"agency {agency} lists no inspection items for this task ({why}): the "
-                               "provincial platform refuses results without items", where=f"agency {agency}")
+            raise InvalidInput(
+                f"agency {agency} lists no inspection items for this task ({why}): the "
+                "provincial platform refuses results without items",
+                where=f"agency {agency}",
+            )
 
 
-def _task_message(task: JointTask, spec: TaskSpec, strata: dict | None = None,
-                  quotas: dict | None = None) -> dict[str, Any]:
+def _task_message(
+    task: JointTask, spec: TaskSpec, strata: dict | None = None, quotas: dict | None = None
+) -> dict[str, Any]:
     items: dict[str, list[str]] = {a: [] for a in spec.agencies}
     for t in spec.team:
         items[t.agency].extend(c for c in t.items if c not in items[t.agency])
-    return {"task_id": task.id, "title": task.title, "lead": task.lead, "agencies": list(task.agencies),
-            "items": items, "strata": strata or {}, "quotas": quotas or {},
-            "window": [task.window_start.isoformat(), task.window_end.isoformat()]}
+    return {
+        "task_id": task.id,
+        "title": task.title,
+        "lead": task.lead,
+        "agencies": list(task.agencies),
+        "items": items,
+        "strata": strata or {},
+        "quotas": quotas or {},
+        "window": [task.window_start.isoformat(), task.window_end.isoformat()],
+    }
 
 
 def add_party(db: Database, task_id: str, party: str, actor: str, account: str | None = None) -> None:
@@ -145,8 +177,7 @@ def add_party(db: Database, task_id: str, party: str, actor: str, account: str |
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", party):
         raise InvalidInput(f"{party!r} is not a party id (letters, digits, - and _)", where="party")
     if not account:
-        raise InvalidInput(f"a witness party acts through its own account: name the user for {party}",
-                           where="account")
+        raise InvalidInput(f"a witness party acts through its own account: name the user for {party}", where="account")
     with db.unit_of_work() as s:
         task = _get(s, task_id, for_update=True)
         _expect(task, TaskState.DRAFT, TaskState.COMMITTING, doing="add a party")
@@ -172,8 +203,11 @@ def _party_row(s: Any, task: JointTask, party: str, doing: str) -> TaskParty:
         names = ", ".join(p for (p,) in s.execute(select(TaskParty.party).where(TaskParty.task_id == task.id)))
         raise InvalidInput(f"{party!r} is not a party of {task.id} (parties: {names})", where="party")
     if party == HUB_PARTY and hub_party.holds_secret(s, task.id):
-        what = "has committed already (at the task's creation)" if doing == "commit" else \
-            "reveals its own secret when the draw is requested"
+        what = (
+            "has committed already (at the task's creation)"
+            if doing == "commit"
+            else "reveals its own secret when the draw is requested"
+        )
         raise Conflict(f"the hub is a party of its own: it {what}; nobody acts for it", where="party")
     return row
 
@@ -186,8 +220,11 @@ def _check_acts_as_itself(s: Any, task: JointTask, row: TaskParty, actor: str) -
     if party == HUB_PARTY:  # a JDP-1 task created before the hub held its own secret: as it was then
         return
     if user is None or not user.active:
-        raise Forbidden(f"{actor!r} is not an active user, and only {_who_acts_for(row)} acts for {party} "
-                        "(on the command line: --as USER)", where="party")
+        raise Forbidden(
+            f"{actor!r} is not an active user, and only {_who_acts_for(row)} acts for {party} "
+            "(on the command line: --as USER)",
+            where="party",
+        )
     if row.account is not None:
         allowed = user.name == row.account
     else:
@@ -254,8 +291,9 @@ class _Refused(Exception):
         self.problem, self.feasibility = problem, feasibility
 
 
-def _write_frozen_files(s: Any, task: JointTask, today: date, store: bool,
-                        history: InspectionHistory) -> tuple[dict, RosterTally, str, int, dict]:
+def _write_frozen_files(
+    s: Any, task: JointTask, today: date, store: bool, history: InspectionHistory
+) -> tuple[dict, RosterTally, str, int, dict]:
     """Stream the roster, then the pool, out of the database into the task's frozen files (or only count
     them when `store` is False); returns plan, roster tally, pool digest and size, feasibility report."""
     spec = parse_task_spec(task.spec, f"task {task.id}")
@@ -266,8 +304,9 @@ def _write_frozen_files(s: Any, task: JointTask, today: date, store: bool,
     if not roster.size:
         raise _Refused("no entity of the task's population is eligible", None)
     if not sum(plan["quotas"].values()):
-        raise _Refused("the quotas select no entity, and the provincial platform refuses a draw record "
-                       "without selections", None)
+        raise _Refused(
+            "the quotas select no entity, and the provincial platform refuses a draw record without selections", None
+        )
     try:
         tally = PoolTally(plan, roster.districts)
     except jdp.JDPError as exc:
@@ -277,8 +316,9 @@ def _write_frozen_files(s: Any, task: JointTask, today: date, store: bool,
     return plan, roster, pool_digest, pool_size, tally.report().to_dict()
 
 
-def freeze(db: Database, settings: Settings, task_id: str, actor: str,
-           today: date | None = None, *, history: InspectionHistory) -> JointTask:
+def freeze(
+    db: Database, settings: Settings, task_id: str, actor: str, today: date | None = None, *, history: InspectionHistory
+) -> JointTask:
     """Snapshot roster and pool as JDP files, streamed out of the database and hashed as written, and
     publish their digests; every party must have committed, and the pre-check must find the task feasible.
     ``history``: past results (hub.results.history.RESULTS_HISTORY)."""
@@ -290,8 +330,9 @@ def freeze(db: Database, settings: Settings, task_id: str, actor: str,
             _require_all_parties(s, task_id, "commitment", "cannot freeze: no commitment yet from")
             plan, roster, pool_digest, pool_size, report = _write_frozen_files(s, task, today, True, history)
             if not report["ok"]:
-                raise _Refused("the task is infeasible — " + "; ".join(sf["message"] for sf in report["shortfalls"]),
-                               report)
+                raise _Refused(
+                    "the task is infeasible — " + "; ".join(sf["message"] for sf in report["shortfalls"]), report
+                )
             hash_name = plan["hash"]
             task.feasibility = report
             task.plan = plan
@@ -299,13 +340,30 @@ def freeze(db: Database, settings: Settings, task_id: str, actor: str,
             task.roster_digest, task.pool_digest = roster.digest, pool_digest
             task.roster_size, task.pool_size = roster.size, pool_size
             task.state, task.frozen_at, task.updated_at = TaskState.FROZEN, utcnow(), utcnow()
-            audit(s, actor, "task.freeze", f"task:{task_id}",
-                  details={"plan_digest": task.plan_digest, "roster_digest": task.roster_digest,
-                           "pool_digest": task.pool_digest, "roster_size": roster.size, "pool_size": pool_size,
-                           "protocol": task.protocol, "entropy_source": plan.get("entropy_source")})
+            audit(
+                s,
+                actor,
+                "task.freeze",
+                f"task:{task_id}",
+                details={
+                    "plan_digest": task.plan_digest,
+                    "roster_digest": task.roster_digest,
+                    "pool_digest": task.pool_digest,
+                    "roster_size": roster.size,
+                    "pool_size": pool_size,
+                    "protocol": task.protocol,
+                    "entropy_source": plan.get("entropy_source"),
+                },
+            )
             spec = parse_task_spec(task.spec, f"task {task_id}")
-            enqueue(s, settings, "task", f"task:{task_id}",
-                    _task_message(task, spec, roster.strata, plan["quotas"]), task_id)
+            enqueue(
+                s,
+                settings,
+                "task",
+                f"task:{task_id}",
+                _task_message(task, spec, roster.strata, plan["quotas"]),
+                task_id,
+            )
     except _Refused as refused:  # nothing of the files stays; the report stays on the task for its page
         with db.unit_of_work() as s:
             if refused.feasibility is not None:
@@ -315,13 +373,13 @@ def freeze(db: Database, settings: Settings, task_id: str, actor: str,
     return task
 
 
-def feasibility(db: Database, task_id: str, today: date | None = None, *,
-                history: InspectionHistory) -> dict:
+def feasibility(db: Database, task_id: str, today: date | None = None, *, history: InspectionHistory) -> dict:
     """The pre-check report for a task not yet frozen (what would fall short, and by how much)."""
     with db.unit_of_work() as s:
         try:
-            plan, roster, _, pool_size, report = _write_frozen_files(s, _get(s, task_id), today or date.today(),
-                                                                     False, history)
+            plan, roster, _, pool_size, report = _write_frozen_files(
+                s, _get(s, task_id), today or date.today(), False, history
+            )
         except _Refused as refused:
             return {"ok": False, "shortfalls": [], "problem": refused.problem}
         report.update(roster_size=roster.size, pool_size=pool_size, quotas=plan["quotas"])
@@ -343,8 +401,10 @@ def reveal(db: Database, task_id: str, party: str, secret_hex: str, actor: str) 
             if row.secret_hex == secret_hex:
                 return
             raise Conflict(f"{party} has revealed already", where="party")
-        ok = bool(SECRET_HEX.fullmatch(secret_hex)) and \
-            jdp.commitment(party, secret_hex, task.spec.get("hash", "sha256"), task.protocol) == row.commitment
+        ok = (
+            bool(SECRET_HEX.fullmatch(secret_hex))
+            and jdp.commitment(party, secret_hex, task.spec.get("hash", "sha256"), task.protocol) == row.commitment
+        )
         if ok:
             row.secret_hex, row.revealed_at = secret_hex, utcnow()
             audit(s, actor, "task.reveal", f"task:{task_id}", details={"party": party})
@@ -373,14 +433,19 @@ def _check_entropy(task: JointTask, entropy: str) -> None:
         raise InvalidInput("entropy must not contain a line feed (JDP §2)", where="entropy")
     source = (task.plan or {}).get("entropy_source")
     if task.entropy is not None and task.entropy != entropy:
-        raise Conflict(f"the entropy was entered once ({task.entropy!r}) and cannot change; a failed or lost "
-                       "draw is voided, not drawn again with other entropy", where="entropy")
+        raise Conflict(
+            f"the entropy was entered once ({task.entropy!r}) and cannot change; a failed or lost "
+            "draw is voided, not drawn again with other entropy",
+            where="entropy",
+        )
     if source and not entropy:
-        raise InvalidInput(f"enter the value published by the declared entropy source ({source})",
-                           where="entropy")
+        raise InvalidInput(f"enter the value published by the declared entropy source ({source})", where="entropy")
     if not source and entropy:
-        raise InvalidInput("this task declared no entropy source before its freeze, so its draw takes no "
-                           "entropy: nobody may pick one now", where="entropy")
+        raise InvalidInput(
+            "this task declared no entropy source before its freeze, so its draw takes no "
+            "entropy: nobody may pick one now",
+            where="entropy",
+        )
 
 
 def request_draw(db: Database, task_id: str, entropy: str, actor: str) -> None:
@@ -395,11 +460,15 @@ def request_draw(db: Database, task_id: str, entropy: str, actor: str) -> None:
         refused = task.state == TaskState.DRAWN or pending
         if not refused:
             TASK_LIFECYCLE.require(task.state, TaskState.DRAWN, doing="draw", where=f"task {task.id}")
-            DRAW_LIFECYCLE.require(draw_status_of(task.draw_status), DrawStatus.QUEUED, doing="request the draw",
-                                   where=f"task {task.id}")
+            DRAW_LIFECYCLE.require(
+                draw_status_of(task.draw_status), DrawStatus.QUEUED, doing="request the draw", where=f"task {task.id}"
+            )
             hub_reveals = hub_party.holds_secret(s, task_id)
-            missing = sorted(p.party for p in s.scalars(select(TaskParty).where(TaskParty.task_id == task_id))
-                             if not p.secret_hex and not (hub_reveals and p.party == HUB_PARTY))
+            missing = sorted(
+                p.party
+                for p in s.scalars(select(TaskParty).where(TaskParty.task_id == task_id))
+                if not p.secret_hex and not (hub_reveals and p.party == HUB_PARTY)
+            )
             if missing:
                 raise Conflict(f"cannot draw: no reveal yet from {', '.join(missing)}", where=f"task {task_id}")
             _check_entropy(task, entropy)
@@ -412,28 +481,48 @@ def request_draw(db: Database, task_id: str, entropy: str, actor: str) -> None:
                     audit(s, HUB_PARTY, "task.reveal", f"task:{task_id}", details={"party": HUB_PARTY})
             task.draw_status, task.draw_progress, task.draw_error = DrawStatus.QUEUED, 0, None
             task.updated_at = utcnow()
-            audit(s, actor, "task.draw_requested", f"task:{task_id}",
-                  details={"entropy": entropy, "entropy_source": (task.plan or {}).get("entropy_source"),
-                           "again": not first})
+            audit(
+                s,
+                actor,
+                "task.draw_requested",
+                f"task:{task_id}",
+                details={
+                    "entropy": entropy,
+                    "entropy_source": (task.plan or {}).get("entropy_source"),
+                    "again": not first,
+                },
+            )
             return
     with db.unit_of_work() as s:
-        audit(s, actor, "task.draw_refused", f"task:{task_id}",
-              details={"reason": "a draw is one-time", "state": task.state})
-    raise Conflict(f"task {task_id} has been drawn already (or its draw is under way); a draw is "
-                   "one-time: to start over, void it with a reason and create a new task",
-                   where=f"task {task_id}")
+        audit(
+            s,
+            actor,
+            "task.draw_refused",
+            f"task:{task_id}",
+            details={"reason": "a draw is one-time", "state": task.state},
+        )
+    raise Conflict(
+        f"task {task_id} has been drawn already (or its draw is under way); a draw is "
+        "one-time: to start over, void it with a reason and create a new task",
+        where=f"task {task_id}",
+    )
 
 
 def parties(db: Database, task_id: str) -> list[dict[str, Any]]:
     with db.unit_of_work() as s:
         _get(s, task_id)
-        return [{"party": p.party, "commitment": p.commitment,
-                 "committed_at": p.committed_at.isoformat() + "Z" if p.committed_at else None,
-                 "committed_by": p.committed_by, "account": p.account,
-                 "revealed": bool(p.secret_hex),
-                 "secret_hex": p.secret_hex}
-                for p in s.scalars(select(TaskParty).where(TaskParty.task_id == task_id)
-                                   .order_by(TaskParty.party))]
+        return [
+            {
+                "party": p.party,
+                "commitment": p.commitment,
+                "committed_at": p.committed_at.isoformat() + "Z" if p.committed_at else None,
+                "committed_by": p.committed_by,
+                "account": p.account,
+                "revealed": bool(p.secret_hex),
+                "secret_hex": p.secret_hex,
+            }
+            for p in s.scalars(select(TaskParty).where(TaskParty.task_id == task_id).order_by(TaskParty.party))
+        ]
 
 
 def mark_draw_failed(db: Database, task_id: str, error: str, actor: str) -> None:
@@ -441,9 +530,18 @@ def mark_draw_failed(db: Database, task_id: str, error: str, actor: str) -> None
     someone makes. Start over with a new task and new commitments."""
     reason = f"the draw failed: {error}; a failed draw voids the task (create a new task, new commitments)"
     with db.unit_of_work() as s:
-        s.execute(update(JointTask).where(JointTask.id == task_id, JointTask.state == TaskState.FROZEN)
-                  .values(draw_status=DrawStatus.FAILED, draw_error=error, state=TaskState.VOID, voided_at=utcnow(),
-                          voided_by=actor, void_reason=reason))
+        s.execute(
+            update(JointTask)
+            .where(JointTask.id == task_id, JointTask.state == TaskState.FROZEN)
+            .values(
+                draw_status=DrawStatus.FAILED,
+                draw_error=error,
+                state=TaskState.VOID,
+                voided_at=utcnow(),
+                voided_by=actor,
+                void_reason=reason,
+            )
+        )
         audit(s, actor, "task.draw_failed", f"task:{task_id}", details={"error": error, "voided": True})
 
 
@@ -451,6 +549,9 @@ def mark_draw_unqueued(db: Database, task_id: str, error: str, actor: str) -> No
     """The draw job could not be handed to a worker: nothing was computed, so the task stays frozen and the
     draw may be requested again (with the same entropy, fixed already)."""
     with db.unit_of_work() as s:
-        s.execute(update(JointTask).where(JointTask.id == task_id, JointTask.state == TaskState.FROZEN)
-                  .values(draw_status=DrawStatus.FAILED, draw_error=error))
+        s.execute(
+            update(JointTask)
+            .where(JointTask.id == task_id, JointTask.state == TaskState.FROZEN)
+            .values(draw_status=DrawStatus.FAILED, draw_error=error)
+        )
         audit(s, actor, "task.draw_unqueued", f"task:{task_id}", details={"error": error})

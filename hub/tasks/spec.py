@@ -209,12 +209,8 @@ def _population(r: _Reader, value: Any) -> Population:
     category = r.forbidding("|\t\n")  # a category is part of a stratum label, joined by "|"
     districts = t.get("districts")
     return Population(
-        categories=r.strings(
-            r.required(t, "population", "categories"), "population.categories", category
-        ),
-        districts=None
-        if districts is None
-        else r.strings(districts, "population.districts", r.district),
+        categories=r.strings(r.required(t, "population", "categories"), "population.categories", category),
+        districts=None if districts is None else r.strings(districts, "population.districts", r.district),
         statuses=r.strings(t.get("statuses", ["active"]), "population.statuses", r.forbidding("")),
         exclude_inspected_within_days=r.integer(
             t.get("exclude_inspected_within_days", 0), "population.exclude_inspected_within_days", 0
@@ -226,8 +222,7 @@ def _strata(r: _Reader, value: Any, population: Population) -> Strata:
     t = r.table(value, "strata", _keys(Strata))
     by = r.strings(t.get("by", list(Strata.by)), "strata.by", r.choice(STRATUM_KEYS))
     ratios = {
-        label: r.ratio(v, path)
-        for label, v, path in _labelled(r, t.get("ratios", {}), "strata.ratios", by, population)
+        label: r.ratio(v, path) for label, v, path in _labelled(r, t.get("ratios", {}), "strata.ratios", by, population)
     }
     counts = {
         label: r.integer(v, path, 0)
@@ -257,9 +252,7 @@ def _labelled(
         where = f'{path}."{label}"'
         parts = label.split("|")
         if len(parts) != len(by):
-            r.fail(
-                where, f"a stratum label here has {len(by)} part(s) joined by '|': {' | '.join(by)}"
-            )
+            r.fail(where, f"a stratum label here has {len(by)} part(s) joined by '|': {' | '.join(by)}")
         for key, part in zip(by, parts):
             if key == "category" and part not in population.categories:
                 r.fail(where, f"category {part!r} is not in population.categories")
@@ -292,10 +285,7 @@ def _weights(r: _Reader, value: Any) -> Weights:
         abnormal_list=tickets("abnormal_list"),
         serious_violation=tickets("serious_violation"),
         credit_class=tuple(
-            sorted(
-                (cls, r.integer(n, f"weights.credit_class.{cls}", 1, MAX_WEIGHT))
-                for cls, n in credit.items()
-            )
+            sorted((cls, r.integer(n, f"weights.credit_class.{cls}", 1, MAX_WEIGHT)) for cls, n in credit.items())
         ),
     )
 
@@ -314,13 +304,9 @@ def _team(r: _Reader, value: Any, agencies: tuple[str, ...]) -> tuple[TeamEntry,
             TeamEntry(
                 agency=agency,
                 size=r.integer(r.required(t, path, "size"), f"{path}.size", 1),
-                items=r.strings(
-                    t.get("items", []), f"{path}.items", r.forbidding(" \t\n"), allow_empty=True
-                ),
+                items=r.strings(t.get("items", []), f"{path}.items", r.forbidding(" \t\n"), allow_empty=True),
                 # expertise tags are written comma-separated in the pool file, "-" meaning none
-                expertise=r.strings(
-                    t.get("expertise", []), f"{path}.expertise", r.tag, allow_empty=True
-                ),
+                expertise=r.strings(t.get("expertise", []), f"{path}.expertise", r.tag, allow_empty=True),
             )
         )
     if sum(e.size for e in entries) < MIN_TEAM:
@@ -331,9 +317,7 @@ def _team(r: _Reader, value: Any, agencies: tuple[str, ...]) -> tuple[TeamEntry,
 def _recusal(r: _Reader, value: Any) -> Recusal:
     t = r.table(value, "recusal", _keys(Recusal))
     return Recusal(
-        avoid_home_district=r.flag(
-            t.get("avoid_home_district", True), "recusal.avoid_home_district"
-        ),
+        avoid_home_district=r.flag(t.get("avoid_home_district", True), "recusal.avoid_home_district"),
         avoid_last_pairing=r.flag(t.get("avoid_last_pairing", True), "recusal.avoid_last_pairing"),
     )
 
@@ -404,9 +388,7 @@ class _Reader:
 
         return read
 
-    def strings(
-        self, value: Any, path: str, item: _Item, *, allow_empty: bool = False
-    ) -> tuple[str, ...]:
+    def strings(self, value: Any, path: str, item: _Item, *, allow_empty: bool = False) -> tuple[str, ...]:
         if not isinstance(value, list):
             self.fail(path, "must be a list of strings")
         if not value and not allow_empty:
@@ -425,17 +407,12 @@ class _Reader:
         if value < low or (high is not None and value > high):
             self.fail(
                 path,
-                f"{value} must be at least {low}"
-                + ("" if high is None else f" and at most {high}"),
+                f"{value} must be at least {low}" + ("" if high is None else f" and at most {high}"),
             )
         return value
 
     def ratio(self, value: Any, path: str) -> Decimal:
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-        ):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             self.fail(path, "must be a number")
         ratio = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         if not 0 < ratio <= 1:

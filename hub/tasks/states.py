@@ -1,4 +1,5 @@
 """The joint task's lifecycle and its draw request's, each as one table (pure)."""
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -16,13 +17,17 @@ class TaskState(StrEnum):
     VOID = "void"
 
 
-TASK_LIFECYCLE = Lifecycle("task", TaskState, {
-    TaskState.DRAFT: {TaskState.COMMITTING, TaskState.VOID},
-    TaskState.COMMITTING: {TaskState.COMMITTING, TaskState.FROZEN, TaskState.VOID},  # more parties commit
-    TaskState.FROZEN: {TaskState.DRAWN, TaskState.VOID},
-    TaskState.DRAWN: {TaskState.VOID},  # a draw is one-time: never drawn again
-    TaskState.VOID: set(),
-})
+TASK_LIFECYCLE = Lifecycle(
+    "task",
+    TaskState,
+    {
+        TaskState.DRAFT: {TaskState.COMMITTING, TaskState.VOID},
+        TaskState.COMMITTING: {TaskState.COMMITTING, TaskState.FROZEN, TaskState.VOID},  # more parties commit
+        TaskState.FROZEN: {TaskState.DRAWN, TaskState.VOID},
+        TaskState.DRAWN: {TaskState.VOID},  # a draw is one-time: never drawn again
+        TaskState.VOID: set(),
+    },
+)
 
 
 class DrawStatus(StrEnum):
@@ -38,13 +43,17 @@ class DrawStatus(StrEnum):
 #: queued or running: a worker has it (or lost it, after LOST_DRAW)
 IN_FLIGHT = (DrawStatus.QUEUED, DrawStatus.RUNNING)
 
-DRAW_LIFECYCLE = Lifecycle("draw", DrawStatus, {
-    DrawStatus.NOT_REQUESTED: {DrawStatus.QUEUED},
-    DrawStatus.QUEUED: {DrawStatus.RUNNING, DrawStatus.FAILED, DrawStatus.QUEUED},  # a lost job is asked again
-    DrawStatus.RUNNING: {DrawStatus.RUNNING, DrawStatus.DONE, DrawStatus.FAILED, DrawStatus.QUEUED},
-    DrawStatus.FAILED: {DrawStatus.QUEUED, DrawStatus.RUNNING, DrawStatus.FAILED},
-    DrawStatus.DONE: set(),
-})
+DRAW_LIFECYCLE = Lifecycle(
+    "draw",
+    DrawStatus,
+    {
+        DrawStatus.NOT_REQUESTED: {DrawStatus.QUEUED},
+        DrawStatus.QUEUED: {DrawStatus.RUNNING, DrawStatus.FAILED, DrawStatus.QUEUED},  # a lost job is asked again
+        DrawStatus.RUNNING: {DrawStatus.RUNNING, DrawStatus.DONE, DrawStatus.FAILED, DrawStatus.QUEUED},
+        DrawStatus.FAILED: {DrawStatus.QUEUED, DrawStatus.RUNNING, DrawStatus.FAILED},
+        DrawStatus.DONE: set(),
+    },
+)
 
 
 def draw_status_of(value: str | None) -> DrawStatus:

@@ -1,4 +1,5 @@
 """Celery task: run a stored verification job by its id."""
+
 from __future__ import annotations
 
 from celery import shared_task

@@ -1,4 +1,5 @@
 """Run a JDP-2 / JDP-1 verification or offline draw from a request body (the draw module does the work)."""
+
 from __future__ import annotations
 
 import uuid
@@ -18,8 +19,9 @@ def verify_body(body: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(body.get("record"), dict):
         raise InvalidInput("record must be the draw record object", where="record")
     try:
-        problems = jdp.verify(body["record"], str(body.get("roster", "")).encode("utf-8"),
-                              str(body.get("pool", "")).encode("utf-8"))
+        problems = jdp.verify(
+            body["record"], str(body.get("roster", "")).encode("utf-8"), str(body.get("pool", "")).encode("utf-8")
+        )
     except jdp.JDPError as exc:
         raise InvalidInput(str(exc), where="verify") from None
     return {"verified": not problems, "problems": problems}
@@ -35,9 +37,14 @@ def draw_body(body: dict[str, Any]) -> dict[str, Any]:
     try:
         protocol = jdp.check_protocol(body["plan"].get("protocol"), "plan.protocol")
         commitments = {p: jdp.commitment(p, h, hash_name, protocol) for p, h in reveals.items()}
-        return jdp.draw(body["plan"], str(body.get("roster", "")).encode("utf-8"),
-                        str(body.get("pool", "")).encode("utf-8"), commitments, reveals,
-                        str(body.get("entropy") or ""))
+        return jdp.draw(
+            body["plan"],
+            str(body.get("roster", "")).encode("utf-8"),
+            str(body.get("pool", "")).encode("utf-8"),
+            commitments,
+            reveals,
+            str(body.get("entropy") or ""),
+        )
     except (jdp.JDPError, TypeError, AttributeError) as exc:
         raise InvalidInput(str(exc), where="draw") from None
 
@@ -76,6 +83,12 @@ def status(db: Database, job_id: str) -> dict[str, Any]:
         job = s.get(VerificationJob, job_id)
         if job is None:
             raise NotFound(f"no verification {job_id!r}"[:120], where="verification")
-        return {"id": job.id, "kind": job.kind, "state": job.state, "answer": job.answer, "error": job.error,
-                "created_at": job.created_at.isoformat() + "Z",
-                "finished_at": job.finished_at.isoformat() + "Z" if job.finished_at else None}
+        return {
+            "id": job.id,
+            "kind": job.kind,
+            "state": job.state,
+            "answer": job.answer,
+            "error": job.error,
+            "created_at": job.created_at.isoformat() + "Z",
+            "finished_at": job.finished_at.isoformat() + "Z" if job.finished_at else None,
+        }

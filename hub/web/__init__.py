@@ -1,4 +1,5 @@
 """Pages for people: one blueprint per area; CSRF on every form."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -20,5 +21,4 @@ def register_web(app: Flask) -> None:
 
         from hub.auth.access import current_principal
 
-        return {"principal": current_principal(),
-                "has_endpoint": lambda ep: ep in current_app.view_functions}
+        return {"principal": current_principal(), "has_endpoint": lambda ep: ep in current_app.view_functions}

@@ -1,6 +1,7 @@
 """Signing in and out of the web pages (session cookie, CSRF-protected form), and changing one's
 own password. Sign-out ends the session on the server too; failed sign-ins lock the account
 and are counted per address (docs/security.md, "Accounts and sessions")."""
+
 from __future__ import annotations
 
 import time
@@ -44,18 +45,27 @@ def login():
         address = request.remote_addr or "unknown"
         wait = limiter().blocked("login_ip", address, sec.rate_limits["login_ip"])
         if wait:
-            raise TooManyRequests(f"此地址登录失败次数过多，请 {_minutes(wait)} 分钟后再试"
-                                  f" (too many failed sign-ins from this address)", retry_after=wait,
-                                  where="login")
-        outcome, user_id, epoch = attempt(appctx.database(), request.form.get("name", ""),
-                                          request.form.get("password", ""), sec.login_failures,
-                                          sec.login_lock_minutes)
+            raise TooManyRequests(
+                f"此地址登录失败次数过多，请 {_minutes(wait)} 分钟后再试 (too many failed sign-ins from this address)",
+                retry_after=wait,
+                where="login",
+            )
+        outcome, user_id, epoch = attempt(
+            appctx.database(),
+            request.form.get("name", ""),
+            request.form.get("password", ""),
+            sec.login_failures,
+            sec.login_lock_minutes,
+        )
         if not user_id:
             limiter().hit("login_ip", address, sec.rate_limits["login_ip"])
             if outcome.locked_for:
-                raise TooManyRequests(f"该账户登录失败次数过多，已锁定，请 {_minutes(outcome.locked_for)} 分钟后再试"
-                                      f" (account locked after repeated failures)",
-                                      retry_after=outcome.locked_for, where="login")
+                raise TooManyRequests(
+                    f"该账户登录失败次数过多，已锁定，请 {_minutes(outcome.locked_for)} 分钟后再试"
+                    f" (account locked after repeated failures)",
+                    retry_after=outcome.locked_for,
+                    where="login",
+                )
             flash("用户名或密码错误 (wrong name or password)")
             return render_template("login.html"), 401
         session.clear()
@@ -84,8 +94,9 @@ def change_password():
         new = request.form.get("new_password", "")
         if new != request.form.get("confirm_password", ""):
             raise InvalidInput("两次输入的新密码不一致 (the new passwords differ)", where="confirm_password")
-        epoch = set_own_password(appctx.database(), principal.name, principal.name, new,
-                                 current=request.form.get("current_password", ""))
+        epoch = set_own_password(
+            appctx.database(), principal.name, principal.name, new, current=request.form.get("current_password", "")
+        )
         session.update(epoch=epoch, at=int(time.time()))  # this session goes on; the others end
         flash("密码已修改 (password changed)")
         return redirect(url_for("overview.index"))

@@ -1,6 +1,7 @@
 """Printing a task's documents from the browser: the list of what one may print, one document,
 or a batch (per task, agency or inspector) as one PDF. Who may print what is decided by
 hub.documents.services for every route here."""
+
 from __future__ import annotations
 
 import re
@@ -23,19 +24,38 @@ STAFF = ("coordinator", "liaison", "inspector")
 def index(task_id: str):
     principal = _principal()
     task, docs = services.listing(appctx.database(), task_id, principal)
-    agencies = list(task.agencies) if principal.has("coordinator") else \
-        [principal.agency] if "liaison" in principal.roles and principal.agency else []
-    return render_template("task_documents.html", task=task, documents=docs, titles=TITLES, kinds=KINDS,
-                           agencies=agencies, authority_name=authority_name,
-                           own_inspector=principal.inspector_id if "inspector" in principal.roles else None)
+    agencies = (
+        list(task.agencies)
+        if principal.has("coordinator")
+        else [principal.agency]
+        if "liaison" in principal.roles and principal.agency
+        else []
+    )
+    return render_template(
+        "task_documents.html",
+        task=task,
+        documents=docs,
+        titles=TITLES,
+        kinds=KINDS,
+        agencies=agencies,
+        authority_name=authority_name,
+        own_inspector=principal.inspector_id if "inspector" in principal.roles else None,
+    )
 
 
 @bp.route("/<task_id>/documents.pdf")
 @requires(*STAFF)
 def batch(task_id: str):
     kind, agency, inspector = (request.args.get(k) or None for k in ("kind", "agency", "inspector"))
-    printed = services.print_documents(appctx.database(), task_id, _principal(), base_url=request.url_root,
-                                       kind=kind, agency=agency, inspector=inspector)
+    printed = services.print_documents(
+        appctx.database(),
+        task_id,
+        _principal(),
+        base_url=request.url_root,
+        kind=kind,
+        agency=agency,
+        inspector=inspector,
+    )
     name = "-".join(filter(None, [task_id, kind or "documents", agency, inspector]))
     return _pdf(printed.pdf, name)
 
@@ -43,15 +63,19 @@ def batch(task_id: str):
 @bp.route("/<task_id>/documents/<kind>/<path:subject>.pdf")
 @requires(*STAFF)
 def one(task_id: str, kind: str, subject: str):
-    printed = services.print_document(appctx.database(), task_id, _principal(), kind, subject,
-                                      base_url=request.url_root)
+    printed = services.print_document(
+        appctx.database(), task_id, _principal(), kind, subject, base_url=request.url_root
+    )
     return _pdf(printed.pdf, f"{task_id}-{kind}-{subject}")
 
 
 def _pdf(pdf: bytes, name: str) -> Response:
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{safe}.pdf"', "Cache-Control": "no-store"})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{safe}.pdf"', "Cache-Control": "no-store"},
+    )
 
 
 def _principal() -> Principal:

@@ -1,4 +1,5 @@
 """The overview: sources and their last runs, quarantine, roster counts."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template
@@ -16,9 +17,16 @@ bp = Blueprint("overview", __name__)
 def index():
     settings = appctx.settings()
     o = overview(appctx.database())
-    return render_template("overview.html", sources=settings.sources, sinks=settings.sinks,
-                           latest=o.latest, runs=o.runs[:15], totals=o.totals,
-                           entity_counts=o.entity_counts, inspector_counts=o.inspector_counts)
+    return render_template(
+        "overview.html",
+        sources=settings.sources,
+        sinks=settings.sinks,
+        latest=o.latest,
+        runs=o.runs[:15],
+        totals=o.totals,
+        entity_counts=o.entity_counts,
+        inspector_counts=o.inspector_counts,
+    )
 
 
 @bp.route("/quarantine")

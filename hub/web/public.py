@@ -3,6 +3,7 @@
 Nothing here needs signing in; a draft task does not exist for the public (404), and
 results appear only once approved, with personal data masked.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,7 @@ from flask import Blueprint, Response, render_template, send_file
 from hub import appctx
 from hub.audit.chain import published_head
 from hub.auth.access import public
-from hub.draw.publication import VERIFIER_PATH, public_summary, stream_frozen_file
+from hub.draw.publication import PROTOCOL_PATH, VERIFIER_PATH, public_summary, stream_frozen_file
 from hub.errors import NotFound
 from hub.items.services import published_items
 from hub.results.queries import published_results_of
@@ -32,8 +33,12 @@ def index():
     by_agency: dict[str, list[dict[str, Any]]] = {}
     for item in published_items(appctx.database()):
         by_agency.setdefault(item["agency"], []).append(item)
-    return render_template("public_index.html", items=by_agency, tasks=public_tasks(appctx.database()),
-                           audit_head=published_head(appctx.database()))
+    return render_template(
+        "public_index.html",
+        items=by_agency,
+        tasks=public_tasks(appctx.database()),
+        audit_head=published_head(appctx.database()),
+    )
 
 
 @bp.route("/tasks/<task_id>")
@@ -41,8 +46,13 @@ def index():
 def task(task_id: str):
     summary = public_summary(appctx.database(), task_id)
     record = summary["record"] or {}
-    return render_template("public_task.html", t=summary, selections=record.get("selections", []),
-                           strata=record.get("strata", {}), verify_command=VERIFY_COMMAND)
+    return render_template(
+        "public_task.html",
+        t=summary,
+        selections=record.get("selections", []),
+        strata=record.get("strata", {}),
+        verify_command=VERIFY_COMMAND,
+    )
 
 
 @bp.route("/tasks/<task_id>/record.json")
@@ -73,6 +83,13 @@ def verifier():
     return send_file(VERIFIER_PATH, mimetype="text/x-python", as_attachment=True, download_name="jdp.py")
 
 
+@bp.route("/protocol")
+@public
+def protocol():
+    """The draw protocol as the hub implements it (JDP-2 and JDP-1), for anyone checking a draw."""
+    return send_file(PROTOCOL_PATH, mimetype="text/plain; charset=utf-8")
+
+
 @bp.route("/tasks/<task_id>/results")
 @public
 def results(task_id: str):
@@ -101,8 +118,7 @@ def _published(task_id: str) -> list[dict[str, Any]]:
 
 def _download(data: bytes | Iterator[bytes], content_type: str, name: str) -> Response:
     # The bytes go out exactly as stored: the published digests are computed over them.
-    return Response(data, content_type=content_type,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(data, content_type=content_type, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def _iso(value: object) -> str:

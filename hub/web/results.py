@@ -1,5 +1,6 @@
 """Results for staff: per task with state and deadline status, approval by a reviewer, and the
 outbox (what must still reach the provincial platform and the credit system)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -35,14 +36,24 @@ def index():
     status = {d["subject"]: d for d in deadlines if d["kind"] == "result"}
     by_task: dict[str, list[dict[str, Any]]] = {
         task_id: [{"r": r, "deadline": status.get(_deadline_subject(r))} for r in rows]
-        for task_id, rows in results_by_task(db, principal).items()}
+        for task_id, rows in results_by_task(db, principal).items()
+    }
     entered = {t: sum(1 for row in rows if row["r"].state == "entered") for t, rows in by_task.items()}
     seen = outbox_filter(principal)  # a liaison: their agency's results' messages only
-    return render_template("results.html", by_task=by_task, titles=task_titles(db), entered=entered,
-                           deadlines=deadlines, messages=newest_messages(db, state, OUTBOX_SHOWN, seen),
-                           counts=counts_by_state(db, seen), state=state, states=MESSAGE_STATES,
-                           shown=OUTBOX_SHOWN, may_approve=principal.has("reviewer"),
-                           may_requeue=principal.has("coordinator"))
+    return render_template(
+        "results.html",
+        by_task=by_task,
+        titles=task_titles(db),
+        entered=entered,
+        deadlines=deadlines,
+        messages=newest_messages(db, state, OUTBOX_SHOWN, seen),
+        counts=counts_by_state(db, seen),
+        state=state,
+        states=MESSAGE_STATES,
+        shown=OUTBOX_SHOWN,
+        may_approve=principal.has("reviewer"),
+        may_requeue=principal.has("coordinator"),
+    )
 
 
 def _deadline_subject(r: Result) -> str:

@@ -4,6 +4,7 @@ freeze / draw / void forms.
 Assignments exist only after the draw, and each person sees only their share; the rule lives
 once, in hub.draw.queries, and the API asks the same function.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -38,18 +39,26 @@ def detail(task_id: str):
     task = get_task(db, task_id)
     view = assignments_for(db, task_id, principal, with_names=True)
     parties = task_parties(db, task_id)
-    return render_template("task_detail.html", task=task, parties=parties,
-                           assignments=view.rows, entities=view.entities, inspectors=view.inspectors,
-                           sees_all=sees_every_assignment(principal), may_act=principal.has("coordinator"),
-                           own_parties=parties_of(task, parties, principal))
+    return render_template(
+        "task_detail.html",
+        task=task,
+        parties=parties,
+        assignments=view.rows,
+        entities=view.entities,
+        inspectors=view.inspectors,
+        sees_all=sees_every_assignment(principal),
+        may_act=principal.has("coordinator"),
+        own_parties=parties_of(task, parties, principal),
+    )
 
 
 @bp.route("/<task_id>/freeze", methods=["POST"])
 @requires("coordinator")
 def freeze(task_id: str):
     def act() -> str:
-        task = lifecycle.freeze(appctx.database(), appctx.settings(), task_id, _principal().name,
-                                 history=RESULTS_HISTORY)
+        task = lifecycle.freeze(
+            appctx.database(), appctx.settings(), task_id, _principal().name, history=RESULTS_HISTORY
+        )
         return f"Frozen 已冻结: {task.roster_size} entities in the roster, {task.pool_size} inspectors in the pool."
 
     return _act(task_id, act)
@@ -67,8 +76,7 @@ def draw(task_id: str):
             outcome = draw_task.delay(task_id, actor)
         except OperationalError as exc:
             # The queue is unreachable: mark the draw failed so that it can be requested again.
-            lifecycle.mark_draw_unqueued(appctx.database(), task_id, f"the worker queue is unreachable: {exc}",
-                                         actor)
+            lifecycle.mark_draw_unqueued(appctx.database(), task_id, f"the worker queue is unreachable: {exc}", actor)
             raise HubError("the draw could not be queued (worker queue unreachable); try again") from exc
         if appctx.settings().embedded and isinstance(outcome.result, dict):
             return f"Drawn 已抽取: seed {outcome.result.get('seed', '')}."
@@ -81,10 +89,12 @@ def draw(task_id: str):
 @requires(*ASSIGNMENT_READERS)
 def commit(task_id: str):
     """A party's commitment, entered by the party itself (the service refuses anyone else)."""
+
     def act() -> str:
         party = request.form.get("party", "")
-        lifecycle.commit(appctx.database(), task_id, party, request.form.get("commitment", "").strip(),
-                         _principal().name)
+        lifecycle.commit(
+            appctx.database(), task_id, party, request.form.get("commitment", "").strip(), _principal().name
+        )
         return f"{party} committed 已承诺."
 
     return _act(task_id, act)
@@ -94,6 +104,7 @@ def commit(task_id: str):
 @requires(*ASSIGNMENT_READERS)
 def reveal(task_id: str):
     """A party's secret, revealed by the party itself after the freeze."""
+
     def act() -> str:
         party = request.form.get("party", "")
         lifecycle.reveal(appctx.database(), task_id, party, request.form.get("secret_hex", ""), _principal().name)

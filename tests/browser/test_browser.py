@@ -1,4 +1,5 @@
 """The real app on a loopback port, driven by headless Chromium: sign in, read a draw record."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,15 @@ from tests.web.scenario import PASSWORD, add_person, drawn_task
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOTS = Path("/tmp")
 
 

@@ -1,4 +1,5 @@
 """Source sandboxes on loopback (port 0) and sources pointed at them, with fast retries."""
+
 from __future__ import annotations
 
 import random
@@ -23,8 +24,9 @@ MakeSource = Callable[..., Source]
 
 
 def settings(kind: str, url: str, secret: str = SECRET, **options: Any) -> ConnectorSettings:
-    return ConnectorSettings(name=f"test-{kind}", kind=kind, url=url, app_id=APP_ID,
-                             app_secret=secret, timeout=5.0, options=options)
+    return ConnectorSettings(
+        name=f"test-{kind}", kind=kind, url=url, app_id=APP_ID, app_secret=secret, timeout=5.0, options=options
+    )
 
 
 @pytest.fixture
@@ -32,9 +34,15 @@ def source_for() -> Iterator[MakeSource]:
     """``source_for(kind, server_or_url, policy=FAST, secret=SECRET, **options)``."""
     sessions: list[SignedSession] = []
 
-    def make(kind: str, where: SandboxServer | str, *, policy: RetryPolicy = FAST,
-             secret: str = SECRET, sleep: Callable[[float], None] | None = None,
-             **options: Any) -> Source:
+    def make(
+        kind: str,
+        where: SandboxServer | str,
+        *,
+        policy: RetryPolicy = FAST,
+        secret: str = SECRET,
+        sleep: Callable[[float], None] | None = None,
+        **options: Any,
+    ) -> Source:
         url = where if isinstance(where, str) else where.url
         conf = settings(kind, url, secret, **options)
         extra = {"sleep": sleep} if sleep else {}

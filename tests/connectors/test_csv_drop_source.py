@@ -1,4 +1,5 @@
 """csv-drop: encodings, processed-file bookmarks, column mapping, unreadable files kept visible."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,9 +30,16 @@ def test_every_encoding_decodes_to_the_same_records(tmp_path: Path, source_for, 
     assert [r.fields["name"] for r in batch.records] == [row["机构名称"] for row in rows]
     assert [r.fields["address"] for r in batch.records] == [row["地址"] for row in rows]
     first = batch.records[0].fields
-    assert first["categories"] == [{"养老机构": "eldercare", "托育机构": "childcare", "旅行社": "travel_agency",
-                                    "网吧": "internet_cafe", "歌舞娱乐场所": "entertainment",
-                                    "游泳场所": "swimming"}[rows[0]["类别"]]]
+    assert first["categories"] == [
+        {
+            "养老机构": "eldercare",
+            "托育机构": "childcare",
+            "旅行社": "travel_agency",
+            "网吧": "internet_cafe",
+            "歌舞娱乐场所": "entertainment",
+            "游泳场所": "swimming",
+        }[rows[0]["类别"]]
+    ]
 
 
 def test_gb18030_file_is_not_mistaken_for_utf8(tmp_path: Path, source_for) -> None:
@@ -84,9 +92,11 @@ def test_ragged_row_is_an_error_naming_its_line(tmp_path: Path, source_for) -> N
 
 
 def test_row_keys_are_uscc_else_school_code_else_file_and_line(tmp_path: Path, source_for) -> None:
-    rows = [{"机构名称": "历下区某某养老院", "统一社会信用代码": "52370102MJD123456X", "所在区县": "370102"},
-            {"机构名称": "历下区某某托育中心", "学校标识码": "2137000001", "所在区县": "370102"},
-            {"机构名称": "历下区某某游泳馆", "所在区县": "370102"}]
+    rows = [
+        {"机构名称": "历下区某某养老院", "统一社会信用代码": "52370102MJD123456X", "所在区县": "370102"},
+        {"机构名称": "历下区某某托育中心", "学校标识码": "2137000001", "所在区县": "370102"},
+        {"机构名称": "历下区某某游泳馆", "所在区县": "370102"},
+    ]
     write_csv(tmp_path / "k.csv", rows, HEADER, "utf-8")
     [batch] = list(source_for("csv-drop", _folder(tmp_path)).batches({}))
     assert [r.key for r in batch.records] == ["52370102MJD123456X", "EDU:2137000001", "k.csv:4"]
@@ -94,13 +104,24 @@ def test_row_keys_are_uscc_else_school_code_else_file_and_line(tmp_path: Path, s
 
 
 def test_columns_and_category_come_from_config(tmp_path: Path, source_for) -> None:
-    write_csv(tmp_path / "c.csv", [["济南某某网吧", "370103", "王某", "x"]],
-              ("单位名称", "区划代码", "法定代表人", "备注"), "gb18030")
-    source = source_for("csv-drop", _folder(tmp_path), category="internet_cafe",
-                        columns={"单位名称": "name", "区划代码": "district", "法定代表人": "legal_rep"})
+    write_csv(
+        tmp_path / "c.csv",
+        [["济南某某网吧", "370103", "王某", "x"]],
+        ("单位名称", "区划代码", "法定代表人", "备注"),
+        "gb18030",
+    )
+    source = source_for(
+        "csv-drop",
+        _folder(tmp_path),
+        category="internet_cafe",
+        columns={"单位名称": "name", "区划代码": "district", "法定代表人": "legal_rep"},
+    )
     [record] = next(iter(source.batches({}))).records
-    assert (record.fields["name"], record.fields["district"], record.fields["legal_rep"]) == \
-        ("济南某某网吧", "370103", "王某")
+    assert (record.fields["name"], record.fields["district"], record.fields["legal_rep"]) == (
+        "济南某某网吧",
+        "370103",
+        "王某",
+    )
     assert record.fields["categories"] == ["internet_cafe"]
     assert record.fields["attributes"]["备注"] == "x"
 

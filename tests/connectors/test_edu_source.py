@@ -1,4 +1,5 @@
 """edu-xml: a streamed snapshot with ETags, schema-checked schools, and hostile XML refused."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,8 +27,11 @@ def test_snapshot_yields_every_school_and_its_etag(edu: EduSandbox, source_for) 
     fields = records[0].fields
     assert fields["scheme_id"] == f"EDU:{school['code']}"
     assert fields["uscc"] == school["uscc"]
-    assert (fields["name"], fields["district"], fields["categories"]) == \
-        (school["name"], school["district"], ["school"])
+    assert (fields["name"], fields["district"], fields["categories"]) == (
+        school["name"],
+        school["district"],
+        ["school"],
+    )
     assert fields["attributes"]["students"] == school["students"]
 
 
@@ -57,14 +61,18 @@ def test_removed_schools_leave_the_next_snapshot(edu: EduSandbox, source_for) ->
     assert len(codes) == 248 and not codes & set(gone)
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"type": "university"}, "Type"),
-    ({"name": None}, "Name"),
-    ({"district": "历下区"}, "District"),
-    ({"students": "约300"}, "Students"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"type": "university"}, "Type"),
+        ({"name": None}, "Name"),
+        ({"district": "历下区"}, "District"),
+        ({"students": "约300"}, "Students"),
+    ],
+)
 def test_school_failing_the_schema_becomes_error_naming_the_field(
-        edu: EduSandbox, source_for, change: dict, field: str) -> None:
+    edu: EduSandbox, source_for, change: dict, field: str
+) -> None:
     code = edu.schools[7]["code"]
     edu.change(code, **change)
     records = {r.key: r for b in _source(source_for, edu).batches({}) for r in b.records}
@@ -99,19 +107,22 @@ def test_malformed_fault_fails_the_run(edu: EduSandbox, source_for) -> None:
 
 
 def test_mismatched_tag_is_reported_at_its_line(edu: EduSandbox, source_for) -> None:
-    edu.raw_feed = ('<Schools xmlns="urn:edu:schools:1">\n<School code="3137000001">\n'
-                    '<Name>济南市某某小学</Nmae>\n</School>\n</Schools>').encode()
+    edu.raw_feed = (
+        '<Schools xmlns="urn:edu:schools:1">\n<School code="3137000001">\n'
+        "<Name>济南市某某小学</Nmae>\n</School>\n</Schools>"
+    ).encode()
     with pytest.raises(MalformedResponse, match="at line 3"):
         list(_source(source_for, edu).batches({}))
 
 
-def test_external_entity_is_refused_and_no_file_is_read(edu: EduSandbox, source_for,
-                                                        tmp_path: Path) -> None:
+def test_external_entity_is_refused_and_no_file_is_read(edu: EduSandbox, source_for, tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-MARKER")
-    edu.raw_feed = (f'<?xml version="1.0"?>\n<!DOCTYPE Schools [<!ENTITY xxe SYSTEM "{secret.as_uri()}">]>\n'
-                    '<Schools xmlns="urn:edu:schools:1"><School code="3137000001"><Name>&xxe;</Name>'
-                    '<Type>primary</Type><District>370102</District></School></Schools>').encode()
+    edu.raw_feed = (
+        f'<?xml version="1.0"?>\n<!DOCTYPE Schools [<!ENTITY xxe SYSTEM "{secret.as_uri()}">]>\n'
+        '<Schools xmlns="urn:edu:schools:1"><School code="3137000001"><Name>&xxe;</Name>'
+        "<Type>primary</Type><District>370102</District></School></Schools>"
+    ).encode()
     seen: list = []
     with pytest.raises(MalformedResponse, match="DOCTYPE") as caught:
         for batch in _source(source_for, edu).batches({}):
@@ -121,11 +132,12 @@ def test_external_entity_is_refused_and_no_file_is_read(edu: EduSandbox, source_
 
 
 def test_billion_laughs_is_refused_without_expanding(edu: EduSandbox, source_for) -> None:
-    entities = ['<!ENTITY lol0 "lol">'] + [
-        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)]
-    edu.raw_feed = ('<?xml version="1.0"?>\n<!DOCTYPE Schools [' + "".join(entities) + ']>\n'
-                    '<Schools xmlns="urn:edu:schools:1"><School code="3137000001"><Name>&lol9;</Name>'
-                    '<Type>primary</Type><District>370102</District></School></Schools>').encode()
+    entities = ['<!ENTITY lol0 "lol">'] + [f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)]
+    edu.raw_feed = (
+        '<?xml version="1.0"?>\n<!DOCTYPE Schools [' + "".join(entities) + "]>\n"
+        '<Schools xmlns="urn:edu:schools:1"><School code="3137000001"><Name>&lol9;</Name>'
+        "<Type>primary</Type><District>370102</District></School></Schools>"
+    ).encode()
     with pytest.raises(MalformedResponse, match="DOCTYPE"):
         list(_source(source_for, edu).batches({}))
 
@@ -153,7 +165,7 @@ class _CountingStream:
 
     def read(self, size: int = -1) -> bytes:
         size = min(size if size >= 0 else len(self.body), 16384)
-        chunk = self.body[self.read_so_far:self.read_so_far + size]
+        chunk = self.body[self.read_so_far : self.read_so_far + size]
         self.read_so_far += len(chunk)
         return chunk
 

@@ -1,4 +1,5 @@
 """Reading a JSON page of items while keeping each item's text as the source sent it."""
+
 from __future__ import annotations
 
 import json
@@ -10,18 +11,25 @@ from hypothesis import strategies as st
 from connectors.base import MalformedResponse
 from connectors.http import json_with_items, json_with_items_as_sent
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
-                    st.text(alphabet=st.characters(codec="utf-8"), max_size=8))
-values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                      st.dictionaries(st.text(max_size=4), inner, max_size=3)),
-                      max_leaves=8)
-layouts = st.sampled_from([{}, {"separators": (",", ":")}, {"indent": 2}, {"ensure_ascii": False},
-                           {"indent": "\t", "ensure_ascii": False}])
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=8),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=4), inner, max_size=3)),
+    max_leaves=8,
+)
+layouts = st.sampled_from(
+    [{}, {"separators": (",", ":")}, {"indent": 2}, {"ensure_ascii": False}, {"indent": "\t", "ensure_ascii": False}]
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(values, max_size=5), st.dictionaries(st.text(max_size=5), values, max_size=3), layouts,
-       st.booleans())
+@given(st.lists(values, max_size=5), st.dictionaries(st.text(max_size=5), values, max_size=3), layouts, st.booleans())
 def test_items_and_their_text_match_a_plain_parse(items: list, extra: dict, layout: dict, items_first: bool) -> None:
     page = {"items": items, **extra} if items_first else {**extra, "items": items}
     content = json.dumps(page, **layout).encode("utf-8")
@@ -38,11 +46,23 @@ def test_item_text_is_exactly_what_was_sent() -> None:
     assert body["items"][0]["name"] == "济南市"
 
 
-@pytest.mark.parametrize("content", [
-    b'{"items": [1, 2,]}', b'{"items": [1 2]}', b'{"items": [1], }', b'{"items": [1]} x', b'{"items": 5}',
-    b'[1, 2]', b'{"items": [1], "items": null}', b'\xef\xbb\xbf{"items": [1]}', b'{"items": [1]',
-    b'{"items": ["a\xff"]}', b'{1: 2, "items": []}', b'',
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"items": [1, 2,]}',
+        b'{"items": [1 2]}',
+        b'{"items": [1], }',
+        b'{"items": [1]} x',
+        b'{"items": 5}',
+        b"[1, 2]",
+        b'{"items": [1], "items": null}',
+        b'\xef\xbb\xbf{"items": [1]}',
+        b'{"items": [1]',
+        b'{"items": ["a\xff"]}',
+        b'{1: 2, "items": []}',
+        b"",
+    ],
+)
 def test_an_unusual_page_reads_exactly_as_the_plain_reader_does(content: bytes) -> None:
     try:
         expected = json_with_items(content, "page 7")

@@ -1,4 +1,5 @@
 """PagesAhead: reading a cursor-paged listing ahead of its consumer, exactly as page-by-page reading would."""
+
 from __future__ import annotations
 
 import json
@@ -48,7 +49,7 @@ def test_guess_reads_the_last_plain_cursor_in_the_page() -> None:
     assert guess_next_cursor(b'{"next_cursor": null, "items": []}') is None
     assert guess_next_cursor(b'{"next_cursor": "a", "items": [{"next_cursor": "b"}]}') == "b"
     assert guess_next_cursor(b'{"items": []}') is None
-    assert guess_next_cursor(b'{"next_cursor": "' + b"x" * 9000 + b'"}' ) is None  # not a plain cursor
+    assert guess_next_cursor(b'{"next_cursor": "' + b"x" * 9000 + b'"}') is None  # not a plain cursor
 
 
 def test_every_page_in_order_and_no_request_wasted() -> None:

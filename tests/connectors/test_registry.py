@@ -1,4 +1,5 @@
 """The source registry, the canonical record shape, and the sandboxes' command line."""
+
 from __future__ import annotations
 
 import os
@@ -17,15 +18,35 @@ from connectors.registry import SOURCE_KINDS, make_source
 from connectors.samr_rest import SamrRestSource
 from connectors.sandboxes.__main__ import start_sources
 
-ENTITY_FIELDS = {"uscc", "scheme_id", "name", "entity_type", "legal_rep", "phone", "address",
-                 "district", "industry", "status", "established", "updated_at", "abnormal_list",
-                 "serious_violation", "credit_class", "categories", "attributes"}
+ENTITY_FIELDS = {
+    "uscc",
+    "scheme_id",
+    "name",
+    "entity_type",
+    "legal_rep",
+    "phone",
+    "address",
+    "district",
+    "industry",
+    "status",
+    "established",
+    "updated_at",
+    "abnormal_list",
+    "serious_violation",
+    "credit_class",
+    "categories",
+    "attributes",
+}
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_kind_makes_its_source() -> None:
-    expected = {"samr-rest": SamrRestSource, "edu-xml": EduXmlSource, "csv-drop": CsvDropSource,
-                "inspectors-rest": InspectorsRestSource}
+    expected = {
+        "samr-rest": SamrRestSource,
+        "edu-xml": EduXmlSource,
+        "csv-drop": CsvDropSource,
+        "inspectors-rest": InspectorsRestSource,
+    }
     assert SOURCE_KINDS == expected
     for kind, cls in expected.items():
         source = make_source(ConnectorSettings(name="x", kind=kind, url="http://127.0.0.1:1"))
@@ -37,8 +58,7 @@ def test_unknown_kind_is_refused() -> None:
         make_source(ConnectorSettings(name="x", kind="ftp", url="ftp://x"))
 
 
-def test_every_entity_source_yields_the_canonical_fields(tmp_path: Path, source_for,
-                                                         credentials) -> None:
+def test_every_entity_source_yields_the_canonical_fields(tmp_path: Path, source_for, credentials) -> None:
     servers = start_sources(*credentials, entities=50, schools=20, drop_dir=tmp_path, drop_files=1)
     try:
         firsts = [
@@ -57,10 +77,31 @@ def test_every_entity_source_yields_the_canonical_fields(tmp_path: Path, source_
 def test_command_line_serves_until_interrupted(tmp_path: Path) -> None:
     env = dict(os.environ, SANDBOX_TEST_SECRET="s3")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "connectors.sandboxes", "--samr-port", "0", "--edu-port", "0",
-         "--inspectors-port", "0", "--csv-port", "0", "--drop-dir", str(tmp_path),
-         "--entities", "100", "--secret-env", "SANDBOX_TEST_SECRET"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "connectors.sandboxes",
+            "--samr-port",
+            "0",
+            "--edu-port",
+            "0",
+            "--inspectors-port",
+            "0",
+            "--csv-port",
+            "0",
+            "--drop-dir",
+            str(tmp_path),
+            "--entities",
+            "100",
+            "--secret-env",
+            "SANDBOX_TEST_SECRET",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         lines = []
         while not lines or not lines[-1].startswith("Ctrl-C"):
@@ -77,7 +118,13 @@ def test_command_line_serves_until_interrupted(tmp_path: Path) -> None:
 
 def test_command_line_needs_the_secret() -> None:
     env = {k: v for k, v in os.environ.items() if k != "SANDBOX_TEST_SECRET"}
-    done = subprocess.run([sys.executable, "-m", "connectors.sandboxes", "--secret-env",
-                           "SANDBOX_TEST_SECRET"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=30, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "connectors.sandboxes", "--secret-env", "SANDBOX_TEST_SECRET"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     assert done.returncode == 2 and "SANDBOX_TEST_SECRET" in done.stderr

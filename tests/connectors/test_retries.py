@@ -1,4 +1,5 @@
 """Transient upstream failures (5xx, 429, dropped connections) are retried until every record arrives."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,8 +22,7 @@ def test_samr_sync_reaches_every_entity_through_faults(samr: SamrSandbox, source
     assert source.http.retries == samr.stats["faults"]
 
 
-def test_edu_and_inspectors_survive_faults(edu: EduSandbox, inspectors: InspectorsSandbox,
-                                           source_for) -> None:
+def test_edu_and_inspectors_survive_faults(edu: EduSandbox, inspectors: InspectorsSandbox, source_for) -> None:
     for server in (edu, inspectors):
         server.set_faults(FAULTS | {"seed": 11})
     edu_source = source_for("edu-xml", edu.url + "/feeds/schools.xml")

@@ -1,4 +1,5 @@
 """samr-rest: paging, incremental runs from the high-water mark, resuming a killed run."""
+
 from __future__ import annotations
 
 import time
@@ -22,8 +23,12 @@ def test_full_sync_pages_through_every_entity_in_order(samr: SamrSandbox, source
     stamps = [r.fields["updated_at"] for r in records]
     assert stamps == sorted(stamps)
     assert all(b.bookmark and b.bookmark["cursor"] for b in batches[:-1])
-    assert batches[-1].bookmark == {"updated_since": batches[0].bookmark["run_high_water"],
-                                    "cursor": None, "run_since": None, "run_high_water": None}
+    assert batches[-1].bookmark == {
+        "updated_since": batches[0].bookmark["run_high_water"],
+        "cursor": None,
+        "run_since": None,
+        "run_high_water": None,
+    }
 
 
 def test_items_map_to_canonical_fields(samr: SamrSandbox, source_for) -> None:

@@ -1,4 +1,5 @@
 """The generated city: valid codes where meant, defects where meant, any entity by index."""
+
 from __future__ import annotations
 
 import time
@@ -79,8 +80,10 @@ def test_samr_listing_is_ordered_by_updated_at_then_uscc_through_touches() -> No
     server.touch(40)
     server.touch(indices=[5, 6, 7])  # touched twice: listed once, at its latest time
     server.add(4)
-    expected = sorted((data.parse_rfc3339(e["updated_at"]).timestamp(), e["uscc"])
-                      for e in (server.entity(i) for i in range(server.count)))
+    expected = sorted(
+        (data.parse_rfc3339(e["updated_at"]).timestamp(), e["uscc"])
+        for e in (server.entity(i) for i in range(server.count))
+    )
     assert _listing(server, None, 7) == [uscc for _, uscc in expected]
     since = int(expected[150][0])
     assert _listing(server, since, 13) == [uscc for ts, uscc in expected if ts >= since]

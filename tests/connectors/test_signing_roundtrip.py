@@ -1,4 +1,5 @@
 """Request signing of interfaces.md against a real sandbox over loopback."""
+
 from __future__ import annotations
 
 import time
@@ -34,8 +35,7 @@ def test_sm3_signed_request_is_answered(samr: SamrSandbox, credentials: tuple[st
 
 
 @pytest.mark.parametrize("offset", [-301, 301])
-def test_clock_skew_over_300_seconds_is_refused(samr: SamrSandbox, credentials: tuple[str, str],
-                                                offset: int) -> None:
+def test_clock_skew_over_300_seconds_is_refused(samr: SamrSandbox, credentials: tuple[str, str], offset: int) -> None:
     resp = _get(samr, _signed(*credentials, now=time.time() + offset))
     assert resp.status_code == 401
     assert "skew" in resp.json()["error"]
@@ -61,8 +61,7 @@ def test_unknown_app_is_refused(samr: SamrSandbox, credentials: tuple[str, str])
     assert "unknown app id" in resp.json()["error"]
 
 
-def test_query_changed_after_signing_is_refused(samr: SamrSandbox,
-                                                credentials: tuple[str, str]) -> None:
+def test_query_changed_after_signing_is_refused(samr: SamrSandbox, credentials: tuple[str, str]) -> None:
     resp = _get(samr, _signed(*credentials, query="limit=5"), query="limit=500")
     assert resp.status_code == 401
 

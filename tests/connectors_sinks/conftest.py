@@ -1,4 +1,5 @@
 """Sink sandboxes on loopback (port 0) and sinks pointed at them."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,4 +1,5 @@
 """credit-xml sink against the credit sandbox over loopback (real HTTP, no mocks)."""
+
 from __future__ import annotations
 
 import resource
@@ -127,8 +128,9 @@ def test_receipt_off_its_schema_is_refused(credit, credit_sink):
 
 def test_codes_mapping_is_applied_on_the_wire(credit):
     sink = make_sink(settings_for(credit, "credit-xml", codes=LETTER_CODES))
-    msg = result_message(outcomes=[{"code": "5", "text": "发现问题经责令已改正"},
-                                   {"code": "8", "text": "发现问题待后续处理"}])
+    msg = result_message(
+        outcomes=[{"code": "5", "text": "发现问题经责令已改正"}, {"code": "8", "text": "发现问题待后续处理"}]
+    )
     assert sink.deliver([msg], "c-1").receipts[0].status == "accepted"
     assert credit.records[msg.key]["results"] == [("E", "发现问题经责令已改正"), ("H", "发现问题待后续处理")]
     assert b'<Result code="E">' in credit.uploads[0]
@@ -136,10 +138,17 @@ def test_codes_mapping_is_applied_on_the_wire(credit):
 
 def test_invalid_upload_is_refused_whole_with_an_xml_error(credit):
     session = SignedSession(settings_for(credit, "credit-xml"))
-    body = (f'<UploadBatch xmlns="{NS}" batchId="raw" sender="X" createdAt="2026-11-20T10:00:00+08:00">'
-            f'<Record recordId="r1"><USCC>{uscc(1)}</USCC></Record></UploadBatch>').encode()
-    resp = session.request("POST", credit.url + "/ws/inspection-results", body=body,
-                           headers={"Content-Type": "application/xml"}, ok_statuses=(400,))
+    body = (
+        f'<UploadBatch xmlns="{NS}" batchId="raw" sender="X" createdAt="2026-11-20T10:00:00+08:00">'
+        f'<Record recordId="r1"><USCC>{uscc(1)}</USCC></Record></UploadBatch>'
+    ).encode()
+    resp = session.request(
+        "POST",
+        credit.url + "/ws/inspection-results",
+        body=body,
+        headers={"Content-Type": "application/xml"},
+        ok_statuses=(400,),
+    )
     assert resp.status_code == 400
     error = etree.fromstring(resp.content)
     assert error.tag == "Error" and error.get("code") == "E001"

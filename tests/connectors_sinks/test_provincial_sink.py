@@ -1,4 +1,5 @@
 """provincial-rest sink against the provincial sandbox over loopback (real HTTP, no mocks)."""
+
 from __future__ import annotations
 
 import json
@@ -67,12 +68,14 @@ def test_rejected_result_carries_code_and_message(provincial, provincial_sink):
 
 def test_sandbox_rejects_results_with_missing_fields(provincial):
     session = SignedSession(settings_for(provincial, "provincial-rest"))
-    complete = {k: v for k, v in result_message(TASK).payload.items()
-                if k not in ("task_id", "uscc", "entity_name", "authority")}
+    complete = {
+        k: v
+        for k, v in result_message(TASK).payload.items()
+        if k not in ("task_id", "uscc", "entity_name", "authority")
+    }
     lacking = {k: v for k, v in complete.items() if k != "inspected_on"} | {"result_id": "R-LACKING"}
     body = json.dumps({"batch_id": "raw-1", "results": [complete, lacking]}).encode()
-    answer = session.request("POST", f"{provincial.url}/api/v1/joint-tasks/{TASK}/results:batch",
-                             body=body).json()
+    answer = session.request("POST", f"{provincial.url}/api/v1/joint-tasks/{TASK}/results:batch", body=body).json()
     assert answer["accepted"] == [complete["result_id"]]
     [rejected] = answer["rejected"]
     assert rejected["result_id"] == "R-LACKING"
@@ -149,11 +152,14 @@ def test_result_missing_from_the_answer_is_not_reported_delivered(provincial, pr
 
 def test_codes_mapping_is_applied_on_the_wire(provincial):
     sink = make_sink(settings_for(provincial, "provincial-rest", codes=LETTER_CODES))
-    msg = result_message(TASK, outcomes=[{"code": "5", "text": "发现问题经责令已改正"},
-                                         {"code": "8", "text": "发现问题待后续处理"}])
+    msg = result_message(
+        TASK, outcomes=[{"code": "5", "text": "发现问题经责令已改正"}, {"code": "8", "text": "发现问题待后续处理"}]
+    )
     assert sink.deliver([msg], "r-1").receipts[0].status == "accepted"
-    assert provincial.results[msg.key]["outcomes"] == [{"code": "E", "text": "发现问题经责令已改正"},
-                                                       {"code": "H", "text": "发现问题待后续处理"}]
+    assert provincial.results[msg.key]["outcomes"] == [
+        {"code": "E", "text": "发现问题经责令已改正"},
+        {"code": "H", "text": "发现问题待后续处理"},
+    ]
 
 
 def test_a_code_the_mapping_misses_is_rejected_here_and_never_sent(provincial):

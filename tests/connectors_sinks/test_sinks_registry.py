@@ -1,4 +1,5 @@
 """Sink kinds by name, and the sandboxes' launcher as the demo runs it."""
+
 from __future__ import annotations
 
 import subprocess
@@ -43,13 +44,36 @@ def test_start_sinks_applies_faults_per_sandbox():
 
 
 def test_sandboxes_run_as_a_module():
-    proc = subprocess.Popen([sys.executable, "-m", "connectors.sandboxes.sinks", "--provincial-port", "0",
-                             "--credit-port", "0", "--app-id", APP_ID, "--secret", SECRET],
-                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "connectors.sandboxes.sinks",
+            "--provincial-port",
+            "0",
+            "--credit-port",
+            "0",
+            "--app-id",
+            APP_ID,
+            "--secret",
+            SECRET,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         urls = dict(proc.stdout.readline().split() for _ in range(2))
-        sink = make_sink(ConnectorSettings(name="p", kind="provincial-rest", url=urls["provincial"],
-                                           app_id=APP_ID, app_secret=SECRET, options={"attempts": 1}))
+        sink = make_sink(
+            ConnectorSettings(
+                name="p",
+                kind="provincial-rest",
+                url=urls["provincial"],
+                app_id=APP_ID,
+                app_secret=SECRET,
+                options={"attempts": 1},
+            )
+        )
         assert sink.deliver([task_message()], "b").receipts[0].status == "accepted"
     finally:
         proc.terminate()

@@ -1,4 +1,5 @@
 """The hardened XML parser: no DOCTYPE, no entity, no network (pure, no fixtures)."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,9 +13,11 @@ XXE = XXE_RECEIPT % (b"b", b"r")
 BOMB = BOMB_RECEIPT % (b"b", b"r")
 
 
-@pytest.mark.parametrize("doc", [XXE, BOMB, XXE.decode().encode("utf-16"),
-                                 b'<!DOCTYPE Receipt SYSTEM "http://127.0.0.1:9/x.dtd"><Receipt/>'],
-                         ids=["xxe", "bomb", "xxe-utf16", "external-dtd"])
+@pytest.mark.parametrize(
+    "doc",
+    [XXE, BOMB, XXE.decode().encode("utf-16"), b'<!DOCTYPE Receipt SYSTEM "http://127.0.0.1:9/x.dtd"><Receipt/>'],
+    ids=["xxe", "bomb", "xxe-utf16", "external-dtd"],
+)
 def test_any_doctype_is_refused(doc):
     with pytest.raises(MalformedResponse, match="DOCTYPE not allowed"):
         parse_untrusted(doc, "receipt")

@@ -1,4 +1,5 @@
 """A drawn task (tests/web/scenario.py) and ways to read what a PDF says."""
+
 from __future__ import annotations
 
 import io
@@ -36,8 +37,18 @@ def drawn(db, settings):  # type: ignore[no-untyped-def]
 
 def enter_transfer(scenario: sc.Scenario, entity_id: str) -> None:
     """A SAMR result with outcome 8 and a transfer of the lead to HEALTH."""
-    enter_result(scenario.db, scenario.task_id, {
-        "entity_id": entity_id, "agency": "SAMR", "inspected_on": "2026-12-10", "outcome_codes": ["8"],
-        "inspectors": scenario.team_of(entity_id), "findings": "食堂两名从业人员无健康证明。",
-        "follow_ups": [{"kind": "transfer", "to_agency": "HEALTH", "content": "涉嫌违反《食品安全法》第四十五条"}]},
-        sc.ACTOR, today=date(2026, 12, 20))
+    enter_result(
+        scenario.db,
+        scenario.task_id,
+        {
+            "entity_id": entity_id,
+            "agency": "SAMR",
+            "inspected_on": "2026-12-10",
+            "outcome_codes": ["8"],
+            "inspectors": scenario.team_of(entity_id),
+            "findings": "食堂两名从业人员无健康证明。",
+            "follow_ups": [{"kind": "transfer", "to_agency": "HEALTH", "content": "涉嫌违反《食品安全法》第四十五条"}],
+        },
+        sc.ACTOR,
+        today=date(2026, 12, 20),
+    )

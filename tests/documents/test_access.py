@@ -1,5 +1,6 @@
 """Who may print what (hub/documents/services.py), through the service, the web pages and the CLI:
 a coordinator everything, a liaison their agency's, an inspector their own assignments."""
+
 from __future__ import annotations
 
 import html
@@ -49,8 +50,11 @@ def test_liaison_prints_their_agency_papers_only(with_transfer):  # type: ignore
     with pytest.raises(Forbidden, match="your own agency"):
         select_documents(facts, _liaison("HEALTH"), agency="SAMR")
     with pytest.raises(Forbidden):  # a SAMR inspector's batch is not a HEALTH liaison's
-        select_documents(facts, _liaison("HEALTH"), inspector=next(
-            i for i in with_transfer.team_of(with_transfer.drawn_entities()[0]) if i.startswith("SAMR")))
+        select_documents(
+            facts,
+            _liaison("HEALTH"),
+            inspector=next(i for i in with_transfer.team_of(with_transfer.drawn_entities()[0]) if i.startswith("SAMR")),
+        )
 
 
 def test_inspector_prints_only_their_own_assignments(with_transfer):  # type: ignore[no-untyped-def]
@@ -60,7 +64,9 @@ def test_inspector_prints_only_their_own_assignments(with_transfer):  # type: ig
     facts = load_facts(drawn.db, drawn.task_id)
     refs = select_documents(facts, _inspector(me))
     assert {(r.kind, r.entity_id or "") for r in refs if r.kind != "dispatch"} == {
-        ("notice", first), ("record", first)}  # and not SAMR's record sheet, nor the transfer letter
+        ("notice", first),
+        ("record", first),
+    }  # and not SAMR's record sheet, nor the transfer letter
     assert [r.team for r in refs if r.kind == "dispatch"] == [tuple(sorted(drawn.team_of(first)))]
     assert select_documents(facts, _inspector(me), inspector=me) == refs
     with pytest.raises(Forbidden):
@@ -72,6 +78,7 @@ def test_inspector_prints_only_their_own_assignments(with_transfer):  # type: ig
 
 
 # ------------------------------------------------------------------ web
+
 
 def test_web_batch_and_single_document_follow_the_rule(drawn, sign_in, client):  # type: ignore[no-untyped-def]
     first, second = drawn.drawn_entities()[:2]
@@ -111,6 +118,7 @@ def test_web_refuses_the_signed_out_and_roles_without_documents(drawn, sign_in, 
 
 # ------------------------------------------------------------------ CLI
 
+
 @pytest.fixture
 def cli_env(monkeypatch, settings):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("HUB_DATABASE_URL", settings.database_url)
@@ -126,11 +134,41 @@ def test_cli_writes_the_pdf_and_applies_the_rule_with_as(drawn, cli_env, tmp_pat
     assert "济卫联查〔" in text_of(out.read_bytes())
     assert "4 document(s) written" in capsys.readouterr().out
     sc.add_person(drawn.db, "liaison-h", ["liaison"], agency="HEALTH")
-    assert main(["task", "documents", drawn.task_id, "--agency", "SAMR", "--as", "liaison-h",
-                 "--out", str(tmp_path / "x.pdf")]) == 77
+    assert (
+        main(
+            [
+                "task",
+                "documents",
+                drawn.task_id,
+                "--agency",
+                "SAMR",
+                "--as",
+                "liaison-h",
+                "--out",
+                str(tmp_path / "x.pdf"),
+            ]
+        )
+        == 77
+    )
     assert "own agency" in capsys.readouterr().err
-    assert main(["task", "documents", drawn.task_id, "--kind", "record", "--agency", "HEALTH", "--as", "liaison-h",
-                 "--out", str(tmp_path / "h.pdf")]) == 0
+    assert (
+        main(
+            [
+                "task",
+                "documents",
+                drawn.task_id,
+                "--kind",
+                "record",
+                "--agency",
+                "HEALTH",
+                "--as",
+                "liaison-h",
+                "--out",
+                str(tmp_path / "h.pdf"),
+            ]
+        )
+        == 0
+    )
     assert main(["task", "documents", drawn.task_id, "--as", "nobody", "--out", str(tmp_path / "n.pdf")]) == 66
     assert main(["task", "documents", "JT-NOPE", "--out", str(tmp_path / "n.pdf")]) == 66
     assert main(["task", "documents", drawn.task_id, "--kind", "result", "--out", str(tmp_path / "r.pdf")]) == 66

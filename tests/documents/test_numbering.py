@@ -1,5 +1,6 @@
 """Document numbers (文号): one series per agency and year, never reused, the same on every re-print,
 and safe when many people print at once (threads; SQLite, and PostgreSQL with HUB_TEST_DB)."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -40,8 +41,18 @@ def test_serials_run_per_agency_and_restart_with_the_year(db):  # type: ignore[n
 def test_a_serial_cannot_be_stored_twice(db):  # type: ignore[no-untyped-def]
     number_for(db, _sheet(1), "t", DAY)
     with pytest.raises(IntegrityError), db.unit_of_work() as s:
-        s.add(DocumentNumber(key="record/other/E9/HEALTH", kind="record", task_id="other", agency="HEALTH", year=2026,
-                             serial=1, number="济卫查记〔2026〕1号", issued_by="t"))
+        s.add(
+            DocumentNumber(
+                key="record/other/E9/HEALTH",
+                kind="record",
+                task_id="other",
+                agency="HEALTH",
+                year=2026,
+                serial=1,
+                number="济卫查记〔2026〕1号",
+                issued_by="t",
+            )
+        )
 
 
 def test_concurrent_printing_gives_unique_gapless_numbers_and_one_per_document(db):  # type: ignore[no-untyped-def]

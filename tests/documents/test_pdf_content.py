@@ -1,5 +1,6 @@
 """Each document as a PDF: A4, Chinese text extractable as text, fonts embedded, numbered, with the
 content documents.md asks for."""
+
 from __future__ import annotations
 
 import io
@@ -27,16 +28,28 @@ def test_notice_is_one_a4_page_with_chinese_text_number_and_embedded_fonts(drawn
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
     text = text_of(printed.pdf)
-    for expected in ("检查通知书", name, "济卫联查〔2026〕1号", "济南市卫生健康委员会", "济南市市场监督管理局",
-                     "学校卫生监督检查", "《学校卫生工作条例》", "《食品安全法》", "2026年12月1日至2026年12月31日",
-                     "执法证号", "（盖章）", f"{BASE}/public/tasks/{drawn.task_id}"):
+    for expected in (
+        "检查通知书",
+        name,
+        "济卫联查〔2026〕1号",
+        "济南市卫生健康委员会",
+        "济南市市场监督管理局",
+        "学校卫生监督检查",
+        "《学校卫生工作条例》",
+        "《食品安全法》",
+        "2026年12月1日至2026年12月31日",
+        "执法证号",
+        "（盖章）",
+        f"{BASE}/public/tasks/{drawn.task_id}",
+    ):
         assert expected in text, expected
     for inspector_id in drawn.team_of(entity_id):  # the team, by name and certificate number
         agency, n = inspector_id.split("-")
         assert f"{agency[0]}检查员{int(n)}" in text and f"C{agency}{int(n)}" in text
     fonts = reader.pages[0]["/Resources"]["/Font"]
-    descriptors = [f.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
-                   for f in fonts.values()]
+    descriptors = [
+        f.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object() for f in fonts.values()
+    ]
     assert descriptors and all({"/FontFile2", "/FontFile3"} & set(d) for d in descriptors)  # embedded
     assert any("CJK" in str(d["/FontName"]) for d in descriptors)
 
@@ -60,8 +73,7 @@ def test_reprinting_keeps_the_number_and_each_agency_has_its_own_series(drawn): 
 
 def test_record_sheet_is_blank_before_the_inspection_and_filled_after(drawn):  # type: ignore[no-untyped-def]
     entity_id = drawn.drawn_entities()[0]
-    blank = print_document(drawn.db, drawn.task_id, ADMIN, "record", f"{entity_id}/HEALTH", base_url=BASE,
-                           today=TODAY)
+    blank = print_document(drawn.db, drawn.task_id, ADMIN, "record", f"{entity_id}/HEALTH", base_url=BASE, today=TODAY)
     text = text_of(blank.pdf)
     assert "检查记录表" in text and "学校卫生监督检查" in text and "教学环境、饮用水卫生" in text
     assert "符合" in text and "不符合" in text and "不适用" in text and "被检查单位负责人" in text
@@ -70,8 +82,7 @@ def test_record_sheet_is_blank_before_the_inspection_and_filled_after(drawn):  #
         agency, n = inspector_id.split("-")
         assert f"{agency[0]}检查员{int(n)}" in text
     sc.enter(drawn, entity_id, "HEALTH", "教室采光照度不达标，已当场整改。", ("5",))
-    filled = print_document(drawn.db, drawn.task_id, ADMIN, "record", f"{entity_id}/HEALTH", base_url=BASE,
-                            today=TODAY)
+    filled = print_document(drawn.db, drawn.task_id, ADMIN, "record", f"{entity_id}/HEALTH", base_url=BASE, today=TODAY)
     assert filled.documents[0][1] == blank.documents[0][1]  # the same paper, the same number
     text = text_of(filled.pdf)
     assert "教室采光照度不达标" in text and "发现问题经责令已改正" in text and "2026年12月10日" in text
@@ -98,8 +109,17 @@ def test_transfer_letter_goes_to_the_receiving_agency(drawn):  # type: ignore[no
     [(ref, number)] = printed.documents
     assert ref.agency == "SAMR" and number == "济市监移〔2026〕1号"
     text = text_of(printed.pdf)
-    for expected in ("案件线索移送书", "济南市卫生健康委员会：", name, "食堂两名从业人员无健康证明",
-                     "第四十五条", "发现问题待后续处理", "证据材料清单", "《食品安全法》", number):
+    for expected in (
+        "案件线索移送书",
+        "济南市卫生健康委员会：",
+        name,
+        "食堂两名从业人员无健康证明",
+        "第四十五条",
+        "发现问题待后续处理",
+        "证据材料清单",
+        "《食品安全法》",
+        number,
+    ):
         assert expected in text, expected
 
 

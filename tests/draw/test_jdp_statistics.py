@@ -2,6 +2,7 @@
 
 Fixed seeds, so the outcome is deterministic; the chi-square critical values are at p = 0.001.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -21,10 +22,18 @@ COMMITMENTS = {"hub": jdp.commitment("hub", REVEALS["hub"], "sha256")}
 
 def drawn(quota: int, n: int) -> Counter[frozenset[str]]:
     """Samples of `quota` entities from ROSTER over n draws, the entropy string making each seed different."""
-    plan = {"protocol": "JDP-2", "task_id": "STAT", "hash": "sha256", "quotas": {"s": quota}, "team": [],
-            "avoid_home_district": False}
-    return Counter(frozenset(s["entity_id"] for s in jdp.draw(plan, ROSTER, POOL, COMMITMENTS, REVEALS,
-                                                              f"draw {i}")["selections"]) for i in range(n))
+    plan = {
+        "protocol": "JDP-2",
+        "task_id": "STAT",
+        "hash": "sha256",
+        "quotas": {"s": quota},
+        "team": [],
+        "avoid_home_district": False,
+    }
+    return Counter(
+        frozenset(s["entity_id"] for s in jdp.draw(plan, ROSTER, POOL, COMMITMENTS, REVEALS, f"draw {i}")["selections"])
+        for i in range(n)
+    )
 
 
 def sample_probabilities(quota: int) -> dict[frozenset[str], Fraction]:

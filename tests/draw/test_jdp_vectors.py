@@ -1,4 +1,5 @@
 """§6: the JDP-2 and JDP-1 worked examples reproduce exactly, and verify() notices any single change."""
+
 from __future__ import annotations
 
 import copy
@@ -24,8 +25,9 @@ def test_vector_reproduces_record_exactly(name: str, workers: int) -> None:
 
 @pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("name", vectors.NAMES)
-def test_vector_reproduces_when_the_roster_is_cut_into_many_pieces(name: str, workers: int,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_vector_reproduces_when_the_roster_is_cut_into_many_pieces(
+    name: str, workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     v = vectors.load(name)
     for piece_bytes in (1, 40, 97, 300):  # pieces pass on bounds to later ones: must not change the result
         monkeypatch.setattr(jdp, "_CHUNK_BYTES", piece_bytes)
@@ -34,7 +36,7 @@ def test_vector_reproduces_when_the_roster_is_cut_into_many_pieces(name: str, wo
     for piece_bytes in (1, 97):  # disorder is found across piece boundaries (1: every line is a piece) too
         monkeypatch.setattr(jdp, "_CHUNK_BYTES", piece_bytes)
         for at in range(1, len(lines)):
-            swapped = b"".join([*lines[:at - 1], lines[at], lines[at - 1], *lines[at + 1:]])
+            swapped = b"".join([*lines[: at - 1], lines[at], lines[at - 1], *lines[at + 1 :]])
             with pytest.raises(jdp.JDPError, match=f"roster line {at + 1}: entity_id .* out of byte order"):
                 jdp.draw(v.plan, swapped, v.pool, v.commitments, v.reveals, v.entropy, workers=workers)
 
@@ -49,8 +51,9 @@ def test_seed_and_commitments_follow_section_2(name: str) -> None:
         assert jdp.commitment(party, secret, h, protocol) == v.commitments[party]
         other = "JDP-1" if protocol == "JDP-2" else "JDP-2"
         assert jdp.commitment(party, secret, h, other) != v.commitments[party]  # the label is part of it
-    seed = jdp.compute_seed(v.record["plan_digest"], v.record["roster_digest"], v.record["pool_digest"],
-                            v.reveals, v.entropy, h, protocol)
+    seed = jdp.compute_seed(
+        v.record["plan_digest"], v.record["roster_digest"], v.record["pool_digest"], v.reveals, v.entropy, h, protocol
+    )
     assert seed.hex() == v.record["seed"]
     assert jdp.hexdigest(jdp.canonical_plan(v.plan), h) == v.record["plan_digest"]
 
@@ -66,7 +69,7 @@ def test_verify_accepts_the_published_record(name: str) -> None:
 def test_verify_rejects_every_single_flipped_roster_byte(name: str) -> None:
     v = vectors.load(name)
     for at in range(len(v.roster)):
-        tampered = v.roster[:at] + bytes([v.roster[at] ^ 0x01]) + v.roster[at + 1:]
+        tampered = v.roster[:at] + bytes([v.roster[at] ^ 0x01]) + v.roster[at + 1 :]
         assert jdp.verify(v.record, tampered, v.pool), f"roster byte {at} flipped, still verified"
 
 
@@ -74,12 +77,12 @@ def test_verify_rejects_every_single_flipped_roster_byte(name: str) -> None:
 def test_verify_rejects_every_single_flipped_pool_byte(name: str) -> None:
     v = vectors.load(name)
     for at in range(len(v.pool)):
-        tampered = v.pool[:at] + bytes([v.pool[at] ^ 0x20]) + v.pool[at + 1:]
+        tampered = v.pool[:at] + bytes([v.pool[at] ^ 0x20]) + v.pool[at + 1 :]
         assert jdp.verify(v.record, v.roster, tampered), f"pool byte {at} flipped, still verified"
 
 
 def _other_hex(text: str, at: int) -> str:
-    return text[:at] + ("0" if text[at] != "0" else "1") + text[at + 1:]
+    return text[:at] + ("0" if text[at] != "0" else "1") + text[at + 1 :]
 
 
 def _swap(items: list, i: int) -> None:
@@ -102,9 +105,12 @@ def _record_edits(record: dict) -> list[tuple[str, object]]:
             (f"selections[{i}] doubled", lambda r, i=i: r["selections"].insert(i, copy.deepcopy(r["selections"][i]))),
         ]
         for at in range(16):
-            edits.append((f"selections[{i}].key digit {at}",
-                          lambda r, i=i, at=at: r["selections"][i].update(
-                              key=_other_hex(r["selections"][i]["key"], at))))
+            edits.append(
+                (
+                    f"selections[{i}].key digit {at}",
+                    lambda r, i=i, at=at: r["selections"][i].update(key=_other_hex(r["selections"][i]["key"], at)),
+                )
+            )
         if i + 1 < len(selections):
             edits.append((f"selections[{i}] swapped with next", lambda r, i=i: _swap(r["selections"], i)))
     for member in ("seed", "plan_digest", "roster_digest", "pool_digest"):
@@ -112,8 +118,12 @@ def _record_edits(record: dict) -> list[tuple[str, object]]:
             edits.append((f"{member} digit {at}", lambda r, m=member, at=at: r.update({m: _other_hex(r[m], at)})))
     for party in record["reveals"]:
         edits.append((f"reveals.{party}", lambda r, p=party: r["reveals"].update({p: _other_hex(r["reveals"][p], 5)})))
-        edits.append((f"commitments.{party}",
-                      lambda r, p=party: r["commitments"].update({p: _other_hex(r["commitments"][p], 7)})))
+        edits.append(
+            (
+                f"commitments.{party}",
+                lambda r, p=party: r["commitments"].update({p: _other_hex(r["commitments"][p], 7)}),
+            )
+        )
     stratum = next(iter(record["strata"]))
     edits += [
         ("roster_size", lambda r: r.update(roster_size=r["roster_size"] + 1)),

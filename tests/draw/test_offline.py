@@ -1,4 +1,5 @@
 """Drawing and verifying from files, through the hub's helpers and through the standalone jdp.py script."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,15 @@ SCRIPT = Path(jdp.__file__)
 
 
 def files(name: str) -> dict[str, Path]:
-    return {what: vectors.path(name, suffix) for what, suffix in
-            (("plan", "plan.json"), ("roster", "roster.tsv"), ("pool", "pool.tsv"), ("record", "record.json"))}
+    return {
+        what: vectors.path(name, suffix)
+        for what, suffix in (
+            ("plan", "plan.json"),
+            ("roster", "roster.tsv"),
+            ("pool", "pool.tsv"),
+            ("record", "record.json"),
+        )
+    }
 
 
 @pytest.mark.parametrize("name", vectors.NAMES)
@@ -37,11 +45,13 @@ def test_draw_offline_checks_reveals_against_a_commitments_file(tmp_path: Path) 
     published = vectors.load("v-public").commitments
     commitments.write_text(json.dumps(dict(published, SAMR="0" * 64)))
     with pytest.raises(jdp.JDPError, match="SAMR"):
-        offline.draw_offline(f["plan"], f["roster"], f["pool"], vectors.reveal_lines("v-public"), "x",
-                             tmp_path / "r.json", commitments)
+        offline.draw_offline(
+            f["plan"], f["roster"], f["pool"], vectors.reveal_lines("v-public"), "x", tmp_path / "r.json", commitments
+        )
     commitments.write_text(json.dumps(published))
-    record = offline.draw_offline(f["plan"], f["roster"], f["pool"], vectors.reveal_lines("v-public"), None,
-                                  tmp_path / "r.json", commitments)
+    record = offline.draw_offline(
+        f["plan"], f["roster"], f["pool"], vectors.reveal_lines("v-public"), None, tmp_path / "r.json", commitments
+    )
     assert record["entropy"] == "" and record["commitments"] == published
 
 
@@ -73,12 +83,19 @@ def test_verify_files_accepts_the_vector_and_lists_what_was_changed(tmp_path: Pa
     tampered.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
     published = json.loads(f["record"].read_text(encoding="utf-8"))["selections"][3]["team"]
     assert offline.verify_files(tampered, f["roster"], f["pool"]) == [
-        f"selections[3].team: record has {record['selections'][3]['team']!r}, recomputed {published!r}"]
+        f"selections[3].team: record has {record['selections'][3]['team']!r}, recomputed {published!r}"
+    ]
 
 
 def run_script(script: Path, *args: str | Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-I", str(script), *map(str, args)], check=False, capture_output=True,
-                          text=True, cwd=script.parent, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-I", str(script), *map(str, args)],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=script.parent,
+        timeout=120,
+    )
 
 
 def test_script_in_the_repository_verifies_the_vector() -> None:
@@ -109,17 +126,42 @@ def test_standalone_script_draws_the_published_record(tmp_path: Path) -> None:
     f, out = files("v-public-sm3"), tmp_path / "out.json"
     reveal_args = [arg for line in vectors.reveal_lines("v-public-sm3") for arg in ("--reveal", line)]
     entropy = vectors.path("v-public-sm3", "entropy.txt").read_text(encoding="utf-8")
-    done = run_script(script, "draw", "--plan", f["plan"], "--roster", f["roster"], "--pool", f["pool"],
-                      *reveal_args, "--entropy", entropy, "--out", out)
+    done = run_script(
+        script,
+        "draw",
+        "--plan",
+        f["plan"],
+        "--roster",
+        f["roster"],
+        "--pool",
+        f["pool"],
+        *reveal_args,
+        "--entropy",
+        entropy,
+        "--out",
+        out,
+    )
     assert done.returncode == 0, done.stderr
     assert out.read_bytes() == f["record"].read_bytes()
-    refused = run_script(script, "draw", "--plan", f["plan"], "--roster", f["roster"], "--pool", f["pool"],
-                         "--reveal", "hub=zz", "--out", tmp_path / "no.json")
+    refused = run_script(
+        script,
+        "draw",
+        "--plan",
+        f["plan"],
+        "--roster",
+        f["roster"],
+        "--pool",
+        f["pool"],
+        "--reveal",
+        "hub=zz",
+        "--out",
+        tmp_path / "no.json",
+    )
     assert refused.returncode == 1 and "hub" in refused.stderr and not (tmp_path / "no.json").exists()
 
 
 def _flip(data: bytes, at: int) -> bytes:
-    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1:]
+    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
 
 
 @pytest.mark.parametrize("name", vectors.NAMES)
@@ -156,9 +198,13 @@ def test_standalone_script_in_a_clean_directory_checks_both_protocols(name: str,
 def test_record_text_is_what_json_dumps_with_indent_1_writes(name: str) -> None:
     record = vectors.load(name).record
     assert jdp.record_text(record) == json.dumps(record, ensure_ascii=False, indent=1) + "\n"
-    for changed in ({"selections": []}, {"selections": [dict(record["selections"][0], team=[])]},
-                    {"selections": [{"entity_id": 'a"\\b', "stratum": "s\t学", "key": "0" * 16, "team": ["x\u2028"]}]},
-                    {"extra": {"selections": 1}}, {"selections": "not a list"}):
+    for changed in (
+        {"selections": []},
+        {"selections": [dict(record["selections"][0], team=[])]},
+        {"selections": [{"entity_id": 'a"\\b', "stratum": "s\t学", "key": "0" * 16, "team": ["x\u2028"]}]},
+        {"extra": {"selections": 1}},
+        {"selections": "not a list"},
+    ):
         edited = dict(record, **changed)
         assert jdp.record_text(edited) == json.dumps(edited, ensure_ascii=False, indent=1) + "\n"
 
@@ -169,6 +215,8 @@ _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=6)
 @given(st.lists(st.tuples(_TEXT, _TEXT, _TEXT, st.lists(_TEXT, max_size=3)), max_size=5))
 def test_record_text_lays_out_any_strings_as_json_dumps_does(rows: list[tuple]) -> None:
     # both layouts: plain text (no escapes) and text with quotes, backslashes, control or non-ASCII characters
-    record = dict(vectors.load(vectors.NAMES[0]).record, selections=[
-        {"entity_id": e, "stratum": s, "key": k, "team": list(team)} for e, s, k, team in rows])
+    record = dict(
+        vectors.load(vectors.NAMES[0]).record,
+        selections=[{"entity_id": e, "stratum": s, "key": k, "team": list(team)} for e, s, k, team in rows],
+    )
     assert jdp.record_text(record) == json.dumps(record, ensure_ascii=False, indent=1) + "\n"

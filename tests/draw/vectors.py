@@ -1,4 +1,5 @@
 """The JDP-2 and JDP-1 worked examples (draw-protocol.md §6), loaded as the draw API takes them."""
+
 from __future__ import annotations
 
 import json

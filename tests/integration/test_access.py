@@ -1,4 +1,5 @@
 """Roles: every route is marked, anonymous callers reach only public ones, wrong roles get 403."""
+
 from __future__ import annotations
 
 import re
@@ -46,8 +47,11 @@ def test_anonymous_requests_reach_only_public_routes(app, db):
 
 def test_api_routes_refuse_callers_without_the_role(app, db):
     client = app.test_client()
-    tokens = {role: _token(db, f"u-{role}", [role], "HEALTH" if role == "liaison" else None)
-              for role in ROLES if role != "admin"}
+    tokens = {
+        role: _token(db, f"u-{role}", [role], "HEALTH" if role == "liaison" else None)
+        for role in ROLES
+        if role != "admin"
+    }
     refused = 0
     for rule, view, method, url in _routes(app):
         roles = view._hub_access
@@ -55,8 +59,7 @@ def test_api_routes_refuse_callers_without_the_role(app, db):
             continue
         outsiders = [r for r in tokens if r not in roles]
         for role in outsiders:
-            resp = client.open(url, method=method, json={},
-                               headers={"Authorization": f"Bearer {tokens[role]}"})
+            resp = client.open(url, method=method, json={}, headers={"Authorization": f"Bearer {tokens[role]}"})
             assert resp.status_code == 403, (role, method, url, resp.status_code)
             assert resp.is_json and resp.json["status"] == 403
             refused += 1
@@ -101,10 +104,13 @@ def test_passwords_are_stored_hashed(db):
         assert check_password(s, "cy", "other-password") is None
 
 
-@pytest.mark.parametrize("roles, agency, message", [
-    (["chief"], None, "not one of"),
-    (["liaison"], None, "agency"),
-])
+@pytest.mark.parametrize(
+    "roles, agency, message",
+    [
+        (["chief"], None, "not one of"),
+        (["liaison"], None, "agency"),
+    ],
+)
 def test_user_add_refuses_bad_roles(db, roles, agency, message):
     from hub.errors import InvalidInput
 
@@ -114,7 +120,10 @@ def test_user_add_refuses_bad_roles(db, roles, agency, message):
 
 def test_openapi_document_lists_every_api_route(app):
     doc = app.test_client().get("/api/v1/openapi.json").json
-    api_rules = {re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", r.rule) for r in app.url_map.iter_rules()
-                 if r.rule.startswith("/api/v1/")}
+    api_rules = {
+        re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", r.rule)
+        for r in app.url_map.iter_rules()
+        if r.rule.startswith("/api/v1/")
+    }
     assert set(doc["paths"]) == api_rules
     assert doc["paths"]["/api/v1/tasks/{task_id}/draw"]["post"]["x-roles"] == ["coordinator"]

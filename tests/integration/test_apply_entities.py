@@ -1,5 +1,6 @@
 """Applying batches to the entity master: a first load inserts without lookups, and an entity that
 another source made already is merged, never skipped, whichever path the batch takes."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,8 +21,15 @@ def uscc(n: int) -> str:
 
 
 def record(code: str, name: str, **extra: object) -> SourceRecord:
-    fields = {"uscc": code, "scheme_id": None, "name": name, "district": "370102", "status": "active",
-              "categories": [], **extra}
+    fields = {
+        "uscc": code,
+        "scheme_id": None,
+        "name": name,
+        "district": "370102",
+        "status": "active",
+        "categories": [],
+        **extra,
+    }
     return SourceRecord(code, fields, f'{{"uscc": "{code}", "name": "{name}"}}')
 
 
@@ -42,8 +50,9 @@ def test_an_entity_another_source_made_is_merged_in_a_batch_new_to_this_source(d
     with db.unit_of_work() as s:
         apply_entities(s, "edu", 1, [record(shared, "济南明湖学校", legal_rep="王芳", categories=["school"])], NOW)
     with db.unit_of_work() as s:  # every record is new to samr, one of the entities is not new to the hub
-        batch = [record(c, f"企业{c[-4:]}") for c in fresh] + [record(shared, "济南明湖学校有限公司",
-                                                                      categories=["hotel"])]
+        batch = [record(c, f"企业{c[-4:]}") for c in fresh] + [
+            record(shared, "济南明湖学校有限公司", categories=["hotel"])
+        ]
         counts = apply_entities(s, "samr", 2, batch, NOW)
     assert counts.inserted == 39
     with db.unit_of_work() as s:
@@ -60,9 +69,14 @@ def test_a_snapshot_deactivates_an_entity_only_when_no_source_still_names_it(db)
     both, edu_only, kept = uscc(1), uscc(2), uscc(3)
     with db.unit_of_work() as s:  # samr keys its records by the entity id, edu by its own school code
         apply_entities(s, "samr", 1, [record(both, "济南明湖学校")], NOW)
-        school = [SourceRecord(code, {**record(eid, name).fields}, "{}") for code, eid, name in
-                  (("3137000001", both, "济南明湖学校"), ("3137000002", edu_only, "济南泉城小学"),
-                   ("3137000003", kept, "济南历山中学"))]
+        school = [
+            SourceRecord(code, {**record(eid, name).fields}, "{}")
+            for code, eid, name in (
+                ("3137000001", both, "济南明湖学校"),
+                ("3137000002", edu_only, "济南泉城小学"),
+                ("3137000003", kept, "济南历山中学"),
+            )
+        ]
         apply_entities(s, "edu", 2, school, NOW, snapshot=True)
     with db.unit_of_work() as s:  # the next edu snapshot lists only the third school
         apply_entities(s, "edu", 3, school[2:], NOW, snapshot=True)

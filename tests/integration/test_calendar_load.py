@@ -1,4 +1,5 @@
 """`hub calendar load FILE`: a whole notice in one step, stored, audited, replaceable."""
+
 from __future__ import annotations
 
 from datetime import date

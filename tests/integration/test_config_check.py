@@ -1,5 +1,6 @@
 """Connectors are built at start-up: a bad option stops `hub config check`, `serve`, `worker` and
 `scheduler` with exit 78 naming the key, before anything is served or enqueued."""
+
 from __future__ import annotations
 
 import os
@@ -32,8 +33,11 @@ def _write(tmp_path: Path, config: dict[str, Any]) -> str:
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    values = {"HUB_DATA_DIR": str(tmp_path / "var"), "HUB_SECRET_KEY": "k",
-              "HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}"}
+    values = {
+        "HUB_DATA_DIR": str(tmp_path / "var"),
+        "HUB_SECRET_KEY": "k",
+        "HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}",
+    }
     for k, v in values.items():
         monkeypatch.setenv(k, v)
     return values
@@ -56,8 +60,7 @@ def test_config_check_names_a_bad_attempts_option(tmp_path, env, capsys, attempt
 
 
 def test_config_check_names_a_bad_source_option(tmp_path, env, capsys):
-    path = _write(tmp_path, {"sources": {"samr": {"kind": "samr-rest", "url": "http://127.0.0.1:1",
-                                                  "page_size": 0}}})
+    path = _write(tmp_path, {"sources": {"samr": {"kind": "samr-rest", "url": "http://127.0.0.1:1", "page_size": 0}}})
     assert main(["--config", path, "config", "check"]) == 78
     assert "sources.samr.page_size" in capsys.readouterr().err
 
@@ -69,8 +72,13 @@ def test_credit_sink_without_a_sender_is_refused_at_start(tmp_path, env, capsys)
 
 
 def test_config_check_passes_a_good_configuration(tmp_path, env, capsys):
-    path = _write(tmp_path, {"sinks": {"prov": _sink(codes=FULL_CODES, attempts=2)},
-                             "sources": {"samr": {"kind": "samr-rest", "url": "http://127.0.0.1:1"}}})
+    path = _write(
+        tmp_path,
+        {
+            "sinks": {"prov": _sink(codes=FULL_CODES, attempts=2)},
+            "sources": {"samr": {"kind": "samr-rest", "url": "http://127.0.0.1:1"}},
+        },
+    )
     assert main(["--config", path, "config", "check"]) == 0
     assert "configuration ok: 1 source(s) samr; 1 sink(s) prov" in capsys.readouterr().out
 
@@ -83,8 +91,13 @@ def test_processes_refuse_to_start_with_a_bad_sink_option(tmp_path, env, command
     path = _write(tmp_path, {"sinks": {"prov": _sink(codes={"5": "E"})}})
     argv = [a.format(port=port) for a in command]
     proc_env = {**os.environ, **env, "HUB_BROKER_URL": "redis://127.0.0.1:1/0"}
-    done = subprocess.run([sys.executable, "-m", "hub.cli", "--config", path, *argv], env=proc_env,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "hub.cli", "--config", path, *argv],
+        env=proc_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 78, done.stderr
     assert "sinks.prov.codes" in done.stderr
     assert not Path(env["HUB_DATABASE_URL"].removeprefix("sqlite:///")).exists()  # never opened the database

@@ -1,5 +1,6 @@
 """CSV exports neutralise formulas (issue 13, low findings): a cell a spreadsheet would run as a formula
 gets a leading ', in every kind; JSON exports keep the value as it is."""
+
 from __future__ import annotations
 
 import csv
@@ -46,10 +47,16 @@ def poisoned(make_settings, db):  # type: ignore[no-untyped-def]
     return scenario
 
 
-@pytest.mark.parametrize("kind, column", [
-    ("entities", "name"), ("inspectors", "name"), ("quarantine", "reason"), ("items", "name"),
-    ("results", "findings"),
-])
+@pytest.mark.parametrize(
+    "kind, column",
+    [
+        ("entities", "name"),
+        ("inspectors", "name"),
+        ("quarantine", "reason"),
+        ("items", "name"),
+        ("results", "findings"),
+    ],
+)
 def test_every_csv_export_neutralises_formulas(poisoned, kind, column, tmp_path, monkeypatch):
     monkeypatch.setenv("HUB_DATABASE_URL", poisoned.settings.database_url)
     monkeypatch.setenv("HUB_DATA_DIR", str(poisoned.settings.data_dir))

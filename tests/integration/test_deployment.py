@@ -1,6 +1,7 @@
 """docs/deployment.md followed on one machine: a fresh PostgreSQL database, a Redis broker, the
 Procfile's processes (web, two workers, two schedulers), and one joint task from the first sync to
 delivery at both sinks, driven through the command line and the API as an operator would."""
+
 from __future__ import annotations
 
 import csv
@@ -56,8 +57,9 @@ def pg_database() -> Iterator[str]:
 @pytest.fixture
 def sandboxes() -> Iterator[tuple[str, dict[str, Any]]]:
     secret = secrets.token_hex(16)
-    sources = start_sources(APP_ID, secret, entities=600, schools=0,
-                            inspectors={"HEALTH": 30, "SAMR": 30, "EDU": 10}, invalid_share=0.02)
+    sources = start_sources(
+        APP_ID, secret, entities=600, schools=0, inspectors={"HEALTH": 30, "SAMR": 30, "EDU": 10}, invalid_share=0.02
+    )
     sinks = start_sinks(APP_ID, secret)
     try:
         yield secret, {**sources, **sinks}
@@ -71,8 +73,12 @@ def _config(servers: dict[str, Any]) -> dict[str, Any]:
     common = {"app_id": APP_ID, "app_secret_env": SECRET_ENV}
     return {
         "sources": {
-            "samr": {"kind": "samr-rest", "url": servers["samr"].url, **common,
-                     "categories": {"H61": "hotel", "P83": "school"}},
+            "samr": {
+                "kind": "samr-rest",
+                "url": servers["samr"].url,
+                **common,
+                "categories": {"H61": "hotel", "P83": "school"},
+            },
             "inspectors": {"kind": "inspectors-rest", "url": servers["inspectors"].url, **common},
         },
         "sinks": {
@@ -95,20 +101,36 @@ class Deployment:
         for i in range(n):
             log = self.cwd / f"{kind}-{i}.log"
             with open(log, "w") as out:
-                proc = subprocess.Popen(["bash", "-c", f"exec {command}"], env={**self.env, **(extra or {})},
-                                        cwd=self.cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                proc = subprocess.Popen(
+                    ["bash", "-c", f"exec {command}"],
+                    env={**self.env, **(extra or {})},
+                    cwd=self.cwd,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
             self.procs.append((f"{kind}-{i}", proc, log))
 
     def hub(self, *args: str) -> str:
-        done = subprocess.run([str(BIN / "hub"), *args], env=self.env, cwd=self.cwd, capture_output=True,
-                              text=True, timeout=120)
+        done = subprocess.run(
+            [str(BIN / "hub"), *args], env=self.env, cwd=self.cwd, capture_output=True, text=True, timeout=120
+        )
         assert done.returncode == 0, f"hub {' '.join(args)}: {done.stderr}\n{self.logs()}"
         return done.stdout
 
     def hub_each(self, *commands: tuple[str, ...]) -> list[str]:
         """Several `hub` commands at once, as several people would run them; all must succeed."""
-        running = [subprocess.Popen([str(BIN / "hub"), *args], env=self.env, cwd=self.cwd, text=True,
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE) for args in commands]
+        running = [
+            subprocess.Popen(
+                [str(BIN / "hub"), *args],
+                env=self.env,
+                cwd=self.cwd,
+                text=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for args in commands
+        ]
         outputs = [proc.communicate(timeout=120) for proc in running]
         for args, proc, (_, err) in zip(commands, running, outputs):
             assert proc.returncode == 0, f"hub {' '.join(args)}: {err}\n{self.logs()}"
@@ -118,8 +140,10 @@ class Deployment:
         return [name for name, proc, _ in self.procs if proc.poll() is None]
 
     def logs(self, lines: int = 15) -> str:
-        return "\n".join(f"--- {name}\n" + "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-                         for name, _, log in self.procs)
+        return "\n".join(
+            f"--- {name}\n" + "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+            for name, _, log in self.procs
+        )
 
     def stop_all(self) -> None:
         for _, proc, _ in self.procs:
@@ -140,13 +164,22 @@ def wait_until(what: str, check: Callable[[], Any], deployment: Deployment, time
 
 
 def test_procfile_processes_on_postgresql_and_redis_run_a_joint_task_end_to_end(
-        pg_database, redis_db_url, sandboxes, tmp_path):
+    pg_database, redis_db_url, sandboxes, tmp_path
+):
     secret, servers = sandboxes
     config = tmp_path / "hub.toml"
     config.write_text(tomli_w.dumps(_config(servers)), encoding="utf-8")
-    env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8",
-           "HUB_CONFIG": str(config), "HUB_DATABASE_URL": pg_database, "HUB_BROKER_URL": redis_db_url,
-           "HUB_SECRET_KEY": secrets.token_hex(16), "HUB_DATA_DIR": str(tmp_path / "data"), SECRET_ENV: secret}
+    env = {
+        "PATH": f"{BIN}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "LANG": "C.UTF-8",
+        "HUB_CONFIG": str(config),
+        "HUB_DATABASE_URL": pg_database,
+        "HUB_BROKER_URL": redis_db_url,
+        "HUB_SECRET_KEY": secrets.token_hex(16),
+        "HUB_DATA_DIR": str(tmp_path / "data"),
+        SECRET_ENV: secret,
+    }
     d = Deployment(env, tmp_path)
     port = free_port()
     try:
@@ -164,10 +197,11 @@ def test_procfile_processes_on_postgresql_and_redis_run_a_joint_task_end_to_end(
         token = d.hub("token", "create", "deployer").strip()
 
         def api(path: str, body: dict | None = None) -> Any:
-            req = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1{path}",
-                                         data=None if body is None else json.dumps(body).encode(),
-                                         headers={"Authorization": f"Bearer {token}",
-                                                  "Content-Type": "application/json"})
+            req = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/v1{path}",
+                data=None if body is None else json.dumps(body).encode(),
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            )
             with urllib.request.urlopen(req, timeout=30) as resp:
                 return json.loads(resp.read())
 
@@ -193,14 +227,51 @@ def test_procfile_processes_on_postgresql_and_redis_run_a_joint_task_end_to_end(
         parties = list(spec["agencies"])
         d.env["LIAISON_PASSWORD"] = secrets.token_hex(12)
         for party in parties:
-            d.hub("user", "add", f"liaison-{party}", "--role", "liaison", "--agency", party,
-                  "--password-env", "LIAISON_PASSWORD")
+            d.hub(
+                "user",
+                "add",
+                f"liaison-{party}",
+                "--role",
+                "liaison",
+                "--agency",
+                party,
+                "--password-env",
+                "LIAISON_PASSWORD",
+            )
         acting = ("--password-env", "LIAISON_PASSWORD")
-        d.hub_each(*[("task", "commit", task_id, party, "--secret-file", f"{party}.secret", "--as", f"liaison-{party}",
-                      *acting) for party in parties])
+        d.hub_each(
+            *[
+                (
+                    "task",
+                    "commit",
+                    task_id,
+                    party,
+                    "--secret-file",
+                    f"{party}.secret",
+                    "--as",
+                    f"liaison-{party}",
+                    *acting,
+                )
+                for party in parties
+            ]
+        )
         d.hub("task", "freeze", task_id)
-        d.hub_each(*[("task", "reveal", task_id, party, "--secret-file", f"{party}.secret", "--as", f"liaison-{party}",
-                      *acting) for party in parties])
+        d.hub_each(
+            *[
+                (
+                    "task",
+                    "reveal",
+                    task_id,
+                    party,
+                    "--secret-file",
+                    f"{party}.secret",
+                    "--as",
+                    f"liaison-{party}",
+                    *acting,
+                )
+                for party in parties
+            ]
+        )
         d.hub("task", "draw", task_id, "--entropy", f"deployment test {today.isoformat()}")
         wait_until("the draw on a worker", lambda: api(f"/tasks/{task_id}")["state"] == "drawn", d)
         d.hub("task", "record", task_id, "--out", "record.json", "--roster", "roster.tsv", "--pool", "pool.tsv")
@@ -223,7 +294,8 @@ def test_procfile_processes_on_postgresql_and_redis_run_a_joint_task_end_to_end(
         def delivered() -> bool:
             rows = api("/exports/results?format=json")
             return len(rows) == expected and all(
-                sorted(r["delivery"]) == ["credit:delivered", "provincial:delivered"] for r in rows)
+                sorted(r["delivery"]) == ["credit:delivered", "provincial:delivered"] for r in rows
+            )
 
         wait_until("delivery to both sinks by the scheduler and the workers", delivered, d)
         assert len(servers["provincial"].results) == expected

@@ -1,5 +1,6 @@
 """Joint draws end to end: the lifecycle through the CLI and the API, one-time, verifiable, JDP-2 for new
 tasks (JDP-1 kept by older ones), the hub holding its own secret, each party acting only as itself."""
+
 from __future__ import annotations
 
 import json
@@ -40,9 +41,14 @@ def cli_env(monkeypatch, settings):  # type: ignore[no-untyped-def]
 
 def _actions(db, task_id):  # type: ignore[no-untyped-def]
     with db.unit_of_work() as s:
-        return [(a, actor) for a, actor in s.execute(
-            select(AuditEntry.action, AuditEntry.actor).where(AuditEntry.subject == f"task:{task_id}")
-            .order_by(AuditEntry.id))]
+        return [
+            (a, actor)
+            for a, actor in s.execute(
+                select(AuditEntry.action, AuditEntry.actor)
+                .where(AuditEntry.subject == f"task:{task_id}")
+                .order_by(AuditEntry.id)
+            )
+        ]
 
 
 def _liaisons(db, password=PASSWORD):  # type: ignore[no-untyped-def]
@@ -65,31 +71,73 @@ def test_lifecycle_through_the_cli(db, cli_env, tmp_path, capsys):
     # the operator alone, or another agency's liaison, may not act for an agency
     assert main(["task", "commit", "JT-2026-0200", "HEALTH", "--secret-file", str(tmp_path / "x")]) == 77
     assert "--as USER" in capsys.readouterr().err and not (tmp_path / "x").exists()
-    assert main(["task", "commit", "JT-2026-0200", "HEALTH", "--as", "liaison-SAMR",
-                 "--secret-file", str(tmp_path / "x")]) == 77
+    assert (
+        main(["task", "commit", "JT-2026-0200", "HEALTH", "--as", "liaison-SAMR", "--secret-file", str(tmp_path / "x")])
+        == 77
+    )
     assert "liaison-SAMR cannot act for HEALTH" in capsys.readouterr().err
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HUB_PASSWORD", "wrong password")
-        assert main(["task", "commit", "JT-2026-0200", "HEALTH", "--as", "liaison-HEALTH",
-                     "--secret-file", str(tmp_path / "x")]) == 77
+        assert (
+            main(
+                [
+                    "task",
+                    "commit",
+                    "JT-2026-0200",
+                    "HEALTH",
+                    "--as",
+                    "liaison-HEALTH",
+                    "--secret-file",
+                    str(tmp_path / "x"),
+                ]
+            )
+            == 77
+        )
     for party in sc.AGENCIES:
-        assert main(["task", "commit", "JT-2026-0200", party, "--as", f"liaison-{party}",
-                     "--secret-file", str(tmp_path / party)]) == 0
+        assert (
+            main(
+                [
+                    "task",
+                    "commit",
+                    "JT-2026-0200",
+                    party,
+                    "--as",
+                    f"liaison-{party}",
+                    "--secret-file",
+                    str(tmp_path / party),
+                ]
+            )
+            == 0
+        )
         assert (tmp_path / party).stat().st_mode & 0o077 == 0  # the secret file is private
     assert main(["task", "draw", "JT-2026-0200"]) != 0  # not frozen yet
     assert main(["task", "freeze", "JT-2026-0200"]) == 0
     assert main(["task", "reveal", "JT-2026-0200", "SAMR", "--secret-file", str(tmp_path / "SAMR")]) == 77
     for party in sc.AGENCIES:
-        assert main(["task", "reveal", "JT-2026-0200", party, "--as", f"liaison-{party}",
-                     "--secret-file", str(tmp_path / party)]) == 0
+        assert (
+            main(
+                [
+                    "task",
+                    "reveal",
+                    "JT-2026-0200",
+                    party,
+                    "--as",
+                    f"liaison-{party}",
+                    "--secret-file",
+                    str(tmp_path / party),
+                ]
+            )
+            == 0
+        )
     capsys.readouterr()
     assert main(["task", "draw", "JT-2026-0200", "--entropy", "福彩3D 2026-11-30: 517"]) == 0
     capsys.readouterr()
     assert main(["task", "draw", "JT-2026-0200", "--entropy", "福彩3D 2026-11-30: 518"]) == 75
     assert "one-time" in capsys.readouterr().err
     rec, roster, pool = tmp_path / "record.json", tmp_path / "roster.tsv", tmp_path / "pool.tsv"
-    assert main(["task", "record", "JT-2026-0200", "--out", str(rec), "--roster", str(roster),
-                 "--pool", str(pool)]) == 0
+    assert (
+        main(["task", "record", "JT-2026-0200", "--out", str(rec), "--roster", str(roster), "--pool", str(pool)]) == 0
+    )
     assert "(JDP-2)" in capsys.readouterr().out
     assert main(["verify", str(rec), "--roster", str(roster), "--pool", str(pool)]) == 0
     out = capsys.readouterr().out
@@ -101,18 +149,30 @@ def test_lifecycle_through_the_cli(db, cli_env, tmp_path, capsys):
     # the standalone verifier (one file, standard library only) agrees
     script = tmp_path / "jdp.py"
     shutil.copy(jdp.__file__, script)
-    ok = subprocess.run([sys.executable, "-I", str(script), "verify", str(rec), "--roster", str(roster),
-                         "--pool", str(pool)], capture_output=True, text=True, check=False)
+    ok = subprocess.run(
+        [sys.executable, "-I", str(script), "verify", str(rec), "--roster", str(roster), "--pool", str(pool)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert ok.returncode == 0, ok.stderr
     record["selections"][0]["team"].reverse()
     rec.write_text(json.dumps(record, ensure_ascii=False))
     assert main(["verify", str(rec), "--roster", str(roster), "--pool", str(pool)]) != 0
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
     assert _actions(db, "JT-2026-0200") == [
-        ("task.create", "cli"), ("task.commit", "hub"), ("task.commit", "liaison-HEALTH"),
-        ("task.commit", "liaison-SAMR"), ("task.freeze", "cli"), ("task.reveal", "liaison-HEALTH"),
-        ("task.reveal", "liaison-SAMR"), ("task.reveal", "hub"), ("task.draw_requested", "cli"),
-        ("task.draw", "cli"), ("task.draw_refused", "cli")]
+        ("task.create", "cli"),
+        ("task.commit", "hub"),
+        ("task.commit", "liaison-HEALTH"),
+        ("task.commit", "liaison-SAMR"),
+        ("task.freeze", "cli"),
+        ("task.reveal", "liaison-HEALTH"),
+        ("task.reveal", "liaison-SAMR"),
+        ("task.reveal", "hub"),
+        ("task.draw_requested", "cli"),
+        ("task.draw", "cli"),
+        ("task.draw_refused", "cli"),
+    ]
     assert main(["audit", "verify"]) == 0
 
 
@@ -122,28 +182,55 @@ def test_draw_offline_command_reproduces_the_vectors(name, tmp_path, cli_env, ca
     reveals = (VECTORS / f"{name}.reveals").read_text().split()
     entropy = (VECTORS / f"{name}.entropy.txt").read_text(encoding="utf-8")
     out = tmp_path / "record.json"
-    args = ["draw", "offline", "--plan", f"{base}.plan.json", "--roster", f"{base}.roster.tsv",
-            "--pool", f"{base}.pool.tsv", "--entropy", entropy, "--out", str(out)]
+    args = [
+        "draw",
+        "offline",
+        "--plan",
+        f"{base}.plan.json",
+        "--roster",
+        f"{base}.roster.tsv",
+        "--pool",
+        f"{base}.pool.tsv",
+        "--entropy",
+        entropy,
+        "--out",
+        str(out),
+    ]
     for r in reveals:
         args += ["--reveal", r]
     assert main(args) == 0
     assert out.read_bytes() == (VECTORS / f"{name}.record.json").read_bytes()
-    assert main(["verify", str(VECTORS / f"{name}.record.json"), "--roster", f"{base}.roster.tsv",
-                 "--pool", f"{base}.pool.tsv"]) == 0
+    assert (
+        main(
+            [
+                "verify",
+                str(VECTORS / f"{name}.record.json"),
+                "--roster",
+                f"{base}.roster.tsv",
+                "--pool",
+                f"{base}.pool.tsv",
+            ]
+        )
+        == 0
+    )
     for what in ("roster", "pool"):
         tampered = tmp_path / f"{what}.tsv"
         data = bytearray((VECTORS / f"{name}.{what}.tsv").read_bytes())
         data[5] ^= 0x01
         tampered.write_bytes(bytes(data))
         files = {"roster": f"{base}.roster.tsv", "pool": f"{base}.pool.tsv", what: str(tampered)}
-        assert main(["verify", str(VECTORS / f"{name}.record.json"), "--roster", files["roster"],
-                     "--pool", files["pool"]]) != 0
+        assert (
+            main(["verify", str(VECTORS / f"{name}.record.json"), "--roster", files["roster"], "--pool", files["pool"]])
+            != 0
+        )
     record = json.loads((VECTORS / f"{name}.record.json").read_text(encoding="utf-8"))
     record["protocol"] = "JDP-3"
     (tmp_path / "jdp3.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
     capsys.readouterr()
-    assert main(["verify", str(tmp_path / "jdp3.json"), "--roster", f"{base}.roster.tsv",
-                 "--pool", f"{base}.pool.tsv"]) == 65
+    assert (
+        main(["verify", str(tmp_path / "jdp3.json"), "--roster", f"{base}.roster.tsv", "--pool", f"{base}.pool.tsv"])
+        == 65
+    )
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "'JDP-3'" in err
 
@@ -189,11 +276,14 @@ def test_lifecycle_through_the_api(app, db):
     assert public["protocol"] == "JDP-2" and public["reveals"] == {}
     wrong = client.post(f"{url}/reveals", json={"party": "SAMR", "secret_hex": "ab" * 16}, headers=h["liaison-SAMR"])
     assert wrong.status_code == 400 and "does not match" in wrong.json["detail"]
-    as_other = client.post(f"{url}/reveals", json={"party": "SAMR", "secret_hex": secrets["SAMR"]},
-                           headers=h["liaison-HEALTH"])
+    as_other = client.post(
+        f"{url}/reveals", json={"party": "SAMR", "secret_hex": secrets["SAMR"]}, headers=h["liaison-HEALTH"]
+    )
     assert as_other.status_code == 403
-    assert client.post(f"{url}/reveals", json={"party": "hub", "secret_hex": "ab" * 16},
-                       headers=h["coord"]).status_code == 409
+    assert (
+        client.post(f"{url}/reveals", json={"party": "hub", "secret_hex": "ab" * 16}, headers=h["coord"]).status_code
+        == 409
+    )
     for party, secret in secrets.items():
         r = client.post(f"{url}/reveals", json={"party": party, "secret_hex": secret}, headers=h[f"liaison-{party}"])
         assert r.status_code == 200, r.json
@@ -211,10 +301,12 @@ def test_lifecycle_through_the_api(app, db):
     check = client.post("/api/v1/verify", json={"record": record, "roster": roster, "pool": pool}).json
     assert check == {"verified": True, "problems": []}
     record["seed"] = "0" * 64
-    assert client.post("/api/v1/verify", json={"record": record, "roster": roster, "pool": pool}).json[
-        "verified"] is False
-    refused = client.post("/api/v1/verify", json={"record": dict(record, protocol="JDP-3"), "roster": roster,
-                                                  "pool": pool})
+    assert (
+        client.post("/api/v1/verify", json={"record": record, "roster": roster, "pool": pool}).json["verified"] is False
+    )
+    refused = client.post(
+        "/api/v1/verify", json={"record": dict(record, protocol="JDP-3"), "roster": roster, "pool": pool}
+    )
     assert refused.status_code == 400 and "'JDP-3'" in refused.json["detail"]
     everything = client.get(f"{url}/assignments", headers=h["coord"]).json
     mine = client.get(f"{url}/assignments", headers=h["insp"]).json
@@ -230,11 +322,18 @@ def test_lifecycle_through_the_api(app, db):
 @pytest.mark.parametrize("name", NAMES)
 def test_offline_draw_and_verify_through_the_api(app, db, name):
     client, h = _api(app, db)
-    v = {suffix: (VECTORS / f"{name}.{suffix}").read_text(encoding="utf-8")
-         for suffix in ("plan.json", "roster.tsv", "pool.tsv", "reveals", "entropy.txt", "record.json")}
+    v = {
+        suffix: (VECTORS / f"{name}.{suffix}").read_text(encoding="utf-8")
+        for suffix in ("plan.json", "roster.tsv", "pool.tsv", "reveals", "entropy.txt", "record.json")
+    }
     reveals = dict(line.split("=", 1) for line in v["reveals"].split())
-    body = {"plan": json.loads(v["plan.json"]), "roster": v["roster.tsv"], "pool": v["pool.tsv"],
-            "reveals": reveals, "entropy": v["entropy.txt"]}
+    body = {
+        "plan": json.loads(v["plan.json"]),
+        "roster": v["roster.tsv"],
+        "pool": v["pool.tsv"],
+        "reveals": reveals,
+        "entropy": v["entropy.txt"],
+    }
     record = client.post("/api/v1/draws/offline", json=body, headers=h["insp"]).json
     assert record == json.loads(v["record.json"])
     checked = client.post("/api/v1/verify", json={"record": record, "roster": v["roster.tsv"], "pool": v["pool.tsv"]})
@@ -296,10 +395,18 @@ def test_entropy_grinding_is_refused(db, settings):
     # Grind, now that every secret is public: a handful of strings finds one that would draw the target.
     found = None
     for n in range(200):
-        seed = jdp.compute_seed(record["plan_digest"], record["roster_digest"], record["pool_digest"],
-                                record["reveals"], f"value {n}", "sha256", "JDP-2")
-        chosen = {e.entity_id for _, e in jdp.plain_select(jdp.parse_roster(roster), record["plan"]["quotas"],
-                                                           seed, "sha256")}
+        seed = jdp.compute_seed(
+            record["plan_digest"],
+            record["roster_digest"],
+            record["pool_digest"],
+            record["reveals"],
+            f"value {n}",
+            "sha256",
+            "JDP-2",
+        )
+        chosen = {
+            e.entity_id for _, e in jdp.plain_select(jdp.parse_roster(roster), record["plan"]["quotas"], seed, "sha256")
+        }
         if target in chosen:
             found = f"value {n}"
             break
@@ -318,8 +425,7 @@ def test_entropy_is_entered_once_and_only_from_a_declared_source(db, settings):
     with pytest.raises(InvalidInput, match="福彩3D 2026-11-30 开奖号码"):
         lifecycle.request_draw(db, scen.task_id, "", "t")
     with db.unit_of_work() as s:  # the job was lost: the request may be made again, with the same value only
-        s.execute(update(JointTask).where(JointTask.id == scen.task_id)
-                  .values(entropy="517", draw_status="failed"))
+        s.execute(update(JointTask).where(JointTask.id == scen.task_id).values(entropy="517", draw_status="failed"))
     with pytest.raises(Conflict, match="entered once"):
         lifecycle.request_draw(db, scen.task_id, "518", "t")
     lifecycle.request_draw(db, scen.task_id, "517", "t")
@@ -328,8 +434,9 @@ def test_entropy_is_entered_once_and_only_from_a_declared_source(db, settings):
     del spec["entropy_source"]
     lifecycle.create_task(db, settings, spec, "t")
     for party in sc.AGENCIES:
-        lifecycle.commit(db, "JT-2026-0461", party, jdp.commitment(party, scen.secrets[party], "sha256"),
-                         sc.liaison_of(party))
+        lifecycle.commit(
+            db, "JT-2026-0461", party, jdp.commitment(party, scen.secrets[party], "sha256"), sc.liaison_of(party)
+        )
     lifecycle.freeze(db, settings, "JT-2026-0461", "t", history=RESULTS_HISTORY)
     for party in sc.AGENCIES:
         lifecycle.reveal(db, "JT-2026-0461", party, scen.secrets[party], sc.liaison_of(party))
@@ -343,10 +450,12 @@ def test_the_hub_secret_shows_nowhere_before_the_draw(app, db, settings):
     with db.unit_of_work() as s:
         secret = s.get(HubSecret, scen.task_id).secret_hex
     client, h = _api(app, db)
-    answers = [client.get(f"/api/v1/tasks/{scen.task_id}", headers=h["coord"]).data,
-               client.get(f"/api/v1/tasks/{scen.task_id}/public").data,
-               client.get(f"/public/tasks/{scen.task_id}").data,
-               client.get("/api/v1/tasks", headers=h["coord"]).data]
+    answers = [
+        client.get(f"/api/v1/tasks/{scen.task_id}", headers=h["coord"]).data,
+        client.get(f"/api/v1/tasks/{scen.task_id}/public").data,
+        client.get(f"/public/tasks/{scen.task_id}").data,
+        client.get("/api/v1/tasks", headers=h["coord"]).data,
+    ]
     with db.unit_of_work() as s:
         answers += [json.dumps(a.details).encode() for a in s.scalars(select(AuditEntry))]
     assert all(secret.encode() not in answer for answer in answers)
@@ -418,8 +527,7 @@ def test_a_freeze_selecting_nothing_is_refused(db, settings):
     scen = sc.committed_task(db, settings, "JT-2026-0650")
     with db.unit_of_work() as s:
         task = s.get(JointTask, scen.task_id)
-        task.spec = dict(task.spec, strata=dict(task.spec["strata"],
-                                                counts={"370102|school": 0, "370103|school": 0}))
+        task.spec = dict(task.spec, strata=dict(task.spec["strata"], counts={"370102|school": 0, "370103|school": 0}))
     with pytest.raises(DrawError, match="select no entity"):
         lifecycle.freeze(db, settings, scen.task_id, "t", history=RESULTS_HISTORY)
 
@@ -448,15 +556,23 @@ def test_a_task_created_under_jdp1_keeps_jdp1_to_the_end(db, settings, tmp_path)
     lifecycle.create_task(db, settings, sc.task_spec("JT-2026-0800"), "t")
     with db.unit_of_work() as s:  # what the migration leaves of a task created before it
         s.execute(delete(HubSecret).where(HubSecret.task_id == "JT-2026-0800"))
-        s.execute(update(TaskParty).where(TaskParty.task_id == "JT-2026-0800", TaskParty.party == "hub")
-                  .values(commitment=None, committed_at=None, committed_by=None))
+        s.execute(
+            update(TaskParty)
+            .where(TaskParty.task_id == "JT-2026-0800", TaskParty.party == "hub")
+            .values(commitment=None, committed_at=None, committed_by=None)
+        )
         s.execute(update(JointTask).where(JointTask.id == "JT-2026-0800").values(protocol="JDP-1"))
     lifecycle.commit_with_secret_file(db, "JT-2026-0800", "hub", tmp_path / "hub", "t")
     secrets = {"hub": lifecycle.read_secret(tmp_path / "hub")}
     for party in sc.AGENCIES:
         secrets[party] = lifecycle.new_secret()
-        lifecycle.commit(db, "JT-2026-0800", party, jdp.commitment(party, secrets[party], "sha256", "JDP-1"),
-                         sc.liaison_of(party) if _has_user(db, sc.liaison_of(party)) else _make_liaison(db, party))
+        lifecycle.commit(
+            db,
+            "JT-2026-0800",
+            party,
+            jdp.commitment(party, secrets[party], "sha256", "JDP-1"),
+            sc.liaison_of(party) if _has_user(db, sc.liaison_of(party)) else _make_liaison(db, party),
+        )
     lifecycle.freeze(db, settings, "JT-2026-0800", "t", history=RESULTS_HISTORY)
     for party, secret in secrets.items():
         lifecycle.reveal(db, "JT-2026-0800", party, secret, sc.liaison_of(party) if party != "hub" else "t")

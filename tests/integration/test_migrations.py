@@ -1,4 +1,5 @@
 """The migrations build exactly the schema the models describe; dead tables and columns are gone."""
+
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata

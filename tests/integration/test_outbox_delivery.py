@@ -1,5 +1,6 @@
 """Outbox delivery end to end: approved results' messages pushed to the sink sandboxes over
 loopback — through faults, a killed worker, rejections, and `hub push`."""
+
 from __future__ import annotations
 
 import os
@@ -34,12 +35,13 @@ from .outbox_factory import (
 )
 
 # Each sandbox fails about 30% of requests, every way a sink can: 1 - .90*.91*.95*.91 ≈ 0.29.
-THIRTY_PERCENT = {"error_5xx": 0.10, "drop": 0.09, "slow": 0.05, "slow_seconds": 1.5,
-                  "error_after_store": 0.09}
+THIRTY_PERCENT = {"error_5xx": 0.10, "drop": 0.09, "slow": 0.05, "slow_seconds": 1.5, "error_after_store": 0.09}
 # The worker that gets killed writes claims this short, so the test need not wait out 120 s.
 KILLED_WORKER_CLAIM_SECONDS = 3
-SHORT_LEASE_WORKER = ("import sys; import hub.outbox.delivery as d; d.CLAIM_SECONDS = float(sys.argv[1]); "
-                      "from hub.cli import main; sys.exit(main(sys.argv[2:]))")
+SHORT_LEASE_WORKER = (
+    "import sys; import hub.outbox.delivery as d; d.CLAIM_SECONDS = float(sys.argv[1]); "
+    "from hub.cli import main; sys.exit(main(sys.argv[2:]))"
+)
 
 
 @pytest.fixture
@@ -57,15 +59,13 @@ def _rows(db: Database) -> dict[tuple[str, str], OutboxMessage]:
 
 def _states(db: Database) -> Counter[str]:
     with db.unit_of_work() as s:
-        return Counter(dict(s.execute(select(OutboxMessage.state, func.count())
-                                      .group_by(OutboxMessage.state)).all()))
+        return Counter(dict(s.execute(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)).all()))
 
 
 def _assert_each_accepted_once(sandboxes: dict[str, Any], expected: dict[str, set[str]]) -> None:
     for name, ids in expected.items():
         counts = sandboxes[name].accepted_counts
-        assert set(counts) == ids, (f"{name}: {len(ids - set(counts))} missing, "
-                                    f"{len(set(counts) - ids)} unexpected")
+        assert set(counts) == ids, f"{name}: {len(ids - set(counts))} missing, {len(set(counts) - ids)} unexpected"
         twice = {k: v for k, v in counts.items() if v != 1}
         assert not twice, f"{name}: accepted more than once: {list(twice.items())[:5]}"
 
@@ -91,8 +91,7 @@ def test_10000_results_pushed_through_30_percent_faults_are_each_accepted_exactl
         for name, server in sandboxes.items():
             assert server.stats["faults"] > 0, name
         with db.unit_of_work() as s:
-            failed = s.scalar(select(func.count()).select_from(DeliveryAttempt)
-                              .where(DeliveryAttempt.ok.is_(False)))
+            failed = s.scalar(select(func.count()).select_from(DeliveryAttempt).where(DeliveryAttempt.ok.is_(False)))
         assert failed  # some batches failed even after the sinks' own quick retries
     finally:
         for server in sandboxes.values():
@@ -100,9 +99,15 @@ def test_10000_results_pushed_through_30_percent_faults_are_each_accepted_exactl
 
 
 def _hub_env(settings: Any, config: Path, broker_url: str) -> dict[str, str]:
-    return {**os.environ, "HUB_CONFIG": str(config), "HUB_DATABASE_URL": settings.database_url,
-            "HUB_DATA_DIR": str(settings.data_dir), "HUB_SECRET_KEY": "x", "HUB_BROKER_URL": broker_url,
-            SECRET_ENV: SECRET}
+    return {
+        **os.environ,
+        "HUB_CONFIG": str(config),
+        "HUB_DATABASE_URL": settings.database_url,
+        "HUB_DATA_DIR": str(settings.data_dir),
+        "HUB_SECRET_KEY": "x",
+        "HUB_BROKER_URL": broker_url,
+        SECRET_ENV: SECRET,
+    }
 
 
 def _start_worker(env: dict[str, str], log: Path, claim_seconds: float | None = None) -> subprocess.Popen:
@@ -127,14 +132,16 @@ def _kill(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
 
 def _claimed(db: Database) -> int:
     with db.unit_of_work() as s:
-        return s.scalar(select(func.count()).select_from(OutboxMessage)
-                        .where(OutboxMessage.claimed_by.is_not(None))) or 0
+        return (
+            s.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.claimed_by.is_not(None))) or 0
+        )
 
 
 @pytest.mark.redis
 @pytest.mark.slow
 def test_worker_killed_mid_batch_and_restarted_delivers_each_result_exactly_once(
-        make_settings, db, tmp_path, redis_db_url, sandboxes):
+    make_settings, db, tmp_path, redis_db_url, sandboxes
+):
     from hub import create_app
     from hub.outbox.jobs import drain_outbox
 
@@ -210,15 +217,20 @@ def test_rejected_result_waits_with_its_reason_until_requeued(make_settings, db,
 
 
 def test_hub_push_exits_0_when_all_is_delivered_and_fails_with_one_line_when_a_sink_is_down(
-        make_settings, db, sandboxes, tmp_path, monkeypatch, capsys):
+    make_settings, db, sandboxes, tmp_path, monkeypatch, capsys
+):
     from hub.cli import main
 
     config = tmp_path / "push.toml"
     config.write_text(tomli_w.dumps(sink_config(sandboxes)), encoding="utf-8")
     settings = sink_settings(make_settings, sandboxes)
-    for name, value in {"HUB_CONFIG": str(config), "HUB_DATABASE_URL": settings.database_url,
-                        "HUB_DATA_DIR": str(settings.data_dir), "HUB_SECRET_KEY": "x",
-                        SECRET_ENV: SECRET}.items():
+    for name, value in {
+        "HUB_CONFIG": str(config),
+        "HUB_DATABASE_URL": settings.database_url,
+        "HUB_DATA_DIR": str(settings.data_dir),
+        "HUB_SECRET_KEY": "x",
+        SECRET_ENV: SECRET,
+    }.items():
         monkeypatch.setenv(name, value)
     insert_approved_results(db, settings, 30)
 
@@ -246,14 +258,23 @@ def test_every_batch_leaves_a_delivery_attempt_with_the_error_of_a_failed_one(ma
         attempts = list(s.scalars(select(DeliveryAttempt).order_by(DeliveryAttempt.id)))
     assert first.batches == len(attempts) == 3  # sinks drain side by side: compare as a set
     assert sorted((a.sink, a.messages, a.ok) for a in attempts) == [
-        ("credit", 540, True), ("provincial", 100, False), ("provincial", 500, False)]
+        ("credit", 540, True),
+        ("provincial", 100, False),
+        ("provincial", 500, False),
+    ]
     for failed in (a for a in attempts if a.sink == "provincial"):
         assert not failed.permanent and "HTTP 50" in failed.error and failed.status_code is None
     [ok] = [a for a in attempts if a.sink == "credit"]
     assert ok.error is None and ok.status_code == 200
     backed_off = [r for (sink, _), r in _rows(db).items() if sink == "provincial"]
-    assert all(r.state == "pending" and r.attempts == 1 and "HTTP 50" in r.last_error and r.claimed_by is None
-               and r.next_attempt_at > min(a.at for a in attempts) for r in backed_off)
+    assert all(
+        r.state == "pending"
+        and r.attempts == 1
+        and "HTTP 50" in r.last_error
+        and r.claimed_by is None
+        and r.next_attempt_at > min(a.at for a in attempts)
+        for r in backed_off
+    )
 
     sandboxes["provincial"].set_faults({"error_5xx": 0.0})
     second = drain(db, settings, respect_backoff=False)

@@ -1,5 +1,6 @@
 """Results: CSV import keeps good rows and names bad ones, approval queues outbox messages in the
 same transaction, follow-ups and working-day deadlines."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -15,10 +16,18 @@ from hub.results.models import FollowUp, Result
 from hub.results.services import add_follow_up, approve, enter_result, import_csv
 from tests.web import scenario as sc
 
-SINKS = {"sinks": {
-    "provincial": {"kind": "provincial-rest", "url": "http://127.0.0.1:9", "app_id": "a", "app_secret_env": "S"},
-    "credit": {"kind": "credit-xml", "url": "http://127.0.0.1:9", "app_id": "a", "app_secret_env": "S",
-               "sender": "370100-HEALTH"}}}
+SINKS = {
+    "sinks": {
+        "provincial": {"kind": "provincial-rest", "url": "http://127.0.0.1:9", "app_id": "a", "app_secret_env": "S"},
+        "credit": {
+            "kind": "credit-xml",
+            "url": "http://127.0.0.1:9",
+            "app_id": "a",
+            "app_secret_env": "S",
+            "sender": "370100-HEALTH",
+        },
+    }
+}
 
 
 @pytest.fixture
@@ -29,8 +38,9 @@ def drawn(make_settings, db):  # type: ignore[no-untyped-def]
 
 def _csv(tmp_path, rows: list[str], encoding: str = "utf-8"):  # type: ignore[no-untyped-def]
     path = tmp_path / "results.csv"
-    path.write_bytes(("entity_id,agency,inspected_on,outcome_codes,inspectors,findings\n"
-                      + "\n".join(rows) + "\n").encode(encoding))
+    path.write_bytes(
+        ("entity_id,agency,inspected_on,outcome_codes,inspectors,findings\n" + "\n".join(rows) + "\n").encode(encoding)
+    )
     return path
 
 
@@ -40,15 +50,19 @@ def test_csv_import_keeps_good_rows_and_names_bad_ones(drawn, tmp_path):
     rows = [
         f"{e1},HEALTH,2026-12-10,1,{';'.join(t1)},未发现问题",
         f"{e2},SAMR,2026-12-11,5;2,{';'.join(t2)},责令整改后已改正",
-        f"{e3},HEALTH,2026-11-01,1,{';'.join(drawn.team_of(e3))},",         # outside the window
-        f"{e1},SAMR,2026-12-10,1;5,{';'.join(t1)},",                          # 1 must stand alone
-        f"EDU:9999999999,HEALTH,2026-12-10,1,{';'.join(t1)},",                # not drawn
+        f"{e3},HEALTH,2026-11-01,1,{';'.join(drawn.team_of(e3))},",  # outside the window
+        f"{e1},SAMR,2026-12-10,1;5,{';'.join(t1)},",  # 1 must stand alone
+        f"EDU:9999999999,HEALTH,2026-12-10,1,{';'.join(t1)},",  # not drawn
         f"{e2},HEALTH,2026-12-10,1,{next(i for i in ('SAMR-001', 'SAMR-002') if i not in t2)},",  # not on team
     ]
     report = import_csv(drawn.db, drawn.task_id, _csv(tmp_path, rows, "gb18030"), "t", today=date(2026, 12, 20))
     assert report.saved == 2
-    assert [(e.line, e.field) for e in report.errors] == [(4, "inspected_on"), (5, "outcome_codes"),
-                                                           (6, "entity_id"), (7, "inspectors")]
+    assert [(e.line, e.field) for e in report.errors] == [
+        (4, "inspected_on"),
+        (5, "outcome_codes"),
+        (6, "entity_id"),
+        (7, "inspectors"),
+    ]
     with drawn.db.unit_of_work() as s:
         saved = {(r.entity_id, r.agency, tuple(r.outcome_codes)) for r in s.scalars(select(Result))}
     assert saved == {(e1, "HEALTH", ("1",)), (e2, "SAMR", ("5", "2"))}
@@ -84,14 +98,34 @@ def test_approval_queues_messages_for_each_sink_in_the_same_transaction(drawn):
 def test_code_8_needs_a_follow_up_before_approval(drawn):
     e1 = drawn.drawn_entities()[0]
     with pytest.raises(InvalidInput, match="follow-up"):
-        enter_result(drawn.db, drawn.task_id, {"entity_id": e1, "agency": "HEALTH", "inspected_on": "2026-12-10",
-                                                "outcome_codes": ["8"], "inspectors": drawn.team_of(e1)}, "t",
-                     today=date(2026, 12, 20))
-    r = enter_result(drawn.db, drawn.task_id, {
-        "entity_id": e1, "agency": "HEALTH", "inspected_on": "2026-12-10", "outcome_codes": ["8"],
-        "inspectors": drawn.team_of(e1), "findings": "消毒记录缺失",
-        "follow_ups": [{"kind": "case", "penalty_no": "济卫罚〔2026〕12号", "decided_on": "2026-12-30"}]},
-        "t", today=date(2026, 12, 31))  # a penalty decision is not dated after today
+        enter_result(
+            drawn.db,
+            drawn.task_id,
+            {
+                "entity_id": e1,
+                "agency": "HEALTH",
+                "inspected_on": "2026-12-10",
+                "outcome_codes": ["8"],
+                "inspectors": drawn.team_of(e1),
+            },
+            "t",
+            today=date(2026, 12, 20),
+        )
+    r = enter_result(
+        drawn.db,
+        drawn.task_id,
+        {
+            "entity_id": e1,
+            "agency": "HEALTH",
+            "inspected_on": "2026-12-10",
+            "outcome_codes": ["8"],
+            "inspectors": drawn.team_of(e1),
+            "findings": "消毒记录缺失",
+            "follow_ups": [{"kind": "case", "penalty_no": "济卫罚〔2026〕12号", "decided_on": "2026-12-30"}],
+        },
+        "t",
+        today=date(2026, 12, 31),
+    )  # a penalty decision is not dated after today
     with drawn.db.unit_of_work() as s:
         fu = s.scalar(select(FollowUp).where(FollowUp.result_id == r.id))
     # 7 working days after Wed 2026-12-30: New Year's Day 2027-01-01 is beyond the library's calendar
@@ -105,24 +139,48 @@ def test_a_substitute_inspector_needs_a_reason(drawn):
     # an officer of the result's own agency whom the draw left off every team (a substitute must be one)
     used = {i for e in drawn.drawn_entities() for i in drawn.team_of(e)}
     stranger = next(f"HEALTH-{n:03d}" for n in range(1, 6) if f"HEALTH-{n:03d}" not in used)
-    body = {"entity_id": e1, "agency": "HEALTH", "inspected_on": "2026-12-10", "outcome_codes": ["1"],
-            "inspectors": [*team[:1], stranger]}
+    body = {
+        "entity_id": e1,
+        "agency": "HEALTH",
+        "inspected_on": "2026-12-10",
+        "outcome_codes": ["1"],
+        "inspectors": [*team[:1], stranger],
+    }
     with pytest.raises(InvalidInput, match="not on the team"):
         enter_result(drawn.db, drawn.task_id, body, "t", today=date(2026, 12, 20))
-    r = enter_result(drawn.db, drawn.task_id, {**body, "substitution_reason": "原检查人员回避，经批准替换"}, "t",
-                     today=date(2026, 12, 20))
+    r = enter_result(
+        drawn.db,
+        drawn.task_id,
+        {**body, "substitution_reason": "原检查人员回避，经批准替换"},
+        "t",
+        today=date(2026, 12, 20),
+    )
     assert r.substitution_reason
 
 
 def test_a_correction_is_closed_by_its_reinspection(drawn):
     e1 = drawn.drawn_entities()[0]
-    r = enter_result(drawn.db, drawn.task_id, {
-        "entity_id": e1, "agency": "SAMR", "inspected_on": "2026-12-10", "outcome_codes": ["8"],
-        "inspectors": drawn.team_of(e1),
-        "follow_ups": [{"kind": "correction", "due_on": "2026-12-24", "content": "限期整改"}]}, "t",
-        today=date(2026, 12, 20))
-    add_follow_up(drawn.db, r.result_id, {"kind": "reinspection", "reinspected_on": "2026-12-24",
-                                          "outcome": "5"}, "t", today=date(2026, 12, 28))
+    r = enter_result(
+        drawn.db,
+        drawn.task_id,
+        {
+            "entity_id": e1,
+            "agency": "SAMR",
+            "inspected_on": "2026-12-10",
+            "outcome_codes": ["8"],
+            "inspectors": drawn.team_of(e1),
+            "follow_ups": [{"kind": "correction", "due_on": "2026-12-24", "content": "限期整改"}],
+        },
+        "t",
+        today=date(2026, 12, 20),
+    )
+    add_follow_up(
+        drawn.db,
+        r.result_id,
+        {"kind": "reinspection", "reinspected_on": "2026-12-24", "outcome": "5"},
+        "t",
+        today=date(2026, 12, 28),
+    )
     with drawn.db.unit_of_work() as s:
         fu = s.scalar(select(FollowUp).where(FollowUp.result_id == r.id))
     assert fu.closed and fu.reinspected_on == date(2026, 12, 24)

@@ -1,4 +1,5 @@
 """Two `hub scheduler` processes: one holds the lease, each job runs once per tick."""
+
 from __future__ import annotations
 
 import os
@@ -26,17 +27,37 @@ def test_two_schedulers_run_every_job_once_per_tick(make_settings, db, tmp_path)
     server = SamrSandbox({APP_ID: SECRET}, entities=50, seed=2).start()
     procs: list[subprocess.Popen] = []
     try:
-        config = {"sources": {"samr": {"kind": "samr-rest", "url": server.url, "app_id": APP_ID,
-                                       "app_secret_env": "HUB_S_SECRET", "schedule": "*/2 * * * * *"}}}
+        config = {
+            "sources": {
+                "samr": {
+                    "kind": "samr-rest",
+                    "url": server.url,
+                    "app_id": APP_ID,
+                    "app_secret_env": "HUB_S_SECRET",
+                    "schedule": "*/2 * * * * *",
+                }
+            }
+        }
         path = tmp_path / "sched.toml"
         path.write_text(tomli_w.dumps(config))
         settings = make_settings()
-        env = {**os.environ, "HUB_CONFIG": str(path), "HUB_S_SECRET": SECRET,
-               "HUB_DATABASE_URL": settings.database_url, "HUB_DATA_DIR": str(settings.data_dir),
-               "HUB_SECRET_KEY": "x"}
+        env = {
+            **os.environ,
+            "HUB_CONFIG": str(path),
+            "HUB_S_SECRET": SECRET,
+            "HUB_DATABASE_URL": settings.database_url,
+            "HUB_DATA_DIR": str(settings.data_dir),
+            "HUB_SECRET_KEY": "x",
+        }
         for _ in range(2):
-            procs.append(subprocess.Popen([sys.executable, "-m", "hub.cli", "scheduler"], env=env,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "hub.cli", "scheduler"],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                )
+            )
         time.sleep(14)
         assert all(p.poll() is None for p in procs), [p.stderr.read() for p in procs if p.poll() is not None]
     finally:

@@ -1,4 +1,5 @@
 """Roster exchange end to end: the hub's sync against sandbox agencies over loopback HTTP."""
+
 from __future__ import annotations
 
 import os
@@ -28,8 +29,11 @@ CATEGORIES = {"H61": "hotel", "Q85": "eldercare", "P83": "school"}
 
 
 def _settings(make_settings, **sources):  # type: ignore[no-untyped-def]
-    conf = {"sources": {name: {"app_id": APP_ID, "app_secret_env": "HUB_T_SECRET", **body}
-                        for name, body in sources.items()}}
+    conf = {
+        "sources": {
+            name: {"app_id": APP_ID, "app_secret_env": "HUB_T_SECRET", **body} for name, body in sources.items()
+        }
+    }
     return make_settings(conf, env={"HUB_T_SECRET": SECRET})
 
 
@@ -51,9 +55,21 @@ def _expected(sandbox: SamrSandbox) -> tuple[dict[str, dict], dict[str, str]]:
 
 def _master(db) -> dict[str, tuple]:  # type: ignore[no-untyped-def]
     with db.unit_of_work() as s:
-        return {e.entity_id: (e.name, e.district, e.status, e.entity_type, e.credit_class, e.address,
-                              e.abnormal_list, e.serious_violation, tuple(e.categories), e.active)
-                for e in s.scalars(select(Entity))}
+        return {
+            e.entity_id: (
+                e.name,
+                e.district,
+                e.status,
+                e.entity_type,
+                e.credit_class,
+                e.address,
+                e.abnormal_list,
+                e.serious_violation,
+                tuple(e.categories),
+                e.active,
+            )
+            for e in s.scalars(select(Entity))
+        }
 
 
 def _check_master_matches(db, valid: dict, invalid: dict) -> None:  # type: ignore[no-untyped-def]
@@ -64,8 +80,14 @@ def _check_master_matches(db, valid: dict, invalid: dict) -> None:  # type: igno
     for uscc, item in valid.items():
         e = entities[uscc]
         assert (e.name, e.district, e.status, e.entity_type, e.credit_class, e.address, e.legal_rep) == (
-            item["name"], item["district"], item["status"], item["entity_type"], item["credit_class"],
-            item["address"], item["legal_rep"])
+            item["name"],
+            item["district"],
+            item["status"],
+            item["entity_type"],
+            item["credit_class"],
+            item["address"],
+            item["legal_rep"],
+        )
         assert (e.abnormal_list, e.serious_violation) == (item["abnormal_list"], item["serious_violation"])
         assert e.established.isoformat() == item["established"]
         prefix = next((p for p in sorted(CATEGORIES, key=len, reverse=True) if item["industry"].startswith(p)), None)
@@ -85,8 +107,9 @@ def faulty_samr():  # type: ignore[no-untyped-def]
 
 
 def test_sync_through_faults_stores_every_valid_record_and_quarantines_the_rest(make_settings, db, faulty_samr):
-    settings = _settings(make_settings, samr={"kind": "samr-rest", "url": faulty_samr.url,
-                                              "categories": CATEGORIES, "page_size": 25})
+    settings = _settings(
+        make_settings, samr={"kind": "samr-rest", "url": faulty_samr.url, "categories": CATEGORIES, "page_size": 25}
+    )
     valid, invalid = _expected(faulty_samr)
     assert invalid, "the sandbox should serve some invalid records"
     run = run_sync(db, settings, "samr", http=_fast_http(settings, "samr"))
@@ -109,8 +132,12 @@ def test_corrected_record_leaves_the_quarantine(make_settings, db):
         settings = _settings(make_settings, samr={"kind": "samr-rest", "url": server.url})
         run_sync(db, settings, "samr", http=_fast_http(settings, "samr"))
         _valid, invalid = _expected(server)
-        bad_index = next(i for i in range(server.count) if server.entity(i)["uscc"] in invalid
-                         and server.entity(i)["uscc"] == data.samr_entity(server.seed, i)["uscc"])
+        bad_index = next(
+            i
+            for i in range(server.count)
+            if server.entity(i)["uscc"] in invalid
+            and server.entity(i)["uscc"] == data.samr_entity(server.seed, i)["uscc"]
+        )
         key = server.entity(bad_index)["uscc"]
         clean = data.samr_entity(server.seed, bad_index)
         server.touch(indices=[bad_index], changes={k: clean[k] for k in clean if k not in ("uscc", "updated_at")})
@@ -128,17 +155,33 @@ def test_sync_killed_mid_run_and_restarted_ends_in_the_same_state(make_settings,
     total = 4 * group  # several commits' worth, so the kill lands between two of them
     server = SamrSandbox({APP_ID: SECRET}, faults=faults, entities=total, seed=9, invalid_share=0.05).start()
     try:
-        config = {"sources": {"samr": {"kind": "samr-rest", "url": server.url, "app_id": APP_ID,
-                                       "app_secret_env": "HUB_T_SECRET", "page_size": 250,
-                                       "commit_every": group, "categories": CATEGORIES}}}
+        config = {
+            "sources": {
+                "samr": {
+                    "kind": "samr-rest",
+                    "url": server.url,
+                    "app_id": APP_ID,
+                    "app_secret_env": "HUB_T_SECRET",
+                    "page_size": 250,
+                    "commit_every": group,
+                    "categories": CATEGORIES,
+                }
+            }
+        }
         path = tmp_path / "kill.toml"
         path.write_text(tomli_w.dumps(config))
         settings = _settings(make_settings, samr=config["sources"]["samr"])
-        env = {**os.environ, "HUB_CONFIG": str(path), "HUB_T_SECRET": SECRET,
-               "HUB_DATABASE_URL": settings.database_url, "HUB_DATA_DIR": str(settings.data_dir),
-               "HUB_SECRET_KEY": "x"}
-        proc = subprocess.Popen([sys.executable, "-m", "hub.cli", "sync", "samr"], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        env = {
+            **os.environ,
+            "HUB_CONFIG": str(path),
+            "HUB_T_SECRET": SECRET,
+            "HUB_DATABASE_URL": settings.database_url,
+            "HUB_DATA_DIR": str(settings.data_dir),
+            "HUB_SECRET_KEY": "x",
+        }
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "hub.cli", "sync", "samr"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         deadline = time.monotonic() + 60
         stored = 0
         while time.monotonic() < deadline and stored < group:
@@ -183,8 +226,9 @@ def test_malformed_page_fails_the_run_and_keeps_what_was_stored(make_settings, d
 def test_broken_xml_feed_applies_nothing_and_snapshot_deactivates_missing(make_settings, db):
     server = EduSandbox({APP_ID: SECRET}, schools=120, seed=5).start()
     try:
-        settings = _settings(make_settings, schools={"kind": "edu-xml", "url": server.url + "/feeds/schools.xml",
-                                                     "category": "school"})
+        settings = _settings(
+            make_settings, schools={"kind": "edu-xml", "url": server.url + "/feeds/schools.xml", "category": "school"}
+        )
         first = run_sync(db, settings, "schools", http=_fast_http(settings, "schools"))
         assert first.inserted == 120 and first.outcome == "ok"
         before = _master(db)
@@ -209,13 +253,21 @@ def test_broken_xml_feed_applies_nothing_and_snapshot_deactivates_missing(make_s
 def test_hub_sync_command_prints_counts_and_fails_with_one_line(make_settings, tmp_path, db):
     server = SamrSandbox({APP_ID: SECRET}, entities=200, seed=8).start()
     try:
-        config = {"sources": {"samr": {"kind": "samr-rest", "url": server.url, "app_id": APP_ID,
-                                       "app_secret_env": "HUB_T_SECRET"}}}
+        config = {
+            "sources": {
+                "samr": {"kind": "samr-rest", "url": server.url, "app_id": APP_ID, "app_secret_env": "HUB_T_SECRET"}
+            }
+        }
         path = tmp_path / "cli.toml"
         path.write_text(tomli_w.dumps(config))
         settings = _settings(make_settings)
-        env = {**os.environ, "HUB_T_SECRET": SECRET, "HUB_DATABASE_URL": settings.database_url,
-               "HUB_DATA_DIR": str(settings.data_dir), "HUB_SECRET_KEY": "x"}
+        env = {
+            **os.environ,
+            "HUB_T_SECRET": SECRET,
+            "HUB_DATABASE_URL": settings.database_url,
+            "HUB_DATA_DIR": str(settings.data_dir),
+            "HUB_SECRET_KEY": "x",
+        }
         hub = [sys.executable, "-m", "hub.cli", "--config", str(path)]
         ok = subprocess.run([*hub, "sync", "samr"], env=env, capture_output=True, text=True, timeout=120)
         assert ok.returncode == 0, ok.stderr
@@ -227,11 +279,14 @@ def test_hub_sync_command_prints_counts_and_fails_with_one_line(make_settings, t
         denied = subprocess.run([*hub, "sync", "samr"], env=wrong, capture_output=True, text=True, timeout=60)
         assert denied.returncode != 0 and "401" in denied.stderr
         assert "not-the-secret" not in denied.stderr + denied.stdout
-        export = subprocess.run([*hub, "export", "entities", "--format", "csv"], env=env, capture_output=True,
-                                text=True, timeout=60)
+        export = subprocess.run(
+            [*hub, "export", "entities", "--format", "csv"], env=env, capture_output=True, text=True, timeout=60
+        )
         lines = export.stdout.splitlines()
-        assert lines[0].startswith("entity_id,uscc,name,entity_type,district,address,status,categories,"
-                                   "credit_class,abnormal_list,serious_violation,sources")
+        assert lines[0].startswith(
+            "entity_id,uscc,name,entity_type,district,address,status,categories,"
+            "credit_class,abnormal_list,serious_violation,sources"
+        )
         assert len(lines) == 201
     finally:
         server.stop()
@@ -255,23 +310,36 @@ def test_inspector_roster_sync_deactivates_officers_no_longer_listed(make_settin
 def test_sync_path_is_importable_without_flask_for_connectors() -> None:
     """connectors/ knows nothing of the hub's models."""
     root = Path(__file__).resolve().parents[2] / "connectors"
-    offenders = [p.name for p in root.rglob("*.py") if "hub." in p.read_text() and "models" in p.read_text()
-                 and "from hub" in p.read_text() and ".models" in p.read_text()]
+    offenders = [
+        p.name
+        for p in root.rglob("*.py")
+        if "hub." in p.read_text()
+        and "models" in p.read_text()
+        and "from hub" in p.read_text()
+        and ".models" in p.read_text()
+    ]
     assert offenders == []
 
 
 def test_full_resync_of_an_unchanged_roster_rewrites_nothing_and_a_changed_record_is_updated(make_settings, db):
     server = SamrSandbox({APP_ID: SECRET}, entities=1500, seed=6, invalid_share=0.05).start()
     try:
-        settings = _settings(make_settings, samr={"kind": "samr-rest", "url": server.url, "page_size": 200,
-                                                  "categories": CATEGORIES, "commit_every": 400})
+        settings = _settings(
+            make_settings,
+            samr={
+                "kind": "samr-rest",
+                "url": server.url,
+                "page_size": 200,
+                "categories": CATEGORIES,
+                "commit_every": 400,
+            },
+        )
         valid, invalid = _expected(server)
         first = run_sync(db, settings, "samr", http=_fast_http(settings, "samr"))
         assert (first.inserted, first.quarantined) == (len(valid), len(invalid))
         before = _master(db)
         again = run_sync(db, settings, "samr", http=_fast_http(settings, "samr"), full=True)
-        assert (again.inserted, again.updated, again.unchanged, again.quarantined) == (
-            0, 0, len(valid), len(invalid))
+        assert (again.inserted, again.updated, again.unchanged, again.quarantined) == (0, 0, len(valid), len(invalid))
         assert _master(db) == before
         with db.unit_of_work() as s:  # no source link was written again
             assert {r for (r,) in s.execute(select(EntitySource.run_id))} == {first.id}
@@ -284,6 +352,11 @@ def test_full_resync_of_an_unchanged_roster_rewrites_nothing_and_a_changed_recor
             for e in s.scalars(select(Entity).where(Entity.entity_id.in_(touched))):
                 item = items[e.entity_id]
                 assert (e.status, e.credit_class, e.abnormal_list, e.address, e.legal_rep) == (
-                    item["status"], item["credit_class"], item["abnormal_list"], item["address"], item["legal_rep"])
+                    item["status"],
+                    item["credit_class"],
+                    item["abnormal_list"],
+                    item["address"],
+                    item["legal_rep"],
+                )
     finally:
         server.stop()

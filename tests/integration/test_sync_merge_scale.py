@@ -5,6 +5,7 @@ the source (a new table has no statistics), so a sync grew quadratically: 20k en
 These tests hold the merge to index lookups (its plans at 200,000 stored records, before any ANALYZE)
 and time a 200,000-record merge in halves. They run on SQLite and, in the PostgreSQL pass, on PostgreSQL.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,9 +25,19 @@ STORED = 200_000
 
 def _record(n: int, name: str = "济南鲁泉餐饮有限公司") -> tuple[SourceRecord, str, str]:
     key = f"91370102MA{n:08d}"
-    fields = {"uscc": key, "name": name, "entity_type": "enterprise", "district": "370102",
-              "industry": "H6210", "status": "active", "established": "2019-05-01", "categories": ["hotel"],
-              "abnormal_list": False, "serious_violation": False, "credit_class": "B"}
+    fields = {
+        "uscc": key,
+        "name": name,
+        "entity_type": "enterprise",
+        "district": "370102",
+        "industry": "H6210",
+        "status": "active",
+        "established": "2019-05-01",
+        "categories": ["hotel"],
+        "abnormal_list": False,
+        "serious_violation": False,
+        "credit_class": "B",
+    }
     raw = f'{{"uscc": "{key}", "name": "{name}"}}'
     return SourceRecord(key, fields, raw), key, hashlib.sha256(raw.encode()).hexdigest()
 
@@ -35,7 +46,7 @@ def _fill(db, count: int) -> None:  # type: ignore[no-untyped-def]
     """``count`` records of source samr (and their entities and a quarantine of other keys) written
     straight by SQL, with no statistics gathered: the state a first big sync leaves."""
     if db.is_sqlite:
-        series = (f"WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < {count}) ")
+        series = f"WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < {count}) "
         key = "printf('91370102MA%08d', n)"
         pick = "SELECT n FROM g"
     else:
@@ -43,25 +54,45 @@ def _fill(db, count: int) -> None:  # type: ignore[no-untyped-def]
         key = "'91370102MA' || lpad(n::text, 8, '0')"
         pick = f"SELECT n FROM generate_series(1, {count}) AS g(n)"
     with db.unit_of_work() as s:
-        s.execute(text(f"{series}INSERT INTO entity_sources (source, record_key, entity_id, raw, digest, active, "
-                       f"seen_at) SELECT 'samr', {key}, {key}, '{{}}', 'd', TRUE, :now FROM ({pick}) AS p"),
-                  {"now": NOW})
-        s.execute(text(f"{series}INSERT INTO entities (entity_id, uscc, name, status, categories, abnormal_list, "
-                       f"serious_violation, complaints, active, sources, created_at, updated_at) SELECT {key}, "
-                       f"{key}, 'x', 'active', '[]', FALSE, FALSE, 0, TRUE, '[\"samr\"]', :now, :now "
-                       f"FROM ({pick}) AS p"), {"now": NOW})
-        s.execute(text(f"{series}INSERT INTO quarantine (source, record_key, reason, raw, received_at) "
-                       f"SELECT 'samr', 'Q' || {key}, 'name: is required', '{{}}', :now FROM ({pick}) AS p "
-                       f"WHERE n % 20 = 0"), {"now": NOW})
+        s.execute(
+            text(
+                f"{series}INSERT INTO entity_sources (source, record_key, entity_id, raw, digest, active, "
+                f"seen_at) SELECT 'samr', {key}, {key}, '{{}}', 'd', TRUE, :now FROM ({pick}) AS p"
+            ),
+            {"now": NOW},
+        )
+        s.execute(
+            text(
+                f"{series}INSERT INTO entities (entity_id, uscc, name, status, categories, abnormal_list, "
+                f"serious_violation, complaints, active, sources, created_at, updated_at) SELECT {key}, "
+                f"{key}, 'x', 'active', '[]', FALSE, FALSE, 0, TRUE, '[\"samr\"]', :now, :now "
+                f"FROM ({pick}) AS p"
+            ),
+            {"now": NOW},
+        )
+        s.execute(
+            text(
+                f"{series}INSERT INTO quarantine (source, record_key, reason, raw, received_at) "
+                f"SELECT 'samr', 'Q' || {key}, 'name: is required', '{{}}', :now FROM ({pick}) AS p "
+                f"WHERE n % 20 = 0"
+            ),
+            {"now": NOW},
+        )
 
 
 def _scans_of_stored_tables(plan: str, sqlite: bool) -> list[str]:
     """Lines of a plan that read a stored table other than by an index lookup."""
     if sqlite:
-        return [line for line in plan.splitlines()
-                if line.startswith("SCAN ") and not re.match(r"SCAN (sync_stage|s|json_each|\(subquery)", line)]
-    return [line.strip() for line in plan.splitlines()
-            if re.search(r"Seq Scan on (?!sync_stage)|Bitmap Heap Scan|Hash Join|hashed SubPlan|Merge Join", line)]
+        return [
+            line
+            for line in plan.splitlines()
+            if line.startswith("SCAN ") and not re.match(r"SCAN (sync_stage|s|json_each|\(subquery)", line)
+        ]
+    return [
+        line.strip()
+        for line in plan.splitlines()
+        if re.search(r"Seq Scan on (?!sync_stage)|Bitmap Heap Scan|Hash Join|hashed SubPlan|Merge Join", line)
+    ]
 
 
 def test_every_merge_statement_looks_records_up_by_index_in_a_large_unanalysed_master(db) -> None:  # type: ignore[no-untyped-def]

@@ -1,4 +1,5 @@
 """Celery through a real Redis broker with a real `hub worker` process: a sync and a draw."""
+
 from __future__ import annotations
 
 import os
@@ -26,16 +27,29 @@ pytestmark = [pytest.mark.redis, pytest.mark.slow]
 @pytest.fixture
 def worker_env(make_settings, redis_db_url, tmp_path):  # type: ignore[no-untyped-def]
     server = SamrSandbox({APP_ID: SECRET}, entities=300, seed=12).start()
-    config = {"sources": {"samr": {"kind": "samr-rest", "url": server.url, "app_id": APP_ID,
-                                   "app_secret_env": "HUB_W_SECRET"}}}
+    config = {
+        "sources": {
+            "samr": {"kind": "samr-rest", "url": server.url, "app_id": APP_ID, "app_secret_env": "HUB_W_SECRET"}
+        }
+    }
     path = tmp_path / "worker.toml"
     path.write_text(tomli_w.dumps(config))
     settings = make_settings(config, env={"HUB_W_SECRET": SECRET}, broker_url=redis_db_url)
-    env = {**os.environ, "HUB_CONFIG": str(path), "HUB_W_SECRET": SECRET, "HUB_BROKER_URL": redis_db_url,
-           "HUB_DATABASE_URL": settings.database_url, "HUB_DATA_DIR": str(settings.data_dir),
-           "HUB_SECRET_KEY": "x"}
-    proc = subprocess.Popen([sys.executable, "-m", "hub.cli", "worker", "--concurrency", "1"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "HUB_CONFIG": str(path),
+        "HUB_W_SECRET": SECRET,
+        "HUB_BROKER_URL": redis_db_url,
+        "HUB_DATABASE_URL": settings.database_url,
+        "HUB_DATA_DIR": str(settings.data_dir),
+        "HUB_SECRET_KEY": "x",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hub.cli", "worker", "--concurrency", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     yield settings
     proc.send_signal(signal.SIGTERM)
     try:

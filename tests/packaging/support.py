@@ -1,4 +1,5 @@
 """Helpers for tests that run the `hub` command as separate processes: free ports, waiting, cleanup."""
+
 from __future__ import annotations
 
 import os
@@ -51,6 +52,10 @@ def stop(proc: subprocess.Popen, grace: float = 10.0) -> None:
 
 def source_files(root: Path = ROOT) -> list[str]:
     """The files a fresh clone holds (tracked, plus new ones git does not ignore), relative to ``root``."""
-    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=root,
-                         capture_output=True, check=True).stdout.decode()
+    out = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=root,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
     return sorted(name for name in set(out.split("\0")) if name and (root / name).is_file())

@@ -1,5 +1,6 @@
 """The manual keeps up with the code: every configuration key and task-file key the code reads is
 documented, and the link checker `make lint` runs finds what it should."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -25,8 +26,9 @@ def _config_keys() -> set[str]:
     """Keys and variables the configuration code and the connectors read."""
     config = (ROOT / "hub" / "config.py").read_text(encoding="utf-8")
     keys = set(re.findall(r"raw\.get\(\"(\w+)\"", config)) | set(re.findall(r"\"(HUB_[A-Z_]+)\"", config))
-    keys |= set(re.search(r"_CONNECTOR_KEYS = \{([^}]*)\}", config).group(1).replace('"', "").replace(" ", "")
-                .split(","))
+    keys |= set(
+        re.search(r"_CONNECTOR_KEYS = \{([^}]*)\}", config).group(1).replace('"', "").replace(" ", "").split(",")
+    )
     for module in (ROOT / "connectors").glob("*.py"):
         text = module.read_text(encoding="utf-8")
         keys |= set(re.findall(r"(?:(?:opts|options)\.get\(|number_option\(\w+, )\"(\w+)\"", text))
@@ -35,8 +37,16 @@ def _config_keys() -> set[str]:
 
 def test_every_configuration_key_the_code_reads_is_in_the_reference():
     keys = _config_keys()
-    assert {"database_url", "app_secret_env", "commit_every", "sender", "codes", "page_size", "attempts",
-            "HUB_SECRET_KEY"} <= keys
+    assert {
+        "database_url",
+        "app_secret_env",
+        "commit_every",
+        "sender",
+        "codes",
+        "page_size",
+        "attempts",
+        "HUB_SECRET_KEY",
+    } <= keys
     missing = keys - _documented("configuration.md")
     assert missing == set(), f"add these to docs/configuration.md: {sorted(missing)}"
 
@@ -67,7 +77,9 @@ def test_the_link_checker_names_a_missing_file_and_a_path_outside(check_links, t
     (repo / "README.md").write_text(
         "[ok](there.md) [web](https://example.org/x.md) [gone](docs/gone.md#part)\n"
         "```\n[in code](nowhere.md)\n```\n"
-        "see `../shared/spec/product.md` and [up](../outside.md)\n", encoding="utf-8")
+        "see `../shared/spec/product.md` and [up](../outside.md)\n",
+        encoding="utf-8",
+    )
     (repo / "docs" / "index.md").write_text("[back](../README.md)\n[ref]: missing.md\n", encoding="utf-8")
     assert check_links.check(repo) == [
         "README.md:1: docs/gone.md#part: no such file",

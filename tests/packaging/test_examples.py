@@ -1,4 +1,5 @@
 """The samples in examples/ are accepted as they stand by the commands their comments name."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

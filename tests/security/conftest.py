@@ -1,4 +1,5 @@
 """Fixtures for the security tests: users of every role with bearer tokens."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,13 @@ from hub.auth.services import add_user, create_token
 PASSWORD = "correct-horse-battery"
 
 
-def make_user(db, name: str, roles: list[str], agency: str | None = None,  # type: ignore[no-untyped-def]
-              password: str | None = None) -> str:
+def make_user(
+    db,
+    name: str,
+    roles: list[str],
+    agency: str | None = None,  # type: ignore[no-untyped-def]
+    password: str | None = None,
+) -> str:
     """Add a user (without a password unless given: hashing is slow); returns a bearer token of theirs."""
     with db.unit_of_work() as s:
         add_user(s, name, roles, agency, password)

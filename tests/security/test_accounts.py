@@ -1,5 +1,6 @@
 """Findings 8, 9, 10, 12: safe redirects after sign-in, sessions and tokens that can end, deactivation,
 password changes under a policy, and a lock after repeated failed sign-ins."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -33,9 +34,22 @@ def _login(client, name: str = "ana", password: str = PASSWORD, next_: str | Non
 
 # --- finding 8: open redirect ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("target", ["/%09/evil.example", "//evil.example", "/\\evil.example", "/%5Cevil.example",
-                                    "https://evil.example/", "/%0d%0a/evil.example", "%2F%2Fevil.example",
-                                    "javascript:alert(1)", " //evil.example", "/\t/evil.example"])
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/%09/evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "/%5Cevil.example",
+        "https://evil.example/",
+        "/%0d%0a/evil.example",
+        "%2F%2Fevil.example",
+        "javascript:alert(1)",
+        " //evil.example",
+        "/\t/evil.example",
+    ],
+)
 def test_sign_in_never_redirects_to_another_site(db, web, target):
     _person(db)
     resp = _login(web, next_=target)
@@ -50,6 +64,7 @@ def test_sign_in_goes_on_to_a_path_of_this_site(db, web):
 
 
 # --- finding 9: sessions and tokens end -----------------------------------------------------------
+
 
 def test_a_session_cookie_stops_working_after_sign_out(db, app, web):
     _person(db)
@@ -153,25 +168,37 @@ def test_a_user_changes_their_own_password_on_the_web(db, app, web):
     _login(web)
     other = app.test_client()
     _login(other)
-    form = {"current_password": "wrong-password-here", "new_password": "bright-river-stone-42",
-            "confirm_password": "bright-river-stone-42"}
+    form = {
+        "current_password": "wrong-password-here",
+        "new_password": "bright-river-stone-42",
+        "confirm_password": "bright-river-stone-42",
+    }
     assert web.post("/account/password", data=form).status_code == 400
     form["current_password"] = PASSWORD
-    page = web.post("/account/password", data={**form, "new_password": "password1234",
-                                                 "confirm_password": "password1234"})
+    page = web.post(
+        "/account/password", data={**form, "new_password": "password1234", "confirm_password": "password1234"}
+    )
     assert page.status_code == 400 and "common" in page.get_data(as_text=True)
     assert web.post("/account/password", data=form).status_code == 302
-    assert web.get("/quarantine").status_code == 200      # this session goes on
-    assert other.get("/quarantine").status_code == 401    # the others end
+    assert web.get("/quarantine").status_code == 200  # this session goes on
+    assert other.get("/quarantine").status_code == 401  # the others end
     assert _login(app.test_client(), password="bright-river-stone-42").status_code == 302
 
 
 # --- finding 12: the password policy ---------------------------------------------------------------
 
-@pytest.mark.parametrize("password, reason", [
-    ("a", "at least 12"), ("elevenchars", "at least 12"), ("password1234", "common"),
-    ("1QAZ2wsx3edc", "common"), ("ana-ana-ana-ana", None), ("margaretsmith", "name"),
-])
+
+@pytest.mark.parametrize(
+    "password, reason",
+    [
+        ("a", "at least 12"),
+        ("elevenchars", "at least 12"),
+        ("password1234", "common"),
+        ("1QAZ2wsx3edc", "common"),
+        ("ana-ana-ana-ana", None),
+        ("margaretsmith", "name"),
+    ],
+)
 def test_the_password_policy(password, reason):
     from hub.auth.passwords import password_problems
 
@@ -191,6 +218,7 @@ def test_the_common_password_list_ships_with_thousands_of_entries():
 
 
 # --- finding 10: brute force ---------------------------------------------------------------------
+
 
 def test_an_account_is_locked_after_five_failures_even_for_the_right_password(db, web):
     _person(db)

@@ -1,5 +1,6 @@
 """Schemathesis over /api/v1/openapi.json with every role's token (and none): no 5xx, and no status
 the document does not list. Bounded: a few examples per operation and role."""
+
 from __future__ import annotations
 
 import inspect
@@ -32,8 +33,9 @@ def api_app(app, db):  # type: ignore[no-untyped-def]
     settings_ = app.extensions["hub_settings"]
     high = {name: RateLimit(1_000_000, 60) for name in settings_.security.rate_limits}
     app.extensions["hub_settings"] = replace(settings_, security=replace(settings_.security, rate_limits=high))
-    app.extensions["hub_tokens"] = {role: make_user(db, f"fuzz-{role}", [role], "HEALTH" if role == "liaison" else None)
-                                    for role in ROLES}
+    app.extensions["hub_tokens"] = {
+        role: make_user(db, f"fuzz-{role}", [role], "HEALTH" if role == "liaison" else None) for role in ROLES
+    }
     return app
 
 
@@ -48,8 +50,13 @@ def test_no_role_gets_a_server_error_or_an_undocumented_status(api_app):  # type
         operations += 1
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def fuzz(case):  # type: ignore[no-untyped-def]
             for headers in every_caller:
                 case.call_and_validate(headers=headers, checks=CHECKS)

@@ -1,5 +1,6 @@
 """Finding 7: the anonymous /verify and the signed-in /draws/offline are rate-limited, and a large
 verification never runs on the request thread (a worker takes it, or it is refused)."""
+
 from __future__ import annotations
 
 import json
@@ -69,8 +70,10 @@ def test_a_small_verification_is_answered_inline(app):
     def text(suffix: str) -> str:
         return vectors.path("v-public", suffix).read_text(encoding="utf-8")
 
-    resp = app.test_client().post("/api/v1/verify", json={"record": json.loads(text("record.json")),
-                                                          "roster": text("roster.tsv"), "pool": text("pool.tsv")})
+    resp = app.test_client().post(
+        "/api/v1/verify",
+        json={"record": json.loads(text("record.json")), "roster": text("roster.tsv"), "pool": text("pool.tsv")},
+    )
     assert resp.status_code == 200 and resp.json["verified"] is True
 
 

@@ -1,4 +1,5 @@
 """Security headers on every response, and session cookies marked Secure unless turned off."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,8 +7,9 @@ import pytest
 from tests.security.conftest import PASSWORD
 
 
-@pytest.mark.parametrize("url", ["/", "/login", "/no-such-page", "/api/v1/openapi.json", "/api/v1/nothing",
-                                 "/api/v1/sync-runs"])
+@pytest.mark.parametrize(
+    "url", ["/", "/login", "/no-such-page", "/api/v1/openapi.json", "/api/v1/nothing", "/api/v1/sync-runs"]
+)
 def test_every_response_carries_the_security_headers(app, url):
     headers = app.test_client().get(url).headers
     csp = headers["Content-Security-Policy"]
@@ -57,15 +59,21 @@ def test_the_security_table_is_read_and_a_bad_key_is_named(tmp_path):
     from hub.errors import ConfigError
 
     path = tmp_path / "hub.toml"
-    path.write_text('[security]\nmax_upload_mb = 5\nverify_inline_kb = 16\ntoken_days = 30\n'
-                    'rate_limits = { verify = "3/15minute" }\n', encoding="utf-8")
+    path.write_text(
+        "[security]\nmax_upload_mb = 5\nverify_inline_kb = 16\ntoken_days = 30\n"
+        'rate_limits = { verify = "3/15minute" }\n',
+        encoding="utf-8",
+    )
     sec = load_settings(path, environ={"HUB_SECRET_KEY": "k", "HUB_DATA_DIR": str(tmp_path)}).security
     assert (sec.max_upload_bytes, sec.verify_inline_bytes, sec.token_days) == (5 * 1024 * 1024, 16 * 1024, 30)
     assert (sec.rate_limits["verify"].count, sec.rate_limits["verify"].seconds) == (3, 900)
     assert sec.rate_limits["login_ip"].count == 30 and sec.secure_cookies is True
-    for body, where in (("max_upload_mb = -1", "[security] max_upload_mb"), ("cookie = 1", "[security] cookie"),
-                        ('rate_limits = { verify = "many" }', "[security] rate_limits.verify"),
-                        ('rate_limits = { everything = "1/second" }', "[security] rate_limits")):
+    for body, where in (
+        ("max_upload_mb = -1", "[security] max_upload_mb"),
+        ("cookie = 1", "[security] cookie"),
+        ('rate_limits = { verify = "many" }', "[security] rate_limits.verify"),
+        ('rate_limits = { everything = "1/second" }', "[security] rate_limits"),
+    ):
         path.write_text(f"[security]\n{body}\n", encoding="utf-8")
         with pytest.raises(ConfigError) as err:
             load_settings(path, environ={"HUB_SECRET_KEY": "k", "HUB_DATA_DIR": str(tmp_path)})

@@ -1,5 +1,6 @@
 """The streamed freeze writes, page by page and piece by piece, exactly the files the whole-roster reading
 of the same database gives, and publishes their digests."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -26,14 +27,34 @@ def _many(db, n: int) -> None:  # type: ignore[no-untyped-def]
     with db.unit_of_work() as s:
         for i in range(n):
             district = ("370102", "370103")[i % 2]
-            s.add(Entity(entity_id=IDS[i % 3] % i, name=f"学校{i}", entity_type="school", district=district,
-                         categories=["school"], status="active", active=True, sources=["edu"],
-                         abnormal_list=i % 7 == 0))
+            s.add(
+                Entity(
+                    entity_id=IDS[i % 3] % i,
+                    name=f"学校{i}",
+                    entity_type="school",
+                    district=district,
+                    categories=["school"],
+                    status="active",
+                    active=True,
+                    sources=["edu"],
+                    abnormal_list=i % 7 == 0,
+                )
+            )
         for i in range(40):
             agency = sc.AGENCIES[i % 2]
-            s.add(Inspector(inspector_id=f"{agency}-{100 + i:03d}", name=f"检查员{i}", agency=agency,
-                            cert_no=f"X{i}", cert_valid_until=date(2030, 1, 1), expertise=["school"],
-                            home_districts=["370105"], capacity=200, active=True))
+            s.add(
+                Inspector(
+                    inspector_id=f"{agency}-{100 + i:03d}",
+                    name=f"检查员{i}",
+                    agency=agency,
+                    cert_no=f"X{i}",
+                    cert_valid_until=date(2030, 1, 1),
+                    expertise=["school"],
+                    home_districts=["370105"],
+                    capacity=200,
+                    active=True,
+                )
+            )
 
 
 def test_streamed_freeze_writes_the_files_of_the_whole_reading_in_pieces(db, settings, monkeypatch):
@@ -46,9 +67,14 @@ def test_streamed_freeze_writes_the_files_of_the_whole_reading_in_pieces(db, set
         task = s.get(JointTask, scen.task_id)
         spec = parse_task_spec(task.spec)
         whole_roster = jdp.format_roster(build_roster(spec, gather.entity_facts(s, spec, RESULTS_HISTORY), TODAY))
-        whole_pool = jdp.format_pool(build_pool(spec, gather.inspector_facts(s, spec, RESULTS_HISTORY), spec.window.start))
-        pieces = s.scalar(select(func.count()).select_from(FrozenChunk).where(FrozenChunk.task_id == task.id,
-                                                                              FrozenChunk.kind == "roster"))
+        whole_pool = jdp.format_pool(
+            build_pool(spec, gather.inspector_facts(s, spec, RESULTS_HISTORY), spec.window.start)
+        )
+        pieces = s.scalar(
+            select(func.count())
+            .select_from(FrozenChunk)
+            .where(FrozenChunk.task_id == task.id, FrozenChunk.kind == "roster")
+        )
         digests, sizes = (task.roster_digest, task.pool_digest), (task.roster_size, task.pool_size)
     from hub.draw.publication import frozen_files
 
@@ -57,7 +83,8 @@ def test_streamed_freeze_writes_the_files_of_the_whole_reading_in_pieces(db, set
     assert digests == (jdp.hexdigest(roster, "sha256"), jdp.hexdigest(pool, "sha256"))
     assert sizes == (1204, 50) and pieces > 10
     assert [e.entity_id for e in jdp.parse_roster(roster)] == sorted(
-        (e.entity_id for e in jdp.parse_roster(roster)), key=str.encode)
+        (e.entity_id for e in jdp.parse_roster(roster)), key=str.encode
+    )
 
 
 def test_writer_cuts_pieces_at_line_ends_and_hashes_every_byte(monkeypatch):
@@ -77,7 +104,8 @@ def test_pages_come_in_byte_order_whatever_the_ids(db, settings, kind):  # type:
     _many(db, 300)
     spec = parse_task_spec(sc.task_spec("JT-2026-0901"))
     with db.unit_of_work() as s:
-        pages = list(gather.entity_pages(s, spec, None, 7) if kind == "entity"
-                     else gather.inspector_pages(s, spec, None, 7))
+        pages = list(
+            gather.entity_pages(s, spec, None, 7) if kind == "entity" else gather.inspector_pages(s, spec, None, 7)
+        )
     ids = [(row.entity_id if kind == "entity" else row.inspector_id).encode() for page in pages for row in page]
     assert ids == sorted(ids) and len(ids) == len(set(ids)) and len(pages) > 3

@@ -101,9 +101,7 @@ def inspector(inspector_id: str = "H001", **facts) -> InspectorFacts:
     ],
 )
 def test_quota_is_the_ceiling_of_the_exact_ratio(ratio, n, quota):
-    assert quotas(make_spec(strata={"ratio": ratio}), {"370102|school": n}) == {
-        "370102|school": quota
-    }
+    assert quotas(make_spec(strata={"ratio": ratio}), {"370102|school": n}) == {"370102|school": quota}
 
 
 def test_a_strata_ratio_overrides_the_default_for_its_stratum_only():
@@ -113,9 +111,7 @@ def test_a_strata_ratio_overrides_the_default_for_its_stratum_only():
 
 
 def test_a_count_sets_the_quota_and_is_capped_at_the_stratum_size():
-    spec = make_spec(
-        strata={"counts": {"370102|school": 3, "370103|school": 9, "370104|school": 0}}
-    )
+    spec = make_spec(strata={"counts": {"370102|school": 3, "370103|school": 9, "370104|school": 0}})
     sizes = {"370102|school": 50, "370103|school": 4, "370104|school": 8, "370105|school": 50}
     assert quotas(spec, sizes) == {
         "370102|school": 3,
@@ -222,9 +218,7 @@ def test_entities_inspected_within_the_exclusion_window_are_left_out():
 
 def test_no_exclusion_window_keeps_recently_inspected_entities():
     spec = make_spec(population={"exclude_inspected_within_days": 0})
-    assert eligible(spec, [entity(last_inspected_on=TODAY)], TODAY) == [
-        entity(last_inspected_on=TODAY)
-    ]
+    assert eligible(spec, [entity(last_inspected_on=TODAY)], TODAY) == [entity(last_inspected_on=TODAY)]
 
 
 # --- roster -----------------------------------------------------------------
@@ -351,9 +345,7 @@ def test_plan_has_the_jdp2_members_and_a_quota_for_every_stratum():
         "items": {"HEALTH": ["H-01", "H-02"], "SAMR": ["S-01"]},
     }
     assert _floats(plan) == []
-    json.dumps(
-        plan, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )  # canonical form exists
+    json.dumps(plan, sort_keys=True, separators=(",", ":"), ensure_ascii=False)  # canonical form exists
 
 
 def test_plan_of_an_older_task_keeps_jdp1_and_names_a_declared_entropy_source():

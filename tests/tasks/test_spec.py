@@ -107,12 +107,8 @@ def test_optional_parts_take_their_defaults():
 
 
 def test_toml_dates_are_accepted_in_the_window():
-    text = EXAMPLE.replace(
-        'window = ["2026-12-01", "2026-12-31"]', "window = [2026-12-01, 2026-12-31]"
-    )
-    assert parse_task_spec(tomllib.loads(text)).window == Window(
-        date(2026, 12, 1), date(2026, 12, 31)
-    )
+    text = EXAMPLE.replace('window = ["2026-12-01", "2026-12-31"]', "window = [2026-12-01, 2026-12-31]")
+    assert parse_task_spec(tomllib.loads(text)).window == Window(date(2026, 12, 1), date(2026, 12, 31))
 
 
 def _set(path: tuple, value):

@@ -77,9 +77,7 @@ def test_is_workday_follows_the_announced_schedule(day: date, workday: bool) -> 
         (date(2026, 9, 18), RESULTS_DEADLINE_DAYS, date(2026, 10, 22)),
     ],
 )
-def test_deadline_skips_holidays_and_counts_make_up_workdays(
-    completed: date, n: int, due: date
-) -> None:
+def test_deadline_skips_holidays_and_counts_make_up_workdays(completed: date, n: int, due: date) -> None:
     assert CAL.add_working_days(completed, n) == Deadline(due)
     assert CAL.working_days_between(completed, due) == n
 
@@ -106,13 +104,8 @@ def test_deadline_beyond_known_calendar_warns(caplog: pytest.LogCaptureFixture) 
     assert deadline.due == date(2027, 1, 12)
     assert deadline.beyond_known_calendar is True
     assert deadline.warning is not None
-    assert (
-        "2027 holidays are not known to the calendar; add overrides" in deadline.warning
-    )
-    assert any(
-        r.levelno == logging.WARNING and "2027" in r.getMessage()
-        for r in caplog.records
-    )
+    assert "2027 holidays are not known to the calendar; add overrides" in deadline.warning
+    assert any(r.levelno == logging.WARNING and "2027" in r.getMessage() for r in caplog.records)
 
 
 def test_deadline_inside_known_calendar_does_not_warn(
@@ -120,9 +113,7 @@ def test_deadline_inside_known_calendar_does_not_warn(
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="hub.calendar"):
         deadline = CAL.add_working_days(date(2026, 11, 2), RESULTS_DEADLINE_DAYS)
-    assert deadline == Deadline(
-        date(2026, 11, 30), beyond_known_calendar=False, warning=None
-    )
+    assert deadline == Deadline(date(2026, 11, 30), beyond_known_calendar=False, warning=None)
     assert not caplog.records
 
 
@@ -212,7 +203,5 @@ def test_working_days_between_adds_up(a: date, span: int) -> None:
     b = a + timedelta(days=span)
     assert CAL.working_days_between(a, b) == -CAL.working_days_between(b, a)
     if a <= b:
-        count = sum(
-            CAL.is_workday(a + timedelta(days=i)) for i in range(1, (b - a).days + 1)
-        )
+        count = sum(CAL.is_workday(a + timedelta(days=i)) for i in range(1, (b - a).days + 1))
         assert CAL.working_days_between(a, b) == count

@@ -1,4 +1,5 @@
 """A year's State Council holiday notice as a file: parsed whole, checked, and agreeing with the library."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -43,21 +44,30 @@ def test_a_loaded_next_year_makes_its_deadlines_known_and_moves_them():
     assert due_after.due == date(2027, 2, 14)  # a Sunday worked in exchange for the Spring Festival
 
 
-@pytest.mark.parametrize(("text", "where", "why"), [
-    ("year = 27\n[[festival]]\nname='x'\nholiday=[2027-01-01]", "t.toml: year", "must be a year"),
-    ("year = 2027", "t.toml: festival", "at least one"),
-    ("year = 2027\nyaer = 1\n[[festival]]\nname='x'\nholiday=[2027-01-01]", "t.toml", "yaer"),
-    ("year = 2027\n[[festival]]\nname='x'\nholiday=[2027-01-03, 2027-01-01]", "festival[1].holiday", "before"),
-    ("year = 2027\n[[festival]]\nname='x'\nholiday=['2027-02-30']", "festival[1].holiday", "not a date"),
-    ("year = 2027\n[[festival]]\nname='x'\nholiday=[2029-01-01]", "festival[1].holiday", "not in or next to 2027"),
-    ("year = 2027\n[[festival]]\nname='x'\nholiday=[2027-05-01, 2027-05-03]\nworkdays=[2027-05-02]",
-     "festival[1].workdays", "listed twice"),
-    ("year = 2027\n[[festival]]\nname='x'\nholiday=[2027-01-01]\n[[festival]]\nname='y'\nholiday=[2027-01-01]",
-     "festival[2].holiday", "also at festival[1].holiday"),
-    ("year = 2027\n[[festival]]\nholiday=[2027-01-01]", "festival[1].name", "name is required"),
-    ("year = 2027\n[[festival]]\nname='x'\nholidays=[2027-01-01]", "festival[1]", "holidays"),
-    ("year = [", "t.toml", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("text", "where", "why"),
+    [
+        ("year = 27\n[[festival]]\nname='x'\nholiday=[2027-01-01]", "t.toml: year", "must be a year"),
+        ("year = 2027", "t.toml: festival", "at least one"),
+        ("year = 2027\nyaer = 1\n[[festival]]\nname='x'\nholiday=[2027-01-01]", "t.toml", "yaer"),
+        ("year = 2027\n[[festival]]\nname='x'\nholiday=[2027-01-03, 2027-01-01]", "festival[1].holiday", "before"),
+        ("year = 2027\n[[festival]]\nname='x'\nholiday=['2027-02-30']", "festival[1].holiday", "not a date"),
+        ("year = 2027\n[[festival]]\nname='x'\nholiday=[2029-01-01]", "festival[1].holiday", "not in or next to 2027"),
+        (
+            "year = 2027\n[[festival]]\nname='x'\nholiday=[2027-05-01, 2027-05-03]\nworkdays=[2027-05-02]",
+            "festival[1].workdays",
+            "listed twice",
+        ),
+        (
+            "year = 2027\n[[festival]]\nname='x'\nholiday=[2027-01-01]\n[[festival]]\nname='y'\nholiday=[2027-01-01]",
+            "festival[2].holiday",
+            "also at festival[1].holiday",
+        ),
+        ("year = 2027\n[[festival]]\nholiday=[2027-01-01]", "festival[1].name", "name is required"),
+        ("year = 2027\n[[festival]]\nname='x'\nholidays=[2027-01-01]", "festival[1]", "holidays"),
+        ("year = [", "t.toml", "not valid TOML"),
+    ],
+)
 def test_a_bad_notice_file_is_refused_naming_the_key(text, where, why):
     with pytest.raises(InvalidInput) as err:
         parse_schedule(text, "t.toml")

@@ -1,4 +1,5 @@
 """The TOML configuration: per-source settings and the errors that name the bad key."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,8 +14,10 @@ ENV = {"HUB_SECRET_KEY": "k", "SAMR_SECRET": "s"}
 
 def _load(tmp_path: Path, body: str):  # type: ignore[no-untyped-def]
     path = tmp_path / "hub.toml"
-    path.write_text('[sources.samr]\nkind = "samr-rest"\nurl = "http://127.0.0.1:1"\n'
-                    'app_secret_env = "SAMR_SECRET"\n' + body, encoding="utf-8")
+    path.write_text(
+        '[sources.samr]\nkind = "samr-rest"\nurl = "http://127.0.0.1:1"\napp_secret_env = "SAMR_SECRET"\n' + body,
+        encoding="utf-8",
+    )
     return load_settings(path, environ={**ENV, "HUB_DATA_DIR": str(tmp_path)})
 
 

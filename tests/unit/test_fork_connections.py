@@ -1,5 +1,6 @@
 """Processes forked from one holding database connections (Celery's prefork pool, gunicorn's workers)
 open their own instead of sharing the parent's sockets."""
+
 from __future__ import annotations
 
 from celery.signals import worker_process_init

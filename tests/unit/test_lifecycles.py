@@ -1,4 +1,5 @@
 """Every lifecycle table, walked: each allowed move passes, each forbidden one is refused by name."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,8 +16,7 @@ FORBIDDEN = [(lc, a, b) for lc in LIFECYCLES for a, b in lc.forbidden()]
 ALLOWED = [(lc, a, b) for lc in LIFECYCLES for a in lc.states for b in lc.states if b in lc.allowed[a]]
 
 
-@pytest.mark.parametrize("lifecycle, current, target", FORBIDDEN,
-                         ids=[f"{lc.name}:{a}->{b}" for lc, a, b in FORBIDDEN])
+@pytest.mark.parametrize("lifecycle, current, target", FORBIDDEN, ids=[f"{lc.name}:{a}->{b}" for lc, a, b in FORBIDDEN])
 def test_every_forbidden_transition_is_refused(lifecycle, current, target):
     assert not lifecycle.allows(current, target)
     with pytest.raises(Conflict, match=f"is {current}, not") as caught:
@@ -24,8 +24,7 @@ def test_every_forbidden_transition_is_refused(lifecycle, current, target):
     assert caught.value.where == "thing 1"
 
 
-@pytest.mark.parametrize("lifecycle, current, target", ALLOWED,
-                         ids=[f"{lc.name}:{a}->{b}" for lc, a, b in ALLOWED])
+@pytest.mark.parametrize("lifecycle, current, target", ALLOWED, ids=[f"{lc.name}:{a}->{b}" for lc, a, b in ALLOWED])
 def test_every_allowed_transition_passes(lifecycle, current, target):
     assert lifecycle.allows(str(current), str(target))  # the database hands back plain strings
     lifecycle.require(str(current), target, doing="move", where="thing 1")

@@ -1,13 +1,22 @@
 """How one source's record folds into the entity master (hub/rosters/merge.py)."""
+
 from __future__ import annotations
 
 from datetime import date
 
 from hub.rosters.merge import merge_entity
 
-SAMR = {"uscc": "91370102MA3C4EXQ8L", "name": "济南明湖大酒店", "district": "370102", "industry": "H6110",
-        "status": "active", "established": "2015-03-09", "abnormal_list": False, "legal_rep": "",
-        "categories": ["hotel"]}
+SAMR = {
+    "uscc": "91370102MA3C4EXQ8L",
+    "name": "济南明湖大酒店",
+    "district": "370102",
+    "industry": "H6110",
+    "status": "active",
+    "established": "2015-03-09",
+    "abnormal_list": False,
+    "legal_rep": "",
+    "categories": ["hotel"],
+}
 
 
 def test_a_new_entity_gets_the_defaults_and_the_source_values() -> None:
@@ -23,8 +32,13 @@ def test_a_new_entity_gets_the_defaults_and_the_source_values() -> None:
 
 def test_a_second_source_fills_in_and_accumulates_without_erasing() -> None:
     first = merge_entity(None, "91370102MA3C4EXQ8L", "samr", SAMR)
-    edu = {"name": "济南明湖学校", "legal_rep": "王芳", "district": "", "categories": ["school", "hotel"],
-           "status": None}
+    edu = {
+        "name": "济南明湖学校",
+        "legal_rep": "王芳",
+        "district": "",
+        "categories": ["school", "hotel"],
+        "status": None,
+    }
     row = merge_entity(first, "91370102MA3C4EXQ8L", "edu", edu)
     assert row["name"] == "济南明湖学校" and row["legal_rep"] == "王芳"
     assert row["district"] == "370102" and row["status"] == "active"  # empty or missing: kept
@@ -35,6 +49,10 @@ def test_a_second_source_fills_in_and_accumulates_without_erasing() -> None:
 
 
 def test_an_existing_row_without_lists_is_handled() -> None:
-    row = merge_entity({"entity_id": "EDU:1", "categories": None, "sources": None}, "EDU:1", "edu",
-                       {"categories": None, "established": None})
+    row = merge_entity(
+        {"entity_id": "EDU:1", "categories": None, "sources": None},
+        "EDU:1",
+        "edu",
+        {"categories": None, "established": None},
+    )
     assert row["categories"] == [] and row["sources"] == ["edu"] and "established" not in row

@@ -52,9 +52,7 @@ def test_text_of_unknown_code_is_refused() -> None:
         text("14")
 
 
-@pytest.mark.parametrize(
-    "codes", [["1"], ["5"], ["2", "5"], ["9", "11"], [Outcome.NO_ACTIVITY]]
-)
+@pytest.mark.parametrize("codes", [["1"], ["5"], ["2", "5"], ["9", "11"], [Outcome.NO_ACTIVITY]])
 def test_valid_codes_have_no_problems(codes: list[str]) -> None:
     assert check_outcomes(codes, set()) == []
 
@@ -110,9 +108,7 @@ def test_follow_up_rule_can_be_left_to_the_caller() -> None:
         ([], False),
     ],
 )
-def test_codes_3_and_4_put_the_entity_on_the_abnormal_list(
-    codes: list[str], listed: bool
-) -> None:
+def test_codes_3_and_4_put_the_entity_on_the_abnormal_list(codes: list[str], listed: bool) -> None:
     assert puts_on_abnormal_list(codes) is listed
 
 

@@ -21,9 +21,7 @@ GOOD = [
 ]
 
 
-def write(
-    tmp_path: Path, lines: list[str], encoding: str, newline: str = "\r\n"
-) -> Path:
+def write(tmp_path: Path, lines: list[str], encoding: str, newline: str = "\r\n") -> Path:
     path = tmp_path / "results.csv"
     path.write_bytes(newline.join(lines).encode(encoding) + newline.encode())
     return path
@@ -134,15 +132,11 @@ def test_line_numbers_count_physical_lines() -> None:
     parsed = parse_results_csv(data)
     assert parsed.rows[0].line == 2
     assert parsed.rows[0].findings == "第一行\n第二行"
-    assert parsed.errors == [
-        RowError(5, "inspected_on", "expected a date as YYYY-MM-DD, got '2026-13-01'")
-    ]
+    assert parsed.errors == [RowError(5, "inspected_on", "expected a date as YYYY-MM-DD, got '2026-13-01'")]
 
 
 def test_full_width_semicolons_and_spaces_are_accepted() -> None:
-    parsed = parse_results_csv(
-        f"{HEAD}\nE1 , HEALTH ,2026-12-03, 2；5 ,H001； H002,\n".encode()
-    )
+    parsed = parse_results_csv(f"{HEAD}\nE1 , HEALTH ,2026-12-03, 2；5 ,H001； H002,\n".encode())
     assert parsed.errors == []
     row = parsed.rows[0]
     assert (row.entity_id, row.agency, row.outcome_codes, row.inspectors) == (
@@ -171,9 +165,7 @@ def test_wrong_header_rejects_the_file(header: str) -> None:
 
 
 def test_bom_header_is_recognised() -> None:
-    parsed = parse_results_csv(
-        ("\ufeff" + HEAD + "\n" + GOOD[1] + "\n").encode("utf-8")
-    )
+    parsed = parse_results_csv(("\ufeff" + HEAD + "\n" + GOOD[1] + "\n").encode("utf-8"))
     assert parsed.errors == [] and len(parsed.rows) == 1
 
 
@@ -194,9 +186,7 @@ def test_undecodable_file_is_one_file_error(data: bytes) -> None:
 
 def test_unreadable_csv_stops_with_an_error_and_keeps_earlier_rows() -> None:
     huge = "x" * 200_000  # over the csv module's field size limit
-    parsed = parse_results_csv(
-        f"{HEAD}\n{GOOD[1]}\nE2,HEALTH,2026-12-03,5,H001,{huge}\n".encode()
-    )
+    parsed = parse_results_csv(f"{HEAD}\n{GOOD[1]}\nE2,HEALTH,2026-12-03,5,H001,{huge}\n".encode())
     assert [r.entity_id for r in parsed.rows] == ["EDU:3137000123"]
     assert [e.field for e in parsed.errors] == ["file"]
 
@@ -209,17 +199,12 @@ AGENCIES = {"HEALTH", "SAMR", "EDU"}
 
 def test_row_matching_its_task_has_no_errors() -> None:
     assert check_against_task(ROW, DRAWN, WINDOW, AGENCIES) == []
-    assert (
-        check_against_task(ROW, DRAWN, (date(2026, 12, 3), date(2026, 12, 3)), AGENCIES)
-        == []
-    )
+    assert check_against_task(ROW, DRAWN, (date(2026, 12, 3), date(2026, 12, 3)), AGENCIES) == []
 
 
 def test_entity_not_drawn_is_an_error() -> None:
     row = ResultRow(7, "E5", "HEALTH", date(2026, 12, 3), ("5",), ("H001",), "")
-    assert messages(check_against_task(row, DRAWN, WINDOW, AGENCIES)) == {
-        (7, "entity_id")
-    }
+    assert messages(check_against_task(row, DRAWN, WINDOW, AGENCIES)) == {(7, "entity_id")}
 
 
 def test_inspector_not_on_the_team_is_named() -> None:
@@ -232,9 +217,7 @@ def test_inspector_not_on_the_team_is_named() -> None:
 @pytest.mark.parametrize("day", [date(2026, 11, 30), date(2027, 1, 1)])
 def test_date_outside_window_is_an_error(day: date) -> None:
     row = ResultRow(7, "E1", "HEALTH", day, ("5",), ("H001",), "")
-    assert messages(check_against_task(row, DRAWN, WINDOW, AGENCIES)) == {
-        (7, "inspected_on")
-    }
+    assert messages(check_against_task(row, DRAWN, WINDOW, AGENCIES)) == {(7, "inspected_on")}
 
 
 def test_agency_not_in_task_is_an_error() -> None:
@@ -243,8 +226,6 @@ def test_agency_not_in_task_is_an_error() -> None:
 
 
 def test_date_in_the_future_is_an_error_when_today_is_given() -> None:
-    assert (
-        check_against_task(ROW, DRAWN, WINDOW, AGENCIES, today=date(2026, 12, 3)) == []
-    )
+    assert check_against_task(ROW, DRAWN, WINDOW, AGENCIES, today=date(2026, 12, 3)) == []
     errors = check_against_task(ROW, DRAWN, WINDOW, AGENCIES, today=date(2026, 12, 2))
     assert messages(errors) == {(7, "inspected_on")}

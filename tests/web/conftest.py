@@ -1,4 +1,5 @@
 """Web-page fixtures: a test client, signing in through the real (CSRF-protected) form."""
+
 from __future__ import annotations
 
 import re
@@ -29,11 +30,9 @@ def client(app) -> FlaskClient:  # type: ignore[no-untyped-def]
 def sign_in(db, client: FlaskClient) -> Callable[..., FlaskClient]:  # type: ignore[no-untyped-def]
     """Create a user with ``roles`` and sign in through the login form."""
 
-    def sign_in(name: str, *roles: str, agency: str | None = None,
-                inspector_id: str | None = None) -> FlaskClient:
+    def sign_in(name: str, *roles: str, agency: str | None = None, inspector_id: str | None = None) -> FlaskClient:
         add_person(db, name, list(roles), agency=agency, inspector_id=inspector_id)
-        response = client.post("/login", data={"name": name, "password": PASSWORD,
-                                               "csrf_token": csrf_token(client)})
+        response = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": csrf_token(client)})
         assert response.status_code == 302, response.get_data(as_text=True)
         return client
 

@@ -4,6 +4,7 @@ Four schools in two districts (one run by an individual, whose operator's name a
 must never reach a public page), five certified inspectors per agency with capacity 1, so
 that every inspector is on at most one team.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -47,51 +48,110 @@ class Scenario:
 
     def team_of(self, entity_id: str) -> list[str]:
         with self.db.unit_of_work() as s:
-            return list(s.scalar(select(Assignment.team).where(
-                Assignment.task_id == self.task_id, Assignment.entity_id == entity_id)) or [])
+            return list(
+                s.scalar(
+                    select(Assignment.team).where(Assignment.task_id == self.task_id, Assignment.entity_id == entity_id)
+                )
+                or []
+            )
 
     def rows_of(self, inspector_id: str) -> set[str]:
         """Entity ids whose team holds ``inspector_id``."""
         with self.db.unit_of_work() as s:
-            return set(s.scalars(select(AssignmentInspector.entity_id).where(
-                AssignmentInspector.task_id == self.task_id, AssignmentInspector.inspector_id == inspector_id)))
+            return set(
+                s.scalars(
+                    select(AssignmentInspector.entity_id).where(
+                        AssignmentInspector.task_id == self.task_id, AssignmentInspector.inspector_id == inspector_id
+                    )
+                )
+            )
 
     def drawn_entities(self) -> list[str]:
         with self.db.unit_of_work() as s:
-            return list(s.scalars(select(Assignment.entity_id).where(Assignment.task_id == self.task_id)
-                                  .order_by(Assignment.position)))
+            return list(
+                s.scalars(
+                    select(Assignment.entity_id).where(Assignment.task_id == self.task_id).order_by(Assignment.position)
+                )
+            )
 
 
 def task_spec(task_id: str) -> dict[str, Any]:
-    return {"id": task_id, "title": "2026年学校卫生与食品安全联合抽查", "lead": "HEALTH",
-            "agencies": list(AGENCIES), "window": ["2026-12-01", "2026-12-31"],
-            "population": {"categories": ["school"], "districts": ["370102", "370103"]},
-            "strata": {"by": ["district", "category"], "ratio": 1},
-            "weights": {"abnormal_list": 3},
-            "team": [{"agency": "HEALTH", "size": 1, "items": ["HEALTH-SCH-01"], "expertise": ["school"]},
-                     {"agency": "SAMR", "size": 1, "items": ["SAMR-FOOD-01"]}],
-            "recusal": {"avoid_home_district": True, "avoid_last_pairing": True},
-            "entropy_source": "福彩3D 2026-11-30 开奖号码"}
+    return {
+        "id": task_id,
+        "title": "2026年学校卫生与食品安全联合抽查",
+        "lead": "HEALTH",
+        "agencies": list(AGENCIES),
+        "window": ["2026-12-01", "2026-12-31"],
+        "population": {"categories": ["school"], "districts": ["370102", "370103"]},
+        "strata": {"by": ["district", "category"], "ratio": 1},
+        "weights": {"abnormal_list": 3},
+        "team": [
+            {"agency": "HEALTH", "size": 1, "items": ["HEALTH-SCH-01"], "expertise": ["school"]},
+            {"agency": "SAMR", "size": 1, "items": ["SAMR-FOOD-01"]},
+        ],
+        "recusal": {"avoid_home_district": True, "avoid_last_pairing": True},
+        "entropy_source": "福彩3D 2026-11-30 开奖号码",
+    }
 
 
 def add_rosters(db: Database) -> None:
     """Entities, inspectors and item lists, as a sync and an item import would leave them."""
-    import_items(db, [
-        {"agency": "HEALTH", "code": "HEALTH-SCH-01", "name": "学校卫生监督检查", "legal_basis": "《学校卫生工作条例》",
-         "subject": "学校", "content": "教学环境、饮用水卫生", "method": "现场检查"},
-        {"agency": "SAMR", "code": "SAMR-FOOD-01", "name": "学校食堂食品安全检查", "legal_basis": "《食品安全法》",
-         "subject": "学校食堂", "content": "食品经营许可、从业人员健康证明", "method": "现场检查"},
-    ], ACTOR)
+    import_items(
+        db,
+        [
+            {
+                "agency": "HEALTH",
+                "code": "HEALTH-SCH-01",
+                "name": "学校卫生监督检查",
+                "legal_basis": "《学校卫生工作条例》",
+                "subject": "学校",
+                "content": "教学环境、饮用水卫生",
+                "method": "现场检查",
+            },
+            {
+                "agency": "SAMR",
+                "code": "SAMR-FOOD-01",
+                "name": "学校食堂食品安全检查",
+                "legal_basis": "《食品安全法》",
+                "subject": "学校食堂",
+                "content": "食品经营许可、从业人员健康证明",
+                "method": "现场检查",
+            },
+        ],
+        ACTOR,
+    )
     with db.unit_of_work() as s:
         for entity_id, name, entity_type, district, rep, phone in ENTITIES:
-            s.add(Entity(entity_id=entity_id, name=name, entity_type=entity_type, district=district,
-                         legal_rep=rep, phone=phone, address=f"{district} 经十路{len(name)}号",
-                         categories=["school"], status="active", active=True, sources=["edu"]))
+            s.add(
+                Entity(
+                    entity_id=entity_id,
+                    name=name,
+                    entity_type=entity_type,
+                    district=district,
+                    legal_rep=rep,
+                    phone=phone,
+                    address=f"{district} 经十路{len(name)}号",
+                    categories=["school"],
+                    status="active",
+                    active=True,
+                    sources=["edu"],
+                )
+            )
         for agency in AGENCIES:
             for n in range(1, 6):
-                s.add(Inspector(inspector_id=f"{agency}-{n:03d}", name=f"{agency[0]}检查员{n}", agency=agency,
-                                cert_no=f"C{agency}{n}", cert_valid_until=date(2030, 12, 31),
-                                expertise=["school"], home_districts=["370105"], capacity=1, active=True))
+                s.add(
+                    Inspector(
+                        inspector_id=f"{agency}-{n:03d}",
+                        name=f"{agency[0]}检查员{n}",
+                        agency=agency,
+                        cert_no=f"C{agency}{n}",
+                        cert_valid_until=date(2030, 12, 31),
+                        expertise=["school"],
+                        home_districts=["370105"],
+                        capacity=1,
+                        active=True,
+                    )
+                )
 
 
 def liaison_of(agency: str) -> str:
@@ -134,9 +194,20 @@ def drawn_task(db: Database, settings: Settings, task_id: str = "JT-2026-0100") 
 
 def enter(scenario: Scenario, entity_id: str, agency: str, findings: str, codes: tuple[str, ...] = ("1",)) -> str:
     """Enter one result by the drawn team; returns its result_id."""
-    result = enter_result(scenario.db, scenario.task_id, {
-        "entity_id": entity_id, "agency": agency, "inspected_on": "2026-12-10", "outcome_codes": list(codes),
-        "inspectors": scenario.team_of(entity_id), "findings": findings}, ACTOR, today=date(2026, 12, 20))
+    result = enter_result(
+        scenario.db,
+        scenario.task_id,
+        {
+            "entity_id": entity_id,
+            "agency": agency,
+            "inspected_on": "2026-12-10",
+            "outcome_codes": list(codes),
+            "inspectors": scenario.team_of(entity_id),
+            "findings": findings,
+        },
+        ACTOR,
+        today=date(2026, 12, 20),
+    )
     return result.result_id
 
 
@@ -144,7 +215,8 @@ def approve_all(scenario: Scenario) -> list[str]:
     return approve(scenario.db, scenario.settings, scenario.task_id, ACTOR, today=date(2026, 12, 21))
 
 
-def add_person(db: Database, name: str, roles: list[str], agency: str | None = None,
-               inspector_id: str | None = None) -> None:
+def add_person(
+    db: Database, name: str, roles: list[str], agency: str | None = None, inspector_id: str | None = None
+) -> None:
     with db.unit_of_work() as s:
         add_user(s, name, roles, agency=agency, password=PASSWORD, inspector_id=inspector_id)

@@ -1,4 +1,5 @@
 """The task page's commit and reveal forms: a party acts only as itself through the web too."""
+
 from __future__ import annotations
 
 from hub.draw import jdp
@@ -10,7 +11,8 @@ from .scenario import add_rosters, task_spec
 
 
 def test_only_the_agency_s_own_liaison_commits_and_reveals_through_the_page(  # type: ignore[no-untyped-def]
-        db, settings, client, sign_in, post_form):
+    db, settings, client, sign_in, post_form
+):
     add_rosters(db)
     lifecycle.create_task(db, settings, task_spec("JT-2026-0110"), "t")
     secret = lifecycle.new_secret()

@@ -1,4 +1,5 @@
 """The outbox listing: one state check (hub.outbox.queries) for the results page and the API."""
+
 from __future__ import annotations
 
 from hub.auth.services import create_token

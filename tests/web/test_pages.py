@@ -1,4 +1,5 @@
 """Server-rendered pages against a real database: who sees what, the public draw record, forms."""
+
 from __future__ import annotations
 
 import hashlib
@@ -37,6 +38,7 @@ def _task(db, task_id):  # type: ignore[no-untyped-def]
 
 # ------------------------------------------------------------------ access
 
+
 def test_anonymous_gets_401_on_tasks_and_results(client):  # type: ignore[no-untyped-def]
     for url in ("/tasks/", "/tasks/JT-2026-0100", "/results/"):
         assert client.get(url).status_code == 401, url
@@ -65,6 +67,7 @@ def test_post_without_csrf_token_is_refused(db, settings, sign_in):  # type: ign
 
 # ------------------------------------------------------------------ staff pages
 
+
 def test_inspector_sees_only_own_assignment_rows(db, settings, sign_in):  # type: ignore[no-untyped-def]
     scenario = drawn_task(db, settings)
     first = scenario.drawn_entities()[0]
@@ -80,8 +83,7 @@ def test_inspector_sees_only_own_assignment_rows(db, settings, sign_in):  # type
 
 def test_inspector_without_a_team_sees_no_row(db, settings, sign_in):  # type: ignore[no-untyped-def]
     scenario = drawn_task(db, settings)
-    html = sign_in("idle", "inspector", inspector_id="NOBODY").get(f"/tasks/{scenario.task_id}").get_data(
-        as_text=True)
+    html = sign_in("idle", "inspector", inspector_id="NOBODY").get(f"/tasks/{scenario.task_id}").get_data(as_text=True)
     assert "No assignment for you" in html
     assert not any(e in html for e in scenario.drawn_entities())
 
@@ -158,6 +160,7 @@ def test_void_needs_a_written_reason(db, settings, sign_in, post_form):  # type:
 
 # ------------------------------------------------------------------ public pages
 
+
 def test_draft_task_is_not_public(db, settings, client):  # type: ignore[no-untyped-def]
     add_rosters(db)
     lifecycle.create_task(db, settings, task_spec("JT-2026-0200"), ACTOR)
@@ -197,14 +200,33 @@ def test_published_record_verifies_with_the_published_verifier(db, settings, cli
     base = f"/public/tasks/{scenario.task_id}"
     verifier = client.get("/public/verifier/jdp.py")
     assert verifier.mimetype == "text/x-python" and "attachment" in verifier.headers["Content-Disposition"]
-    for name, url in (("record.json", f"{base}/record.json"), ("roster.tsv", f"{base}/roster.tsv"),
-                      ("pool.tsv", f"{base}/pool.tsv"), ("jdp.py", "/public/verifier/jdp.py")):
+    for name, url in (
+        ("record.json", f"{base}/record.json"),
+        ("roster.tsv", f"{base}/roster.tsv"),
+        ("pool.tsv", f"{base}/pool.tsv"),
+        ("jdp.py", "/public/verifier/jdp.py"),
+    ):
         (tmp_path / name).write_bytes(client.get(url).data)
     assert json.loads((tmp_path / "record.json").read_text("utf-8"))["seed"] == _task(db, scenario.task_id).seed
-    run = subprocess.run([sys.executable, "jdp.py", "verify", "record.json", "--roster", "roster.tsv",
-                          "--pool", "pool.tsv"], cwd=tmp_path, capture_output=True, text=True, timeout=60,
-                         check=False)
+    run = subprocess.run(
+        [sys.executable, "jdp.py", "verify", "record.json", "--roster", "roster.tsv", "--pool", "pool.tsv"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
+
+
+def test_a_public_draw_page_links_the_protocol_it_was_drawn_with(db, settings, client):  # type: ignore[no-untyped-def]
+    scenario = drawn_task(db, settings)
+    html = client.get(f"/public/tasks/{scenario.task_id}").get_data(as_text=True)
+    assert 'id="protocol-link" href="/public/protocol"' in html
+    page = client.get("/public/protocol")
+    assert page.status_code == 200 and page.mimetype == "text/plain"
+    text = page.get_data(as_text=True)
+    assert "JDP-2" in text and "JDP-1" in text and "jdp.py" in text
 
 
 def test_public_index_lists_items_and_frozen_tasks(db, settings, client):  # type: ignore[no-untyped-def]
@@ -234,6 +256,7 @@ def test_public_results_are_approved_and_masked(db, settings, client):  # type: 
 
 # ------------------------------------------------------------------ results and outbox
 
+
 def test_reviewer_approves_all_entered_results(db, settings, sign_in, post_form):  # type: ignore[no-untyped-def]
     scenario = drawn_task(db, settings)
     for entity_id in scenario.drawn_entities()[:2]:
@@ -249,9 +272,18 @@ def test_reviewer_approves_all_entered_results(db, settings, sign_in, post_form)
 def test_results_page_flags_an_overdue_result(db, settings, sign_in):  # type: ignore[no-untyped-def]
     scenario = drawn_task(db, settings)
     with db.unit_of_work() as s:  # inspected long ago and still not approved
-        s.add(Result(result_id="r-old", task_id=scenario.task_id, entity_id=scenario.drawn_entities()[0],
-                     agency="HEALTH", inspected_on=date.today() - timedelta(days=90), outcome_codes=["1"],
-                     inspectors=[], entered_by=ACTOR))
+        s.add(
+            Result(
+                result_id="r-old",
+                task_id=scenario.task_id,
+                entity_id=scenario.drawn_entities()[0],
+                agency="HEALTH",
+                inspected_on=date.today() - timedelta(days=90),
+                outcome_codes=["1"],
+                inspectors=[],
+                entered_by=ACTOR,
+            )
+        )
     html = sign_in("aud", "auditor").get("/results/").get_data(as_text=True)
     assert "overdue 已逾期" in html
     assert "Approve all" not in html  # only a reviewer approves
@@ -260,8 +292,18 @@ def test_results_page_flags_an_overdue_result(db, settings, sign_in):  # type: i
 def test_outbox_filters_by_state_and_requeues_rejected(db, settings, sign_in, post_form):  # type: ignore[no-untyped-def]
     with db.unit_of_work() as s:
         s.add(OutboxMessage(sink="credit", kind="result", key="r-1", payload={}, state="delivered", attempts=1))
-        s.add(OutboxMessage(sink="credit", kind="result", key="r-2", payload={}, state="rejected", attempts=1,
-                            last_error="uscc fails its check digit", reject_code="E102"))
+        s.add(
+            OutboxMessage(
+                sink="credit",
+                kind="result",
+                key="r-2",
+                payload={},
+                state="rejected",
+                attempts=1,
+                last_error="uscc fails its check digit",
+                reject_code="E102",
+            )
+        )
     client = sign_in("coord", "coordinator")
     rejected = client.get("/results/?state=rejected").get_data(as_text=True)
     assert "r-2" in rejected and "E102" in rejected and "uscc fails its check digit" in rejected

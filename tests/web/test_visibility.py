@@ -1,4 +1,5 @@
 """Who sees which drawn rows: one rule (hub.draw.queries), held once through the task page AND the API."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,10 +16,10 @@ PEOPLE = {
     "auditor": (("auditor",), None, None, "all"),
     "admin": (("admin",), None, None, "all"),
     "health-liaison": (("liaison",), "HEALTH", None, "all"),  # every team holds a HEALTH officer
-    "edu-liaison": (("liaison",), "EDU", None, "none"),        # no EDU officer drawn
+    "edu-liaison": (("liaison",), "EDU", None, "none"),  # no EDU officer drawn
     "member": (("inspector",), "HEALTH", "member", "own"),
     "idle-inspector": (("inspector",), "HEALTH", "NOBODY", "none"),
-    "reviewer": (("reviewer",), None, None, "none"),          # the API used to show a reviewer every row
+    "reviewer": (("reviewer",), None, None, "none"),  # the API used to show a reviewer every row
 }
 
 
@@ -32,13 +33,15 @@ def test_page_and_api_show_the_same_rows_by_one_rule(db, settings, client, sign_
     want = {"all": set(drawn), "none": set(), "own": scenario.rows_of(inspector_id or "")}[expected]
     assert expected != "own" or want == {first}
 
-    html = sign_in(who, *roles, agency=agency, inspector_id=inspector_id).get(
-        f"/tasks/{scenario.task_id}").get_data(as_text=True)
+    html = (
+        sign_in(who, *roles, agency=agency, inspector_id=inspector_id)
+        .get(f"/tasks/{scenario.task_id}")
+        .get_data(as_text=True)
+    )
     on_page = {e for e in drawn if e in html}
     with db.unit_of_work() as s:
         token = create_token(s, who)
-    answer = client.get(f"/api/v1/tasks/{scenario.task_id}/assignments",
-                        headers={"Authorization": f"Bearer {token}"})
+    answer = client.get(f"/api/v1/tasks/{scenario.task_id}/assignments", headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 200
     through_api = {row["entity_id"] for row in answer.json}
 
