@@ -10,7 +10,12 @@
 (c) the same roster through the task service in a child process: entities and inspectors inserted into a
     fresh SQLite database, then the streamed freeze (database -> roster and pool files) and the draw from
     the frozen files (run_draw: record, assignments, outbox), with the child's peak RSS;
-(d) --big N: (c) with N entities (e.g. 10,000,000): freeze + draw time and peak RSS.
+(d) --big N: (c) with N entities (e.g. 10,000,000): freeze + draw time and peak RSS;
+(e) --big-offline N: `hub draw offline` alone on an N-entity roster written here (no database, no freeze):
+    wall, CPU and peak RSS; --only-big runs (d)/(e) without (a)-(c).
+
+(a) and (b) run alternately, N rounds; the table gives the best and the median of each, wall and CPU
+seconds, the ratio per round, and the 1-minute load average before and after (a shared machine skews wall).
 
 The team is [A 1, B 1] from 20,000 inspectors in agencies A, B, C (the task service's pool holds A and B,
 the agencies of its task). JDP-1 stays verifiable, but its §4 (hundreds of millions of tie-break hashes
