@@ -63,21 +63,25 @@ def entity_facts(s: Session, spec: TaskSpec, history: InspectionHistory) -> Iter
         )
 
 
+def _inspector_facts(i: Any, paired: dict[str, Any]) -> InspectorFacts:
+    """One inspector (a model object or a plain row with the same names) as the feasibility check sees it."""
+    return InspectorFacts(
+        inspector_id=i.inspector_id,
+        agency=i.agency,
+        expertise=tuple(i.expertise or ()),
+        home_districts=tuple(i.home_districts or ()),
+        capacity=i.capacity,
+        active=i.active,
+        cert_valid_until=i.cert_valid_until,
+        conflicts=tuple(i.conflicts or ()),
+        last_paired=tuple(sorted(paired.get(i.inspector_id, ()))),
+    )
+
+
 def inspector_facts(s: Session, spec: TaskSpec, history: InspectionHistory) -> list[InspectorFacts]:
     paired = history.last_pairings(s) if spec.recusal.avoid_last_pairing else {}
     return [
-        InspectorFacts(
-            inspector_id=i.inspector_id,
-            agency=i.agency,
-            expertise=tuple(i.expertise or ()),
-            home_districts=tuple(i.home_districts or ()),
-            capacity=i.capacity,
-            active=i.active,
-            cert_valid_until=i.cert_valid_until,
-            conflicts=tuple(i.conflicts or ()),
-            last_paired=tuple(sorted(paired.get(i.inspector_id, ()))),
-        )
-        for i in s.scalars(select(Inspector).where(Inspector.agency.in_(spec.agencies)))
+        _inspector_facts(i, paired) for i in s.scalars(select(Inspector).where(Inspector.agency.in_(spec.agencies)))
     ]
 
 
@@ -173,17 +177,4 @@ def inspector_pages(
         if not inspectors:
             return
         last = inspectors[-1].inspector_id
-        yield [
-            InspectorFacts(
-                inspector_id=i.inspector_id,
-                agency=i.agency,
-                expertise=tuple(i.expertise or ()),
-                home_districts=tuple(i.home_districts or ()),
-                capacity=i.capacity,
-                active=i.active,
-                cert_valid_until=i.cert_valid_until,
-                conflicts=tuple(i.conflicts or ()),
-                last_paired=tuple(sorted(paired.get(i.inspector_id, ()))),
-            )
-            for i in inspectors
-        ]
+        yield [_inspector_facts(i, paired) for i in inspectors]
