@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from connectors.base import SourceRecord
 from hub.db import upsert
+from hub.rosters.merge import MASTER_FIELDS
 from hub.rosters.models import QuarantineRecord
 
 TABLE = "sync_stage"
@@ -48,18 +49,9 @@ FIELDS = (
     "serious_violation",
     "categories",
 )
-TEXT_FIELDS = (
-    "uscc",
-    "name",
-    "entity_type",
-    "legal_rep",
-    "phone",
-    "address",
-    "district",
-    "industry",
-    "status",
-    "credit_class",
-)  # a non-empty value replaces what is stored
+FLAG_FIELDS = ("abnormal_list", "serious_violation")
+# merge_entity's rule, written in SQL below: a non-empty value replaces what is stored
+TEXT_FIELDS = tuple(f for f in MASTER_FIELDS if f not in FLAG_FIELDS)
 COLUMNS = ("record_key", "entity_id", "raw", "digest", *FIELDS)
 NEW, CHANGED, UNCHANGED = 2, 1, 0  # a staged row's state
 
