@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, select, text
+from sqlalchemy import ColumnElement, Select, and_, select, text
 from sqlalchemy.orm import Session
 
 from hub.db import Database
@@ -134,11 +134,7 @@ def _filtered(s: Session, query: ResultSearch) -> Select[Any]:
     q = _published()
     sqlite = s.get_bind().dialect.name == "sqlite"
     if query.name:
-        if sqlite and len(query.name) >= INDEXED_NAME_MIN:
-            match = text("entities.id IN (SELECT rowid FROM entity_names WHERE entity_names MATCH :phrase)")
-            q = q.where(match.bindparams(phrase=fts_phrase(query.name)))
-        else:  # PostgreSQL: the pg_trgm GIN index answers LIKE (0011_portal)
-            q = q.where(Entity.name.like(like_pattern(query.name), escape="\\"))
+        q = q.where(_name_contains(query.name, sqlite))
     if query.code:
         low, high = code_range(query.code)  # entity_id equals the credit code where there is one
         q = q.where(and_(Entity.entity_id >= low, Entity.entity_id < high))
@@ -157,6 +153,23 @@ def _filtered(s: Session, query: ResultSearch) -> Select[Any]:
     if query.after is not None:
         q = q.where(Result.id < query.after)
     return q
+
+
+def _name_contains(name: str, sqlite: bool) -> ColumnElement[bool]:
+    """Entities whose name holds ``name``, through the 0011_portal index where it can serve."""
+    if sqlite and len(name) >= INDEXED_NAME_MIN:
+        match = text("entities.id IN (SELECT rowid FROM entity_names WHERE entity_names MATCH :phrase)")
+        return match.bindparams(phrase=fts_phrase(name))  # type: ignore[return-value]  # a boolean SQL fragment
+    # PostgreSQL: the pg_trgm GIN index answers LIKE from 3 characters; shorter names are scanned
+    return Entity.name.like(like_pattern(name), escape="\\")
+
+
+def entity_ids_named(db: Database, name: str, limit: int = 100) -> list[str]:
+    """Ids of entities whose name holds ``name`` (all entities, published or not: for tests and checks)."""
+    with db.unit_of_work() as s:
+        sqlite = s.get_bind().dialect.name == "sqlite"
+        q = select(Entity.entity_id).where(_name_contains(name, sqlite)).order_by(Entity.entity_id).limit(limit)
+        return list(s.scalars(q))
 
 
 def _page(
