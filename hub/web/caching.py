@@ -19,8 +19,16 @@ from hub import appctx
 
 
 def render_public(template: str, **context: Any) -> str:
-    """A template rendered with only what it is given (and the environment's globals: url_for, gettext)."""
-    return current_app.jinja_env.get_template(template).render(**context)
+    """A template rendered with only what it is given (and the environment's globals: url_for, gettext),
+    in the language the URL asks for (``?lang=en``), never the one a cookie remembers: the page is the
+    same for every reader of its URL."""
+    from flask_babel import force_locale
+
+    from hub.web.i18n import DEFAULT_LOCALE, _wanted
+
+    language = _wanted(request.args.get("lang")) or DEFAULT_LOCALE
+    with force_locale(language):
+        return current_app.jinja_env.get_template(template).render(html_lang=language.replace("_", "-"), **context)
 
 
 def public_response(

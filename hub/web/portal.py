@@ -242,34 +242,3 @@ def masking():
 def verify():
     return page("portal_verify.html")
 
-
-@bp.record_once
-def _display_fallbacks(state) -> None:  # type: ignore[no-untyped-def]
-    """Until the shared display filters land: the few the portal uses, where none is registered."""
-    from datetime import UTC, date, datetime, timedelta, timezone
-
-    shanghai = timezone(timedelta(hours=8))
-
-    def local_time(value: datetime | None) -> str:
-        if value is None:
-            return ""
-        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return aware.astimezone(shanghai).strftime("%Y-%m-%d %H:%M")
-
-    def zh_date(value: date | str | None) -> str:
-        if not value:
-            return ""
-        day = date.fromisoformat(value) if isinstance(value, str) else value
-        return f"{day.year}年{day.month}月{day.day}日"
-
-    states = {"frozen": "已冻结", "drawn": "已抽取", "void": "已作废", "committing": "承诺中", "draft": "草稿"}
-    fallbacks = {
-        "agency": authority_name,
-        "district": lambda d: d,
-        "category": lambda c: c,
-        "state": lambda s, kind=None: states.get(s, s),
-        "zh_date": zh_date,
-        "local_time": local_time,
-    }
-    for name, fn in fallbacks.items():
-        state.app.jinja_env.filters.setdefault(name, fn)
