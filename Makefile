@@ -57,5 +57,10 @@ bench-draw: install
 bench-push: install services
 	$(PY) benchmarks/bench_push.py
 
+# PostgreSQL with 1,000,000 entities and results, `hub serve`, and wrk (apt-get install wrk) on loopback.
+bench-portal: install services
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) benchmarks/bench_portal.py
+
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -77,7 +77,9 @@ def task_notice(db: Database, task_id: str, sinks: Mapping[str, str]) -> dict[st
         names = {c: n for c, n in s.execute(select(Item.code, Item.name).where(Item.code.in_(codes)))} if codes else {}
         row["item_names"] = names
         row["published_results"] = s.scalar(
-            select(func.count()).select_from(Result).where(Result.task_id == task_id, Result.state == ResultState.APPROVED)
+            select(func.count())
+            .select_from(Result)
+            .where(Result.task_id == task_id, Result.state == ResultState.APPROVED)
         )
         _add_deliveries(s, [row], sinks)
     return summary | row
@@ -97,8 +99,16 @@ def feed_entries(db: Database, agency: str, *, limit: int = FEED_SIZE) -> list[d
         for t in tasks:
             if agency in (t.agencies or []):
                 stamp = t.voided_at or t.drawn_at or t.frozen_at or t.updated_at
-                entries.append({"kind": "task", "id": f"task:{t.id}", "updated": stamp, "task_id": t.id, "title": t.title,
-                                "state": t.state})
+                entries.append(
+                    {
+                        "kind": "task",
+                        "id": f"task:{t.id}",
+                        "updated": stamp,
+                        "task_id": t.id,
+                        "title": t.title,
+                        "state": t.state,
+                    }
+                )
         recent = s.execute(
             select(Result.task_id, Result.published_on, Result.approved_at, JointTask.title)
             .join(JointTask, JointTask.id == Result.task_id)
@@ -110,8 +120,15 @@ def feed_entries(db: Database, agency: str, *, limit: int = FEED_SIZE) -> list[d
         for task_id, published_on, approved_at, title in recent:
             entry = days.setdefault(
                 (task_id, published_on),
-                {"kind": "results", "id": f"results:{task_id}:{agency}:{published_on}", "updated": approved_at,
-                 "task_id": task_id, "title": title, "published_on": published_on, "count": 0},
+                {
+                    "kind": "results",
+                    "id": f"results:{task_id}:{agency}:{published_on}",
+                    "updated": approved_at,
+                    "task_id": task_id,
+                    "title": title,
+                    "published_on": published_on,
+                    "count": 0,
+                },
             )
             entry["count"] += 1
         entries.extend(days.values())

@@ -73,7 +73,12 @@ def search_results(
 
 
 def task_results(
-    db: Database, task_id: str, query: ResultSearch, *, sinks: Mapping[str, str] | None = None, inspectors: str = "masked"
+    db: Database,
+    task_id: str,
+    query: ResultSearch,
+    *,
+    sinks: Mapping[str, str] | None = None,
+    inspectors: str = "masked",
 ) -> ResultPage:
     """A task's published results (its result notice), newest first, a page at a time."""
     with db.unit_of_work() as s:
@@ -219,7 +224,9 @@ def _public_row(r: Any, inspector_names: Mapping[str, str], policy: str) -> dict
     }
 
 
-def delivery_dates(s: Session, kind: str, keys: Sequence[str], sinks: Mapping[str, str]) -> dict[str, list[dict[str, Any]]]:
+def delivery_dates(
+    s: Session, kind: str, keys: Sequence[str], sinks: Mapping[str, str]
+) -> dict[str, list[dict[str, Any]]]:
     """When each message (by idempotency key) reached each sink: [{"sink": label, "at": datetime}].
 
     ``sinks`` names each configured sink for the public (e.g. 省联合监管平台); a sink not named is left out."""

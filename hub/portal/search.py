@@ -55,7 +55,9 @@ def parse_search(args: Mapping[str, str], *, limit: int = PAGE_SIZE) -> ResultSe
         raise InvalidInput(f"名称最多 {NAME_MAX} 个字 (at most {NAME_MAX} characters)", where="name")
     code = (args.get("code") or "").strip().upper()
     if code and not _CODE.fullmatch(code):
-        raise InvalidInput("统一社会信用代码只含数字和大写字母，最多 18 位 (digits and capitals, up to 18)", where="code")
+        raise InvalidInput(
+            "统一社会信用代码只含数字和大写字母，最多 18 位 (digits and capitals, up to 18)", where="code"
+        )
     district = (args.get("district") or "").strip()
     if district and not _DISTRICT.fullmatch(district):
         raise InvalidInput("区划代码是 6 位数字 (six digits, e.g. 370102)", where="district")

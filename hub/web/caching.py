@@ -47,7 +47,8 @@ def public_response(
     if filename:
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     _cache_headers(response)
-    return response.make_conditional(request)
+    response.make_conditional(request)  # turns itself into the 304 when the client's copy is current
+    return response
 
 
 def public_stream(lines: Iterable[bytes], mimetype: str, filename: str) -> Response:

@@ -7,6 +7,7 @@ Every route is public, reads only, and answers through hub.web.caching (no sessi
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, request, url_for
 
@@ -17,8 +18,8 @@ from hub.disclosure import MASKING_RULES
 from hub.errors import InvalidInput, NotFound
 from hub.portal import feed, tables
 from hub.portal.queries import feed_entries, item_agencies, item_notice, public_sinks, task_notice, task_notices
-from hub.portal.result_queries import enterprise_history, search_results, year_results
-from hub.portal.search import parse_search
+from hub.portal.result_queries import ResultPage, enterprise_history, search_results, year_results
+from hub.portal.search import ResultSearch, parse_search
 from hub.web.caching import public_response, public_stream, render_public
 
 bp = Blueprint("portal", __name__, url_prefix="/public")
@@ -145,7 +146,7 @@ def results_csv():
     return public_response(body, CSV, last_modified=found.last_modified, filename="results.csv")
 
 
-def _search(query):  # type: ignore[no-untyped-def]
+def _search(query: ResultSearch) -> ResultPage:
     return search_results(appctx.database(), query, sinks=_sinks(), inspectors=_inspectors())
 
 
@@ -170,7 +171,7 @@ def entity_json(entity_id: str):
     return public_response(body, JSON, last_modified=found.last_modified)
 
 
-def _history(entity_id: str):  # type: ignore[no-untyped-def]
+def _history(entity_id: str) -> tuple[dict[str, Any], ResultPage]:
     after = request.args.get("after") or ""
     if after and not after.isdigit():
         raise InvalidInput("翻页参数不正确 (a page cursor from a link on this site)", where="after")
@@ -187,13 +188,14 @@ def _history(entity_id: str):  # type: ignore[no-untyped-def]
 def agency_feed(agency: str):
     entries = feed_entries(appctx.database(), agency)
     authority = authority_name(agency)
+    site = appctx.settings().public_base(request.url_root)  # `public_url` where set: links point there
     body = feed.atom_feed(
-        feed_id=f"tag:{request.host},2026:hub:feed:{agency}",
+        feed_id=f"tag:{urlsplit(site).hostname or 'hub'},2026:hub:feed:{agency}",
         title=f"{authority} 双随机、一公开 公示",
-        self_url=url_for("portal.agency_feed", agency=agency, _external=True),
-        page_url=url_for("public.index", _external=True),
+        self_url=site + url_for("portal.agency_feed", agency=agency),
+        page_url=site + url_for("public.index"),
         entries=entries,
-        link_of=_entry_link,
+        link_of=lambda entry: site + _entry_link(entry),
         authority=authority,
     )
     return public_response(body, "application/atom+xml")
@@ -201,10 +203,10 @@ def agency_feed(agency: str):
 
 def _entry_link(entry: dict[str, Any]) -> str:
     if entry["kind"] == "items":
-        return url_for("portal.items", agency=entry["agency"], _external=True)
+        return url_for("portal.items", agency=entry["agency"])
     if entry["kind"] == "task":
-        return url_for("public.task", task_id=entry["task_id"], _external=True)
-    return url_for("public.results", task_id=entry["task_id"], _external=True)
+        return url_for("public.task", task_id=entry["task_id"])
+    return url_for("public.results", task_id=entry["task_id"])
 
 
 @bp.route("/data/")
@@ -241,4 +243,3 @@ def masking():
 @public
 def verify():
     return page("portal_verify.html")
-

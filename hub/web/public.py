@@ -20,7 +20,7 @@ from hub.draw.publication import PROTOCOL_PATH, VERIFIER_PATH, public_summary, s
 from hub.errors import NotFound
 from hub.portal import tables
 from hub.portal.queries import item_agencies, public_sinks, task_notice, task_notices
-from hub.portal.result_queries import task_results
+from hub.portal.result_queries import ResultPage, task_results
 from hub.portal.search import parse_search
 from hub.results.queries import published_results_of
 from hub.web.caching import public_response, render_public
@@ -120,13 +120,18 @@ def results_csv(task_id: str):
     return public_response(body, "text/csv", last_modified=found.last_modified, filename=f"results-{task_id}.csv")
 
 
-def _task_results(task_id: str, limit: int = 100):  # type: ignore[no-untyped-def]
+def _task_results(task_id: str, limit: int = 100) -> tuple[dict[str, Any], ResultPage]:
     """The public summary of a task and a page of its published results (newest first)."""
     summary = public_summary(appctx.database(), task_id)
     after = request.args.get("after", "")
     query = parse_search({"after": after}, limit=limit)
-    found = task_results(appctx.database(), task_id, query, sinks=public_sinks(appctx.settings()),
-                         inspectors=appctx.settings().portal.inspector_names)
+    found = task_results(
+        appctx.database(),
+        task_id,
+        query,
+        sinks=public_sinks(appctx.settings()),
+        inspectors=appctx.settings().portal.inspector_names,
+    )
     return summary, found
 
 

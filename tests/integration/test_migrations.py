@@ -47,3 +47,28 @@ def test_entity_name_search_index_follows_the_entities(db_url):  # type: ignore[
         assert entity_ids_named(db, "济南市") == ["E1"]
     finally:
         db.dispose()
+
+
+def test_a_name_search_of_three_characters_uses_the_index(db_url):  # type: ignore[no-untyped-def]
+    """The plan of the portal's name condition names the 0011_portal index on both databases."""
+    from sqlalchemy import select, text
+
+    from hub.db import Database
+    from hub.portal.result_queries import _name_contains
+    from hub.rosters.models import Entity
+
+    db = Database(db_url)
+    try:
+        with db.engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            query = select(Entity.entity_id).where(_name_contains("历下区", sqlite))
+            compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
+            if sqlite:
+                plan = " ".join(str(r) for r in conn.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+                assert "entity_names" in plan and "VIRTUAL TABLE INDEX" in plan, plan
+            else:
+                conn.execute(text("SET enable_seqscan = off"))  # an empty table: ask whether the index can serve
+                plan = " ".join(str(r) for r in conn.execute(text(f"EXPLAIN {compiled}")))
+                assert "ix_entities_name_trgm" in plan, plan
+    finally:
+        db.dispose()

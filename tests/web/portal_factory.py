@@ -26,27 +26,54 @@ def add_published(db: Database, n: int = 20) -> list[Entity]:
     outcome 5 when i % 4 == 0, else 1; every fifth result is still only entered."""
     entities = []
     with db.unit_of_work() as s:
-        s.add(JointTask(id=TASK_ID, title="2025年住宿和养老机构联合抽查", lead="HEALTH", agencies=["HEALTH", "SAMR"],
-                        spec={}, state="drawn", window_start=date(2025, 11, 1), window_end=date(2026, 3, 31),
-                        created_by="factory"))
+        s.add(
+            JointTask(
+                id=TASK_ID,
+                title="2025年住宿和养老机构联合抽查",
+                lead="HEALTH",
+                agencies=["HEALTH", "SAMR"],
+                spec={},
+                state="drawn",
+                window_start=date(2025, 11, 1),
+                window_end=date(2026, 3, 31),
+                created_by="factory",
+            )
+        )
         s.flush()
         for i in range(n):
             code = uscc(i)
-            e = Entity(entity_id=code, uscc=code, name=f"济南{NAMES[i % len(NAMES)]}{i}号店", entity_type="enterprise",
-                       district="370102" if i % 2 == 0 else "370103", legal_rep=f"赵{i}明", categories=["hotel"],
-                       sources=["samr"])
+            e = Entity(
+                entity_id=code,
+                uscc=code,
+                name=f"济南{NAMES[i % len(NAMES)]}{i}号店",
+                entity_type="enterprise",
+                district="370102" if i % 2 == 0 else "370103",
+                legal_rep=f"赵{i}明",
+                categories=["hotel"],
+                sources=["samr"],
+            )
             s.add(e)
             entities.append(e)
             year = 2025 if i < n // 2 else 2026
             approved = i % 5 != 4
-            s.add(Result(result_id=f"{TASK_ID}-R{i:04d}", task_id=TASK_ID, entity_id=code,
-                         agency="HEALTH" if i % 3 else "SAMR", inspected_on=date(year, 12, 1),
-                         outcome_codes=["5"] if i % 4 == 0 else ["1"], inspectors=[], items=[],
-                         findings=f"负责人赵{i}明，电话13912345678" if i % 4 == 0 else "",
-                         state="approved" if approved else "entered", entered_by="factory",
-                         approved_by="factory" if approved else None,
-                         approved_at=datetime(year, 12, 5, 2, 0) if approved else None,
-                         published_on=date(year, 12, 5) if approved else None))
+            s.add(
+                Result(
+                    result_id=f"{TASK_ID}-R{i:04d}",
+                    task_id=TASK_ID,
+                    entity_id=code,
+                    agency="HEALTH" if i % 3 else "SAMR",
+                    inspected_on=date(year, 12, 1),
+                    outcome_codes=["5"] if i % 4 == 0 else ["1"],
+                    inspectors=[],
+                    items=[],
+                    findings=f"负责人赵{i}明，电话13912345678" if i % 4 == 0 else "",
+                    state="approved" if approved else "entered",
+                    entered_by="factory",
+                    approved_by="factory" if approved else None,
+                    approved_at=datetime(year, 12, 5, 2, 0) if approved else None,
+                    published_on=date(year, 12, 5) if approved else None,
+                )
+            )
     return entities
 
 
@@ -54,9 +81,13 @@ def expected(n: int = 20, **where: object) -> set[str]:
     """Credit codes of the approved results add_published made that match ``where``."""
     out = set()
     for i in range(n):
-        facts = {"district": "370102" if i % 2 == 0 else "370103", "agency": "HEALTH" if i % 3 else "SAMR",
-                 "year": 2025 if i < n // 2 else 2026, "outcome": "5" if i % 4 == 0 else "1",
-                 "name": f"济南{NAMES[i % len(NAMES)]}{i}号店"}
+        facts = {
+            "district": "370102" if i % 2 == 0 else "370103",
+            "agency": "HEALTH" if i % 3 else "SAMR",
+            "year": 2025 if i < n // 2 else 2026,
+            "outcome": "5" if i % 4 == 0 else "1",
+            "name": f"济南{NAMES[i % len(NAMES)]}{i}号店",
+        }
         if i % 5 == 4:
             continue
         if all((k == "name" and str(v) in facts["name"]) or facts.get(k) == v for k, v in where.items()):

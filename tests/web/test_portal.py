@@ -122,9 +122,23 @@ def test_an_enterprise_page_shows_every_published_result_about_it(db, client):  
     with db.unit_of_work() as s:  # a second, later result about the same entity; and one not yet approved
         first = s.query(Result).filter(Result.entity_id == code).one()
         for n, state in ((1, "approved"), (2, "entered")):
-            s.add(Result(result_id=f"EXTRA-{n}", task_id=TASK_ID, entity_id=code, agency=f"EDU{n}",
-                         inspected_on=first.inspected_on, outcome_codes=["1"], inspectors=[], items=[], findings="",
-                         state=state, entered_by="t", approved_at=first.approved_at, published_on=first.published_on))
+            s.add(
+                Result(
+                    result_id=f"EXTRA-{n}",
+                    task_id=TASK_ID,
+                    entity_id=code,
+                    agency=f"EDU{n}",
+                    inspected_on=first.inspected_on,
+                    outcome_codes=["1"],
+                    inspectors=[],
+                    items=[],
+                    findings="",
+                    state=state,
+                    entered_by="t",
+                    approved_at=first.approved_at,
+                    published_on=first.published_on,
+                )
+            )
     html = client.get(f"/public/entities/{code}").get_data(as_text=True)
     assert 'id="entity-name">济南泉城大酒店0号店<' in html
     rows = client.get(f"/public/entities/{code}.json").json["rows"]
@@ -143,11 +157,34 @@ def test_an_entity_without_a_published_result_has_no_page(db, client):  # type: 
 
 
 def test_an_item_notice_shows_every_published_column_with_its_twins(db, client):  # type: ignore[no-untyped-def]
-    import_items(db, [{"agency": "HEALTH", "code": "HEALTH-HOTEL-01", "name": "住宿场所卫生检查", "legal_basis": "《公共场所卫生管理条例》",
-                       "subject": "住宿场所", "method": "现场检查", "sub_items": "卫生许可；从业人员健康", "ratio": "不低于5%",
-                       "frequency": "每年1次", "inspector_requirements": "持执法证2人以上", "notes": "与SAMR联合"}], ACTOR)
+    import_items(
+        db,
+        [
+            {
+                "agency": "HEALTH",
+                "code": "HEALTH-HOTEL-01",
+                "name": "住宿场所卫生检查",
+                "legal_basis": "《公共场所卫生管理条例》",
+                "subject": "住宿场所",
+                "method": "现场检查",
+                "sub_items": "卫生许可；从业人员健康",
+                "ratio": "不低于5%",
+                "frequency": "每年1次",
+                "inspector_requirements": "持执法证2人以上",
+                "notes": "与SAMR联合",
+            }
+        ],
+        ACTOR,
+    )
     html = client.get("/public/items/HEALTH").get_data(as_text=True)
-    for shown in ("住宿场所卫生检查", "《公共场所卫生管理条例》", "不低于5%", "每年1次", "持执法证2人以上", "卫生许可；从业人员健康"):
+    for shown in (
+        "住宿场所卫生检查",
+        "《公共场所卫生管理条例》",
+        "不低于5%",
+        "每年1次",
+        "持执法证2人以上",
+        "卫生许可；从业人员健康",
+    ):
         assert shown in html
     row = client.get("/public/items/HEALTH.json").json["rows"][0]
     assert row["ratio"] == "不低于5%" and row["frequency"] == "每年1次" and row["authority"] == "济南市卫生健康委员会"
@@ -159,7 +196,7 @@ def test_an_item_notice_shows_every_published_column_with_its_twins(db, client):
 def test_a_task_notice_before_the_draw_shows_the_task_and_the_commitments(db, settings, client):  # type: ignore[no-untyped-def]
     scenario = frozen_task(db, settings)
     html = client.get(f"/public/tasks/{scenario.task_id}").get_data(as_text=True)
-    for shown in ("学校卫生监督检查", "学校食堂食品安全检查", "2026年12月1日至2026年12月31日", "id=\"quotas\"", "已冻结"):
+    for shown in ("学校卫生监督检查", "学校食堂食品安全检查", "2026年12月1日至2026年12月31日", 'id="quotas"', "已冻结"):
         assert shown in html, shown
     notice = client.get(f"/public/tasks/{scenario.task_id}.json").json["notice"]
     assert notice["items"] == {"HEALTH": ["HEALTH-SCH-01"], "SAMR": ["SAMR-FOOD-01"]}
