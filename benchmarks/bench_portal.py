@@ -61,6 +61,8 @@ def fill(conn: psycopg.Connection, entities: int, results: int) -> dict[str, flo
     times: dict[str, float] = {}
 
     def timed(name: str, sql: str) -> None:
+        if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {name})").fetchone()[0]:  # type: ignore[index]
+            return  # filled by an earlier run (--reuse): fill resumes where it stopped
         start = time.perf_counter()
         conn.execute(sql.encode())  # built from ints and fixed word lists only
         times[name] = time.perf_counter() - start
@@ -117,7 +119,7 @@ def fill(conn: psycopg.Connection, entities: int, results: int) -> dict[str, flo
                    CASE WHEN n % 3 = 0 THEN '消毒记录不全，已责令改正' ELSE '' END,
                    CASE WHEN n % 20 = 0 THEN 'entered' ELSE 'approved' END, 'bench', now(), 'bench',
                    timestamp '2024-01-15' + (n % 1000) * interval '1 day', date '2024-01-15' + (n % 1000), 1
-            FROM (SELECT n, 1 + (n * 7919) % {int(entities)} AS e FROM generate_series(1, {int(results)}) n) s""",
+            FROM (SELECT n, 1 + (n::bigint * 7919) % {int(entities)} AS e FROM generate_series(1, {int(results)}) n) s""",
     )
     start = time.perf_counter()
     conn.execute("ANALYZE")
@@ -228,14 +230,14 @@ def main() -> None:
         if not args.reuse:
             admin.execute(f'CREATE DATABASE "{name}"')
             upgrade(url.replace("postgresql://", "postgresql+psycopg://"))
-            with psycopg.connect(url, autocommit=True) as conn:
-                start = time.perf_counter()
-                times = fill(conn, args.entities, args.results)
-                total = time.perf_counter() - start
-            print(
-                f"filled {args.entities:,} entities and {args.results:,} results in {total:.0f} s: "
-                + ", ".join(f"{k} {v:.1f} s" for k, v in times.items())
-            )
+        with psycopg.connect(url, autocommit=True) as conn:  # a reused database: filled where a run stopped
+            start = time.perf_counter()
+            times = fill(conn, args.entities, args.results)
+            total = time.perf_counter() - start
+        print(
+            f"filled {args.entities:,} entities and {args.results:,} results in {total:.0f} s: "
+            + ", ".join(f"{k} {v:.1f} s" for k, v in times.items())
+        )
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         env = dict(

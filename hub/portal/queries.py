@@ -76,11 +76,9 @@ def task_notice(db: Database, task_id: str, sinks: Mapping[str, str]) -> dict[st
         codes = sorted({c for codes in row["items"].values() for c in codes})
         names = {c: n for c, n in s.execute(select(Item.code, Item.name).where(Item.code.in_(codes)))} if codes else {}
         row["item_names"] = names
-        row["published_results"] = s.scalar(
-            select(func.count())
-            .select_from(Result)
-            .where(Result.task_id == task_id, Result.state == ResultState.APPROVED)
-        )
+        # whether any result is published (a count would read every result of a big task on each view)
+        first = select(Result.id).where(Result.task_id == task_id, Result.state == ResultState.APPROVED).limit(1)
+        row["has_results"] = s.scalar(first) is not None
         _add_deliveries(s, [row], sinks)
     return summary | row
 

@@ -120,7 +120,7 @@ def results_csv(task_id: str):
     return public_response(body, "text/csv", last_modified=found.last_modified, filename=f"results-{task_id}.csv")
 
 
-def _task_results(task_id: str, limit: int = 100) -> tuple[dict[str, Any], ResultPage]:
+def _task_results(task_id: str, limit: int = 50) -> tuple[dict[str, Any], ResultPage]:
     """The public summary of a task and a page of its published results (newest first)."""
     summary = public_summary(appctx.database(), task_id)
     after = request.args.get("after", "")
