@@ -26,6 +26,20 @@ ITEM_COLUMNS = (
     "notes",
 )
 TASK_COLUMNS = ("task_id", "title", "lead", "agencies", "state", "window", "items", "quotas", "delivered")
+PLAN_COLUMNS = ("plan_id", "year", "lead", "title", "entries", "published_on")
+PLAN_ENTRY_COLUMNS = (
+    "plan_id",
+    "year",
+    "lead",
+    "plan_title",
+    "entry_id",
+    "title",
+    "agencies",
+    "items",
+    "population",
+    "ratio",
+    "months",
+)
 RESULT_COLUMNS = (
     "result_id",
     "task_id",

@@ -17,6 +17,7 @@ from hub.auth.access import public
 from hub.disclosure import MASKING_RULES
 from hub.errors import InvalidInput, NotFound
 from hub.portal import feed, tables
+from hub.portal.plans import published_plans
 from hub.portal.queries import feed_entries, item_agencies, item_notice, public_sinks, task_notice, task_notices
 from hub.portal.result_queries import ResultPage, enterprise_history, search_results, year_results
 from hub.portal.search import ResultSearch, parse_search
@@ -243,3 +244,31 @@ def masking():
 @public
 def verify():
     return page("portal_verify.html")
+
+
+# -- annual plans (抽查计划公告) ----------------------------------------------------------------------
+
+
+@bp.route("/plans/")
+@public
+def plans():
+    found = published_plans(appctx.database())
+    return page("portal_plans.html", plans=found)
+
+
+@bp.route("/plans.json")
+@public
+def plans_json():
+    found = published_plans(appctx.database()) or []
+    return public_response(tables.json_document(found, tables.PLAN_COLUMNS, kind="抽查计划公告"), JSON)
+
+
+@bp.route("/plans.csv")
+@public
+def plans_csv():
+    rows = [
+        {**entry, "plan_id": p["plan_id"], "year": p["year"], "lead": p["lead"], "plan_title": p["title"]}
+        for p in published_plans(appctx.database()) or []
+        for entry in p.get("entries", [])
+    ]
+    return public_response(b"".join(tables.csv_lines(rows, tables.PLAN_ENTRY_COLUMNS)), CSV, filename="plans.csv")

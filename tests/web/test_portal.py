@@ -316,6 +316,7 @@ PAGES = (
     "/public/data/results-2026.csv",
     "/public/masking",
     "/public/verify",
+    "/public/plans/",
 )
 
 
@@ -372,3 +373,39 @@ def test_the_masking_rule_is_published_with_the_inspector_policy(make_settings, 
     html = app.test_client().get("/public/masking").get_data(as_text=True)
     assert "王**托管班" in html and "139****5678" in html and "370102********1234" in html
     assert 'id="inspector-policy">本平台对检查人员姓名的设置：<b>不显示</b>' in html
+
+
+def test_annual_plans_are_published_through_the_plan_reader(db, client):  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from hub.portal import plans
+
+    assert "本平台尚未启用年度抽查计划" in client.get("/public/plans/").get_data(as_text=True)
+    plan = {
+        "plan_id": "PL-2026-HEALTH",
+        "year": 2026,
+        "lead": "HEALTH",
+        "title": "2026年度卫生健康随机抽查计划",
+        "published_on": date(2026, 1, 20),
+        "entries": [
+            {
+                "entry_id": "E1",
+                "title": "住宿场所卫生",
+                "agencies": ["HEALTH", "SAMR"],
+                "items": {"HEALTH": ["HEALTH-HOTEL-01"]},
+                "population": {"categories": ["hotel"]},
+                "ratio": "0.05",
+                "months": [3, 4],
+            }
+        ],
+    }
+    plans.register_plan_reader(lambda _db: [plan])
+    try:
+        html = client.get("/public/plans/").get_data(as_text=True)
+        assert "2026年度卫生健康随机抽查计划" in html and "住宿场所卫生" in html and "3、4 月" in html
+        assert client.get("/public/plans.json").json["rows"][0]["plan_id"] == "PL-2026-HEALTH"
+        table = client.get("/public/plans.csv").get_data(as_text=True).lstrip("\ufeff")
+        row = next(csv.DictReader(io.StringIO(table)))
+        assert (row["plan_id"], row["entry_id"], row["months"], row["ratio"]) == ("PL-2026-HEALTH", "E1", "3;4", "0.05")
+    finally:
+        plans._readers.clear()
