@@ -100,6 +100,8 @@ class ProvincialRestSink(Sink):
         body = {f: p.get(f) for f in RESULT_FIELDS}
         if body["findings"] is None:  # nothing to say (code 1) is an empty text on the wire
             body["findings"] = ""
+        if p.get("amends"):  # an amendment (更正): a new result_id naming the result it replaces
+            body["amends"] = p["amends"]
         try:
             body["outcomes"] = mapped_outcomes(p.get("outcomes"), self.codes)
             _check_result(body)

@@ -31,6 +31,7 @@ DRAW_FIELDS = ("protocol", "seed", "selections")
 # The platform's own reject codes (the interface leaves them to the platform).
 INVALID_FIELD = "P101"
 UNKNOWN_ENTITY = "P102"
+UNKNOWN_AMENDED = "P103"
 
 
 class ResultLedger:
@@ -39,6 +40,7 @@ class ResultLedger:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.stored: dict[str, Any] = {}
+        self.amendments: dict[str, str] = {}  # key of an amendment (更正) -> key of what it replaces
         self.accepted_counts: Counter[str] = Counter()
         self.duplicate_counts: Counter[str] = Counter()
         self.rejected_counts: Counter[str] = Counter()
@@ -53,6 +55,25 @@ class ResultLedger:
             self.stored[key] = value
             self.accepted_counts[key] += 1
             return "accepted"
+
+    def amend(self, key: str, amends: str, value: Any) -> Literal["accepted", "duplicate"] | None:
+        """Store an amendment of ``amends`` under its own ``key``; None when ``amends`` was never stored
+        (the original stays: a platform shows the latest and keeps both)."""
+        with self._lock:
+            if key not in self.stored and amends not in self.stored:
+                return None
+        verdict = self.offer(key, value)
+        with self._lock:
+            self.amendments.setdefault(key, amends)
+        return verdict
+
+    def latest(self, key: str) -> str:
+        """The key of the newest amendment of ``key`` (itself when never amended)."""
+        with self._lock:
+            newer = {old: new for new, old in self.amendments.items()}
+        while key in newer:
+            key = newer[key]
+        return key
 
     def reject(self, key: str) -> None:
         with self._lock:
@@ -95,6 +116,11 @@ class SinkSandbox(SandboxServer):
     @property
     def rejected_counts(self) -> dict[str, int]:
         return dict(self.ledger.rejected_counts)
+
+    @property
+    def amendments(self) -> dict[str, str]:
+        """Key of each amendment (更正) received -> the key of the record it replaces."""
+        return dict(self.ledger.amendments)
 
     def fault_after_store(self) -> Response | None:
         """The ``error_after_store`` fault: a 500 although the batch is stored."""
@@ -194,7 +220,17 @@ class ProvincialSandbox(SinkSandbox):
                 rejected.append({"result_id": result_id, "code": code, "message": reason})
                 continue
             result_id = result["result_id"]  # the schema check guarantees a string
-            verdict = self.ledger.offer(result_id, {**result, "task_id": task_id})
+            stored = {**result, "task_id": task_id}
+            if result.get("amends"):
+                amended = self.ledger.amend(result_id, result["amends"], stored)
+                if amended is None:
+                    self.ledger.reject(result_id)
+                    message = f"更正的原结果 {result['amends']} 不存在"
+                    rejected.append({"result_id": result_id, "code": UNKNOWN_AMENDED, "message": message})
+                    continue
+                verdict = amended
+            else:
+                verdict = self.ledger.offer(result_id, stored)
             (accepted if verdict == "accepted" else duplicates).append(result_id)
         if fault := self.fault_after_store():
             return fault
