@@ -1,0 +1,191 @@
+"""The dashboard's figures as plain tables, and the arithmetic behind them (pure).
+
+Each figure has one definition (shared/spec/documents.md "Figures", docs/results.md): the statistics
+service reads counts from the database and builds every figure here, so the page, its CSV and Excel
+files and ``GET /api/v1/stats`` carry the same table.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+# documents.md: outcome 1 is "no problem", 7 "not applicable", 9-13 the entity's status.
+PROBLEM_CODES = frozenset({"2", "3", "4", "5", "6", "8"})
+FOLLOW_UP_KINDS = ("correction", "case", "transfer")
+
+
+@dataclass(frozen=True)
+class StatsFilter:
+    """The cut of every figure: the tasks' year (their window's start), agency, district, category, task."""
+
+    year: int | None = None
+    agency: str | None = None
+    district: str | None = None
+    category: str | None = None
+    task: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "agency": self.agency,
+            "district": self.district,
+            "category": self.category,
+            "task": self.task,
+        }
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure as a table: machine column names, their Chinese headers, rows of plain values."""
+
+    name: str
+    title: str
+    columns: tuple[str, ...]
+    headers: tuple[str, ...]
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "columns": list(self.columns),
+            "headers": list(self.headers),
+            "rows": [list(r) for r in self.rows],
+        }
+
+
+def ratio(part: int, whole: int) -> float | None:
+    """part / whole rounded to 4 places; None when there is nothing to divide (not 0: unknown)."""
+    return round(part / whole, 4) if whole else None
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The q-th percentile (0-100) by linear interpolation between closest ranks; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100
+    low, high = math.floor(pos), math.ceil(pos)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def has_problem(codes: Iterable[str]) -> bool:
+    return bool(PROBLEM_CODES & {str(c) for c in codes})
+
+
+def tasks_by_state(counts: Mapping[str, int]) -> Figure:
+    return Figure(
+        "tasks",
+        "任务状态",
+        ("state", "tasks"),
+        ("状态", "任务数"),
+        sorted(counts.items()),
+    )
+
+
+def completion(drawn: int, inspected: int) -> Figure:
+    return Figure(
+        "completion",
+        "完成率",
+        ("drawn", "inspected", "completion_rate"),
+        ("抽中（对象×部门）", "已检查（已审核）", "完成率"),
+        [(drawn, inspected, ratio(inspected, drawn))],
+    )
+
+
+def outcome_mix(counts: Mapping[str, int]) -> Figure:
+    """Current approved results carrying each outcome code (a result with two codes counts under both)."""
+    return Figure(
+        "outcomes",
+        "检查结果构成",
+        ("code", "results"),
+        ("结果代码", "结果数"),
+        sorted(counts.items(), key=lambda kv: int(kv[0]) if kv[0].isdigit() else 99),
+    )
+
+
+def problem_rate(by_category: Mapping[str, tuple[int, int]]) -> Figure:
+    """``by_category``: category -> (inspected pairs, inspected pairs with a problem)."""
+    return Figure(
+        "problems",
+        "问题发现率（按类别）",
+        ("category", "inspected", "with_problem", "problem_rate"),
+        ("类别", "已检查", "发现问题", "问题发现率"),
+        [(c, n, p, ratio(p, n)) for c, (n, p) in sorted(by_category.items())],
+    )
+
+
+def follow_ups(counts: Mapping[str, tuple[int, int, int]]) -> Figure:
+    """``counts``: kind -> (open, closed, overdue)."""
+    return Figure(
+        "follow_ups",
+        "后续处理",
+        ("kind", "open", "closed", "overdue"),
+        ("类型", "未办结", "已办结", "逾期"),
+        [(k, *counts.get(k, (0, 0, 0))) for k in FOLLOW_UP_KINDS],
+    )
+
+
+def publication(results: tuple[int, int], penalties: tuple[int, int]) -> Figure:
+    """(published, on time) of results (20 working days) and of penalty decisions (7), counted apart."""
+    return Figure(
+        "publication",
+        "按时公示",
+        ("kind", "published", "on_time", "on_time_rate"),
+        ("类型", "已公示", "按时", "按时率"),
+        [
+            ("results", results[0], results[1], ratio(results[1], results[0])),
+            ("penalties", penalties[0], penalties[1], ratio(penalties[1], penalties[0])),
+        ],
+    )
+
+
+def deliveries(counts: Mapping[tuple[str, str], int], seconds: Mapping[str, Sequence[float]]) -> Figure:
+    """Result messages per sink and state, with the median and 95th percentile of approval → acceptance."""
+    sinks = sorted({sink for sink, _ in counts} | set(seconds))
+    rows = []
+    for sink in sinks:
+        waits = seconds.get(sink, ())
+        p50, p95 = percentile(waits, 50), percentile(waits, 95)
+        rows.append(
+            (
+                sink,
+                counts.get((sink, "pending"), 0),
+                counts.get((sink, "delivered"), 0),
+                counts.get((sink, "rejected"), 0),
+                None if p50 is None else round(p50, 1),
+                None if p95 is None else round(p95, 1),
+            )
+        )
+    return Figure(
+        "deliveries",
+        "推送情况",
+        ("sink", "pending", "delivered", "rejected", "p50_seconds", "p95_seconds"),
+        ("推送目标", "待发", "已送达", "被拒", "中位用时（秒）", "95%用时（秒）"),
+        rows,
+    )
+
+
+def plan_coverage(
+    covered: Mapping[str, int], active: Mapping[str, int], plan_ratios: Mapping[str, float | None]
+) -> Figure:
+    """category -> distinct entities with an approved result / active entities, beside the plan's ratio."""
+    categories = sorted(set(active) | set(covered) | set(plan_ratios))
+    return Figure(
+        "coverage",
+        "年度计划覆盖",
+        ("category", "covered", "active", "coverage", "plan_ratio"),
+        ("类别", "已检查对象", "在册对象", "覆盖率", "计划比例"),
+        [
+            (c, covered.get(c, 0), active.get(c, 0), ratio(covered.get(c, 0), active.get(c, 0)), plan_ratios.get(c))
+            for c in categories
+        ],
+    )
+
+
+def overdue(due: date | None, closed: bool, today: date) -> bool:
+    """Open with its due date passed (the due day itself is still on time)."""
+    return not closed and due is not None and today > due
