@@ -13,9 +13,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from vocabulary.outcomes import TEXTS
+
 # documents.md: outcome 1 is "no problem", 7 "not applicable", 9-13 the entity's status.
 PROBLEM_CODES = frozenset({"2", "3", "4", "5", "6", "8"})
 FOLLOW_UP_KINDS = ("correction", "case", "transfer")
+TASK_STATE_NAMES = {"draft": "草稿", "committing": "承诺中", "frozen": "已冻结", "drawn": "已抽取", "void": "已作废"}
+KIND_NAMES = {
+    "correction": "责令整改",
+    "case": "立案处罚",
+    "transfer": "线索移送",
+    "results": "检查结果（20个工作日）",
+    "penalties": "处罚决定（7个工作日）",
+}
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,10 @@ class Figure:
     columns: tuple[str, ...]
     headers: tuple[str, ...]
     rows: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def column(self, name: str) -> list[Any]:
+        i = self.columns.index(name)
+        return [r[i] for r in self.rows]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -80,9 +94,9 @@ def tasks_by_state(counts: Mapping[str, int]) -> Figure:
     return Figure(
         "tasks",
         "任务状态",
-        ("state", "tasks"),
-        ("状态", "任务数"),
-        sorted(counts.items()),
+        ("state", "name", "tasks"),
+        ("状态", "状态名称", "任务数"),
+        [(k, TASK_STATE_NAMES.get(k, k), n) for k, n in sorted(counts.items())],
     )
 
 
@@ -101,9 +115,12 @@ def outcome_mix(counts: Mapping[str, int]) -> Figure:
     return Figure(
         "outcomes",
         "检查结果构成",
-        ("code", "results"),
-        ("结果代码", "结果数"),
-        sorted(counts.items(), key=lambda kv: int(kv[0]) if kv[0].isdigit() else 99),
+        ("code", "name", "results"),
+        ("结果代码", "结果名称", "结果数"),
+        [
+            (c, TEXTS.get(c, c), n)
+            for c, n in sorted(counts.items(), key=lambda kv: int(kv[0]) if kv[0].isdigit() else 99)
+        ],
     )
 
 
@@ -123,9 +140,9 @@ def follow_ups(counts: Mapping[str, tuple[int, int, int]]) -> Figure:
     return Figure(
         "follow_ups",
         "后续处理",
-        ("kind", "open", "closed", "overdue"),
-        ("类型", "未办结", "已办结", "逾期"),
-        [(k, *counts.get(k, (0, 0, 0))) for k in FOLLOW_UP_KINDS],
+        ("kind", "name", "open", "closed", "overdue"),
+        ("类型", "名称", "未办结", "已办结", "逾期"),
+        [(k, KIND_NAMES[k], *counts.get(k, (0, 0, 0))) for k in FOLLOW_UP_KINDS],
     )
 
 
@@ -134,11 +151,11 @@ def publication(results: tuple[int, int], penalties: tuple[int, int]) -> Figure:
     return Figure(
         "publication",
         "按时公示",
-        ("kind", "published", "on_time", "on_time_rate"),
-        ("类型", "已公示", "按时", "按时率"),
+        ("kind", "name", "published", "on_time", "on_time_rate"),
+        ("类型", "名称", "已公示", "按时", "按时率"),
         [
-            ("results", results[0], results[1], ratio(results[1], results[0])),
-            ("penalties", penalties[0], penalties[1], ratio(penalties[1], penalties[0])),
+            ("results", KIND_NAMES["results"], results[0], results[1], ratio(results[1], results[0])),
+            ("penalties", KIND_NAMES["penalties"], penalties[0], penalties[1], ratio(penalties[1], penalties[0])),
         ],
     )
 

@@ -413,7 +413,12 @@ def approve(
         raise InvalidInput("give the results to approve", where="result_ids")
     with db.unit_of_work() as s:
         lock_chain(s)
-        q = select(Result).where(Result.state == ResultState.ENTERED).order_by(Result.id).with_for_update(key_share=True)
+        q = (
+            select(Result)
+            .where(Result.state == ResultState.ENTERED)
+            .order_by(Result.id)
+            .with_for_update(key_share=True)
+        )
         if task_id is not None:
             _drawn_task(s, task_id)
             q = q.where(Result.task_id == task_id)
@@ -425,7 +430,9 @@ def approve(
         if result_ids is not None and len(results) != len(set(result_ids)):
             found = {r.result_id for r in results}
             missing = [r for r in result_ids if r not in found]
-            raise NotFound(f"no entered result {missing[0]!r}" + (f" in {task_id}" if task_id else ""), where="result_ids")
+            raise NotFound(
+                f"no entered result {missing[0]!r}" + (f" in {task_id}" if task_id else ""), where="result_ids"
+            )
         for r in results:
             refusal = review_refusal(caller, r.agency)
             if refusal:

@@ -11,7 +11,7 @@ Definitions (shared/spec/documents.md "Figures"; docs/results.md says each in Ch
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -20,10 +20,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import TableValuedAlias
 
+from hub.auth.principal import Principal
 from hub.db import Database
 from hub.draw.models import Assignment
+from hub.errors import Forbidden, InvalidInput
 from hub.outbox.models import OutboxMessage
 from hub.results import figures as fig
+from hub.results.access import sees_everything
 from hub.results.figures import PROBLEM_CODES, Figure, StatsFilter
 from hub.results.models import FollowUp, Result
 from hub.results.states import ResultState
@@ -199,7 +202,9 @@ def publication(s: Session, f: StatsFilter) -> Figure:
             s,
             f,
             func.sum(case((FollowUp.closed.is_(True), 1), else_=0)),
-            func.sum(case((and_(FollowUp.closed.is_(True), FollowUp.closed_on <= FollowUp.penalty_due_on), 1), else_=0)),
+            func.sum(
+                case((and_(FollowUp.closed.is_(True), FollowUp.closed_on <= FollowUp.penalty_due_on), 1), else_=0)
+            ),
             current=False,
         )
         .join(FollowUp, FollowUp.result_id == Result.id)
@@ -222,14 +227,14 @@ def deliveries(s: Session, f: StatsFilter) -> Figure:
     delivered = and_(M.state == "delivered", M.delivered_at.is_not(None), Result.approved_at.is_not(None))
     seconds: dict[str, list[float]] = {}
     if s.get_bind().dialect.name == "postgresql":
-        wait = func.extract("epoch", M.delivered_at - Result.approved_at)
+        epoch = func.extract("epoch", M.delivered_at - Result.approved_at)
         q = (
             _results(
                 s,
                 f,
                 M.sink,
-                func.percentile_cont(0.5).within_group(wait),
-                func.percentile_cont(0.95).within_group(wait),
+                func.percentile_cont(0.5).within_group(epoch),
+                func.percentile_cont(0.95).within_group(epoch),
                 current=False,
             )
             .join(M, join)
@@ -291,9 +296,20 @@ def dashboard(db: Database, f: StatsFilter, today: date, plans: PlanRatios = no_
     return Dashboard(f, today, {x.name: x for x in figures})
 
 
+def stats_for(db: Database, caller: Principal, f: StatsFilter, today: date, plans: PlanRatios = no_plans) -> Dashboard:
+    """The dashboard ``caller`` may see: coordinators, reviewers and auditors any cut; a liaison their
+    own agency's figures only (the cut is narrowed to it; asking for another agency is refused)."""
+    if not sees_everything(caller):
+        if "liaison" not in caller.roles or not caller.agency:
+            raise Forbidden(f"{caller.name} may not see the statistics", where="stats")
+        if f.agency not in (None, caller.agency):
+            raise Forbidden(f"a liaison of {caller.agency} sees only {caller.agency}'s figures", where="agency")
+        f = replace(f, agency=caller.agency)
+    return dashboard(db, f, today, plans)
+
+
 def parse_filter(args: Any) -> StatsFilter:
     """A StatsFilter from query arguments (year, agency, district, category, task); InvalidInput naming a bad one."""
-    from hub.errors import InvalidInput
 
     def text(name: str, most: int) -> str | None:
         value = (args.get(name) or "").strip()
@@ -313,4 +329,4 @@ def parse_filter(args: Any) -> StatsFilter:
     return StatsFilter(year, text("agency", 32), district, text("category", 64), text("task", 64))
 
 
-__all__ = ["Dashboard", "PlanRatios", "dashboard", "no_plans", "parse_filter"]
+__all__ = ["Dashboard", "PlanRatios", "dashboard", "no_plans", "parse_filter", "stats_for"]
