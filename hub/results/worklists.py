@@ -97,9 +97,7 @@ def my_assignments(db: Database, who: Principal, cursor: str | None = None, limi
         titles = dict(
             s.execute(select(JointTask.id, JointTask.title).where(JointTask.id.in_({p[1] for p in page}))).all()
         )
-        names = dict(
-            s.execute(select(Entity.entity_id, Entity.name).where(Entity.entity_id.in_({p[2] for p in page}))).all()
-        )
+        names = _names(s, {p[2] for p in page})
         latest = _latest_results(s, [(p[1], p[2], p[3]) for p in page])
         rows = []
         for aid, task_id, entity_id, agency in page:
@@ -118,6 +116,10 @@ def my_assignments(db: Database, who: Principal, cursor: str | None = None, limi
                 )
             )
         return Rows(rows, str(found[-1][0]) if more else None, total)
+
+
+def _names(s: Session, entity_ids: set[str]) -> dict[str, str]:
+    return {e: n for e, n in s.execute(select(Entity.entity_id, Entity.name).where(Entity.entity_id.in_(entity_ids)))}
 
 
 def _latest_results(s: Session, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], Result]:
@@ -246,9 +248,7 @@ def review_queue(
         found = list(s.scalars(select(Result).where(*where, Result.id > after).order_by(Result.id).limit(limit + 1)))
         more = len(found) > limit
         found = found[:limit]
-        names = dict(
-            s.execute(select(Entity.entity_id, Entity.name).where(Entity.entity_id.in_({r.entity_id for r in found})))
-        )
+        names = _names(s, {r.entity_id for r in found})
         kinds: dict[int, list[str]] = {}
         for rid, kind in s.execute(
             select(FollowUp.result_id, FollowUp.kind).where(FollowUp.result_id.in_([r.id for r in found]))
@@ -285,11 +285,7 @@ def open_follow_ups(
         found = s.execute(base.where(FollowUp.id > after).order_by(FollowUp.id).limit(limit + 1)).all()
         more = len(found) > limit
         cal = calendar(s)
-        names = dict(
-            s.execute(
-                select(Entity.entity_id, Entity.name).where(Entity.entity_id.in_({r.entity_id for _, r in found}))
-            )
-        )
+        names = _names(s, {r.entity_id for _, r in found})
         rows = []
         for fu, r in found[:limit]:
             deadline = fu.penalty_due_on if fu.kind == "case" else fu.due_on
