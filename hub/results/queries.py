@@ -31,6 +31,6 @@ def results_by_task(db: Database, caller: Principal | str | None = None) -> dict
 
 
 def published_results_of(db: Database, task_id: str) -> list[dict[str, Any]]:
-    """Approved results of a task, personal data masked (what the public sees)."""
+    """Approved results of a task as published now (an amendment in place of what it replaced), masked."""
     with db.unit_of_work() as s:
-        return list(published_results(s, task_id))
+        return list(published_results(s, task_id, current_only=True))
