@@ -90,6 +90,66 @@ def has_problem(codes: Iterable[str]) -> bool:
     return bool(PROBLEM_CODES & {str(c) for c in codes})
 
 
+@dataclass(frozen=True)
+class ResultGroup:
+    """Approved results of the cut sharing their entity's categories, codes and flags, and how many."""
+
+    categories: tuple[str, ...]
+    codes: tuple[str, ...]
+    superseded: bool  # an approved amendment replaced it
+    first: bool  # a first publication (not an amendment)
+    on_time: bool  # published within its 20 working days
+    n: int
+
+
+def drawn_pairs(task_groups: Iterable[tuple[Sequence[str], int]], agency: str | None) -> int:
+    """(agencies of a task, its drawn entities in the cut) → drawn (entity, agency) pairs of the cut."""
+    return sum(n * (len(set(agencies)) if agency is None else int(agency in agencies)) for agencies, n in task_groups)
+
+
+def inspected(groups: Iterable[ResultGroup]) -> int:
+    """Drawn pairs with a current approved result (one per pair: an approved amendment supersedes)."""
+    return sum(g.n for g in groups if not g.superseded)
+
+
+def code_counts(groups: Iterable[ResultGroup]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for g in groups:
+        if not g.superseded:
+            for c in set(g.codes):
+                out[c] = out.get(c, 0) + g.n
+    return out
+
+
+def problems_by_category(groups: Iterable[ResultGroup], only: str | None = None) -> dict[str, tuple[int, int]]:
+    """category → (inspected pairs, of which with a problem); an entity counts in each of its categories."""
+    out: dict[str, tuple[int, int]] = {}
+    for g in groups:
+        if g.superseded:
+            continue
+        for c in set(g.categories):
+            if only is None or c == only:
+                n, p = out.get(c, (0, 0))
+                out[c] = (n + g.n, p + (g.n if has_problem(g.codes) else 0))
+    return out
+
+
+def published_on_time(groups: Iterable[ResultGroup]) -> tuple[int, int]:
+    """(first publications, of which within 20 working days); an amendment has no clock of its own."""
+    first = [g for g in groups if g.first]
+    return sum(g.n for g in first), sum(g.n for g in first if g.on_time)
+
+
+def by_category(rows: Iterable[tuple[Sequence[str], int]], only: str | None = None) -> dict[str, int]:
+    """(an entity's categories, a count of entities) rows → count per category (each entity in each of its own)."""
+    out: dict[str, int] = {}
+    for categories, n in rows:
+        for c in set(categories):
+            if only is None or c == only:
+                out[c] = out.get(c, 0) + n
+    return out
+
+
 def tasks_by_state(counts: Mapping[str, int]) -> Figure:
     return Figure(
         "tasks",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, literal, select, true
+from sqlalchemy import Select, and_, case, exists, func, literal, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import TableValuedAlias
@@ -27,7 +27,7 @@ from hub.errors import Forbidden, InvalidInput
 from hub.outbox.models import OutboxMessage
 from hub.results import figures as fig
 from hub.results.access import sees_everything
-from hub.results.figures import PROBLEM_CODES, Figure, StatsFilter
+from hub.results.figures import Figure, StatsFilter
 from hub.results.models import FollowUp, Result
 from hub.results.states import ResultState
 from hub.rosters.models import Entity
@@ -85,51 +85,51 @@ def _entity_cut(s: Session, f: StatsFilter) -> list[ColumnElement[bool]]:
     return out
 
 
-def _current() -> list[ColumnElement[bool]]:
-    return [Result.state == ResultState.APPROVED, Result.superseded.is_(False)]
-
-
-def _results(s: Session, f: StatsFilter, *columns: Any, current: bool = True) -> Select[Any]:
-    """Approved results of drawn tasks in the cut (the current ones unless ``current`` is False)."""
+def _results(s: Session, f: StatsFilter, *columns: Any, entities: bool = True) -> Select[Any]:
+    """Approved results of drawn tasks in the cut (the entity joined when asked or when the cut needs it)."""
     q = (
         select(*columns)
         .select_from(Result)
         .join(JointTask, and_(JointTask.id == Result.task_id, JointTask.state == "drawn"))
-        .outerjoin(Entity, Entity.entity_id == Result.entity_id)
-        .where(*_task_cut(s, f), *_entity_cut(s, f))
+        .where(Result.state == ResultState.APPROVED, *_task_cut(s, f))
     )
-    q = q.where(*_current()) if current else q.where(Result.state == ResultState.APPROVED)
+    if entities or f.district is not None or f.category is not None:
+        q = q.outerjoin(Entity, Entity.entity_id == Result.entity_id).where(*_entity_cut(s, f))
     return q.where(Result.agency == f.agency) if f.agency is not None else q
 
 
-def _problem(s: Session) -> ColumnElement[bool]:
-    oc = _values(s, Result.outcome_codes, "oc")
-    return exists(select(literal(1)).select_from(oc).where(oc.c.value.in_(sorted(PROBLEM_CODES))))
+def _tuple(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value or ())
 
 
-def _pairs(s: Session, f: StatsFilter, *columns: Any) -> tuple[Select[Any], TableValuedAlias]:
-    """Drawn pairs in the cut, each joined to its current result (outer: absent when not inspected)."""
-    ag = _values(s, JointTask.agencies, "ag")
+# --- reads: a few grouped queries, each figure folded from them (hub.results.figures) ---------
+
+
+def result_groups(s: Session, f: StatsFilter) -> list[fig.ResultGroup]:
+    """Approved results of the cut grouped by their entity's categories, codes and flags (a few hundred rows)."""
+    first = Result.amends.is_(None)
+    on_time = func.coalesce(Result.published_on <= Result.due_on, False)
+    q = _results(
+        s, f, Entity.categories, Result.outcome_codes, Result.superseded, first, on_time, func.count()
+    ).group_by(Entity.categories, Result.outcome_codes, Result.superseded, first, on_time)
+    return [
+        fig.ResultGroup(_tuple(cats), _tuple(codes), bool(sup), bool(fst), bool(ot), n)
+        for cats, codes, sup, fst, ot, n in s.execute(q)
+    ]
+
+
+def task_groups(s: Session, f: StatsFilter) -> list[tuple[tuple[str, ...], int]]:
+    """(agencies of a drawn task, its drawn entities in the cut), grouped by the agencies."""
     q = (
-        select(*columns)
+        select(JointTask.agencies, func.count())
         .select_from(Assignment)
         .join(JointTask, and_(JointTask.id == Assignment.task_id, JointTask.state == "drawn"))
-        .join(ag, true())
-        .outerjoin(Entity, Entity.entity_id == Assignment.entity_id)
-        .outerjoin(
-            Result,
-            and_(
-                Result.task_id == Assignment.task_id,
-                Result.entity_id == Assignment.entity_id,
-                Result.agency == ag.c.value,
-                *_current(),
-            ),
-        )
-        .where(*_task_cut(s, f), *_entity_cut(s, f))
+        .where(*_task_cut(s, f))
+        .group_by(JointTask.agencies)
     )
-    if f.agency is not None:
-        q = q.where(ag.c.value == f.agency)
-    return q, ag
+    if f.district is not None or f.category is not None:
+        q = q.join(Entity, Entity.entity_id == Assignment.entity_id).where(*_entity_cut(s, f))
+    return [(_tuple(agencies), n) for agencies, n in s.execute(q)]
 
 
 # --- one function per figure ---------------------------------------------------------------
@@ -143,139 +143,122 @@ def tasks_by_state(s: Session, f: StatsFilter) -> Figure:
     return fig.tasks_by_state({state: n for state, n in s.execute(q)})
 
 
-def completion(s: Session, f: StatsFilter) -> Figure:
+def completion(s: Session, f: StatsFilter, groups: list[fig.ResultGroup] | None = None) -> Figure:
     """completion rate = inspected / drawn (pairs)."""
-    q, _ = _pairs(s, f, func.count(), func.count(Result.id))
-    drawn, inspected = s.execute(q).one()
-    return fig.completion(drawn, inspected)
+    groups = result_groups(s, f) if groups is None else groups
+    return fig.completion(fig.drawn_pairs(task_groups(s, f), f.agency), fig.inspected(groups))
 
 
-def outcome_mix(s: Session, f: StatsFilter) -> Figure:
-    oc = _values(s, Result.outcome_codes, "oc")
-    q = _results(s, f, oc.c.value, func.count()).join(oc, true()).group_by(oc.c.value)
-    return fig.outcome_mix({str(code): n for code, n in s.execute(q)})
+def outcome_mix(s: Session, f: StatsFilter, groups: list[fig.ResultGroup] | None = None) -> Figure:
+    return fig.outcome_mix(fig.code_counts(result_groups(s, f) if groups is None else groups))
 
 
-def problem_rate(s: Session, f: StatsFilter) -> Figure:
+def problem_rate(s: Session, f: StatsFilter, groups: list[fig.ResultGroup] | None = None) -> Figure:
     """problem rate per category = inspected pairs with an outcome in {2,3,4,5,6,8} / inspected pairs."""
-    cat = _values(s, Entity.categories, "cat")
-    q = (
-        _results(s, f, cat.c.value, func.count(), func.sum(case((_problem(s), 1), else_=0)))
-        .join(cat, true())
-        .group_by(cat.c.value)
-    )
-    return fig.problem_rate({c: (n, int(p or 0)) for c, n, p in s.execute(q)})
+    groups = result_groups(s, f) if groups is None else groups
+    return fig.problem_rate(fig.problems_by_category(groups, f.category))
 
 
-def follow_ups(s: Session, f: StatsFilter, today: date) -> Figure:
-    """Follow-ups of approved results by kind: open, closed, overdue (open with its due date passed)."""
+FollowUpRows = list[tuple[str, bool, bool, bool, bool, int]]
+
+
+def _follow_up_rows(s: Session, f: StatsFilter, today: date) -> FollowUpRows:
+    """(kind, closed, overdue, a decided case, its decision published in time, count) of approved results' follow-ups."""
     due = case((FollowUp.kind == "case", FollowUp.penalty_due_on), else_=FollowUp.due_on)
+    overdue = and_(FollowUp.closed.is_(False), due < today)
+    decided = FollowUp.decided_on.is_not(None)
+    timely = and_(FollowUp.closed.is_(True), FollowUp.closed_on <= FollowUp.penalty_due_on)
+    flags = (FollowUp.kind, FollowUp.closed, func.coalesce(overdue, False), decided, func.coalesce(timely, False))
     q = (
-        _results(
-            s,
-            f,
-            FollowUp.kind,
-            func.sum(case((FollowUp.closed.is_(False), 1), else_=0)),
-            func.sum(case((FollowUp.closed.is_(True), 1), else_=0)),
-            func.sum(case((and_(FollowUp.closed.is_(False), due < today), 1), else_=0)),
-            current=False,
-        )
+        _results(s, f, *flags, func.count(), entities=False)
         .join(FollowUp, FollowUp.result_id == Result.id)
-        .group_by(FollowUp.kind)
+        .group_by(*flags)
     )
-    return fig.follow_ups({k: (int(o or 0), int(c or 0), int(d or 0)) for k, o, c, d in s.execute(q)})
+    return [(k, bool(c), bool(o), bool(d), bool(t), n) for k, c, o, d, t, n in s.execute(q)]
 
 
-def publication(s: Session, f: StatsFilter) -> Figure:
+def follow_ups(s: Session, f: StatsFilter, today: date, rows: FollowUpRows | None = None) -> Figure:
+    """Follow-ups of approved results by kind: open, closed, overdue (open with its due date passed)."""
+    counts: dict[str, tuple[int, int, int]] = {}
+    for kind, closed, overdue, _, _, n in _follow_up_rows(s, f, today) if rows is None else rows:
+        o, c, d = counts.get(kind, (0, 0, 0))
+        counts[kind] = (o + (0 if closed else n), c + (n if closed else 0), d + (n if overdue else 0))
+    return fig.follow_ups(counts)
+
+
+def publication(
+    s: Session,
+    f: StatsFilter,
+    today: date,
+    groups: list[fig.ResultGroup] | None = None,
+    rows: FollowUpRows | None = None,
+) -> Figure:
     """Results published within 20 working days of the inspection (first publications: an amendment
     has no clock of its own); penalty decisions published (closed) within 7 of the decision."""
-    results = _results(
-        s,
-        f,
-        func.count(),
-        func.sum(case((Result.published_on <= Result.due_on, 1), else_=0)),
-        current=False,
-    ).where(Result.amends.is_(None))
-    published, on_time = s.execute(results).one()
-    penalties = (
-        _results(
-            s,
-            f,
-            func.sum(case((FollowUp.closed.is_(True), 1), else_=0)),
-            func.sum(
-                case((and_(FollowUp.closed.is_(True), FollowUp.closed_on <= FollowUp.penalty_due_on), 1), else_=0)
-            ),
-            current=False,
-        )
-        .join(FollowUp, FollowUp.result_id == Result.id)
-        .where(FollowUp.kind == "case", FollowUp.decided_on.is_not(None))
-    )
-    decided, decided_on_time = s.execute(penalties).one()
-    return fig.publication((published, int(on_time or 0)), (int(decided or 0), int(decided_on_time or 0)))
+    groups = result_groups(s, f) if groups is None else groups
+    rows = _follow_up_rows(s, f, today) if rows is None else rows
+    decided = sum(n for kind, closed, _, d, _, n in rows if kind == "case" and d and closed)
+    timely = sum(n for kind, closed, _, d, t, n in rows if kind == "case" and d and closed and t)
+    return fig.publication(fig.published_on_time(groups), (decided, timely))
 
 
 def deliveries(s: Session, f: StatsFilter) -> Figure:
-    """Result messages per sink by state; median and 95th percentile from approval to acceptance."""
+    """Result messages per sink by state; median and 95th percentile from approval (the message is
+    written in the approval's transaction) to acceptance."""
     M = OutboxMessage
-    join = and_(M.kind == "result", M.key == Result.result_id)
-    counts = {
-        (sink, state): n
-        for sink, state, n in s.execute(
-            _results(s, f, M.sink, M.state, func.count(), current=False).join(M, join).group_by(M.sink, M.state)
-        )
-    }
-    delivered = and_(M.state == "delivered", M.delivered_at.is_not(None), Result.approved_at.is_not(None))
-    seconds: dict[str, list[float]] = {}
-    if s.get_bind().dialect.name == "postgresql":
-        epoch = func.extract("epoch", M.delivered_at - Result.approved_at)
-        q = (
-            _results(
-                s,
-                f,
+    q = (
+        select(M.sink, M.state, func.count())
+        .select_from(M)
+        .join(JointTask, and_(JointTask.id == M.task_id, JointTask.state == "drawn"))
+        .where(M.kind == "result", *_task_cut(s, f))
+    )
+    if f.agency is not None or f.district is not None or f.category is not None:
+        q = q.join(Result, Result.result_id == M.key).where(Result.state == ResultState.APPROVED)
+        if f.agency is not None:
+            q = q.where(Result.agency == f.agency)
+        if f.district is not None or f.category is not None:
+            q = q.join(Entity, Entity.entity_id == Result.entity_id).where(*_entity_cut(s, f))
+    if s.get_bind().dialect.name == "postgresql":  # one pass: counts, and the quantiles of the delivered
+        epoch = func.extract("epoch", M.delivered_at - M.created_at)
+        counts, quantiles = {}, {}
+        for sink, state, n, p50, p95 in s.execute(
+            q.with_only_columns(
                 M.sink,
+                M.state,
+                func.count(),
                 func.percentile_cont(0.5).within_group(epoch),
                 func.percentile_cont(0.95).within_group(epoch),
-                current=False,
-            )
-            .join(M, join)
-            .where(delivered)
-            .group_by(M.sink)
-        )
-        quantiles = {sink: (p50, p95) for sink, p50, p95 in s.execute(q)}
+            ).group_by(M.sink, M.state)
+        ):
+            counts[sink, state] = n
+            if state == "delivered" and p50 is not None:
+                quantiles[sink] = (round(float(p50), 1), round(float(p95), 1))
         figure = fig.deliveries(counts, {})
-        rows = [
-            (*row[:4], *(None if v is None else round(float(v), 1) for v in quantiles.get(row[0], (None, None))))
-            for row in figure.rows
-        ]
+        rows = [(*row[:4], *quantiles.get(row[0], (None, None))) for row in figure.rows]
         return Figure(figure.name, figure.title, figure.columns, figure.headers, rows)
-    wait = (func.julianday(M.delivered_at) - func.julianday(Result.approved_at)) * 86400.0
-    for sink, w in s.execute(_results(s, f, M.sink, wait, current=False).join(M, join).where(delivered)):
-        seconds.setdefault(sink, []).append(float(w))
+    counts = {(sink, state): n for sink, state, n in s.execute(q.group_by(M.sink, M.state))}
+    delivered = q.where(M.state == "delivered", M.delivered_at.is_not(None))
+    wait = (func.julianday(M.delivered_at) - func.julianday(M.created_at)) * 86400.0
+    seconds: dict[str, list[float]] = {}
+    for sink, w in s.execute(delivered.with_only_columns(M.sink, wait)):
+        seconds.setdefault(sink, []).append(round(float(w), 3))  # julianday keeps about 10 µs
     return fig.deliveries(counts, seconds)
 
 
 def plan_coverage(s: Session, f: StatsFilter, plans: PlanRatios = no_plans) -> Figure:
     """Per category: distinct entities with a current result in the cut / active entities, beside the plan's ratio."""
-    cat = _values(s, Entity.categories, "cat")
-    covered = {
-        c: n
-        for c, n in s.execute(
-            _results(s, f, cat.c.value, func.count(func.distinct(Result.entity_id)))
-            .join(cat, true())
-            .group_by(cat.c.value)
-        )
-    }
-    active_q = (
-        select(cat.c.value, func.count())
-        .select_from(Entity)
-        .join(cat, true())
-        .where(Entity.active.is_(True), *_entity_cut(s, f))
-        .group_by(cat.c.value)
+    covered_q = (
+        _results(s, f, Entity.categories, func.count(func.distinct(Result.entity_id)))
+        .where(Result.superseded.is_(False))
+        .group_by(Entity.categories)
     )
-    active = {c: n for c, n in s.execute(active_q)}
-    if f.category is not None:  # the cut names one category: the others an entity has are not asked for
-        covered = {c: n for c, n in covered.items() if c == f.category}
-        active = {c: n for c, n in active.items() if c == f.category}
+    active_q = (
+        select(Entity.categories, func.count())
+        .where(Entity.active.is_(True), *_entity_cut(s, f))
+        .group_by(Entity.categories)
+    )
+    covered = fig.by_category(((_tuple(c), n) for c, n in s.execute(covered_q)), f.category)
+    active = fig.by_category(((_tuple(c), n) for c, n in s.execute(active_q)), f.category)
     ratios = {c: r for c, r in plans(s, f).items() if f.category is None or c == f.category}
     return fig.plan_coverage(covered, active, ratios)
 
@@ -283,13 +266,17 @@ def plan_coverage(s: Session, f: StatsFilter, plans: PlanRatios = no_plans) -> F
 def dashboard(db: Database, f: StatsFilter, today: date, plans: PlanRatios = no_plans) -> Dashboard:
     """Every figure of the dashboard, read in one unit of work."""
     with db.unit_of_work() as s:
+        if s.get_bind().dialect.name == "postgresql":
+            s.execute(text("SET LOCAL work_mem = '32MB'"))  # the groupings sort in memory, not on disk
+        groups = result_groups(s, f)  # read once, folded into four figures
+        rows = _follow_up_rows(s, f, today)  # read once, folded into two
         figures = [
             tasks_by_state(s, f),
-            completion(s, f),
-            outcome_mix(s, f),
-            problem_rate(s, f),
-            follow_ups(s, f, today),
-            publication(s, f),
+            completion(s, f, groups),
+            outcome_mix(s, f, groups),
+            problem_rate(s, f, groups),
+            follow_ups(s, f, today, rows),
+            publication(s, f, today, groups, rows),
             deliveries(s, f),
             plan_coverage(s, f, plans),
         ]

@@ -56,7 +56,7 @@ def generate(results: int = 400, seed: int = 7, tasks: int | None = None) -> Wor
             }
         )
     per_task = 40
-    n_tasks = tasks or max(6, results // (per_task * 2) + 3)
+    n_tasks = tasks or max(6, results // 60 + 3)  # about 68 results a task (2 agencies, 85% inspected)
     states = ["drawn"] * (n_tasks - 2) + ["void", "draft"]
     for t in range(n_tasks):
         year = 2025 + t % 2
@@ -128,6 +128,7 @@ def generate(results: int = 400, seed: int = 7, tasks: int | None = None) -> Wor
                     "payload": {},
                     "state": state,
                     "delivered_at": delivered_at,
+                    "created_at": r["approved_at"],  # written in the approval's transaction
                 }
             )
     return w

@@ -101,6 +101,8 @@ class Expected:
         seen: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for r in self.current():
             for c in self.entities[r["entity_id"]]["categories"]:
+                if self.f.category and c != self.f.category:
+                    continue  # a category cut shows that category only
                 seen[c][0] += 1
                 seen[c][1] += bool(PROBLEMS & set(r["outcome_codes"]))
         return [(c, n, p, round(p / n, 4)) for c, (n, p) in sorted(seen.items())]
@@ -188,6 +190,12 @@ def test_every_figure_equals_its_independent_computation(loaded, world, cut):
         figure = got[name]
         machine = [c for c in figure.columns if c != "name"]  # the Chinese name beside a code is for people
         values = [tuple(r) for r in zip(*(figure.column(c) for c in machine), strict=True)] if figure.rows else []
+        if name == "deliveries":  # the percentiles: the database's arithmetic may differ in the last digit
+            assert [v[:4] for v in values] == [r[:4] for r in rows], name
+            for v, r in zip(values, rows, strict=True):
+                assert all((a is None) == (b is None) for a, b in zip(v[4:], r[4:], strict=True)), name
+                assert all(abs(a - b) <= 0.11 for a, b in zip(v[4:], r[4:], strict=True) if a is not None), name
+            continue
         assert values == [tuple(r) for r in rows], name
 
 
