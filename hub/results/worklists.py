@@ -4,11 +4,11 @@ each showing only what hub.results.access lets the caller see."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, and_, case, select
 from sqlalchemy.orm import Session
 
 from hub.auth.principal import Principal
@@ -16,6 +16,8 @@ from hub.db import Database
 from hub.draw.models import Assignment, AssignmentInspector
 from hub.errors import Forbidden, InvalidInput, NotFound
 from hub.items.models import Item
+from hub.keyset import read_page
+from hub.paging import Cursor, Page, decode_cursor
 from hub.results.access import acting, entry_refusal, review_refusal
 from hub.results.follow_ups import calendar, team_agencies
 from hub.results.models import FollowUp, Result
@@ -27,21 +29,11 @@ from hub.tasks.models import JointTask
 PAGE_SIZE = 50
 
 
-@dataclass(frozen=True)
-class Rows:
-    """One page of a list: its rows, the cursor of the next page (None at the end), and how many in all."""
-
-    rows: list[Any]
-    next_cursor: str | None
-    total: int
+Rows = Page[Any]
 
 
-def _cursor(value: str | None) -> int:
-    if not value:
-        return 0
-    if not value.isdigit() or len(value) > 18:
-        raise InvalidInput(f"{value[:40]!r} is not a cursor of this list", where="cursor")
-    return int(value)
+def _cursor(value: str | None) -> Cursor | None:
+    return decode_cursor(value, (int,))
 
 
 @dataclass(frozen=True)
@@ -62,7 +54,7 @@ class Assigned:
 def my_assignments(db: Database, who: Principal, cursor: str | None = None, limit: int = PAGE_SIZE) -> Rows:
     """An inspector's own drawn assignments (their agency's side); a liaison's agency's; a coordinator's
     all (one row per agency of the task). Paged by drawn entity: a page holds ``limit`` of them."""
-    caller, after = acting(who), _cursor(cursor)
+    caller, at = acting(who), _cursor(cursor)
     q = select(Assignment.id, Assignment.task_id, Assignment.entity_id, JointTask.agencies).join(
         JointTask, and_(JointTask.id == Assignment.task_id, JointTask.state == "drawn")
     )
@@ -81,14 +73,11 @@ def my_assignments(db: Database, who: Principal, cursor: str | None = None, limi
     elif "liaison" in caller.roles and caller.agency:
         side = caller.agency
     else:
-        return Rows([], None, 0)
+        return Page([], total=0)
     with db.unit_of_work() as s:
-        total = s.scalar(select(func.count()).select_from(q.subquery())) or 0
-        found = s.execute(q.where(Assignment.id > after).order_by(Assignment.id).limit(limit + 1)).all()
-        more = len(found) > limit
-        found = found[:limit]
+        found = read_page(s, q, [Assignment.__table__.c.id], at, limit, row_key=lambda r: (r[0],), scalars=False)
         page: list[tuple[int, str, str, str]] = []
-        for row in found:
+        for row in found.rows:
             aid, task_id, entity_id, agencies = row[:4]
             if len(row) == 5:  # an inspector: their own side of the team
                 page.append((aid, task_id, entity_id, row[4]))
@@ -115,7 +104,7 @@ def my_assignments(db: Database, who: Principal, cursor: str | None = None, limi
                     r.returned_reason if r and r.state == ResultState.RETURNED else None,
                 )
             )
-        return Rows(rows, str(found[-1][0]) if more else None, total)
+        return replace(found, rows=rows)
 
 
 def _names(s: Session, entity_ids: set[str]) -> dict[str, str]:
@@ -227,7 +216,7 @@ def review_queue(
     db: Database, who: Principal, f: QueueFilter, cursor: str | None = None, limit: int = PAGE_SIZE
 ) -> Rows:
     """Results waiting for review (or returned), across tasks, oldest first: what the caller may review."""
-    caller, after = acting(who), _cursor(cursor)
+    caller, at = acting(who), _cursor(cursor)
     refusal = review_refusal(caller, None)
     if refusal:
         raise Forbidden(refusal, where="review")
@@ -244,10 +233,8 @@ def review_queue(
     if agency:
         where.append(Result.agency == agency)
     with db.unit_of_work() as s:
-        total = s.scalar(select(func.count()).select_from(Result).where(*where)) or 0
-        found = list(s.scalars(select(Result).where(*where, Result.id > after).order_by(Result.id).limit(limit + 1)))
-        more = len(found) > limit
-        found = found[:limit]
+        page = read_page(s, select(Result).where(*where), [Result.__table__.c.id], at, limit, row_key=lambda r: (r.id,))
+        found = list(page.rows)
         names = _names(s, {r.entity_id for r in found})
         kinds: dict[int, list[str]] = {}
         for rid, kind in s.execute(
@@ -258,7 +245,7 @@ def review_queue(
             {"r": r, "entity_name": names.get(r.entity_id, r.entity_id), "follow_ups": kinds.get(r.id, [])}
             for r in found
         ]
-        return Rows(rows, str(found[-1].id) if more else None, total)
+        return replace(page, rows=rows)
 
 
 def open_follow_ups(
@@ -271,7 +258,7 @@ def open_follow_ups(
 ) -> Rows:
     """Open follow-ups of submitted results the caller may see, each with its due date and status
     (overdue: the due date has passed; a case's clock is its decision's publication, 7 working days)."""
-    caller, after = acting(who), _cursor(cursor)
+    caller, at = acting(who), _cursor(cursor)
     due = case((FollowUp.kind == "case", FollowUp.penalty_due_on), else_=FollowUp.due_on)
     where = [FollowUp.closed.is_(False), Result.state != ResultState.DRAFT]
     seen = result_filter(caller)
@@ -280,14 +267,14 @@ def open_follow_ups(
     if overdue_only:
         where.append(due < today)
     with db.unit_of_work() as s:
-        base = select(FollowUp, Result).join(Result, Result.id == FollowUp.result_id).where(*where)
-        total = s.scalar(select(func.count()).select_from(base.subquery())) or 0
-        found = s.execute(base.where(FollowUp.id > after).order_by(FollowUp.id).limit(limit + 1)).all()
-        more = len(found) > limit
+        joined = select(FollowUp, Result).join(Result, Result.id == FollowUp.result_id).where(*where)
+        base: Select[Any] = joined  # type: ignore[assignment]  # two entities, read as rows
+        page = read_page(s, base, [FollowUp.__table__.c.id], at, limit, row_key=lambda r: (r[0].id,), scalars=False)
+        found = list(page.rows)
         cal = calendar(s)
         names = _names(s, {r.entity_id for _, r in found})
         rows = []
-        for fu, r in found[:limit]:
+        for fu, r in found:
             deadline = fu.penalty_due_on if fu.kind == "case" else fu.due_on
             rows.append(
                 {
@@ -298,7 +285,7 @@ def open_follow_ups(
                     "status": cal.due_status(deadline, today) if deadline else None,
                 }
             )
-        return Rows(rows, str(found[limit - 1][0].id) if more else None, total)
+        return replace(page, rows=rows)
 
 
 __all__ = ["EntryForm", "QueueFilter", "Rows", "entry_form", "my_assignments", "open_follow_ups", "review_queue"]

@@ -28,7 +28,6 @@ bp = Blueprint("entry", __name__, url_prefix="/results/entry")
 
 ENTERERS = ("coordinator", "liaison", "inspector")
 FOLLOW_UP_NAMES = {"correction": "责令整改", "case": "立案处罚", "transfer": "线索移送"}
-STATE_NAMES = {"draft": "草稿", "entered": "待审核", "returned": "已退回", "approved": "已审核（已公示）"}
 
 
 def _principal() -> Principal:
@@ -41,7 +40,7 @@ def _principal() -> Principal:
 @requires(*ENTERERS)
 def index():
     page = my_assignments(appctx.database(), _principal(), request.args.get("cursor"))
-    return render_template("entry_list.html", page=page, states=STATE_NAMES)
+    return render_template("entry_list.html", page=page)
 
 
 def form_data(form: MultiDict[str, str], amends: str | None) -> dict[str, Any]:
@@ -110,7 +109,6 @@ def edit(task_id: str, entity_id: str, agency: str):
         error=error,
         outcomes=TEXTS,
         follow_up_names=FOLLOW_UP_NAMES,
-        states=STATE_NAMES,
         amending=amending,
         today=date.today(),
         agencies={a: n for a, n in AUTHORITY_NAMES.items() if a != agency},

@@ -17,7 +17,7 @@ from hub.auth.principal import Principal
 from hub.errors import HubError
 from hub.results import services as results
 from hub.results.worklists import QueueFilter, open_follow_ups, review_queue
-from hub.web.entry import FOLLOW_UP_NAMES, STATE_NAMES
+from hub.web.entry import FOLLOW_UP_NAMES
 from vocabulary.outcomes import TEXTS
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -40,9 +40,7 @@ def index():
     except HubError as exc:
         flash(f"未执行：{exc}")
         return redirect(url_for(".index"))
-    return render_template(
-        "review_queue.html", page=page, f=f, outcomes=TEXTS, kinds=FOLLOW_UP_NAMES, states=STATE_NAMES
-    )
+    return render_template("review_queue.html", page=page, f=f, outcomes=TEXTS, kinds=FOLLOW_UP_NAMES)
 
 
 @bp.route("/approve", methods=["POST"])
