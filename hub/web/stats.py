@@ -11,6 +11,8 @@ from markupsafe import Markup
 from hub import appctx
 from hub.auth.access import current_principal, requires
 from hub.auth.principal import Principal
+from hub.display import category
+from hub.display import category
 from hub.results.figures import Figure
 from hub.results.plans import PLAN_RATIOS
 from hub.results.stats import Dashboard, parse_filter, stats_for
@@ -44,7 +46,7 @@ def chart(f: Figure) -> str:
     if f.name == "problems":
         return hbar(
             f.title,
-            [Bar(c, (r or 0.0,)) for c, r in zip(col("category"), col("problem_rate"), strict=True)],
+            [Bar(category(c), (r or 0.0,)) for c, r in zip(col("category"), col("problem_rate"), strict=True)],
             percent=True,
         )
     if f.name == "follow_ups":
@@ -65,7 +67,8 @@ def chart(f: Figure) -> str:
         return hbar(f.title, bars, ("已送达", "待发", "被拒"))
     if f.name == "coverage":
         bars = [
-            Bar(c, (r or 0.0,), p) for c, r, p in zip(col("category"), col("coverage"), col("plan_ratio"), strict=True)
+            Bar(category(c), (r or 0.0,), p)
+            for c, r, p in zip(col("category"), col("coverage"), col("plan_ratio"), strict=True)
         ]
         return hbar(f.title, bars, ("覆盖率",), percent=True, marker_name="计划比例")
     return hbar(f.title, [])
