@@ -12,7 +12,6 @@ from hub import appctx
 from hub.auth.access import current_principal, requires
 from hub.auth.principal import Principal
 from hub.display import category
-from hub.display import category
 from hub.results.figures import Figure
 from hub.results.plans import PLAN_RATIOS
 from hub.results.stats import Dashboard, parse_filter, stats_for
