@@ -13,18 +13,25 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from hub.display import N_
 from vocabulary.outcomes import TEXTS
 
 # documents.md: outcome 1 is "no problem", 7 "not applicable", 9-13 the entity's status.
 PROBLEM_CODES = frozenset({"2", "3", "4", "5", "6", "8"})
 FOLLOW_UP_KINDS = ("correction", "case", "transfer")
-TASK_STATE_NAMES = {"draft": "草稿", "committing": "承诺中", "frozen": "已冻结", "drawn": "已抽取", "void": "已作废"}
+TASK_STATE_NAMES = {
+    "draft": N_("草稿"),
+    "committing": N_("承诺中"),
+    "frozen": N_("已冻结"),
+    "drawn": N_("已抽取"),
+    "void": N_("已作废"),
+}
 KIND_NAMES = {
-    "correction": "责令整改",
-    "case": "立案处罚",
-    "transfer": "线索移送",
-    "results": "检查结果（20个工作日）",
-    "penalties": "处罚决定（7个工作日）",
+    "correction": N_("责令整改"),
+    "case": N_("立案处罚"),
+    "transfer": N_("线索移送"),
+    "results": N_("检查结果（20个工作日）"),
+    "penalties": N_("处罚决定（7个工作日）"),
 }
 
 
@@ -153,9 +160,9 @@ def by_category(rows: Iterable[tuple[Sequence[str], int]], only: str | None = No
 def tasks_by_state(counts: Mapping[str, int]) -> Figure:
     return Figure(
         "tasks",
-        "任务状态",
+        N_("任务状态"),
         ("state", "name", "tasks"),
-        ("状态", "状态名称", "任务数"),
+        (N_("状态"), N_("状态名称"), N_("任务数")),
         [(k, TASK_STATE_NAMES.get(k, k), n) for k, n in sorted(counts.items())],
     )
 
@@ -163,9 +170,9 @@ def tasks_by_state(counts: Mapping[str, int]) -> Figure:
 def completion(drawn: int, inspected: int) -> Figure:
     return Figure(
         "completion",
-        "完成率",
+        N_("完成率"),
         ("drawn", "inspected", "completion_rate"),
-        ("抽中（对象×部门）", "已检查（已审核）", "完成率"),
+        (N_("抽中（对象×部门）"), N_("已检查（已审核）"), N_("完成率")),
         [(drawn, inspected, ratio(inspected, drawn))],
     )
 
@@ -174,9 +181,9 @@ def outcome_mix(counts: Mapping[str, int]) -> Figure:
     """Current approved results carrying each outcome code (a result with two codes counts under both)."""
     return Figure(
         "outcomes",
-        "检查结果构成",
+        N_("检查结果构成"),
         ("code", "name", "results"),
-        ("结果代码", "结果名称", "结果数"),
+        (N_("结果代码"), N_("结果名称"), N_("结果数")),
         [
             (c, TEXTS.get(c, c), n)
             for c, n in sorted(counts.items(), key=lambda kv: int(kv[0]) if kv[0].isdigit() else 99)
@@ -188,9 +195,9 @@ def problem_rate(by_category: Mapping[str, tuple[int, int]]) -> Figure:
     """``by_category``: category -> (inspected pairs, inspected pairs with a problem)."""
     return Figure(
         "problems",
-        "问题发现率（按类别）",
+        N_("问题发现率（按类别）"),
         ("category", "inspected", "with_problem", "problem_rate"),
-        ("类别", "已检查", "发现问题", "问题发现率"),
+        (N_("类别"), N_("已检查"), N_("发现问题"), N_("问题发现率")),
         [(c, n, p, ratio(p, n)) for c, (n, p) in sorted(by_category.items())],
     )
 
@@ -199,9 +206,9 @@ def follow_ups(counts: Mapping[str, tuple[int, int, int]]) -> Figure:
     """``counts``: kind -> (open, closed, overdue)."""
     return Figure(
         "follow_ups",
-        "后续处理",
+        N_("后续处理"),
         ("kind", "name", "open", "closed", "overdue"),
-        ("类型", "名称", "未办结", "已办结", "逾期"),
+        (N_("类型"), N_("名称"), N_("未办结"), N_("已办结"), N_("逾期")),
         [(k, KIND_NAMES[k], *counts.get(k, (0, 0, 0))) for k in FOLLOW_UP_KINDS],
     )
 
@@ -210,9 +217,9 @@ def publication(results: tuple[int, int], penalties: tuple[int, int]) -> Figure:
     """(published, on time) of results (20 working days) and of penalty decisions (7), counted apart."""
     return Figure(
         "publication",
-        "按时公示",
+        N_("按时公示"),
         ("kind", "name", "published", "on_time", "on_time_rate"),
-        ("类型", "名称", "已公示", "按时", "按时率"),
+        (N_("类型"), N_("名称"), N_("已公示"), N_("按时"), N_("按时率")),
         [
             ("results", KIND_NAMES["results"], results[0], results[1], ratio(results[1], results[0])),
             ("penalties", KIND_NAMES["penalties"], penalties[0], penalties[1], ratio(penalties[1], penalties[0])),
@@ -239,9 +246,9 @@ def deliveries(counts: Mapping[tuple[str, str], int], seconds: Mapping[str, Sequ
         )
     return Figure(
         "deliveries",
-        "推送情况",
+        N_("推送情况"),
         ("sink", "pending", "delivered", "rejected", "p50_seconds", "p95_seconds"),
-        ("推送目标", "待发", "已送达", "被拒", "中位用时（秒）", "95%用时（秒）"),
+        (N_("推送目标"), N_("待发"), N_("已送达"), N_("被拒"), N_("中位用时（秒）"), N_("95分位用时（秒）")),
         rows,
     )
 
@@ -253,9 +260,9 @@ def plan_coverage(
     categories = sorted(set(active) | set(covered) | set(plan_ratios))
     return Figure(
         "coverage",
-        "年度计划覆盖",
+        N_("年度计划覆盖"),
         ("category", "covered", "active", "coverage", "plan_ratio"),
-        ("类别", "已检查对象", "在册对象", "覆盖率", "计划比例"),
+        (N_("类别"), N_("已检查对象"), N_("在册对象"), N_("覆盖率"), N_("计划比例")),
         [
             (c, covered.get(c, 0), active.get(c, 0), ratio(covered.get(c, 0), active.get(c, 0)), plan_ratios.get(c))
             for c in categories

@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from hub import appctx
 from hub.agencies import AUTHORITY_NAMES
 from hub.auth.access import current_principal, requires
 from hub.auth.principal import Principal
+from hub.display import N_
 from hub.errors import HubError, InvalidInput
 from hub.results import services as results
 from hub.results.worklists import entry_form, my_assignments
@@ -27,7 +29,7 @@ from vocabulary.outcomes import TEXTS
 bp = Blueprint("entry", __name__, url_prefix="/results/entry")
 
 ENTERERS = ("coordinator", "liaison", "inspector")
-FOLLOW_UP_NAMES = {"correction": "责令整改", "case": "立案处罚", "transfer": "线索移送"}
+FOLLOW_UP_NAMES = {"correction": N_("责令整改"), "case": N_("立案处罚"), "transfer": N_("线索移送")}
 
 
 def _principal() -> Principal:
@@ -61,7 +63,7 @@ def form_data(form: MultiDict[str, str], amends: str | None) -> dict[str, Any]:
         "draft": form.get("action") == "draft",
     }
     if len(data["findings"]) > 4000:
-        raise InvalidInput("检查发现至多 4000 字", where="findings")
+        raise InvalidInput(_("检查发现至多 4000 字"), where="findings")
     if amends:
         data["amends"] = amends
     kind = form.get("follow_up_kind") or ""
@@ -98,7 +100,7 @@ def edit(task_id: str, entity_id: str, agency: str):
         try:
             data = form_data(request.form, amends)
             saved = results.enter_result(db, task_id, data, principal)
-            flash("已保存为草稿。" if saved.state == "draft" else "已提交审核。")
+            flash(_("已保存为草稿。") if saved.state == "draft" else _("已提交审核。"))
             return redirect(url_for(".edit", task_id=task_id, entity_id=entity_id, agency=agency))
         except HubError as exc:
             error = exc
@@ -124,7 +126,7 @@ def upload(task_id: str):
     if request.method == "POST":
         file = request.files.get("file")
         if file is None or not file.filename:
-            error = "请选择 CSV 文件。"
+            error = _("请选择 CSV 文件。")
         else:
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / "results.csv"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from hub import appctx
 from hub.auth.access import current_principal, requires
@@ -38,7 +39,7 @@ def index():
     try:
         page = review_queue(appctx.database(), _principal(), f, request.args.get("cursor"))
     except HubError as exc:
-        flash(f"未执行：{exc}")
+        flash(_("未执行：%(reason)s", reason=exc))
         return redirect(url_for(".index"))
     return render_template("review_queue.html", page=page, f=f, outcomes=TEXTS, kinds=FOLLOW_UP_NAMES)
 
@@ -48,13 +49,13 @@ def index():
 def approve():
     ids = request.form.getlist("result_ids")
     if not ids:
-        flash("未选择任何结果。")
+        flash(_("未选择任何结果。"))
         return redirect(url_for(".index"))
     try:
         done = results.approve(appctx.database(), appctx.settings(), None, _principal(), ids)
-        flash(f"已审核通过 {len(done)} 条结果，已公示并进入推送队列。")
+        flash(_("已审核通过 %(n)s 条结果，已公示并进入推送队列。", n=len(done)))
     except HubError as exc:
-        flash(f"未执行：{exc}")
+        flash(_("未执行：%(reason)s", reason=exc))
     return redirect(url_for(".index"))
 
 
@@ -66,7 +67,7 @@ def return_result(result_id: str):
     if request.method == "POST":
         try:
             results.return_result(appctx.database(), result_id, request.form.get("reason", ""), _principal())
-            flash("已退回，录入人将按退回原因修改。")
+            flash(_("已退回，录入人将按退回原因修改。"))
             return redirect(url_for(".index"))
         except HubError as exc:
             error = exc
@@ -90,7 +91,7 @@ def close_follow_up(result_id: str):
         data["follow_up_id"] = int(chosen) if chosen.isdigit() and len(chosen) < 18 else -1
     try:
         results.add_follow_up(appctx.database(), result_id, data, _principal())
-        flash("已办结。")
+        flash(_("已办结。"))
     except HubError as exc:
-        flash(f"未执行：{exc}")
+        flash(_("未执行：%(reason)s", reason=exc))
     return redirect(url_for(".follow_ups"))

@@ -3,9 +3,11 @@ downloadable as CSV and Excel; the figures come from hub.results.stats, like ``G
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from hub import appctx
@@ -35,10 +37,11 @@ def _board() -> Dashboard:
 def chart(f: Figure) -> str:
     """The SVG of one figure (which columns make its bars is the chart's only knowledge of it)."""
     col = f.column
+    f = replace(f, title=_(f.title))
     if f.name == "tasks":
-        return hbar(f.title, [Bar(n, (v,)) for n, v in zip(col("name"), col("tasks"), strict=True)])
+        return hbar(f.title, [Bar(_(n), (v,)) for n, v in zip(col("name"), col("tasks"), strict=True)])
     if f.name == "completion":
-        return hbar(f.title, [Bar("完成率", (r or 0.0,)) for r in col("completion_rate")], percent=True)
+        return hbar(f.title, [Bar(_("完成率"), (r or 0.0,)) for r in col("completion_rate")], percent=True)
     if f.name == "outcomes":
         bars = [Bar(f"{c} {n}"[:16], (v,)) for c, n, v in zip(col("code"), col("name"), col("results"), strict=True)]
         return hbar(f.title, bars)
@@ -50,26 +53,28 @@ def chart(f: Figure) -> str:
         )
     if f.name == "follow_ups":
         bars = [
-            Bar(n, (o - d, d, c))
+            Bar(_(n), (o - d, d, c))
             for n, o, c, d in zip(col("name"), col("open"), col("closed"), col("overdue"), strict=True)
         ]
-        return hbar(f.title, bars, ("未办结", "逾期", "已办结"))
+        return hbar(f.title, bars, (_("未办结"), _("逾期"), _("已办结")))
     if f.name == "publication":
         return hbar(
-            f.title, [Bar(n, (r or 0.0,)) for n, r in zip(col("name"), col("on_time_rate"), strict=True)], percent=True
+            f.title,
+            [Bar(_(n), (r or 0.0,)) for n, r in zip(col("name"), col("on_time_rate"), strict=True)],
+            percent=True,
         )
     if f.name == "deliveries":
         bars = [
             Bar(s, (d, p, r))
             for s, d, p, r in zip(col("sink"), col("delivered"), col("pending"), col("rejected"), strict=True)
         ]
-        return hbar(f.title, bars, ("已送达", "待发", "被拒"))
+        return hbar(f.title, bars, (_("已送达"), _("待发"), _("被拒")))
     if f.name == "coverage":
         bars = [
             Bar(category(c), (r or 0.0,), p)
             for c, r, p in zip(col("category"), col("coverage"), col("plan_ratio"), strict=True)
         ]
-        return hbar(f.title, bars, ("覆盖率",), percent=True, marker_name="计划比例")
+        return hbar(f.title, bars, (_("覆盖率"),), percent=True, marker_name=_("计划比例"))
     return hbar(f.title, [])
 
 
