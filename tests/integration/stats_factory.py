@@ -74,13 +74,13 @@ def generate(results: int = 400, seed: int = 7, tasks: int | None = None) -> Wor
                 "created_by": "gen",
             }
         )
-    for t in w.tasks:
-        if t["state"] == "draft":
+    for task in w.tasks:
+        if task["state"] == "draft":
             continue
         for pos, e in enumerate(rng.sample(w.entities, per_task)):
             w.assignments.append(
                 {
-                    "task_id": t["id"],
+                    "task_id": task["id"],
                     "position": pos,
                     "entity_id": e["entity_id"],
                     "stratum": e["district"],
