@@ -186,3 +186,23 @@ def test_liaison_csv_upload_reports_each_refused_line(drawn, sign_in, client, db
     page = resp.get_data(as_text=True)
     assert "已保存 1 行" in page and "<td>3</td>" in page and "outcome_codes" in page
     assert date(2026, 12, 1) == _result(db, e1).inspected_on
+
+
+def test_the_api_queues_returns_and_approves_with_the_same_rules(drawn, client, db):
+    e = drawn.drawn_entities()[0]
+    health, samr = sc.enter(drawn, e, "HEALTH", ""), sc.enter(drawn, e, "SAMR", "")
+    sc.add_person(db, "rev-health", ["reviewer"], agency="HEALTH")
+    sc.add_person(db, "rev", ["reviewer"])
+    with db.unit_of_work() as s:
+        mine, anyone = create_token(s, "rev-health"), create_token(s, "rev")
+    h_mine, h_any = {"Authorization": f"Bearer {mine}"}, {"Authorization": f"Bearer {anyone}"}
+    queue = client.get("/api/v1/review/queue", headers=h_mine).get_json()
+    assert [r["result_id"] for r in queue["results"]] == [health] and queue["total"] == 1
+    refused = client.post(f"/api/v1/results/{samr}:return", json={"reason": "请核实"}, headers=h_mine)
+    assert refused.status_code == 403
+    assert client.post(f"/api/v1/results/{samr}:return", json={}, headers=h_any).status_code == 400
+    back = client.post(f"/api/v1/results/{samr}:return", json={"reason": "请核实"}, headers=h_any).get_json()
+    assert back["state"] == "returned" and back["reason"] == "请核实"
+    assert client.post("/api/v1/results:approve", json={"result_ids": [samr]}, headers=h_any).status_code == 404
+    done = client.post("/api/v1/results:approve", json={"result_ids": [health]}, headers=h_mine).get_json()
+    assert done == {"approved": [health]}
