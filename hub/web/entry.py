@@ -77,6 +77,8 @@ def form_data(form: MultiDict[str, str], amends: str | None) -> dict[str, Any]:
                 "content": (form.get("follow_up_content") or "").strip(),
             }
         ]
+        if form.get("follow_up_keep") == "1":
+            data["add_follow_up"] = data.pop("follow_ups")[0]
     elif form.get("follow_up_keep") != "1":
         data["follow_ups"] = []
     return data
@@ -99,7 +101,10 @@ def edit(task_id: str, entity_id: str, agency: str):
             amends = facts.result.amends
         try:
             data = form_data(request.form, amends)
+            added = data.pop("add_follow_up", None)
             saved = results.enter_result(db, task_id, data, principal)
+            if added is not None:  # the kept follow-ups stay; the new one is added beside them
+                results.add_follow_up(db, saved.result_id, added, principal)
             flash(_("已保存为草稿。") if saved.state == "draft" else _("已提交审核。"))
             return redirect(url_for(".edit", task_id=task_id, entity_id=entity_id, agency=agency))
         except HubError as exc:

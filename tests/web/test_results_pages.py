@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from hub.auth.services import create_token
-from hub.results.models import Result
+from hub.results.models import FollowUp, Result
 from tests.web import scenario as sc
 
 from .conftest import csrf_token
@@ -206,3 +206,19 @@ def test_the_api_queues_returns_and_approves_with_the_same_rules(drawn, client, 
     assert client.post("/api/v1/results:approve", json={"result_ids": [samr]}, headers=h_any).status_code == 404
     done = client.post("/api/v1/results:approve", json={"result_ids": [health]}, headers=h_mine).get_json()
     assert done == {"approved": [health]}
+
+
+def test_a_new_follow_up_is_added_beside_the_kept_ones(drawn, sign_in, db):
+    e = drawn.drawn_entities()[0]
+    client = sign_in("coord", "coordinator")
+    url = f"/results/entry/{drawn.task_id}/{e}/HEALTH"
+    _post(client, url, _form(drawn, e, ["8"], follow_up_kind="correction", follow_up_due_on="2026-12-31"))
+    _post(
+        client, url, _form(drawn, e, ["8"], follow_up_keep="1", follow_up_kind="transfer", follow_up_to_agency="SAMR")
+    )
+    with db.unit_of_work() as s:
+        kinds = sorted(f.kind for f in s.scalars(select(FollowUp)))
+    assert kinds == ["correction", "transfer"]
+    _post(client, url, _form(drawn, e, ["5"]))  # neither kept nor added: the unapproved entry's follow-ups go
+    with db.unit_of_work() as s:
+        assert list(s.scalars(select(FollowUp))) == []
