@@ -76,8 +76,11 @@ def _next_task_id(s: Any, year: int) -> str:
             return candidate
 
 
-def create_task(db: Database, settings: Settings, spec: TaskSpec | dict, actor: str) -> JointTask:
-    """Record a joint task from its spec; its id is never reused, even after a void."""
+def create_task(
+    db: Database, settings: Settings, spec: TaskSpec | dict, actor: str, *, plan_entry_id: str | None = None
+) -> JointTask:
+    """Record a joint task from its spec; its id is never reused, even after a void. ``plan_entry_id``:
+    the annual plan entry it was started from (hub.plans checks that it inherits the entry)."""
     if isinstance(spec, dict):
         spec = parse_task_spec(spec, "task")
     with db.unit_of_work() as s:
@@ -98,6 +101,7 @@ def create_task(db: Database, settings: Settings, spec: TaskSpec | dict, actor: 
             window_end=spec.window.end,
             created_by=actor,
             protocol=NEW_PROTOCOL,
+            plan_entry_id=plan_entry_id,
         )
         s.add(task)
         s.flush()
@@ -115,7 +119,14 @@ def create_task(db: Database, settings: Settings, spec: TaskSpec | dict, actor: 
         for party in spec.agencies:
             s.add(TaskParty(task_id=task_id, party=party))
         s.flush()
-        audit(s, actor, "task.create", f"task:{task_id}", after=body)
+        audit(
+            s,
+            actor,
+            "task.create",
+            f"task:{task_id}",
+            after=body,
+            details={"plan_entry": plan_entry_id} if plan_entry_id else None,
+        )
         audit(
             s, HUB_PARTY, "task.commit", f"task:{task_id}", details={"party": HUB_PARTY, "commitment": hub_commitment}
         )
