@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from hub.db import Database
 from hub.errors import NotFound
 from hub.tasks.models import JointTask, TaskParty
+from hub.tasks.todo import PartyState, Step, next_steps
 
 #: From the freeze on, a task's digests are public.
 PUBLIC_STATES = ("frozen", "drawn", "void")
@@ -62,3 +63,15 @@ def parties_of(task: JointTask, parties: list[TaskParty], principal: Any) -> lis
         if p.account == principal.name
         or (p.party in task.agencies and p.party == principal.agency and "liaison" in principal.roles)
     ]
+
+
+def task_steps(db: Database, task_id: str) -> list[Step]:
+    """What each party still has to do (hub.tasks.todo), read in one unit of work."""
+    with db.unit_of_work() as s:
+        task = require_task(s, task_id)
+        parties = [
+            PartyState(p.party, bool(p.commitment), bool(p.secret_hex))
+            for p in s.scalars(select(TaskParty).where(TaskParty.task_id == task_id).order_by(TaskParty.party))
+        ]
+        source = (task.plan or {}).get("entropy_source") or task.spec.get("entropy_source")
+        return next_steps(task.state, task.draw_status, parties, source, task.entropy is not None)
