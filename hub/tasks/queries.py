@@ -75,3 +75,24 @@ def task_steps(db: Database, task_id: str) -> list[Step]:
         ]
         source = (task.plan or {}).get("entropy_source") or task.spec.get("entropy_source")
         return next_steps(task.state, task.draw_status, parties, source, task.entropy is not None)
+
+
+def population_count(db: Database, categories: list[str], districts: list[str] | None) -> dict[str, Any]:
+    """Active entities of any of ``categories`` (in ``districts``, when given), by district: the task
+    form's live count, before strata, weights and exclusions (the preview applies those)."""
+    from collections import Counter
+
+    from hub.rosters.models import Entity
+
+    wanted = set(categories)
+    by_district: Counter[str] = Counter()
+    if not wanted:
+        return {"count": 0, "by_district": {}}
+    with db.unit_of_work() as s:
+        q = select(Entity.district, Entity.categories).where(Entity.active)
+        if districts:
+            q = q.where(Entity.district.in_(districts))
+        for district, cats in s.execute(q.execution_options(yield_per=5000)):
+            if not wanted.isdisjoint(cats or ()):
+                by_district[district or "-"] += 1
+    return {"count": sum(by_district.values()), "by_district": dict(sorted(by_district.items()))}

@@ -397,6 +397,29 @@ def feasibility(db: Database, task_id: str, today: date | None = None, *, histor
         return report
 
 
+PREVIEW_ID = "JT-PREVIEW"
+
+
+def preview(db: Database, spec: TaskSpec | dict, today: date | None = None, *, history: InspectionHistory) -> dict:
+    """What a freeze of this spec would find today, before the task is saved (the task form shows it): the
+    eligible entities per stratum, the quotas, the pool, and the feasibility report. Nothing is stored."""
+    if isinstance(spec, dict):
+        spec = parse_task_spec(spec, "task")
+    with db.unit_of_work() as s:
+        _check_deliverable(s, spec)
+        roster = write_roster(s, spec, today or date.today(), FrozenFileWriter(spec.hash, discard), history)
+        plan = build_plan(spec, spec.id or PREVIEW_ID, roster.strata, spec.hash, NEW_PROTOCOL, spec.entropy_source)
+        out: dict[str, Any] = {"roster_size": roster.size, "strata": roster.strata, "quotas": plan["quotas"]}
+        if not roster.size:
+            return {**out, "ok": False, "shortfalls": [], "problem": "no entity of the task's population is eligible"}
+        try:
+            tally = PoolTally(plan, roster.districts)
+        except jdp.JDPError as exc:
+            return {**out, "ok": False, "shortfalls": [], "problem": str(exc)}
+        _, pool_size = write_pool(s, spec, FrozenFileWriter(spec.hash, discard), tally, history)
+        return {**out, "pool_size": pool_size, **tally.report().to_dict()}
+
+
 def reveal(db: Database, task_id: str, party: str, secret_hex: str, actor: str) -> None:
     """Check ``party``'s secret against its commitment and store it; a mismatch is refused and audited.
     Only the party itself reveals; the hub reveals its own at the draw request."""

@@ -9,10 +9,10 @@ csrf = CSRFProtect()
 
 
 def register_web(app: Flask) -> None:
-    from hub.web import auth, documents, overview, public, results, tasks
+    from hub.web import auth, documents, overview, plans, public, results, taskform, tasks
 
     csrf.init_app(app)
-    for area in (auth, overview, public, tasks, results, documents):
+    for area in (auth, overview, public, plans, taskform, tasks, results, documents):
         app.register_blueprint(area.bp)
 
     @app.context_processor
