@@ -228,7 +228,7 @@ def task_spec_from_entry(year: int, lead: str, entry: EntrySpec, given: dict[str
     }
     if entry.districts is not None:
         spec["population"]["districts"] = list(entry.districts)
-    for key in ("weights", "recusal", "entropy_source", "id"):
+    for key in ("weights", "recusal", "entropy_source", "id", "hash"):
         if given.get(key) not in (None, "", {}):
             spec[key] = given[key]
     if "population" in given:

@@ -35,7 +35,8 @@
 
   function say(el, text, bad) {
     el.textContent = text;
-    el.className = bad ? "error" : "ok";
+    el.classList.toggle("error", !!bad);
+    el.classList.toggle("ok", !bad);
   }
 
   function wireCommit(form) {
