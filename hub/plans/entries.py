@@ -272,6 +272,6 @@ def task_spec_from_entry(year: int, lead: str, entry: EntrySpec, given: dict[str
                 _fail("[[team]]", f"计划条目的事项 {missing[0]}（{agency}）须由检查组承担")
         spec["team"] = given["team"]
     window = spec["window"]
-    if not (isinstance(window, list) and len(window) == 2 and all(str(d)[:4] == str(year) for d in window)):
-        _fail("window", f"检查期间须在计划年度 {year} 之内")
+    if not (isinstance(window, list) and len(window) == 2 and str(window[0])[:4] == str(year)):
+        _fail("window", f"检查期间须在计划年度 {year} 内开始")
     return spec

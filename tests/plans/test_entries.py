@@ -67,7 +67,7 @@ def test_a_task_from_an_entry_inherits_items_population_and_ratio_and_is_a_valid
         ({"population": {"districts": ["370112"]}}, "population.districts"),
         ({"agencies": ["HEALTH"]}, "agencies"),
         ({"team": [{"agency": "HEALTH", "size": 2, "items": ["HEALTH-SCH-01"]}]}, "[[team]]"),
-        ({"window": ["2027-01-01", "2027-01-31"]}, "window"),
+        ({"window": ["2027-01-01", "2027-01-31"]}, "window"),  # a task of the 2026 plan starts in 2026
     ],
 )
 def test_a_task_from_an_entry_cannot_depart_from_it(given, where):
