@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from hub.display import N_
+
 HUB = "hub"
 COORDINATOR = "coordinator"
 
@@ -47,7 +49,7 @@ def next_steps(
                     HUB,
                     "commit" if before_freeze else "reveal",
                     p.committed if before_freeze else True,
-                    "平台在创建任务时已自行承诺，在请求抽取时自行揭示",
+                    N_("平台在创建任务时已自行承诺，在请求抽取时自行揭示"),
                 )
             )
             continue
@@ -58,14 +60,14 @@ def next_steps(
     all_committed = all(p.committed for p in parties)
     all_revealed = all(p.revealed or p.party == HUB for p in parties)
     if before_freeze:
-        steps.append(Step(COORDINATOR, "freeze", False, "" if all_committed else "待各方承诺后"))
+        steps.append(Step(COORDINATOR, "freeze", False, "" if all_committed else N_("待各方承诺后")))
     elif state == "frozen":
         if entropy_source:
             steps.append(Step(COORDINATOR, "entropy", entropy_entered, entropy_source))
         if draw_status in ("queued", "running"):
             steps.append(Step(COORDINATOR, "wait", False))
         else:
-            steps.append(Step(COORDINATOR, "draw", False, "" if all_revealed else "待各方揭示后"))
+            steps.append(Step(COORDINATOR, "draw", False, "" if all_revealed else N_("待各方揭示后")))
     elif state == "drawn":
         steps.append(Step(COORDINATOR, "print", False))
     return steps

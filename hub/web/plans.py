@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from hub import appctx
 from hub.agencies import AUTHORITY_NAMES
@@ -49,9 +50,9 @@ def create():
             appctx.database(), _principal(), form.get("lead", ""), form.get("year", ""), form.get("title", "")
         )
     except HubError as exc:
-        flash(f"未保存 — {exc}")
+        flash(_("未保存 — %(error)s", error=exc))
         return redirect(url_for(".index"))
-    flash(f"已新建年度计划 {plan_id}（草稿）")
+    flash(_("已新建年度计划 %(plan)s（草稿）", plan=plan_id))
     return redirect(url_for(".detail", plan_id=plan_id))
 
 
@@ -96,7 +97,7 @@ def _act(plan_id: str, action: Callable[[], str]) -> Any:
     try:
         flash(action())
     except HubError as exc:
-        flash(f"未执行 — {exc}")
+        flash(_("未执行 — %(error)s", error=exc))
     return redirect(url_for(".detail", plan_id=plan_id))
 
 
@@ -105,7 +106,7 @@ def _act(plan_id: str, action: Callable[[], str]) -> Any:
 def add_entry(plan_id: str):
     def act() -> str:
         entry_id = services.add_entry(appctx.database(), _principal(), plan_id, entry_form(request.form))
-        return f"已添加计划条目 {entry_id}"
+        return _("已添加计划条目 %(entry)s", entry=entry_id)
 
     return _act(plan_id, act)
 
@@ -115,7 +116,7 @@ def add_entry(plan_id: str):
 def remove_entry(plan_id: str, entry_id: str):
     def act() -> str:
         services.remove_entry(appctx.database(), _principal(), entry_id)
-        return f"已删除计划条目 {entry_id}"
+        return _("已删除计划条目 %(entry)s", entry=entry_id)
 
     return _act(plan_id, act)
 
@@ -125,7 +126,7 @@ def remove_entry(plan_id: str, entry_id: str):
 def approve(plan_id: str):
     def act() -> str:
         services.approve(appctx.database(), _principal(), plan_id)
-        return f"计划 {plan_id} 已审批"
+        return _("计划 %(plan)s 已批准", plan=plan_id)
 
     return _act(plan_id, act)
 
@@ -135,7 +136,7 @@ def approve(plan_id: str):
 def return_plan(plan_id: str):
     def act() -> str:
         services.return_plan(appctx.database(), _principal(), plan_id, request.form.get("reason", ""))
-        return f"计划 {plan_id} 已退回"
+        return _("计划 %(plan)s 已退回", plan=plan_id)
 
     return _act(plan_id, act)
 
@@ -145,8 +146,9 @@ def return_plan(plan_id: str):
 def file(plan_id: str):
     def act() -> str:
         queued = services.file_plan(appctx.database(), appctx.settings(), _principal(), plan_id)
-        sent = f"，{queued} 条待发消息" if queued else "（内容未变，无需重发）"
-        return f"计划 {plan_id} 已报送省平台{sent}"
+        if queued:
+            return _("计划 %(plan)s 已上报省平台：%(n)s 条待发消息", plan=plan_id, n=queued)
+        return _("计划 %(plan)s 已上报省平台（内容未变，无需重发）", plan=plan_id)
 
     return _act(plan_id, act)
 
@@ -156,6 +158,6 @@ def file(plan_id: str):
 def revise(plan_id: str):
     def act() -> str:
         services.revise(appctx.database(), _principal(), plan_id)
-        return f"计划 {plan_id} 已转为草稿，修改后须重新审批、报送"
+        return _("计划 %(plan)s 已转为草稿，修改后须重新批准、上报", plan=plan_id)
 
     return _act(plan_id, act)

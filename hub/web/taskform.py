@@ -8,6 +8,7 @@ import tomllib
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from hub import appctx
 from hub.agencies import AUTHORITY_NAMES
@@ -114,14 +115,24 @@ def import_file():
     entry = request.form.get("entry", "")
     upload = request.files.get("task_file")
     if upload is None or not upload.filename:
-        return _page(form_values({}), entry=entry, errors=["请选择一个 TOML 任务文件"], status=400)
+        return _page(form_values({}), entry=entry, errors=[_("请选择一个 TOML 任务文件")], status=400)
     raw = upload.stream.read(MAX_IMPORT + 1)
     if len(raw) > MAX_IMPORT:
-        return _page(form_values({}), entry=entry, errors=[f"{upload.filename}：文件过大（至多 256 KB）"], status=400)
+        return _page(
+            form_values({}),
+            entry=entry,
+            errors=[_("%(file)s：文件过大（至多 256 KB）", file=upload.filename)],
+            status=400,
+        )
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        return _page(form_values({}), entry=entry, errors=[f"{upload.filename}：不是有效的 TOML（{exc}）"], status=400)
+        return _page(
+            form_values({}),
+            entry=entry,
+            errors=[_("%(file)s：不是有效的 TOML（%(error)s）", file=upload.filename, error=exc)],
+            status=400,
+        )
     for key in ("window",):  # TOML dates become strings in the form
         if isinstance(data.get(key), list):
             data[key] = [str(d) for d in data[key]]

@@ -190,7 +190,7 @@ def _revealed_secret() -> str:
         try:
             return raw.decode("ascii").strip()
         except UnicodeDecodeError:
-            raise InvalidInput("秘密文件不是文本：请选择承诺时下载的文件", where="secret_file") from None
+            raise InvalidInput(_("秘密文件不是文本：请选择承诺时下载的文件"), where="secret_file") from None
     return request.form.get("secret_hex", "")
 
 

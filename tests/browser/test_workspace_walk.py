@@ -90,7 +90,7 @@ def test_the_procedure_in_the_browser(db, settings, base_url, browser, tmp_path:
     deputy.goto(f"{base_url}/plans/AP-2026-HEALTH")
     deputy.click("#approve-form button")
     deputy.wait_for_selector("#plan-state")
-    assert deputy.locator("#plan-state").inner_text() == "已审批"
+    assert deputy.locator("#plan-state").inner_text() == "已批准"
 
     # --- a task from the entry, through the form: live count, preview, save --------------------
     coord.goto(f"{base_url}/plans/AP-2026-HEALTH")
@@ -109,7 +109,7 @@ def test_the_procedure_in_the_browser(db, settings, base_url, browser, tmp_path:
     coord.wait_for_selector("#task-state")
     task_url = coord.url
     task_id = task_url.rstrip("/").rsplit("/", 1)[-1]
-    assert coord.locator("#task-state").inner_text() == "draft"
+    assert coord.locator("#task-state").inner_text() == "草稿"
     assert coord.locator("#task-steps tr[data-who=HEALTH][data-action=commit]").count() == 1
 
     # --- each liaison commits: the secret is made here, kept as a file; only the commitment is sent
@@ -137,7 +137,7 @@ def test_the_procedure_in_the_browser(db, settings, base_url, browser, tmp_path:
     coord.wait_for_selector("#confirm-form")
     coord.click("#confirm-button")
     coord.wait_for_selector("#task-state")
-    assert coord.locator("#task-state").inner_text() == "frozen"
+    assert coord.locator("#task-state").inner_text() == "已冻结"
 
     # --- each liaison reveals with its file, checked in the browser first ----------------------
     for agency, page in liaisons.items():
@@ -151,7 +151,7 @@ def test_the_procedure_in_the_browser(db, settings, base_url, browser, tmp_path:
         page.wait_for_function(f"document.querySelector('{form} .party-status').textContent.includes('相符')")
         page.click(f"{form} button[type=submit]")
         page.wait_for_selector(".flash")
-        assert "revealed" in page.locator(".flash").inner_text()
+        assert "已揭示" in page.locator(".flash").inner_text()
 
     # --- the draw, confirmed with the entropy, its progress shown -------------------------------
     coord.goto(task_url)
@@ -160,7 +160,7 @@ def test_the_procedure_in_the_browser(db, settings, base_url, browser, tmp_path:
     coord.fill("#confirm-form input[name=entropy]", "517")
     coord.click("#confirm-button")
     coord.wait_for_selector("#assignments")
-    assert coord.locator("#task-state").inner_text() == "drawn"
+    assert coord.locator("#task-state").inner_text() == "已抽取"
     assert coord.locator("#draw-progress").get_attribute("value") == "100"
     assert coord.locator("#draw-progress-text").inner_text() == "100%"
     assert coord.locator("#assignments tr.assignment").count() >= 2

@@ -39,4 +39,4 @@ def test_the_task_page_follows_a_draw_on_a_real_worker(worker_env, db):  # noqa:
     assert final["state"] == "drawn" and final["draw_progress"] == 100
     assert seen <= {"queued", "running", "done"}
     assert f'data-status-url="/tasks/{scen.task_id}/status.json"' in page
-    assert "The draw is queued" in page  # not drawn in the request: the worker has it
+    assert "抽取已排队" in page  # not drawn in the request: the worker has it
