@@ -89,6 +89,7 @@ def status(task_id: str):
             "task_id": task.id,
             "state": task.state,
             "draw_status": task.draw_status or "not_requested",
+            "draw_status_name": _(display.state(task.draw_status or "not_requested", "draw")),
             "draw_progress": task.draw_progress or 0,
             "draw_error": task.draw_error,
             "seed": task.seed,

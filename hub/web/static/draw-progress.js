@@ -3,7 +3,6 @@
    assignments. Without JavaScript the page offers a refresh link instead. */
 (function () {
   "use strict";
-  var WORDS = { queued: "已排队", running: "抽取中", done: "已完成", failed: "失败", not_requested: "未请求" };
 
   function poll(bar) {
     var text = document.getElementById("draw-progress-text");
@@ -14,7 +13,7 @@
         bar.hidden = false;
         bar.value = s.draw_progress;
         if (text) text.textContent = s.draw_progress + "%";
-        if (status) status.textContent = (WORDS[s.draw_status] || s.draw_status);
+        if (status) status.textContent = s.draw_status_name || s.draw_status;
         if (s.draw_status === "queued" || s.draw_status === "running") {
           window.setTimeout(function () { poll(bar); }, 1000);
         } else {

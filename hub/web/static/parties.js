@@ -6,6 +6,7 @@
 (function () {
   "use strict";
   var SECRET = /^[0-9a-f]{32,256}$/;
+  var MSG = {}; // page-wide messages, in the page's language (data-msg-* on the first party form)
 
   function toHex(bytes) {
     var s = "";
@@ -17,7 +18,7 @@
   function digestHex(hashName, data) {
     if (hashName === "sm3") return Promise.resolve(window.HubSM3.hex(data));
     if (!window.crypto || !window.crypto.subtle) {
-      return Promise.reject(new Error("此浏览器不支持 WebCrypto（须通过 HTTPS 或本机地址访问）"));
+      return Promise.reject(new Error(MSG.noCrypto || "此浏览器不支持 WebCrypto（须通过 HTTPS 或本机地址访问）"));
     }
     return window.crypto.subtle.digest("SHA-256", data).then(function (buf) { return toHex(new Uint8Array(buf)); });
   }
@@ -56,7 +57,7 @@
         link.download = d.task + "-" + d.party + ".secret";
         link.hidden = false;
         make.disabled = true;
-        say(status, "已生成秘密值。请先下载并妥善保存秘密文件（揭示时需要它，平台不保存），再提交承诺。", false);
+        say(status, d.msgMade, false);
       }, function (err) { say(status, String(err.message || err), true); });
     });
     link.addEventListener("click", function () {
@@ -66,7 +67,7 @@
     form.addEventListener("submit", function (ev) {
       if (field.readOnly && !saved) {
         ev.preventDefault();
-        say(status, "请先下载秘密文件。", true);
+        say(status, d.msgDownloadFirst, true);
       }
     });
   }
@@ -83,17 +84,17 @@
       file.files[0].text().then(function (text) {
         var secret = text.trim();
         if (!SECRET.test(secret)) {
-          say(status, "文件内容不是秘密值（32–256 位小写十六进制）。", true);
+          say(status, d.msgNotSecret, true);
           return;
         }
         return commitment(d.protocol, d.hash, d.party, secret).then(function (value) {
           if (value !== d.commitment) {
-            say(status, "此秘密文件与 " + d.party + " 的承诺值不符：请选择承诺时下载的文件。", true);
+            say(status, d.msgMismatch, true);
             return;
           }
           hidden.value = secret;
           submit.disabled = false;
-          say(status, "秘密文件与承诺值相符，可以揭示。", false);
+          say(status, d.msgMatch, false);
         });
       }).catch(function (err) { say(status, String(err.message || err), true); });
     });
@@ -101,6 +102,8 @@
 
   window.HubJDP = { commitment: commitment, newSecret: newSecret, digestHex: digestHex };
   document.addEventListener("DOMContentLoaded", function () {
+    var first = document.querySelector("form[data-party-commit], form[data-party-reveal]");
+    if (first) MSG.noCrypto = first.dataset.msgNoCrypto;
     document.querySelectorAll("form[data-party-commit]").forEach(wireCommit);
     document.querySelectorAll("form[data-party-reveal]").forEach(wireReveal);
   });
