@@ -106,3 +106,25 @@ def test_a_liaison_reveals_by_uploading_the_secret_file_and_a_wrong_file_is_refu
 
 def _revealed(db, task_id: str, party: str) -> bool:  # type: ignore[no-untyped-def]
     return any(p["revealed"] for p in lifecycle.parties(db, task_id) if p["party"] == party)
+
+
+def test_each_role_sees_only_its_part_of_the_task_page(db, settings, client, sign_in, post_form):  # type: ignore[no-untyped-def]
+    scenario = committed_task(db, settings, "JT-2026-0310")
+    lifecycle.create_task(db, settings, {**_spec_of(scenario), "id": "JT-2026-0311"}, "t")
+    url = "/tasks/JT-2026-0311"
+    pages = {}
+    for name, roles, agency in (
+        ("coord", ("coordinator",), None),
+        ("liaison-samr", ("liaison",), "SAMR"),
+        ("insp", ("inspector",), "HEALTH"),
+        ("rev", ("reviewer",), None),
+    ):
+        sign_in(name, *roles, agency=agency)
+        pages[name] = client.get(url).get_data(as_text=True)
+        post_form("/logout")
+    assert 'id="commit-form-SAMR"' in pages["liaison-samr"] and 'id="commit-form-HEALTH"' not in pages["liaison-samr"]
+    for name in ("coord", "insp", "rev"):
+        assert "commit-form-" not in pages[name], name  # only a party itself commits
+    assert 'id="void-form"' in pages["coord"]
+    for name in ("liaison-samr", "insp", "rev"):
+        assert 'id="void-form"' not in pages[name] and "confirm/" not in pages[name], name
