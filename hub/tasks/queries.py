@@ -79,20 +79,24 @@ def task_steps(db: Database, task_id: str) -> list[Step]:
 
 def population_count(db: Database, categories: list[str], districts: list[str] | None) -> dict[str, Any]:
     """Active entities of any of ``categories`` (in ``districts``, when given), by district: the task
-    form's live count, before strata, weights and exclusions (the preview applies those)."""
-    from collections import Counter
+    form's live count, before strata, weights and exclusions (the preview applies those). Counted in
+    SQL: an entity with two of the categories counts once."""
+    from sqlalchemy import bindparam, text
 
-    from hub.rosters.models import Entity
-
-    wanted = set(categories)
-    by_district: Counter[str] = Counter()
-    if not wanted:
+    if not categories:
         return {"count": 0, "by_district": {}}
     with db.unit_of_work() as s:
-        q = select(Entity.district, Entity.categories).where(Entity.active)
+        if s.get_bind().dialect.name == "postgresql":
+            match = "jsonb_exists_any(e.categories, CAST(:cats AS text[]))"
+        else:
+            match = "EXISTS (SELECT 1 FROM json_each(e.categories) AS j WHERE j.value IN :cats)"
+        where = f"e.active AND {match}" + (" AND e.district IN :districts" if districts else "")
+        sql = text(f"SELECT coalesce(e.district, '-'), count(*) FROM entities e WHERE {where} GROUP BY 1 ORDER BY 1")
+        params: dict[str, Any] = {"cats": list(categories)}
+        if s.get_bind().dialect.name != "postgresql":
+            sql = sql.bindparams(bindparam("cats", expanding=True))
         if districts:
-            q = q.where(Entity.district.in_(districts))
-        for district, cats in s.execute(q.execution_options(yield_per=5000)):
-            if not wanted.isdisjoint(cats or ()):
-                by_district[district or "-"] += 1
-    return {"count": sum(by_district.values()), "by_district": dict(sorted(by_district.items()))}
+            sql = sql.bindparams(bindparam("districts", expanding=True))
+            params["districts"] = list(districts)
+        by_district = {d: int(n) for d, n in s.execute(sql, params)}
+    return {"count": sum(by_district.values()), "by_district": by_district}

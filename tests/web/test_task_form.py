@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import tomllib
 
+from hub.rosters.models import Entity
 from hub.tasks.queries import get_task
 
 from .scenario import add_rosters, task_spec
@@ -81,6 +82,33 @@ def test_the_live_count_counts_the_population(db, settings, sign_in):  # type: i
         "by_district": {"370102": 2},
     }
     assert client.get("/tasks/new/count?categories=hotel").get_json()["count"] == 0
+    with db.unit_of_work() as s:
+        s.add(
+            Entity(
+                entity_id="EDU:3701020099",
+                name="两类",
+                entity_type="school",
+                district="370102",
+                categories=["school", "hotel"],
+                status="active",
+                active=True,
+                sources=["edu"],
+            )
+        )
+        s.add(
+            Entity(
+                entity_id="EDU:3701020098",
+                name="停业",
+                entity_type="school",
+                district="370102",
+                categories=["school"],
+                status="revoked",
+                active=False,
+                sources=["edu"],
+            )
+        )
+    both = client.get("/tasks/new/count?categories=school,hotel&districts=370102").get_json()
+    assert both == {"count": 3, "by_district": {"370102": 3}}  # the two-category entity once, the inactive not
 
 
 def test_toml_export_and_import_round_trip(db, settings, sign_in, post_form):  # type: ignore[no-untyped-def]
