@@ -1,6 +1,6 @@
 """Sandbox of the provincial joint-supervision platform (provincial-rest, interfaces.md "Sinks").
 
-Stores tasks, draw records and results in memory and answers exactly as the interface
+Stores annual plans, tasks, draw records and results in memory and answers exactly as the interface
 says: task PUT idempotent, a different draw for a task that has one → 409, results
 keyed by ``result_id`` (a repeat is a duplicate). Counters say how often each result was
 accepted, so a test can check "delivered exactly once" after faults.
@@ -24,6 +24,7 @@ from connectors.schemas import schema_path
 SCHEMA_PATH = schema_path("provincial-results-batch.schema.json")
 _SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 _check_result = fastjsonschema.compile({**_SCHEMA["definitions"]["result"], "definitions": _SCHEMA["definitions"]})
+_check_plan = fastjsonschema.compile(json.loads(schema_path("provincial-plan.schema.json").read_text(encoding="utf-8")))
 
 MAX_RESULTS = 500
 TASK_FIELDS = ("task_id", "title", "lead", "agencies", "items", "strata", "quotas", "window")
@@ -149,6 +150,8 @@ class ProvincialSandbox(SinkSandbox):
     ) -> None:
         super().__init__(app_secrets, port, faults, host)
         self.tasks: dict[str, dict[str, Any]] = {}
+        self.plans: dict[str, dict[str, Any]] = {}
+        self.plan_puts: Counter[str] = Counter()
         self.draws: dict[str, dict[str, Any]] = {}
         self.reject_entities = set(reject_entities)
         self.omit_from_answer = 0
@@ -156,6 +159,7 @@ class ProvincialSandbox(SinkSandbox):
         self.draw_puts: Counter[str] = Counter()
         self._lock = threading.Lock()
         base = r"/api/v1/joint-tasks/(?P<task_id>[^/]+)"
+        self.route("PUT", r"/api/v1/joint-plans/(?P<plan_id>[^/]+)", self.put_plan)
         self.route("PUT", base, self.put_task)
         self.route("PUT", base + "/draw", self.put_draw)
         self.route("POST", base + "/results:batch", self.post_results)
@@ -165,6 +169,21 @@ class ProvincialSandbox(SinkSandbox):
         return dict(self.ledger.stored)
 
     # --- routes -------------------------------------------------------------------
+    def put_plan(self, req: Request, plan_id: str) -> Response:
+        plan_id = unquote(plan_id)
+        body, problem = _json_object(req.body)
+        if problem is None:
+            problem = _plan_problem(body, plan_id)
+        if problem:
+            return self._invalid(problem)
+        with self._lock:
+            self.plan_puts[plan_id] += 1
+            created = plan_id not in self.plans
+            self.plans[plan_id] = body  # the platform keeps the latest, whole
+        if fault := self.fault_after_store():
+            return fault
+        return Response.json(201 if created else 200, {"plan_id": plan_id})
+
     def put_task(self, req: Request, task_id: str) -> Response:
         task_id = unquote(task_id)
         body, problem = _json_object(req.body)
@@ -273,6 +292,25 @@ def _task_problem(body: dict[str, Any], task_id: str) -> str | None:
         return "window must be two dates [YYYY-MM-DD, YYYY-MM-DD]"
     if not isinstance(body["agencies"], list) or body["lead"] not in body["agencies"]:
         return "agencies must be a list that includes the lead"
+    return None
+
+
+def _plan_problem(body: dict[str, Any], plan_id: str) -> str | None:
+    try:
+        _check_plan(body)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        return exc.message.replace("data", "plan", 1)
+    if body["plan_id"] != plan_id:
+        return f"plan_id {body['plan_id']!r} does not match the path ({plan_id!r})"
+    for i, entry in enumerate(body["entries"]):
+        if body["lead"] not in entry["agencies"]:
+            return f"plan.entries[{i}].agencies must include the lead {body['lead']}"
+        stray = sorted(set(entry["items"]) - set(entry["agencies"]))
+        if stray:
+            return f"plan.entries[{i}].items names {stray[0]}, not one of the entry's agencies"
+    ids = [e["entry_id"] for e in body["entries"]]
+    if len(set(ids)) != len(ids):
+        return "plan.entries: an entry_id is listed twice"
     return None
 
 

@@ -12,8 +12,8 @@ from hub.api import bp, json_body
 from hub.api.bounds import int_arg, str_list_field, text_field
 from hub.auth.access import Principal, current_principal, requires
 from hub.errors import InvalidInput
+from hub.plans.coverage import PLAN_RATIOS
 from hub.results import services as results
-from hub.results.plans import PLAN_RATIOS
 from hub.results.stats import parse_filter, stats_for
 from hub.results.worklists import QueueFilter, open_follow_ups, review_queue
 

@@ -34,7 +34,7 @@ from hub.rosters.models import Entity
 from hub.tasks.models import JointTask
 
 # Plan coverage needs each category's planned ratio for a year; the annual plans provide it
-# (``PlanRatios``); without plans the column is empty and coverage is still counted.
+# (hub.plans.coverage, passed in by the pages and the API: plans sit above results in the layers).
 PlanRatios = Callable[[Session, StatsFilter], dict[str, float]]
 
 
@@ -246,7 +246,8 @@ def deliveries(s: Session, f: StatsFilter) -> Figure:
 
 
 def plan_coverage(s: Session, f: StatsFilter, plans: PlanRatios = no_plans) -> Figure:
-    """Per category: distinct entities with a current result in the cut / active entities, beside the plan's ratio."""
+    """Per category: distinct entities with a current result in the cut / active entities, beside the plan's ratio
+    (``plans``: hub.plans.coverage, injected by the caller: plans sit above results)."""
     covered_q = (
         _results(s, f, Entity.categories, func.count(func.distinct(Result.entity_id)))
         .where(Result.superseded.is_(False))

@@ -25,6 +25,7 @@ class NavEntry:
 
 NAV: tuple[NavEntry, ...] = (
     NavEntry("overview.index", _l("概览")),
+    NavEntry("plans.index", _l("年度抽查计划"), ("coordinator", "reviewer", "auditor", "liaison")),
     NavEntry("tasks.index", _l("联合抽查任务"), ("coordinator", "liaison", "inspector", "reviewer", "auditor")),
     NavEntry("results.index", _l("检查结果"), ("coordinator", "reviewer", "auditor", "liaison")),
     NavEntry("entry.index", _l("录入结果"), ("coordinator", "liaison", "inspector")),

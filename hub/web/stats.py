@@ -14,8 +14,8 @@ from hub import appctx
 from hub.auth.access import current_principal, requires
 from hub.auth.principal import Principal
 from hub.display import category
+from hub.plans.coverage import PLAN_RATIOS
 from hub.results.figures import Figure
-from hub.results.plans import PLAN_RATIOS
 from hub.results.stats import Dashboard, parse_filter, stats_for
 from hub.results.stats_files import figure_csv, figure_xlsx
 from hub.web.charts import Bar, hbar

@@ -215,3 +215,47 @@ def test_a_task_cut_keeps_only_that_task(loaded, world):
     got = dashboard(loaded, StatsFilter(task=task), TODAY).figures
     assert got["completion"].rows == Expected(world, StatsFilter(task=task)).completion()
     assert got["tasks"].rows == [("drawn", "已抽取", 1)]
+
+
+def test_plan_coverage_shows_the_approved_plans_floor_per_category(loaded):
+    from hub.plans.coverage import PLAN_RATIOS
+    from hub.plans.models import AnnualPlan, PlanEntry
+
+    with loaded.unit_of_work() as s:
+        for pid, state in (("AP-2026-HEALTH", "approved"), ("AP-2026-SAMR", "draft")):
+            s.add(
+                AnnualPlan(
+                    id=pid,
+                    year=2026,
+                    lead=pid.rsplit("-", 1)[1],
+                    title="计划",
+                    state=state,
+                    created_by="t",
+                    edited_by="t",
+                )
+            )
+        s.flush()
+        entries = (  # plan, categories, agencies, ratio
+            ("AP-2026-HEALTH", ["school"], ["HEALTH"], "0.2"),
+            ("AP-2026-HEALTH", ["school", "hotel"], ["HEALTH", "SAMR"], "0.3"),
+            ("AP-2026-SAMR", ["eldercare"], ["SAMR"], "0.9"),  # a draft plan sets no floor
+        )
+        for n, (pid, cats, agencies, ratio) in enumerate(entries):
+            s.add(
+                PlanEntry(
+                    id=f"{pid}-{n:02d}",
+                    plan_id=pid,
+                    position=n,
+                    title="条目",
+                    agencies=agencies,
+                    items={},
+                    population={"categories": cats},
+                    ratio=ratio,
+                    months=[6],
+                )
+            )
+    board = dashboard(loaded, StatsFilter(year=2026), TODAY, PLAN_RATIOS).figures["coverage"]
+    ratios = dict(zip(board.column("category"), board.column("plan_ratio"), strict=True))
+    assert ratios == {"eldercare": None, "hotel": 0.3, "school": 0.3}
+    no_year = dashboard(loaded, StatsFilter(), TODAY, PLAN_RATIOS).figures["coverage"]
+    assert set(no_year.column("plan_ratio")) == {None}

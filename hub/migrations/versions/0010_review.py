@@ -5,13 +5,13 @@ A published result is never edited: its amendment is a new row, revision + 1, na
 amends; so the unique key of a result gains the revision.
 
 Revision ID: 0010_review
-Revises: 0007_sync_merge
+Revises: 0009_plans
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_review"
-down_revision = "0007_sync_merge"
+down_revision = "0009_plans"
 branch_labels = None
 depends_on = None
 
