@@ -46,6 +46,8 @@ _COLUMNS = (
     Result.findings,
     Result.published_on,
     Result.approved_at,
+    Result.amends,
+    Result.superseded,
     Entity.uscc,
     Entity.name,
     Entity.entity_type,
@@ -221,6 +223,9 @@ def _public_row(r: Any, inspector_names: Mapping[str, str], policy: str) -> dict
         "inspectors": [] if policy == "hidden" else [inspector_names.get(i, i) for i in r.inspectors or []],
         "findings": mask_findings(r.findings, (r.legal_rep,)),
         "published_on": r.published_on,
+        # an amendment (更正) is a new result naming the one it replaces; the replaced one stays, marked
+        "amends": r.amends,
+        "superseded": bool(r.superseded),
     }
 
 

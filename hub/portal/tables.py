@@ -55,6 +55,8 @@ RESULT_COLUMNS = (
     "inspectors",
     "findings",
     "published_on",
+    "amends",
+    "superseded",
 )
 
 

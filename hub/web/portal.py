@@ -252,14 +252,13 @@ def verify():
 @bp.route("/plans/")
 @public
 def plans():
-    found = published_plans(appctx.database())
-    return page("portal_plans.html", plans=found)
+    return page("portal_plans.html", plans=published_plans(appctx.database(), _sinks()))
 
 
 @bp.route("/plans.json")
 @public
 def plans_json():
-    found = published_plans(appctx.database()) or []
+    found = published_plans(appctx.database(), _sinks())
     return public_response(tables.json_document(found, tables.PLAN_COLUMNS, kind="抽查计划公告"), JSON)
 
 
@@ -268,7 +267,7 @@ def plans_json():
 def plans_csv():
     rows = [
         {**entry, "plan_id": p["plan_id"], "year": p["year"], "lead": p["lead"], "plan_title": p["title"]}
-        for p in published_plans(appctx.database()) or []
+        for p in published_plans(appctx.database(), _sinks())
         for entry in p.get("entries", [])
     ]
     return public_response(b"".join(tables.csv_lines(rows, tables.PLAN_ENTRY_COLUMNS)), CSV, filename="plans.csv")

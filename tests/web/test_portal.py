@@ -375,37 +375,82 @@ def test_the_masking_rule_is_published_with_the_inspector_policy(make_settings, 
     assert 'id="inspector-policy">本平台对检查人员姓名的设置：<b>不显示</b>' in html
 
 
-def test_annual_plans_are_published_through_the_plan_reader(db, client):  # type: ignore[no-untyped-def]
-    from datetime import date
+def test_annual_plans_are_published_once_approved(db, client):  # type: ignore[no-untyped-def]
+    from datetime import datetime
 
-    from hub.portal import plans
+    from hub.plans.models import AnnualPlan, PlanEntry
 
-    assert "本平台尚未启用年度抽查计划" in client.get("/public/plans/").get_data(as_text=True)
-    plan = {
-        "plan_id": "PL-2026-HEALTH",
-        "year": 2026,
-        "lead": "HEALTH",
-        "title": "2026年度卫生健康随机抽查计划",
-        "published_on": date(2026, 1, 20),
-        "entries": [
-            {
-                "entry_id": "E1",
-                "title": "住宿场所卫生",
-                "agencies": ["HEALTH", "SAMR"],
-                "items": {"HEALTH": ["HEALTH-HOTEL-01"]},
-                "population": {"categories": ["hotel"]},
-                "ratio": "0.05",
-                "months": [3, 4],
-            }
-        ],
-    }
-    plans.register_plan_reader(lambda _db: [plan])
-    try:
-        html = client.get("/public/plans/").get_data(as_text=True)
-        assert "2026年度卫生健康随机抽查计划" in html and "住宿场所卫生" in html and "3、4 月" in html
-        assert client.get("/public/plans.json").json["rows"][0]["plan_id"] == "PL-2026-HEALTH"
-        table = client.get("/public/plans.csv").get_data(as_text=True).lstrip("\ufeff")
-        row = next(csv.DictReader(io.StringIO(table)))
-        assert (row["plan_id"], row["entry_id"], row["months"], row["ratio"]) == ("PL-2026-HEALTH", "E1", "3;4", "0.05")
-    finally:
-        plans._readers.clear()
+    with db.unit_of_work() as s:
+        for plan_id, lead, state in (("AP-2026-HEALTH", "HEALTH", "approved"), ("AP-2026-SAMR", "SAMR", "draft")):
+            s.add(
+                AnnualPlan(
+                    id=plan_id,
+                    year=2026,
+                    lead=lead,
+                    title=f"2026年度{lead}随机抽查计划",
+                    state=state,
+                    created_by="t",
+                    edited_by="t",
+                    approved_at=datetime(2026, 1, 20, 2, 0),
+                )
+            )
+            s.flush()
+            s.add(
+                PlanEntry(
+                    id=f"{plan_id}-01",
+                    plan_id=plan_id,
+                    position=1,
+                    title="住宿场所卫生",
+                    agencies=["HEALTH", "SAMR"],
+                    items={"HEALTH": ["HEALTH-HOTEL-01"]},
+                    population={"categories": ["hotel"]},
+                    ratio="0.05",
+                    months=[3, 4],
+                )
+            )
+    html = client.get("/public/plans/").get_data(as_text=True)
+    assert "2026年度HEALTH随机抽查计划" in html and "住宿场所卫生" in html and "3、4 月" in html
+    assert "SAMR随机抽查计划" not in html  # a draft is not public
+    assert [r["plan_id"] for r in client.get("/public/plans.json").json["rows"]] == ["AP-2026-HEALTH"]
+    table = client.get("/public/plans.csv").get_data(as_text=True).lstrip("\ufeff")
+    row = next(csv.DictReader(io.StringIO(table)))
+    assert (row["plan_id"], row["entry_id"], row["months"], row["ratio"]) == (
+        "AP-2026-HEALTH",
+        "AP-2026-HEALTH-01",
+        "3;4",
+        "0.05",
+    )
+
+
+def test_a_correction_is_shown_as_such_beside_the_result_it_replaces(db, client):  # type: ignore[no-untyped-def]
+    add_published(db)
+    code = uscc(0)
+    with db.unit_of_work() as s:
+        old = s.query(Result).filter(Result.entity_id == code).one()
+        old.superseded = True
+        s.add(
+            Result(
+                result_id=f"{old.result_id}-v2",
+                task_id=TASK_ID,
+                entity_id=code,
+                agency=old.agency,
+                inspected_on=old.inspected_on,
+                outcome_codes=["1"],
+                inspectors=[],
+                items=[],
+                findings="复查合格",
+                state="approved",
+                entered_by="t",
+                approved_at=old.approved_at,
+                published_on=old.published_on,
+                revision=2,
+                amends=old.result_id,
+            )
+        )
+    html = client.get(f"/public/entities/{code}").get_data(as_text=True)
+    assert f"更正：替代 <code>{TASK_ID}-R0000</code>" in html and "已被更正" in html
+    rows = client.get(f"/public/entities/{code}.json").json["rows"]
+    assert [(r["result_id"], r["amends"], r["superseded"]) for r in rows] == [
+        (f"{TASK_ID}-R0000-v2", f"{TASK_ID}-R0000", False),
+        (f"{TASK_ID}-R0000", None, True),
+    ]

@@ -8,13 +8,13 @@
 - results by agency and approval (the feeds), and by inspection date (years, bulk downloads).
 
 Revision ID: 0011_portal
-Revises: 0007_sync_merge
+Revises: 0010_review
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_portal"
-down_revision = "0007_sync_merge"
+down_revision = "0010_review"
 branch_labels = None
 depends_on = None
 
