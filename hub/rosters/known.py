@@ -20,11 +20,14 @@ from hub.db import make_engine
 
 _CHUNK = 5000  # keys per lookup (SQLite takes at most 32,766 parameters)
 _SQLITE = "SELECT record_key, digest, active FROM entity_sources WHERE source = ? AND record_key IN ({marks})"
-# One index probe per key, whatever the table's statistics (a lateral lookup by the whole key is never a scan).
+# One index probe per key, whatever the table's statistics: the LIMIT keeps the lateral lookup from being
+# flattened into a join, which a planner without statistics makes a scan of the source's every record.
 _POSTGRESQL = (
     "SELECT k.key, es.digest, es.active FROM unnest(%s::text[]) AS k(key) JOIN LATERAL (SELECT digest, active "
-    "FROM entity_sources WHERE source = %s AND record_key = k.key) AS es ON TRUE"
+    "FROM entity_sources WHERE source = %s AND record_key = k.key LIMIT 1) AS es ON TRUE"
 )
+
+_PLAN = "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off"
 
 
 class KnownDigests:
@@ -63,7 +66,7 @@ class KnownDigests:
             raw = conn.connection.driver_connection
             if conn.dialect.name == "postgresql":
                 with raw.cursor() as cur:
-                    cur.execute("SET LOCAL enable_seqscan = off; SET LOCAL jit = off")
+                    cur.execute(_PLAN)
                     cur.execute(_POSTGRESQL, (list(keys), self.source))
                     rows = cur.fetchall()
             else:
