@@ -67,7 +67,7 @@ _CREATE = (  # PostgreSQL's stage (SQLite merges straight from the rows)
     f"CREATE TEMP TABLE IF NOT EXISTS {TABLE} (record_key text, entity_id text, raw text, "
     "digest text, " + ", ".join(f"{c} text" for c in FIELDS[:-5]) + ", established date, "
     "credit_class text, abnormal_list boolean, serious_violation boolean, categories jsonb, "
-    "state smallint NOT NULL DEFAULT 2, present boolean NOT NULL DEFAULT false)"
+    "state smallint NOT NULL DEFAULT 2)"
 )
 _COPY_STAGE = f"COPY {TABLE} ({', '.join(ROW)}) FROM STDIN"
 
@@ -78,12 +78,8 @@ _MARK = (
     f"THEN 0 ELSE 1 END FROM entity_sources es WHERE es.source = :source "
     f"AND es.record_key = {TABLE}.record_key), 2) WHERE state = {UNSURE}"
 )
-_PRESENT = (
-    f"UPDATE {TABLE} SET present = (SELECT 1 FROM entities e WHERE e.entity_id = {TABLE}.entity_id LIMIT 1) IS NOT NULL "
-    "WHERE state <> 0"
-)
 _BROKEN_CLAIMS = f"SELECT record_key FROM {TABLE} WHERE state <> 0 AND raw IS NULL LIMIT 1"
-_COUNT = f"SELECT state, present, count(*) FROM {TABLE} GROUP BY state, present"
+_COUNT = f"SELECT state, count(*) FROM {TABLE} GROUP BY state"
 _SEEN = (
     f"UPDATE entity_sources SET run_id = :run_id, seen_at = :now WHERE source = :source AND record_key IN "
     f"(SELECT record_key FROM {TABLE} WHERE state = 0)"
@@ -112,7 +108,7 @@ def _new_entities_sql(dialect: str) -> str:
     return (
         f"INSERT INTO entities (entity_id, {', '.join(FIELDS)}, complaints, active, sources, created_at, "
         f"updated_at) SELECT entity_id, {', '.join(values)}, 0, TRUE, {sources}, :now, :now FROM {TABLE} "
-        "WHERE state <> 0 AND NOT present ORDER BY entity_id ON CONFLICT (entity_id) DO NOTHING"
+        "WHERE state <> 0 ORDER BY entity_id ON CONFLICT (entity_id) DO NOTHING"
     )
 
 
@@ -154,7 +150,7 @@ def _update_entities_sql(dialect: str) -> str:
     sets += [f"categories = {cats}", f"sources = {srcs}", "active = TRUE", "updated_at = :now"]
     return (
         f"UPDATE entities SET {', '.join(sets)} FROM {TABLE} s "
-        "WHERE s.state <> 0 AND s.present AND entities.entity_id = s.entity_id"
+        "WHERE s.state <> 0 AND entities.entity_id = s.entity_id"
     )
 
 
@@ -417,7 +413,6 @@ class EntityStage:
             self._load(session)
             for name, sql in (
                 ("mark", _MARK),
-                ("present", _PRESENT),
                 ("seen", _SEEN),
                 ("update entities", _update_entities_sql(dialect)),
                 ("new entities", _new_entities_sql(dialect)),
@@ -514,24 +509,21 @@ class EntityStage:
         broken = run(_BROKEN_CLAIMS).first()
         if broken is not None:
             raise BrokenClaim(self.source, broken[0])
-        run(_PRESENT)
-        existing = absent = 0  # changed rows whose entity exists / does not
-        for state, present, n in conn.exec_driver_sql(_COUNT):
-            if state != UNCHANGED:
-                existing, absent = (existing + n, absent) if present else (existing, absent + n)
+        changed = 0
+        for state, n in conn.exec_driver_sql(_COUNT):
             if state == UNCHANGED:
                 counts["unchanged"] += n
             elif state == NEW:
                 counts["inserted"] += n
             else:
                 counts["updated"] += n
+            if state != UNCHANGED:
+                changed += n
         if counts["unchanged"] and self.snapshot:
             run(_SEEN)
-        if existing:
+        if changed:  # the entities that exist are updated, then the rest inserted (each found by its index)
             run(_update_entities_sql(dialect))
-        if absent:
             run(_new_entities_sql(dialect))
-        if existing or absent:
             run(_LINKS)
         if quarantined:
             held = [{"source": self.source, "key": k} for (k,) in run(_HELD)]
