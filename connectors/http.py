@@ -177,7 +177,8 @@ def _split_items(text: str) -> tuple[dict[str, Any], list[str]]:
             raise ValueError("not a member")
         at = space(text, at + 1).end()
         if key == "items" and text[at] == "[":
-            items, raws = [], []
+            items: list[Any] = []
+            raws = []
             add_item, add_raw = items.append, raws.append
             at = space(text, at + 1).end()
             while text[at] != "]":
