@@ -71,14 +71,27 @@ _CREATE = (  # PostgreSQL's stage (SQLite merges straight from the rows)
 )
 _COPY_STAGE = f"COPY {TABLE} ({', '.join(ROW)}) FROM STDIN"
 
-# 1. new / changed / unchanged for the unsure rows (claims among them), then (for changed rows only)
-# whether the entity exists.
+# new / changed / unchanged, for the rows that came unsure
 _MARK = (
     f"UPDATE {TABLE} SET state = COALESCE((SELECT CASE WHEN es.digest = {TABLE}.digest AND es.active "
     f"THEN 0 ELSE 1 END FROM entity_sources es WHERE es.source = :source "
     f"AND es.record_key = {TABLE}.record_key), 2) WHERE state = {UNSURE}"
 )
-_BROKEN_CLAIMS = f"SELECT record_key FROM {TABLE} WHERE state <> 0 AND raw IS NULL LIMIT 1"
+# Claims (unchanged records, sent as key and digest) are checked, stamped and released by key, from two
+# arrays; each lookup a scalar subquery (one index probe, never turned into a join).
+_CLAIMED = "unnest(:keys::text[], :digests::text[]) AS c(k, d)"
+_BROKEN_CLAIMS = (
+    f"SELECT c.k FROM {_CLAIMED} WHERE (SELECT es.digest FROM entity_sources es WHERE es.source = :source "
+    "AND es.record_key = c.k AND es.active LIMIT 1) IS DISTINCT FROM c.d LIMIT 1"
+)
+_SEEN_CLAIMS = (
+    "UPDATE entity_sources SET run_id = :run_id, seen_at = :now WHERE source = :source "
+    "AND record_key = ANY(:keys::text[])"
+)
+_HELD_CLAIMS = (
+    f"SELECT c.k FROM {_CLAIMED} WHERE (SELECT 1 FROM quarantine q WHERE q.source = :source "
+    "AND q.record_key = c.k LIMIT 1) IS NOT NULL"
+)
 _COUNT = f"SELECT state, count(*) FROM {TABLE} GROUP BY state"
 _SEEN = (
     f"UPDATE entity_sources SET run_id = :run_id, seen_at = :now WHERE source = :source AND record_key IN "
@@ -197,7 +210,6 @@ def _categories_text(values: Any) -> str:
     return text
 
 
-_CLAIM_TAIL = (None,) * (len(FIELDS) - 1) + ("[]",)
 _VALUES = FIELDS[:-1]  # a row's values taken as they are (categories become JSON text)
 _TAKE = operator.itemgetter(*_VALUES)
 _ESTABLISHED = _VALUES.index("established")
@@ -374,7 +386,7 @@ class EntityStage:
         }
 
     def _load(self, session: Session) -> None:
-        """PostgreSQL: write the staged rows and claims to the stage table in one COPY."""
+        """PostgreSQL: write the staged rows to the stage table in one COPY."""
         conn = session.connection()
         conn.exec_driver_sql(_CREATE)
         conn.exec_driver_sql(_INDEX_ONLY)
@@ -383,8 +395,6 @@ class EntityStage:
             write = copy.write_row
             for row in self.rows:
                 write(row)
-            for key, digest in self.claims:
-                write((key, None, None, digest, *_CLAIM_TAIL, UNSURE))
 
     def plans(self, session: Session, now: datetime) -> dict[str, str]:
         """How the database would run each statement of a merge of what is staged (EXPLAIN), by name;
@@ -504,11 +514,16 @@ class EntityStage:
             return conn.exec_driver_sql(_sql(dialect, text), params)
 
         self._load(session)
-        if self.claims or any(r[STATE] == UNSURE for r in self.rows):
+        if any(r[STATE] == UNSURE for r in self.rows):
             run(_MARK)
-        broken = run(_BROKEN_CLAIMS).first()
-        if broken is not None:
-            raise BrokenClaim(self.source, broken[0])
+        claimed = {**params, "keys": [k for k, _ in self.claims], "digests": [d for _, d in self.claims]}
+        if self.claims:  # each claim holds: its key's active stored digest is the one claimed
+            broken = conn.exec_driver_sql(_sql(dialect, _BROKEN_CLAIMS), claimed).first()
+            if broken is not None:
+                raise BrokenClaim(self.source, broken[0])
+            counts["unchanged"] += len(self.claims)
+            if self.snapshot:
+                conn.exec_driver_sql(_sql(dialect, _SEEN_CLAIMS), claimed)
         changed = 0
         for state, n in conn.exec_driver_sql(_COUNT):
             if state == UNCHANGED:
@@ -527,6 +542,11 @@ class EntityStage:
             run(_LINKS)
         if quarantined:
             held = [{"source": self.source, "key": k} for (k,) in run(_HELD)]
+            if self.claims:
+                held += [
+                    {"source": self.source, "key": k}
+                    for (k,) in conn.exec_driver_sql(_sql(dialect, _HELD_CLAIMS), claimed)
+                ]
             if held:
                 conn.exec_driver_sql(_sql(dialect, _RELEASE), held)
         conn.exec_driver_sql(_EMPTY)
