@@ -110,9 +110,7 @@ def _prepare_entities(batch: Batch, known: KnownDigests | None) -> PreparedEntit
     if len({r.key for r in ok}) != len(ok):  # the same record twice in one batch: the later one wins
         last = {r.key: i for i, r in enumerate(ok)}
         ok = [r for i, r in enumerate(ok) if last[r.key] == i]
-    digests = list(
-        map(_sha256_hex, [f"{r.raw}\x1f{','.join(r.fields.get('categories') or ())}" for r in ok])
-    )
+    digests = list(map(_sha256_hex, [f"{r.raw}\x1f{','.join(r.fields.get('categories') or ())}" for r in ok]))
     claims: list[tuple[str, str]] = []
     if known is None:
         rest = [(r, d, UNSURE) for r, d in zip(ok, digests)]

@@ -162,8 +162,7 @@ def _update_entities_sql(dialect: str) -> str:
         )
     sets += [f"categories = {cats}", f"sources = {srcs}", "active = TRUE", "updated_at = :now"]
     return (
-        f"UPDATE entities SET {', '.join(sets)} FROM {TABLE} s "
-        "WHERE s.state <> 0 AND entities.entity_id = s.entity_id"
+        f"UPDATE entities SET {', '.join(sets)} FROM {TABLE} s WHERE s.state <> 0 AND entities.entity_id = s.entity_id"
     )
 
 
@@ -253,7 +252,9 @@ def _sqlite_entities_sql() -> str:
         else:  # established, categories
             values.append(_param(c))
     sets = [
-        f"{c} = COALESCE(NULLIF({_param(c)}, ''), entities.{c})" if c == "status" else f"{c} = COALESCE(excluded.{c}, entities.{c})"
+        f"{c} = COALESCE(NULLIF({_param(c)}, ''), entities.{c})"
+        if c == "status"
+        else f"{c} = COALESCE(excluded.{c}, entities.{c})"
         for c in TEXT_FIELDS
     ]
     sets += ["established = COALESCE(excluded.established, entities.established)"]
@@ -505,7 +506,9 @@ class EntityStage:
         counts["updated"] += updated
         counts["unchanged"] += len(unchanged)
 
-    def _merge_postgresql(self, session: Session, params: dict[str, Any], counts: dict[str, int], quarantined: bool) -> None:
+    def _merge_postgresql(
+        self, session: Session, params: dict[str, Any], counts: dict[str, int], quarantined: bool
+    ) -> None:
         """Through the stage table: one COPY, then set-based statements."""
         conn = session.connection()
         dialect = "postgresql"

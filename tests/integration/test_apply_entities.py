@@ -97,7 +97,9 @@ def test_claims_of_unchanged_records_are_held_to_the_stored_digest(db) -> None: 
     codes = [uscc(i) for i in range(5)]
     with db.unit_of_work() as s:
         apply_entities(s, "samr", 1, [record(c, f"企业{i}") for i, c in enumerate(codes)], NOW)
-        s.add(QuarantineRecord(source="samr", record_key=codes[0], reason="name: is required", raw="{}", received_at=NOW))
+        s.add(
+            QuarantineRecord(source="samr", record_key=codes[0], reason="name: is required", raw="{}", received_at=NOW)
+        )
     with db.unit_of_work() as s:
         digests = {k: d for k, d in s.execute(select(EntitySource.record_key, EntitySource.digest))}
     with db.unit_of_work() as s:
