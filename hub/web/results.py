@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from hub import appctx
 from hub.auth.access import current_principal, requires
@@ -68,9 +69,9 @@ def approve_task(task_id: str):
     assert principal is not None
     try:
         approved = approve(appctx.database(), appctx.settings(), task_id, principal)
-        flash(f"Approved 已审核: {len(approved)} results of {task_id}; they are published and queued.")
+        flash(_("已审核：%(task)s 的 %(n)s 条结果已公示并排队推送。", task=task_id, n=len(approved)))
     except HubError as exc:
-        flash(f"Refused 未执行 — {exc}")
+        flash(_("未执行：%(reason)s", reason=exc))
     return redirect(url_for(".index"))
 
 
@@ -79,5 +80,5 @@ def approve_task(task_id: str):
 def requeue():
     principal = current_principal()
     n = requeue_rejected(appctx.database(), actor=principal.name if principal else "web")
-    flash(f"Requeued 已重新排队: {n} rejected messages will be sent again.")
+    flash(_("已重新排队：%(n)s 条被拒收的消息将再次发送。", n=n))
     return redirect(url_for(".index", state="pending"))

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from kombu.exceptions import OperationalError
 
-from hub import appctx
+from hub import appctx, display
 from hub.auth.access import current_principal, requires
 from hub.auth.principal import Principal
 from hub.draw.queries import ASSIGNMENT_READERS, assignments_for, sees_every_assignment
@@ -59,7 +60,11 @@ def freeze(task_id: str):
         task = lifecycle.freeze(
             appctx.database(), appctx.settings(), task_id, _principal().name, history=RESULTS_HISTORY
         )
-        return f"Frozen 已冻结: {task.roster_size} entities in the roster, {task.pool_size} inspectors in the pool."
+        return _(
+            "已冻结：名录中 %(entities)s 个检查对象，%(inspectors)s 名执法检查人员。",
+            entities=task.roster_size,
+            inspectors=task.pool_size,
+        )
 
     return _act(task_id, act)
 
@@ -77,10 +82,10 @@ def draw(task_id: str):
         except OperationalError as exc:
             # The queue is unreachable: mark the draw failed so that it can be requested again.
             lifecycle.mark_draw_unqueued(appctx.database(), task_id, f"the worker queue is unreachable: {exc}", actor)
-            raise HubError("the draw could not be queued (worker queue unreachable); try again") from exc
+            raise HubError(_("抽取未能排队（任务队列无法连接），请重试")) from exc
         if appctx.settings().embedded and isinstance(outcome.result, dict):
-            return f"Drawn 已抽取: seed {outcome.result.get('seed', '')}."
-        return "The draw is queued 已排队; this page shows its progress."
+            return _("已抽取：种子 %(seed)s。", seed=outcome.result.get("seed", ""))
+        return _("抽取已排队，本页显示其进度。")
 
     return _act(task_id, act)
 
@@ -95,7 +100,7 @@ def commit(task_id: str):
         lifecycle.commit(
             appctx.database(), task_id, party, request.form.get("commitment", "").strip(), _principal().name
         )
-        return f"{party} committed 已承诺."
+        return _("%(party)s 已承诺。", party=display.agency(party))
 
     return _act(task_id, act)
 
@@ -108,7 +113,7 @@ def reveal(task_id: str):
     def act() -> str:
         party = request.form.get("party", "")
         lifecycle.reveal(appctx.database(), task_id, party, request.form.get("secret_hex", ""), _principal().name)
-        return f"{party} revealed 已揭示."
+        return _("%(party)s 已揭示。", party=display.agency(party))
 
     return _act(task_id, act)
 
@@ -118,7 +123,7 @@ def reveal(task_id: str):
 def void(task_id: str):
     def act() -> str:
         lifecycle.void(appctx.database(), task_id, request.form.get("reason", ""), _principal().name)
-        return f"Task {task_id} is void 已作废."
+        return _("任务 %(task)s 已作废。", task=task_id)
 
     return _act(task_id, act)
 
@@ -128,7 +133,7 @@ def _act(task_id: str, action: Callable[[], str]) -> Any:
     try:
         flash(action())
     except HubError as exc:
-        flash(f"Refused 未执行 — {exc}")
+        flash(_("未执行：%(reason)s", reason=exc))
     return redirect(url_for(".detail", task_id=task_id))
 
 
