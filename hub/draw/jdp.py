@@ -820,7 +820,8 @@ def _finish_select(begun: tuple[Any, ...], tick: Callable[[int], None]) -> tuple
         spans = [_select_pieces(roster, pieces, seed, hash_name, quotas, tick)]
     else:
         spans, done, reported = [], _FORKED_WITH.get("done"), 0
-        for result in running:
+        while running:  # taken out of the list: a span's result is dropped once merged
+            result = running.pop(0)
             while done is not None and not result.ready():  # the workers' progress, now and then
                 result.wait(0.25)
                 tick(done.value - reported)
@@ -828,22 +829,20 @@ def _finish_select(begun: tuple[Any, ...], tick: Callable[[int], None]) -> tuple
             spans.append(result.get())
         tick(sum(span[0] for span in spans) - reported)
     sizes: Counter[bytes] = Counter()
-    kept: dict[bytes, list[bytes]] = {}
-    district_of: dict[bytes, bytes] = {}
+    kept: dict[bytes, list[_Selected]] = {}
     last, line = b"", 1
-    for lines, first, final, span_sizes, span_kept in spans:
+    while spans:
+        lines, first, final, span_sizes, span_kept = spans.pop(0)
         if first and last and not last < first:
             _check_ascending([last, first], line - 1, "roster", "entity_id")
         last, line = final or last, line + lines
         sizes.update(span_sizes)
         for stratum, (top, districts) in span_kept.items():
-            district_of.update(zip(top, districts))
+            merged = list(zip(top, districts, repeat(stratum)))  # (key || entity_id, district, stratum)
             if stratum in kept:
-                top = sorted(kept[stratum] + top)[: quotas[stratum]]
-            kept[stratum] = top
-    selected = sorted(
-        chain.from_iterable(zip(top, map(district_of.__getitem__, top), repeat(s)) for s, top in kept.items())
-    )
+                merged = sorted(kept[stratum] + merged)[: quotas[stratum]]
+            kept[stratum] = merged
+    selected = sorted(chain.from_iterable(kept.values()))
     return {stratum.decode("utf-8"): size for stratum, size in sizes.items()}, selected
 
 
