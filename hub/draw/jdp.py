@@ -8,8 +8,8 @@ How to read it:
   1. §1 and §2: the files, the plan, commitments and the seed (short, plain code).
   2. THE PLAIN READING of §3 and §4: the protocol sentence by sentence, slow and obvious. It is the
      reference: `verify --plain` and `draw --plain` use it and nothing of part 3.
-  3. FAST PATHS: the same §3 and §4 computed quickly (whole columns at once, several processes, a
-     priority queue per agency). The hub's tests hold part 3 equal to part 2 on random draws.
+  3. FAST PATHS: the same §3 and §4 computed quickly (whole columns at once, one span of the roster per
+     process, a priority queue per agency). The hub's tests hold part 3 equal to part 2 on random draws.
   4. The record (§5), verification and the command line.
 A record says which protocol made it ("JDP-2", or "JDP-1" for earlier draws, §7); any other is refused.
 """
@@ -743,7 +743,7 @@ def _select_pieces(
 def _select_span(task: tuple[Any, ...]) -> _Span:
     """_select_pieces in a worker: on the roster it was forked with, or on the bytes of its span."""
     data, base, pieces, seed, hash_name, quotas = task
-    done = _FORKED_WITH.get("done")
+    done: Any = _FORKED_WITH.get("done")  # the lines done by all workers, shared with the parent
 
     def report(lines: int) -> None:
         with done.get_lock():
