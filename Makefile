@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 PORT    ?= 5000
 STAMP   := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml constraints.txt | sha256sum | cut -c1-12)
 
-.PHONY: run test install constraints services lint bench bench-sync bench-draw bench-push clean
+.PHONY: run test install constraints services lint translations bench bench-sync bench-draw bench-push bench-stats clean
 
 $(STAMP): setup.cfg pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || (apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV))
@@ -24,6 +24,14 @@ constraints:
 run: install
 	$(VENV)/bin/hub demo --port $(PORT)
 
+# Extract the Chinese message ids from the code and templates and merge them into the English
+# catalogue; translate the new (empty or fuzzy) entries of hub/translations/en/.../messages.po.
+# The .po is compiled in memory at start-up (hub/web/i18n.py): nothing else to build.
+translations: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext --no-location --sort-output \
+		--omit-header -o var/messages.pot hub
+	$(VENV)/bin/pybabel update -N -i var/messages.pot -d hub/translations -l en --no-wrap
+
 services:
 	@scripts/ensure-services.sh
 
@@ -38,7 +46,7 @@ lint: install
 test: install services
 	@scripts/run-tests.sh
 
-bench: bench-sync bench-draw bench-push
+bench: bench-sync bench-draw bench-push bench-stats
 
 bench-sync: install
 	$(PY) benchmarks/bench_sync.py
@@ -48,6 +56,9 @@ bench-draw: install
 
 bench-push: install services
 	$(PY) benchmarks/bench_push.py
+
+bench-stats: install services
+	$(PY) benchmarks/bench_stats.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

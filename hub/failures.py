@@ -11,24 +11,25 @@ import logging
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from hub.errors import HubError, InvalidInput, TooManyRequests, Unavailable
+from hub.display import N_
+from hub.errors import HubError, InvalidInput, TooManyRequests, Unauthorized, Unavailable
 
 log = logging.getLogger("hub.web")
 
 TITLES_ZH = {
-    400: "请求有误",
-    401: "请先登录",
-    403: "无权访问",
-    404: "未找到",
-    405: "不支持该请求方法",
-    409: "与现有数据冲突",
-    413: "提交的内容过大",
-    415: "不支持的内容类型",
-    422: "数据有误",
-    429: "请求过于频繁",
-    500: "服务器内部错误",
-    502: "上游系统出错",
-    503: "服务暂不可用",
+    400: N_("请求有误"),
+    401: N_("请先登录"),
+    403: N_("无权访问"),
+    404: N_("未找到"),
+    405: N_("不支持该请求方法"),
+    409: N_("与现有数据冲突"),
+    413: N_("提交的内容过大"),
+    415: N_("不支持的内容类型"),
+    422: N_("数据有误"),
+    429: N_("请求过于频繁"),
+    500: N_("服务器内部错误"),
+    502: N_("上游系统出错"),
+    503: N_("服务暂不可用"),
 }
 
 
@@ -63,6 +64,11 @@ def answer(exc: HubError):
         from hub.api.problems import problem
 
         resp = problem(exc)
+    elif isinstance(exc, Unauthorized) and request.method in ("GET", "HEAD"):
+        # a signed-out visitor to a staff page signs in first, then comes back to it
+        from flask import redirect, url_for
+
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     else:
         if exc.http_status >= 500:
             from flask import g
@@ -99,8 +105,18 @@ def register_failures(app: Flask) -> None:
         if exc.code == 404:
             from hub.errors import NotFound
 
-            where = "resource" if request.path.startswith("/api/") else "page"
-            return answer(NotFound(f"no such {where}: {request.path}"))
+            if request.path.startswith("/api/"):
+                return answer(NotFound(f"no such resource: {request.path}"))
+            from flask_babel import gettext
+
+            return answer(NotFound(gettext("没有这个页面：%(path)s", path=request.path)))
+        from flask_wtf.csrf import CSRFError
+
+        if isinstance(exc, CSRFError) and not request.path.startswith("/api/"):
+            from flask_babel import gettext
+
+            err = InvalidInput(gettext("表单缺少安全令牌或已过期，请刷新页面后重新提交"), where="csrf_token")
+            return answer(err)
         return answer(_from_http(exc))
 
     @app.errorhandler(Exception)

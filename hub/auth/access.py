@@ -14,6 +14,7 @@ from flask import g, request, session
 
 from hub import appctx
 from hub.auth.principal import Principal
+from hub.display import role as role_name
 from hub.errors import Forbidden, Unauthorized
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,9 +71,10 @@ def requires(*roles: str) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             principal = current_principal()
             if principal is None:
-                raise Unauthorized("sign in or send a bearer token", where=request.path)
+                raise Unauthorized("请先登录 (sign in or send a bearer token)", where=request.path)
             if roles and not principal.has(*roles):
-                raise Forbidden(f"needs the role {' or '.join(roles)}", where=request.path)
+                names = "、".join(f"{role_name(r)}（{r}）" for r in roles)
+                raise Forbidden(f"需要以下角色之一：{names} (needs the role {' or '.join(roles)})", where=request.path)
             return view(*args, **kwargs)
 
         wrapper._hub_access = roles or ("signed-in",)  # type: ignore[attr-defined]  # a marker on the view, read by the route-table tests

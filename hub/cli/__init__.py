@@ -26,6 +26,7 @@ _COMMAND_GROUPS = (
     "hub.cli.audit",
     "hub.cli.processes",
     "hub.cli.draw",
+    "hub.cli.plans",
     "hub.cli.documents",
     "hub.cli.results",
     "hub.demo",  # the demo lives next to its own code

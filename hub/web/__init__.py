@@ -1,4 +1,5 @@
-"""Pages for people: one blueprint per area; CSRF on every form."""
+"""Pages for people: one blueprint per area; CSRF on every form; Chinese first (hub/web/i18n.py),
+names for codes (hub/web/filters.py), one navigation table (hub/web/nav.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ csrf = CSRFProtect()
 
 
 def register_web(app: Flask) -> None:
-    from hub.web import auth, documents, overview, public, results, tasks
+    from hub.web import auth, documents, entry, overview, plans, public, results, review, stats, taskform, tasks
+    from hub.web.filters import register_filters
+    from hub.web.i18n import register_i18n
 
     csrf.init_app(app)
-    for area in (auth, overview, public, tasks, results, documents):
+    register_i18n(app)
+    register_filters(app)
+    for area in (auth, overview, public, plans, taskform, tasks, results, entry, review, stats, documents):
         app.register_blueprint(area.bp)
 
     @app.context_processor
@@ -20,5 +25,12 @@ def register_web(app: Flask) -> None:
         from flask import current_app
 
         from hub.auth.access import current_principal
+        from hub.web.nav import can_open, visible_entries
 
-        return {"principal": current_principal(), "has_endpoint": lambda ep: ep in current_app.view_functions}
+        principal = current_principal()
+        return {
+            "principal": principal,
+            "has_endpoint": lambda ep: ep in current_app.view_functions,
+            "nav_entries": visible_entries(principal),
+            "can_open": lambda endpoint: can_open(endpoint, principal),
+        }

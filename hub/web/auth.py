@@ -8,6 +8,7 @@ import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 
 from hub import appctx
 from hub.auth.access import current_principal, public, requires
@@ -46,7 +47,7 @@ def login():
         wait = limiter().blocked("login_ip", address, sec.rate_limits["login_ip"])
         if wait:
             raise TooManyRequests(
-                f"此地址登录失败次数过多，请 {_minutes(wait)} 分钟后再试 (too many failed sign-ins from this address)",
+                _("此地址登录失败次数过多，请 %(n)s 分钟后再试", n=_minutes(wait)),
                 retry_after=wait,
                 where="login",
             )
@@ -61,12 +62,11 @@ def login():
             limiter().hit("login_ip", address, sec.rate_limits["login_ip"])
             if outcome.locked_for:
                 raise TooManyRequests(
-                    f"该账户登录失败次数过多，已锁定，请 {_minutes(outcome.locked_for)} 分钟后再试"
-                    f" (account locked after repeated failures)",
+                    _("该账户登录失败次数过多，已锁定，请 %(n)s 分钟后再试", n=_minutes(outcome.locked_for)),
                     retry_after=outcome.locked_for,
                     where="login",
                 )
-            flash("用户名或密码错误 (wrong name or password)")
+            flash(_("用户名或密码错误"))
             return render_template("login.html"), 401
         session.clear()
         session.update(user_id=user_id, epoch=epoch, at=int(time.time()))
@@ -93,11 +93,11 @@ def change_password():
         assert principal is not None
         new = request.form.get("new_password", "")
         if new != request.form.get("confirm_password", ""):
-            raise InvalidInput("两次输入的新密码不一致 (the new passwords differ)", where="confirm_password")
+            raise InvalidInput(_("两次输入的新密码不一致"), where="confirm_password")
         epoch = set_own_password(
             appctx.database(), principal.name, principal.name, new, current=request.form.get("current_password", "")
         )
         session.update(epoch=epoch, at=int(time.time()))  # this session goes on; the others end
-        flash("密码已修改 (password changed)")
+        flash(_("密码已修改"))
         return redirect(url_for("overview.index"))
     return render_template("password.html")

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from hub import appctx
 from hub.auth.access import current_principal, requires
@@ -15,7 +16,7 @@ from hub.outbox.delivery import requeue_rejected
 from hub.outbox.queries import MESSAGE_STATES, check_state, counts_by_state, newest_messages
 from hub.results.deadlines import open_deadlines
 from hub.results.models import Result
-from hub.results.queries import results_by_task
+from hub.results.queries import entity_names, results_by_task
 from hub.results.services import approve
 from hub.results.visibility import outbox_filter
 from hub.tasks.queries import task_titles
@@ -39,12 +40,14 @@ def index():
         for task_id, rows in results_by_task(db, principal).items()
     }
     entered = {t: sum(1 for row in rows if row["r"].state == "entered") for t, rows in by_task.items()}
+    names = entity_names(db, {row["r"].entity_id for rows in by_task.values() for row in rows})
     seen = outbox_filter(principal)  # a liaison: their agency's results' messages only
     return render_template(
         "results.html",
         by_task=by_task,
         titles=task_titles(db),
         entered=entered,
+        names=names,
         deadlines=deadlines,
         messages=newest_messages(db, state, OUTBOX_SHOWN, seen),
         counts=counts_by_state(db, seen),
@@ -68,9 +71,9 @@ def approve_task(task_id: str):
     assert principal is not None
     try:
         approved = approve(appctx.database(), appctx.settings(), task_id, principal)
-        flash(f"Approved 已审核: {len(approved)} results of {task_id}; they are published and queued.")
+        flash(_("已审核：%(task)s 的 %(n)s 条结果已公示并排队推送。", task=task_id, n=len(approved)))
     except HubError as exc:
-        flash(f"Refused 未执行 — {exc}")
+        flash(_("未执行：%(reason)s", reason=exc))
     return redirect(url_for(".index"))
 
 
@@ -79,5 +82,5 @@ def approve_task(task_id: str):
 def requeue():
     principal = current_principal()
     n = requeue_rejected(appctx.database(), actor=principal.name if principal else "web")
-    flash(f"Requeued 已重新排队: {n} rejected messages will be sent again.")
+    flash(_("已重新排队：%(n)s 条被拒收的消息将再次发送。", n=n))
     return redirect(url_for(".index", state="pending"))

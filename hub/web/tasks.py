@@ -10,17 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from kombu.exceptions import OperationalError
 
-from hub import appctx
+from hub import appctx, display
 from hub.auth.access import current_principal, requires
 from hub.auth.principal import Principal
 from hub.draw.queries import ASSIGNMENT_READERS, assignments_for, sees_every_assignment
-from hub.errors import HubError
+from hub.errors import HubError, InvalidInput
 from hub.results.history import RESULTS_HISTORY
 from hub.tasks import services as lifecycle
-from hub.tasks.queries import get_task, list_tasks, parties_of, task_parties
+from hub.tasks.queries import get_task, list_tasks, parties_of, task_parties, task_steps
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -49,17 +50,69 @@ def detail(task_id: str):
         sees_all=sees_every_assignment(principal),
         may_act=principal.has("coordinator"),
         own_parties=parties_of(task, parties, principal),
+        steps=task_steps(db, task_id),
+    )
+
+
+#: Actions that cannot be undone: each goes through a confirm page (no JavaScript needed), and its form
+#: posts ``confirmed=yes``; a post without it is sent to the confirm page.
+CONFIRMED = ("freeze", "draw", "void")
+
+
+@bp.route("/<task_id>/confirm/<action>")
+@requires("coordinator")
+def confirm(task_id: str, action: str):
+    if action not in CONFIRMED:
+        abort(404)
+    db = appctx.database()
+    task = get_task(db, task_id)
+    return render_template(
+        "task_confirm.html", task=task, action=action, steps=task_steps(db, task_id), parties=task_parties(db, task_id)
+    )
+
+
+def _unconfirmed(task_id: str, action: str) -> Any:
+    """A post without the confirm page's field goes to the confirm page; None once confirmed."""
+    if request.form.get("confirmed") == "yes":
+        return None
+    return redirect(url_for(".confirm", task_id=task_id, action=action))
+
+
+@bp.route("/<task_id>/status.json")
+@requires(*ASSIGNMENT_READERS)
+def status(task_id: str):
+    """The draw's progress and what each party still has to do, polled by the task page."""
+    db = appctx.database()
+    task = get_task(db, task_id)
+    return jsonify(
+        {
+            "task_id": task.id,
+            "state": task.state,
+            "draw_status": task.draw_status or "not_requested",
+            "draw_status_name": _(display.state(task.draw_status or "not_requested", "draw")),
+            "draw_progress": task.draw_progress or 0,
+            "draw_error": task.draw_error,
+            "seed": task.seed,
+            "steps": [step.__dict__ for step in task_steps(db, task_id)],
+        }
     )
 
 
 @bp.route("/<task_id>/freeze", methods=["POST"])
 @requires("coordinator")
 def freeze(task_id: str):
+    if (to_confirm := _unconfirmed(task_id, "freeze")) is not None:
+        return to_confirm
+
     def act() -> str:
         task = lifecycle.freeze(
             appctx.database(), appctx.settings(), task_id, _principal().name, history=RESULTS_HISTORY
         )
-        return f"Frozen 已冻结: {task.roster_size} entities in the roster, {task.pool_size} inspectors in the pool."
+        return _(
+            "已冻结：名录中 %(entities)s 个检查对象，%(inspectors)s 名执法检查人员。",
+            entities=task.roster_size,
+            inspectors=task.pool_size,
+        )
 
     return _act(task_id, act)
 
@@ -69,6 +122,9 @@ def freeze(task_id: str):
 def draw(task_id: str):
     from hub.draw.jobs import draw_task
 
+    if (to_confirm := _unconfirmed(task_id, "draw")) is not None:
+        return to_confirm
+
     def act() -> str:
         actor = _principal().name
         lifecycle.request_draw(appctx.database(), task_id, request.form.get("entropy", ""), actor)
@@ -77,10 +133,10 @@ def draw(task_id: str):
         except OperationalError as exc:
             # The queue is unreachable: mark the draw failed so that it can be requested again.
             lifecycle.mark_draw_unqueued(appctx.database(), task_id, f"the worker queue is unreachable: {exc}", actor)
-            raise HubError("the draw could not be queued (worker queue unreachable); try again") from exc
+            raise HubError(_("抽取未能排队（任务队列无法连接），请重试")) from exc
         if appctx.settings().embedded and isinstance(outcome.result, dict):
-            return f"Drawn 已抽取: seed {outcome.result.get('seed', '')}."
-        return "The draw is queued 已排队; this page shows its progress."
+            return _("已抽取：种子 %(seed)s。", seed=outcome.result.get("seed", ""))
+        return _("抽取已排队，本页显示其进度。")
 
     return _act(task_id, act)
 
@@ -95,7 +151,7 @@ def commit(task_id: str):
         lifecycle.commit(
             appctx.database(), task_id, party, request.form.get("commitment", "").strip(), _principal().name
         )
-        return f"{party} committed 已承诺."
+        return _("%(party)s 已承诺。", party=display.agency(party))
 
     return _act(task_id, act)
 
@@ -107,8 +163,8 @@ def reveal(task_id: str):
 
     def act() -> str:
         party = request.form.get("party", "")
-        lifecycle.reveal(appctx.database(), task_id, party, request.form.get("secret_hex", ""), _principal().name)
-        return f"{party} revealed 已揭示."
+        lifecycle.reveal(appctx.database(), task_id, party, _revealed_secret(), _principal().name)
+        return _("%(party)s 已揭示。", party=display.agency(party))
 
     return _act(task_id, act)
 
@@ -116,11 +172,27 @@ def reveal(task_id: str):
 @bp.route("/<task_id>/void", methods=["POST"])
 @requires("coordinator")
 def void(task_id: str):
+    if (to_confirm := _unconfirmed(task_id, "void")) is not None:
+        return to_confirm
+
     def act() -> str:
         lifecycle.void(appctx.database(), task_id, request.form.get("reason", ""), _principal().name)
-        return f"Task {task_id} is void 已作废."
+        return _("任务 %(task)s 已作废。", task=task_id)
 
     return _act(task_id, act)
+
+
+def _revealed_secret() -> str:
+    """The secret as the reveal form sends it: the secret file kept at the commit (checked in the
+    browser, and here again by the service), or typed in."""
+    upload = request.files.get("secret_file")
+    if upload is not None and upload.filename:
+        raw = upload.stream.read(1024)
+        try:
+            return raw.decode("ascii").strip()
+        except UnicodeDecodeError:
+            raise InvalidInput(_("秘密文件不是文本：请选择承诺时下载的文件"), where="secret_file") from None
+    return request.form.get("secret_hex", "")
 
 
 def _act(task_id: str, action: Callable[[], str]) -> Any:
@@ -128,7 +200,7 @@ def _act(task_id: str, action: Callable[[], str]) -> Any:
     try:
         flash(action())
     except HubError as exc:
-        flash(f"Refused 未执行 — {exc}")
+        flash(_("未执行：%(reason)s", reason=exc))
     return redirect(url_for(".detail", task_id=task_id))
 
 

@@ -57,16 +57,16 @@ def test_sign_in_through_the_form_shows_the_overview(db, base_url, page):  # typ
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_selector("#total-entities")
-    assert page.locator("h1").inner_text() == "Overview"
-    assert "coord (coordinator)" in page.locator("nav .who").inner_text()
-    page.click("text=Joint tasks")
-    assert page.locator("h1").inner_text().endswith("Joint tasks")
+    assert page.locator("h1").inner_text() == "概览"
+    assert "coord（牵头协调人）" in page.locator("nav .who").inner_text()
+    page.click("nav >> text=联合抽查任务")
+    assert page.locator("h1").inner_text() == "联合抽查任务"
 
 
 def test_public_task_page_offers_a_record_that_parses(db, settings, base_url, page):  # type: ignore[no-untyped-def]
     scenario = drawn_task(db, settings)
     page.goto(f"{base_url}/public/tasks/{scenario.task_id}")
-    assert page.locator("#task-state").inner_text() == "drawn"
+    assert page.locator("#task-state").inner_text() == "已抽取"
     assert page.locator("#selections tbody tr").count() == len(scenario.drawn_entities())
     page.screenshot(path=str(SCREENSHOTS / "hub-public-task.png"), full_page=True)
     with page.expect_download() as download:

@@ -14,6 +14,7 @@ from hub.documents.facts import load_facts
 from hub.documents.services import select_documents
 from hub.errors import Forbidden
 from tests.web import scenario as sc
+from tests.web.signin import sends_to_sign_in
 
 from .conftest import enter_transfer, text_of
 
@@ -111,7 +112,7 @@ def test_web_coordinator_prints_a_batch_and_the_task_page_links_to_it(drawn, sig
 
 
 def test_web_refuses_the_signed_out_and_roles_without_documents(drawn, sign_in, client):  # type: ignore[no-untyped-def]
-    assert client.get(f"/tasks/{drawn.task_id}/documents.pdf").status_code == 401
+    assert sends_to_sign_in(client.get(f"/tasks/{drawn.task_id}/documents.pdf"))
     sign_in("aud", "auditor")
     assert client.get(f"/tasks/{drawn.task_id}/documents.pdf").status_code == 403
 

@@ -71,7 +71,9 @@ def test_web_errors_are_pages_in_chinese(app):
     resp = app.test_client().get("/no-such-page")
     assert resp.status_code == 404 and resp.content_type.startswith("text/html")
     assert "未找到" in resp.get_data(as_text=True)
-    assert "请先登录" in app.test_client().get("/quarantine").get_data(as_text=True)
+    assert "表单缺少安全令牌" in app.test_client().post("/logout").get_data(as_text=True)
+    signed_out = app.test_client().get("/quarantine")  # a page: sign in first, then come back
+    assert signed_out.status_code == 302 and signed_out.headers["Location"] == "/login?next=/quarantine"
 
 
 def test_a_database_outage_is_a_503_problem_and_a_503_page(make_settings, tmp_path):

@@ -29,6 +29,7 @@ from .scenario import (
     frozen_task,
     task_spec,
 )
+from .signin import sends_to_sign_in
 
 
 def _task(db, task_id):  # type: ignore[no-untyped-def]
@@ -39,9 +40,10 @@ def _task(db, task_id):  # type: ignore[no-untyped-def]
 # ------------------------------------------------------------------ access
 
 
-def test_anonymous_gets_401_on_tasks_and_results(client):  # type: ignore[no-untyped-def]
+def test_anonymous_is_sent_to_sign_in_from_tasks_and_results(client):  # type: ignore[no-untyped-def]
     for url in ("/tasks/", "/tasks/JT-2026-0100", "/results/"):
-        assert client.get(url).status_code == 401, url
+        assert sends_to_sign_in(client.get(url), url), url
+    assert client.post("/tasks/JT-2026-0100/void").status_code in (400, 401)  # a form post is refused, not redirected
 
 
 def test_inspector_is_forbidden_the_results_page(sign_in):  # type: ignore[no-untyped-def]
@@ -84,7 +86,7 @@ def test_inspector_sees_only_own_assignment_rows(db, settings, sign_in):  # type
 def test_inspector_without_a_team_sees_no_row(db, settings, sign_in):  # type: ignore[no-untyped-def]
     scenario = drawn_task(db, settings)
     html = sign_in("idle", "inspector", inspector_id="NOBODY").get(f"/tasks/{scenario.task_id}").get_data(as_text=True)
-    assert "No assignment for you" in html
+    assert "本任务中没有您的检查安排" in html
     assert not any(e in html for e in scenario.drawn_entities())
 
 
@@ -98,17 +100,17 @@ def test_coordinator_sees_every_row_with_names(db, settings, sign_in):  # type: 
 def test_nobody_sees_assignments_before_the_draw(db, settings, sign_in):  # type: ignore[no-untyped-def]
     scenario = frozen_task(db, settings)
     html = sign_in("coord", "coordinator").get(f"/tasks/{scenario.task_id}").get_data(as_text=True)
-    assert "there are none yet" in html
+    assert "抽取之前没有检查安排" in html
     assert 'id="draw-form"' in html
 
 
 def test_coordinator_freezes_through_the_form(db, settings, sign_in, post_form):  # type: ignore[no-untyped-def]
     scenario = committed_task(db, settings)
     client = sign_in("coord", "coordinator")
-    response = post_form(f"/tasks/{scenario.task_id}/freeze")
+    response = post_form(f"/tasks/{scenario.task_id}/freeze", confirmed="yes")
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert _task(db, scenario.task_id).state == "frozen"
-    assert "4 entities in the roster" in html and "Feasible 可行" in html
+    assert "名录中 4 个检查对象" in html and ">可行<" in html
 
 
 def test_infeasible_freeze_is_shown_not_a_500(db, settings, sign_in, post_form):  # type: ignore[no-untyped-def]
@@ -117,29 +119,29 @@ def test_infeasible_freeze_is_shown_not_a_500(db, settings, sign_in, post_form):
         for inspector in s.scalars(select(Inspector).where(Inspector.agency == "SAMR")):
             inspector.active = False
     client = sign_in("coord", "coordinator")
-    response = post_form(f"/tasks/{scenario.task_id}/freeze")
+    response = post_form(f"/tasks/{scenario.task_id}/freeze", confirmed="yes")
     assert response.status_code == 302
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Refused" in html and "infeasible" in html and "SAMR" in html
+    assert "未执行" in html and "infeasible" in html and "SAMR" in html
     assert _task(db, scenario.task_id).state == "committing"
 
 
 def test_coordinator_draws_through_the_form(db, settings, sign_in, post_form):  # type: ignore[no-untyped-def]
     scenario = frozen_task(db, settings)
     client = sign_in("coord", "coordinator")
-    response = post_form(f"/tasks/{scenario.task_id}/draw", entropy="福彩3D 2026-11-30: 517")
+    response = post_form(f"/tasks/{scenario.task_id}/draw", entropy="福彩3D 2026-11-30: 517", confirmed="yes")
     assert response.status_code == 302
     task = _task(db, scenario.task_id)
     assert task.state == "drawn" and task.entropy == "福彩3D 2026-11-30: 517"
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert f"seed {task.seed}" in html
+    assert f"种子 {task.seed}" in html
     assert html.count('class="assignment"') == len(ENTITIES)
 
 
 def test_second_draw_is_refused_with_a_message(db, settings, sign_in, post_form):  # type: ignore[no-untyped-def]
     scenario = drawn_task(db, settings)
     client = sign_in("coord", "coordinator")
-    response = post_form(f"/tasks/{scenario.task_id}/draw", entropy="again")
+    response = post_form(f"/tasks/{scenario.task_id}/draw", entropy="again", confirmed="yes")
     assert response.status_code == 302
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "one-time" in html
@@ -149,10 +151,10 @@ def test_second_draw_is_refused_with_a_message(db, settings, sign_in, post_form)
 def test_void_needs_a_written_reason(db, settings, sign_in, post_form):  # type: ignore[no-untyped-def]
     scenario = committed_task(db, settings)
     client = sign_in("coord", "coordinator")
-    refused = post_form(f"/tasks/{scenario.task_id}/void", reason="no")
+    refused = post_form(f"/tasks/{scenario.task_id}/void", reason="no", confirmed="yes")
     assert "at least 10 characters" in client.get(refused.headers["Location"]).get_data(as_text=True)
     assert _task(db, scenario.task_id).state == "committing"
-    post_form(f"/tasks/{scenario.task_id}/void", reason="the roster of EDU was incomplete")
+    post_form(f"/tasks/{scenario.task_id}/void", reason="the roster of EDU was incomplete", confirmed="yes")
     assert _task(db, scenario.task_id).state == "void"
     public = client.get(f"/public/tasks/{scenario.task_id}").get_data(as_text=True)
     assert "the roster of EDU was incomplete" in public
@@ -262,9 +264,9 @@ def test_reviewer_approves_all_entered_results(db, settings, sign_in, post_form)
     for entity_id in scenario.drawn_entities()[:2]:
         enter(scenario, entity_id, "HEALTH", "")
     client = sign_in("rev", "reviewer")
-    assert "Approve all 2 entered results" in client.get("/results/").get_data(as_text=True)
+    assert "的 2 条已录入结果" in client.get("/results/").get_data(as_text=True)
     response = post_form(f"/results/tasks/{scenario.task_id}/approve")
-    assert "Approved" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已审核" in client.get(response.headers["Location"]).get_data(as_text=True)
     with db.unit_of_work() as s:
         assert set(s.scalars(select(Result.state))) == {"approved"}
 
@@ -285,8 +287,8 @@ def test_results_page_flags_an_overdue_result(db, settings, sign_in):  # type: i
             )
         )
     html = sign_in("aud", "auditor").get("/results/").get_data(as_text=True)
-    assert "overdue 已逾期" in html
-    assert "Approve all" not in html  # only a reviewer approves
+    assert "已逾期" in html
+    assert "全部审核通过" not in html  # only a reviewer approves
 
 
 def test_outbox_filters_by_state_and_requeues_rejected(db, settings, sign_in, post_form):  # type: ignore[no-untyped-def]

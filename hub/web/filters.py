@@ -1,0 +1,60 @@
+"""The Jinja filters of hub/display.py, by the same names, with names of states translated when the
+page is in English: ``|district |agency |category |state(kind) |outcome |local_time |zh_date``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, request
+from flask_babel import gettext
+
+from hub import display
+
+
+def state(value: str | None, kind: str = "task") -> str:
+    return gettext(display.state(value, kind))
+
+
+def role(code: str | None) -> str:
+    return gettext(display.role(code))
+
+
+def outcome(codes: str | Iterable[str] | None) -> str:
+    return display.outcome(codes)
+
+
+def local_time(moment: datetime | str | None, seconds: bool = False) -> str:
+    return display.local_time(moment, seconds)
+
+
+def zh_date(day: date | datetime | str | None) -> str:
+    return display.zh_date(day)
+
+
+def url_with(**changes: Any) -> str:
+    """This page's URL with query arguments replaced (None removes one): pager and filter links."""
+    args = {k: v for k, v in request.args.items(multi=False)}
+    for name, value in changes.items():
+        if value is None or value == "":
+            args.pop(name, None)
+        else:
+            args[name] = str(value)
+    query = urlencode(args)
+    return request.path + (f"?{query}" if query else "")
+
+
+def register_filters(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        district=display.district,
+        agency=display.agency,
+        category=display.category,
+        state=state,
+        role=role,
+        outcome=outcome,
+        local_time=local_time,
+        zh_date=zh_date,
+    )
+    app.jinja_env.globals.update(url_with=url_with)
