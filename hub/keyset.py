@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from hub.paging import Cursor, Page, make_page
@@ -22,7 +22,7 @@ COUNT_CAP = 10_000
 def read_page(
     s: Session,
     query: Select[Any],
-    keys: Sequence[ColumnElement[Any]],
+    keys: Sequence[Any],  # columns (ORM attributes or Core columns)
     cursor: Cursor | None,
     limit: int,
     *,

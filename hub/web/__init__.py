@@ -10,14 +10,14 @@ csrf = CSRFProtect()
 
 
 def register_web(app: Flask) -> None:
-    from hub.web import auth, documents, overview, public, results, tasks
+    from hub.web import admin, auth, documents, entities, outbox, overview, public, results, tasks
     from hub.web.filters import register_filters
     from hub.web.i18n import register_i18n
 
     csrf.init_app(app)
     register_i18n(app)
     register_filters(app)
-    for area in (auth, overview, public, tasks, results, documents):
+    for area in (auth, overview, public, tasks, results, documents, entities, outbox, admin):
         app.register_blueprint(area.bp)
 
     @app.context_processor

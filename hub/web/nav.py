@@ -27,7 +27,10 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("overview.index", _l("概览")),
     NavEntry("tasks.index", _l("联合抽查任务"), ("coordinator", "liaison", "inspector", "reviewer", "auditor")),
     NavEntry("results.index", _l("检查结果"), ("coordinator", "reviewer", "auditor", "liaison")),
+    NavEntry("entities.index", _l("检查对象"), ("coordinator", "liaison", "reviewer", "auditor")),
     NavEntry("overview.quarantine", _l("隔离区"), ("coordinator", "liaison", "auditor")),
+    NavEntry("outbox.index", _l("待发消息"), ("coordinator", "reviewer", "auditor", "liaison")),
+    NavEntry("admin.index", _l("系统管理"), ("admin",)),
     NavEntry("public.index", _l("公示")),
 )
 
