@@ -8,6 +8,7 @@ by the environment variable holding them (``app_secret_env``) and wrapped in
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tomllib
 from collections.abc import Mapping
@@ -171,6 +172,11 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 5000
     security: SecurityConfig = field(default_factory=SecurityConfig)
+    public_url: str | None = None  # where the public pages are published (QR codes, feeds, links)
+
+    def public_base(self, request_root: str | None = None) -> str:
+        """The address printed on documents and feeds: `public_url`, else the request's, else host:port."""
+        return (self.public_url or request_root or f"http://{self.web_host}:{self.web_port}").rstrip("/")
 
     @property
     def embedded(self) -> bool:
@@ -268,6 +274,12 @@ def load_settings(
     }
     sinks = {name: _connector("sinks", name, body, SINK_KINDS, env) for name, body in (raw.get("sinks") or {}).items()}
     schedules = dict(raw.get("schedules") or {})
+    public_url = env.get("HUB_PUBLIC_URL") or raw.get("public_url") or None
+    if public_url is not None and (
+        not isinstance(public_url, str) or not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", public_url)
+    ):
+        where = "HUB_PUBLIC_URL" if env.get("HUB_PUBLIC_URL") else "public_url"
+        raise ConfigError(f"{public_url!r} must be an http:// or https:// address with no query", where=where)
     values: dict[str, Any] = dict(
         database_url=database_url,
         broker_url=broker_url,
@@ -278,6 +290,7 @@ def load_settings(
         config_path=path,
         schedules=schedules,
         security=_security(raw.get("security"), env),
+        public_url=public_url,
     )
     values.update(overrides)
     return Settings(**values)

@@ -115,6 +115,17 @@ class HubScheduler:
             was, self.active = self.active, acquire_lease(self.db, self.holder)
         if self.active != was:
             log.info("scheduler %s is %s", self.holder, "active" if self.active else "standing by")
+        if self.active and not was:
+            self.make_up()
+
+    def make_up(self) -> None:
+        """On becoming active: fire each job's latest tick (within LOOKBACK) if nobody claimed it.
+
+        A handover takes up to LEASE_SECONDS; a tick that fell in that gap would otherwise be lost
+        (a daily sync for a day). The tick's unique row keeps this from running anything twice.
+        """
+        for job_id in self.jobs:
+            self.fire(job_id)
 
     def fire(self, job_id: str) -> None:
         if not self.active:

@@ -36,7 +36,7 @@ def register(cli: click.Group) -> None:
     @click.option(
         "--base-url",
         default=None,
-        help="Where the hub is published, for the QR code (default: http://WEB_HOST:WEB_PORT).",
+        help="Where the hub is published, for the QR code (default: public_url, else http://WEB_HOST:WEB_PORT).",
     )
     @pass_ctx
     def task_documents(
@@ -53,7 +53,7 @@ def register(cli: click.Group) -> None:
         from hub.documents.services import print_documents
 
         principal = _principal(ctx, as_user)
-        base = base_url or f"http://{ctx.settings.web_host}:{ctx.settings.web_port}"
+        base = base_url or ctx.settings.public_base()
         printed = print_documents(
             ctx.db, task_id, principal, base_url=base, kind=kind, agency=agency, inspector=inspector
         )

@@ -51,7 +51,7 @@ def batch(task_id: str):
         appctx.database(),
         task_id,
         _principal(),
-        base_url=request.url_root,
+        base_url=appctx.settings().public_base(request.url_root),
         kind=kind,
         agency=agency,
         inspector=inspector,
@@ -64,7 +64,12 @@ def batch(task_id: str):
 @requires(*STAFF)
 def one(task_id: str, kind: str, subject: str):
     printed = services.print_document(
-        appctx.database(), task_id, _principal(), kind, subject, base_url=request.url_root
+        appctx.database(),
+        task_id,
+        _principal(),
+        kind,
+        subject,
+        base_url=appctx.settings().public_base(request.url_root),
     )
     return _pdf(printed.pdf, f"{task_id}-{kind}-{subject}")
 

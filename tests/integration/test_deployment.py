@@ -113,7 +113,7 @@ class Deployment:
 
     def hub(self, *args: str) -> str:
         done = subprocess.run(
-            [str(BIN / "hub"), *args], env=self.env, cwd=self.cwd, capture_output=True, text=True, timeout=120
+            [str(BIN / "hub"), *args], env=self.env, cwd=self.cwd, capture_output=True, text=True, timeout=300
         )
         assert done.returncode == 0, f"hub {' '.join(args)}: {done.stderr}\n{self.logs()}"
         return done.stdout
@@ -131,7 +131,7 @@ class Deployment:
             )
             for args in commands
         ]
-        outputs = [proc.communicate(timeout=120) for proc in running]
+        outputs = [proc.communicate(timeout=300) for proc in running]
         for args, proc, (_, err) in zip(commands, running, outputs):
             assert proc.returncode == 0, f"hub {' '.join(args)}: {err}\n{self.logs()}"
         return [out for out, _ in outputs]
@@ -153,7 +153,7 @@ class Deployment:
             stop(proc)
 
 
-def wait_until(what: str, check: Callable[[], Any], deployment: Deployment, timeout: float = 120) -> Any:
+def wait_until(what: str, check: Callable[[], Any], deployment: Deployment, timeout: float = 300) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()

@@ -51,3 +51,28 @@ def test_commit_every_on_a_sink_is_refused(tmp_path: Path) -> None:
     path.write_text('[sinks.provincial]\nkind = "provincial-rest"\nurl = "http://127.0.0.1:1"\ncommit_every = 10\n')
     with pytest.raises(ConfigError, match=r"\[sinks.provincial\]: commit_every applies to sources only"):
         load_settings(path, environ={**ENV, "HUB_DATA_DIR": str(tmp_path)})
+
+
+def _load_top(tmp_path: Path, body: str):  # type: ignore[no-untyped-def]
+    path = tmp_path / "top.toml"
+    path.write_text(body, encoding="utf-8")
+    return load_settings(path, environ={**ENV, "HUB_DATA_DIR": str(tmp_path)})
+
+
+def test_public_url_is_where_documents_and_feeds_point(tmp_path: Path) -> None:
+    settings = _load_top(tmp_path, 'public_url = "https://sjgs.example.gov.cn/hub/"\n')
+    assert settings.public_base("http://10.0.0.5:5000/") == "https://sjgs.example.gov.cn/hub"
+    env = {"HUB_DATA_DIR": str(tmp_path), "HUB_SECRET_KEY": "k", "HUB_PUBLIC_URL": "http://hub.local"}
+    assert load_settings(environ=env).public_base() == "http://hub.local"
+
+
+def test_without_public_url_the_request_address_then_host_and_port_are_used(tmp_path: Path) -> None:
+    settings = _load_top(tmp_path, "")
+    assert settings.public_base("http://10.0.0.5:5000/") == "http://10.0.0.5:5000"
+    assert settings.public_base() == "http://127.0.0.1:5000"
+
+
+@pytest.mark.parametrize("value", ["ftp://x", "sjgs.example.gov.cn", "https://x/?a=1", "https://x y"])
+def test_a_bad_public_url_is_refused_naming_the_key(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError, match=r"public_url: .* must be an http:// or https:// address"):
+        _load_top(tmp_path, f'public_url = "{value}"\n')
