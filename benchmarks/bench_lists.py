@@ -161,7 +161,11 @@ def pages(pg: bool, mid_entity: str) -> list[tuple[str, str, str]]:
             "entities by category",
             "/entities/?category=school",
             f"SELECT * FROM entities WHERE {active} AND "
-            + ("categories @> '[\"school\"]'" if pg else "EXISTS (SELECT 1 FROM json_each(categories) WHERE value = 'school')")
+            + (
+                "categories @> '[\"school\"]'"
+                if pg
+                else "EXISTS (SELECT 1 FROM json_each(categories) WHERE value = 'school')"
+            )
             + " ORDER BY entity_id LIMIT 51",
         ),
         (
@@ -197,6 +201,14 @@ def pages(pg: bool, mid_entity: str) -> list[tuple[str, str, str]]:
     ]
 
 
+def _get(client: Any, url: str) -> Callable[[], Any]:
+    return lambda: client.get(url)
+
+
+def _query(conn: Any, statement: Any) -> Callable[[], Any]:
+    return lambda: conn.execute(statement).fetchall()
+
+
 def run(db_url: str, entities: int, results: int, n: int) -> list[dict[str, Any]]:
     from sqlalchemy import create_engine, text
 
@@ -226,19 +238,17 @@ def run(db_url: str, entities: int, results: int, n: int) -> list[dict[str, Any]
         out = []
         with engine.connect() as conn:
             for label, url, sql in pages(engine.dialect.name == "postgresql", mid):
-                page_ms, response = timed(lambda url=url: client.get(url), n)
+                page_ms, response = timed(_get(client, url), n)
                 assert response.status_code == 200, (url, response.status_code)
-                bare_ms, _ = timed(lambda sql=sql: conn.execute(text(sql)).fetchall(), n)
-                out.append(
-                    {
-                        "page": label,
-                        "p50": statistics.median(page_ms),
-                        "p95": percentile(page_ms, 0.95),
-                        "kb": len(response.data) / 1024,
-                        "bare_p50": statistics.median(bare_ms),
-                    }
-                )
-                row = out[-1]
+                bare_ms, _ = timed(_query(conn, text(sql)), n)
+                row: dict[str, Any] = {
+                    "page": label,
+                    "p50": statistics.median(page_ms),
+                    "p95": percentile(page_ms, 0.95),
+                    "kb": len(response.data) / 1024,
+                    "bare_p50": statistics.median(bare_ms),
+                }
+                out.append(row)
                 print(
                     f"  {label:<30} p50 {row['p50']:7.1f} ms  p95 {row['p95']:7.1f} ms  {row['kb']:6.1f} KB"
                     f"  | bare SQL p50 {row['bare_p50']:6.2f} ms  ratio {row['p50'] / max(row['bare_p50'], 0.01):6.1f}",
@@ -271,7 +281,9 @@ def main() -> None:
         with admin.connect() as c:
             c.execute(text(f'CREATE DATABASE "{name}"'))
         try:
-            print(f"PostgreSQL ({args.entities:,} entities, {args.results:,} results, {args.requests} requests per page)")
+            print(
+                f"PostgreSQL ({args.entities:,} entities, {args.results:,} results, {args.requests} requests per page)"
+            )
             rows = run(args.pg.rsplit("/", 1)[0] + f"/{name}", args.entities, args.results, args.requests)
             failed += [f"postgresql {r['page']}" for r in rows if r["p95"] > 200 or r["kb"] > 200]
         finally:
