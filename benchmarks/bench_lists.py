@@ -185,6 +185,7 @@ def pages(pg: bool, mid_entity: str) -> list[tuple[str, str, str]]:
             f"SELECT * FROM results WHERE entity_id = '{mid_entity}' ORDER BY inspected_on DESC LIMIT 200",
         ),
         ("tasks", "/tasks/", "SELECT * FROM joint_tasks ORDER BY id DESC LIMIT 51"),
+        ("overview (not a list: full counts)", "/", "SELECT count(*) FROM entities"),
         ("quarantine", "/quarantine", "SELECT * FROM quarantine ORDER BY id DESC LIMIT 51"),
         ("outbox", "/outbox/", "SELECT * FROM outbox ORDER BY id DESC LIMIT 51"),
         (

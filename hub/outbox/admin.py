@@ -3,29 +3,22 @@ after the cause was corrected (a confirmed step; admins and coordinators only, c
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Iterable
 
 from hub.auth.principal import Principal
 from hub.auth.roles import require_role
 from hub.db import Database
 from hub.errors import InvalidInput
 from hub.outbox.delivery import requeue_rejected
-from hub.outbox.models import OutboxMessage
+from hub.outbox.queries import capped_counts_by_state
 
 REQUEUERS = ("admin", "coordinator")
 
 
-def sink_states(db: Database, principal: Principal) -> dict[str, dict[str, int]]:
-    """Messages per sink and state."""
+def sink_states(db: Database, principal: Principal, sinks: Iterable[str]) -> dict[str, dict[str, tuple[int, bool]]]:
+    """Messages per sink and state, each count capped (hub.keyset.COUNT_CAP)."""
     require_role(principal, ("admin",), "推送目标")
-    with db.unit_of_work() as s:
-        out: dict[str, dict[str, int]] = {}
-        q = select(OutboxMessage.sink, OutboxMessage.state, func.count()).group_by(
-            OutboxMessage.sink, OutboxMessage.state
-        )
-        for sink, state, n in s.execute(q):
-            out.setdefault(sink, {})[state] = n
-        return out
+    return {sink: capped_counts_by_state(db, sink) for sink in sinks}
 
 
 def requeue(db: Database, principal: Principal, sink: str | None, ids: list[int] | None, confirmed: bool) -> int:

@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, func, select
 
 from hub.db import Database
 from hub.errors import InvalidInput
-from hub.keyset import read_page
+from hub.keyset import capped_count, read_page
 from hub.outbox.models import OutboxMessage
 from hub.outbox.states import MessageState
 from hub.paging import Cursor, Page
@@ -65,7 +65,18 @@ def message_page(
         return read_page(s, q, [OutboxMessage.id], cursor, limit, descending=True, row_key=lambda m: (m.id,))
 
 
-def sink_names(db: Database) -> list[str]:
-    """The sinks that have messages (for the sink filter)."""
+def capped_counts_by_state(
+    db: Database, sink: str = "", seen: ColumnElement[bool] | None = None
+) -> dict[str, tuple[int, bool]]:
+    """Messages per state as (n, capped): each count stops at COUNT_CAP, read from the (state, id)
+    index, so a page header never scans the whole outbox."""
+    out: dict[str, tuple[int, bool]] = {}
     with db.unit_of_work() as s:
-        return sorted(s.scalars(select(OutboxMessage.sink).distinct()))
+        for state in MESSAGE_STATES:
+            q = select(OutboxMessage.id).where(OutboxMessage.state == state)
+            if sink:
+                q = q.where(OutboxMessage.sink == sink)
+            if seen is not None:
+                q = q.where(seen)
+            out[state] = capped_count(s, q)
+    return out

@@ -211,7 +211,7 @@ def sinks():
     cursor, limit = page_args((int,))
     sink = request.args.get("sink", "")
     db = appctx.database()
-    states = sink_states(db, _principal())
+    states = sink_states(db, _principal(), appctx.settings().sinks)
     rejected = message_page(db, "rejected", sink, cursor, limit)
     return render_template(
         "admin/sinks.html", configured=appctx.settings().sinks, states=states, rejected=rejected, sink=sink

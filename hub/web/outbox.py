@@ -7,7 +7,7 @@ from flask import Blueprint, render_template, request
 
 from hub import appctx
 from hub.auth.access import current_principal, requires
-from hub.outbox.queries import MESSAGE_STATES, counts_by_state, message_page, sink_names
+from hub.outbox.queries import MESSAGE_STATES, capped_counts_by_state, message_page
 from hub.results.visibility import outbox_filter
 from hub.web.pageargs import page_args
 
@@ -30,7 +30,7 @@ def index():
         state=state,
         sink=sink,
         states=MESSAGE_STATES,
-        sinks=sink_names(db),
-        counts=counts_by_state(db, seen),
+        sinks=sorted(appctx.settings().sinks),
+        counts=capped_counts_by_state(db, "", seen),
         may_requeue=principal.has("coordinator"),
     )
