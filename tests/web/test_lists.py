@@ -167,3 +167,19 @@ def test_rosters_helper_is_used(db) -> None:  # type: ignore[no-untyped-def]
     add_rosters(db)
     page = entity_list(db, Principal("a", frozenset({"auditor"})), EntityFilter(category="school"), None, 50)
     assert len(page.rows) == len(ENTITIES)
+
+
+def test_a_count_stops_at_its_cap_and_says_so(db, app) -> None:  # type: ignore[no-untyped-def]
+    from flask import render_template_string
+    from sqlalchemy import select
+
+    from hub.keyset import capped_count, read_page
+
+    _add_entities(db, 7)
+    with db.unit_of_work() as s:
+        assert capped_count(s, select(Entity.id), cap=5) == (5, True)
+        assert capped_count(s, select(Entity.id), cap=7) == (7, False)
+        page = read_page(s, select(Entity), [Entity.entity_id], None, 3, row_key=lambda e: (e.entity_id,), cap=5)
+    with app.test_request_context("/entities/?name=x"):
+        html = render_template_string('{% from "_macros.html" import pager %}{{ pager(page) }}', page=page)
+    assert "超过 5 条" in html and "cursor=" in html and "name=x" in html
