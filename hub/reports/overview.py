@@ -1,8 +1,8 @@
 """The figures of the overview page, read in one unit of work.
 
 The roster figures (totals, entities by category and district) scan the whole roster, so they are
-kept per process and computed again only when a sync run has finished since, or after
-``FIGURES_SECONDS``; the runs themselves are read on every request."""
+kept per process and computed again only when a sync run has finished or an entity was added
+since, or after ``FIGURES_SECONDS``; the runs themselves are read on every request."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from hub.db import Database
 from hub.reports.rosters import entity_counts, inspector_counts, totals
-from hub.rosters.models import SyncRun
+from hub.rosters.models import Entity, SyncRun
 from hub.rosters.sync import last_runs
 
 #: the longest the roster figures are kept, whatever happened
@@ -51,8 +51,11 @@ def overview(db: Database, runs: int = 50) -> Overview:
         latest: dict[str, SyncRun] = {}
         for run in recent:
             latest.setdefault(run.source, run)
-        # the roster changes when a run finishes: the newest finished run is the figures' stamp
-        stamp = tuple(s.execute(select(func.max(SyncRun.id), func.max(SyncRun.finished_at))).one())
+        # the roster changes when a run finishes (or an entity is added): the stamp of the figures
+        stamp = (
+            *s.execute(select(func.max(SyncRun.id), func.max(SyncRun.finished_at))).one(),
+            s.scalar(select(func.max(Entity.id))),
+        )
     figures = _figures(db, stamp)
     return Overview(recent, latest, figures.totals, figures.entity_counts, figures.inspector_counts)
 
