@@ -84,7 +84,7 @@ def export_chunks(db: Database, kind: str, fmt: str) -> Iterator[str]:
 ENTITY_READERS = ("coordinator", "liaison", "reviewer", "auditor")
 _USCC_PREFIX = re.compile(r"[0-9A-Z]{1,18}")
 #: the count's cap when rows are matched one by one (docs/performance.md)
-SCAN_COUNT_CAP = 1_000
+SCAN_COUNT_CAP = 500
 
 
 @dataclass(frozen=True)
