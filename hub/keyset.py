@@ -51,7 +51,7 @@ def read_page(
 def capped_count(s: Session, query: Select[Any], cap: int = COUNT_CAP) -> tuple[int, bool]:
     """How many rows ``query`` has, counting at most ``cap + 1``: (n, True) means "more than cap"."""
     # only a constant per row: the count reads no column it does not filter on
-    limited = query.with_only_columns(literal_column("1"), maintain_column_froms=True).order_by(None)
-    limited = limited.limit(cap + 1).subquery()
+    ones: Select[Any] = query.with_only_columns(literal_column("1"), maintain_column_froms=True)
+    limited = ones.order_by(None).limit(cap + 1).subquery()
     n = s.scalar(select(func.count()).select_from(limited)) or 0
     return (cap, True) if n > cap else (n, False)

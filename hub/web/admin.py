@@ -21,7 +21,7 @@ from hub.auth.principal import Principal
 from hub.auth.queries import user_detail, user_page
 from hub.calendar_notice import load_notice_upload, year_view
 from hub.display import AGENCIES
-from hub.errors import HubError, InvalidInput
+from hub.errors import HubError, InvalidInput, NotFound
 from hub.outbox.admin import requeue, sink_states
 from hub.outbox.queries import message_page
 from hub.reports.overview import overview
@@ -135,14 +135,16 @@ def user_token(name: str):
     return resp
 
 
-@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@bp.route("/tokens/<token_id>/revoke", methods=["POST"])
 @requires("admin")
-def token_revoke(token_id: int):
+def token_revoke(token_id: str):
     name = request.form.get("user", "")
 
     def act() -> str:
         _confirmed()
-        users.revoke_token(appctx.database(), _principal(), token_id)
+        if not token_id.isdecimal() or len(token_id) > 18:
+            raise NotFound(f"no token with id {token_id[:40]!r}", where="token")
+        users.revoke_token(appctx.database(), _principal(), int(token_id))
         return _("已撤销令牌 %(id)s。", id=token_id)
 
     return _act(act, url_for(".user", name=name) if name else url_for(".users_index"))
