@@ -32,7 +32,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -256,9 +258,13 @@ def hub_sync(url: str, secret: str, workdir: Path, database_url: str, full: bool
     upgrade(settings.database_url)
     db = init_db(settings.database_url)
     with PeakRSS() as mem:
-        started = time.perf_counter()
+        started, cpu0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
+        children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        backend = _backend_cpu(db)
         run = run_sync(db, settings, "samr", full=full)
         elapsed = time.perf_counter() - started
+        cpu1, children1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        server = backend() if backend else 0.0
     db.engine.dispose()
     return {
         "seconds": elapsed,
@@ -271,7 +277,27 @@ def hub_sync(url: str, secret: str, workdir: Path, database_url: str, full: bool
         "unchanged": run.unchanged,
         "quarantined": run.quarantined,
         "outcome": run.outcome,
+        # CPU seconds: the applying process, the fetching process, the PostgreSQL backend applying (a busy
+        # machine stretches the wall time of a sync that works on both cores more than a sequential baseline)
+        "cpu": cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime,
+        "cpu_fetch": children1.ru_utime + children1.ru_stime - children0.ru_utime - children0.ru_stime,
+        "cpu_server": server,
     }
+
+
+def _backend_cpu(db: Any) -> Callable[[], float] | None:
+    """On PostgreSQL (a server on this machine): a function giving the CPU seconds the backend of the
+    connection the sync applies with has used since now; None on SQLite."""
+    if db.is_sqlite:
+        return None
+    conn = db.engine.raw_connection()  # the pool's one connection, which the sync's session then uses
+    pid = conn.driver_connection.info.backend_pid
+    conn.close()
+    try:
+        start = cpu_seconds(pid)
+    except OSError:
+        return None
+    return lambda: cpu_seconds(pid) - start
 
 
 def hub_sync_in_new_process(
@@ -327,10 +353,12 @@ def main() -> int:
             work = Path(tmp)
             for round_no in range(1, args.rounds + 1):  # alternating, so a drift in the machine's pace hits all
                 with SourceShare(proc.pid) as source:
+                    cpu = time.process_time()
                     items, fetch_s = bare_fetch(url, secret, keep=round_no == 1)
+                    cpu = time.process_time() - cpu
                 fetches.append(fetch_s)
                 fetch_shares.append(source.share)
-                print(f"round {round_no}: bare fetch {fetch_s:.1f} s", flush=True)
+                print(f"round {round_no}: bare fetch {fetch_s:.1f} s ({cpu:.1f} CPU seconds)", flush=True)
                 if round_no == 1:
                     n = len(items)
                     if "sqlite" in kinds:
@@ -411,6 +439,11 @@ def report(
                 f"{r['anon']} MB, {r['family']} MB with the fetching process; re-sync {a['seconds']:.1f} s "
                 f"fetched {a['fetched']} unchanged {a['unchanged']} inserted {a['inserted']} "
                 f"updated {a['updated']} {a['outcome']}"
+            )
+            print(
+                f"{kind} round {i} CPU seconds: sync {r['cpu']:.1f} applying + {r['cpu_fetch']:.1f} fetching + "
+                f"{r['cpu_server']:.1f} database server; re-sync {a['cpu']:.1f} + {a['cpu_fetch']:.1f} + "
+                f"{a['cpu_server']:.1f}"
             )
 
 

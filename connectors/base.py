@@ -133,7 +133,7 @@ class OutgoingMessage:
     """One message from the outbox: ``key`` is its idempotency key."""
 
     key: str
-    kind: Literal["task", "draw", "result"]
+    kind: Literal["plan", "task", "draw", "result"]
     payload: Mapping[str, Any]
 
 

@@ -55,6 +55,7 @@ def build_record(
         return "" if value is None else str(value)
 
     results = [_E.Result(o["text"], code=o["code"]) for o in mapped_outcomes(payload.get("outcomes"), codes)]
+    amends = {"amends": text("amends")} if payload.get("amends") else {}  # an amendment (更正) of that record
     return _E.Record(
         _E.USCC(text("uscc")),
         _E.EntityName(text("entity_name")),
@@ -64,6 +65,7 @@ def build_record(
         _E.InspectionDate(text("inspected_on")),
         *results,
         recordId=text("result_id"),
+        **amends,
     )
 
 

@@ -146,6 +146,7 @@ def json_with_items(content: bytes, where: str, what: str = "page") -> dict[str,
 _SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # a C attribute the stubs lack
 # (scan_once reads one JSON value from a position and returns it with the position after it)
 _SPACE = re.compile(r"[ \t\n\r]*")
+_BLANK_OR_CLOSE = frozenset(" \t\n\r]")
 
 
 def json_with_items_as_sent(content: bytes, where: str, what: str = "page") -> tuple[dict[str, Any], list[str]]:
@@ -176,14 +177,20 @@ def _split_items(text: str) -> tuple[dict[str, Any], list[str]]:
             raise ValueError("not a member")
         at = space(text, at + 1).end()
         if key == "items" and text[at] == "[":
-            items, raws = [], []
+            items: list[Any] = []
+            raws = []
+            add_item, add_raw = items.append, raws.append
             at = space(text, at + 1).end()
             while text[at] != "]":
                 start = at
                 item, at = scan(text, at)
-                items.append(item)
-                raws.append(text[start:at])
-                at = _next_element(text, at, "]")
+                add_item(item)
+                add_raw(text[start:at])
+                # the common layout (", " between items) at a glance; anything else the careful way
+                if text[at : at + 2] == ", " and text[at + 2] not in _BLANK_OR_CLOSE:
+                    at += 2
+                else:
+                    at = _next_element(text, at, "]")
             body[key] = items
             at += 1
         else:

@@ -1,4 +1,5 @@
-"""provincial-rest sink: tasks, draw records and results to the provincial platform (interfaces.md).
+"""provincial-rest sink: annual plans, tasks, draw records and results to the provincial platform
+(interfaces.md).
 
 Every message gets a Receipt or the whole delivery raises:
 - a message that breaks the wire contract is rejected here, with the schema error, and never sent;
@@ -35,6 +36,7 @@ from connectors.sink_options import LOCAL_REJECT, code_mapping, in_order, mapped
 SCHEMA_PATH = schema_path("provincial-results-batch.schema.json")
 _SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 _check_result = fastjsonschema.compile({**_SCHEMA["definitions"]["result"], "definitions": _SCHEMA["definitions"]})
+_check_plan = fastjsonschema.compile(json.loads(schema_path("provincial-plan.schema.json").read_text(encoding="utf-8")))
 
 TASK_FIELDS = ("task_id", "title", "lead", "agencies", "items", "strata", "quotas", "window")
 DRAW_FIELDS = ("protocol", "seed", "selections")
@@ -42,7 +44,7 @@ RESULT_FIELDS = ("result_id", "entity_id", "agency", "items", "inspected_on", "o
 
 
 class ProvincialRestSink(Sink):
-    """Pushes joint tasks, draw records and results to the provincial joint-supervision platform."""
+    """Pushes annual plans, joint tasks, draw records and results to the provincial joint-supervision platform."""
 
     kind = "provincial-rest"
     max_batch = 500
@@ -52,6 +54,7 @@ class ProvincialRestSink(Sink):
         self.codes = code_mapping(settings)
         self.http = http or sink_session(settings)
         self.base = settings.url.rstrip("/") + "/api/v1/joint-tasks/"
+        self.plans = settings.url.rstrip("/") + "/api/v1/joint-plans/"
 
     def deliver(self, messages: list[OutgoingMessage], batch_id: str) -> DeliveryReport:
         receipts: list[Receipt] = []
@@ -84,6 +87,12 @@ class ProvincialRestSink(Sink):
     def _wire(self, msg: OutgoingMessage) -> tuple[dict[str, Any], str | None]:
         """The JSON body of one message, or why it cannot be sent."""
         p = msg.payload
+        if msg.kind == "plan":
+            try:
+                _check_plan(dict(p))
+            except ValueError as exc:  # JsonSchemaValueException is a ValueError
+                return {}, getattr(exc, "message", str(exc)).replace("data", "plan", 1)
+            return dict(p), None
         if msg.kind == "task":
             absent = [f for f in TASK_FIELDS if p.get(f) in (None, "", [], {})]
             return dict(p), (f"missing field(s): {', '.join(absent)}" if absent else None)
@@ -100,6 +109,8 @@ class ProvincialRestSink(Sink):
         body = {f: p.get(f) for f in RESULT_FIELDS}
         if body["findings"] is None:  # nothing to say (code 1) is an empty text on the wire
             body["findings"] = ""
+        if p.get("amends"):  # an amendment (更正): a new result_id naming the result it replaces
+            body["amends"] = p["amends"]
         try:
             body["outcomes"] = mapped_outcomes(p.get("outcomes"), self.codes)
             _check_result(body)
@@ -110,7 +121,10 @@ class ProvincialRestSink(Sink):
 
     # --- calls --------------------------------------------------------------------------
     def _put(self, msg: OutgoingMessage, body: dict[str, Any]) -> tuple[Receipt, int, str]:
-        url = self.base + quote(str(msg.payload["task_id"]), safe="") + ("/draw" if msg.kind == "draw" else "")
+        if msg.kind == "plan":
+            url = self.plans + quote(str(msg.payload["plan_id"]), safe="")
+        else:
+            url = self.base + quote(str(msg.payload["task_id"]), safe="") + ("/draw" if msg.kind == "draw" else "")
         resp = self.http.request(
             "PUT",
             url,

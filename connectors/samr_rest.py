@@ -46,6 +46,7 @@ ITEM_FIELDS = frozenset(
         "phone",
     }
 )  # the rest of an item is kept under "attributes"
+_BLANK = {**dict.fromkeys(sorted(ITEM_FIELDS)), "scheme_id": None}  # a record's fields before the item's
 
 
 class SamrRestSource(Source):
@@ -144,6 +145,11 @@ class SamrRestSource(Source):
         if not isinstance(uscc, str) or not uscc:
             return SourceRecord(f"{where} item {index}", {}, raw, error="field 'uscc' is missing or not a string")
         industry = get("industry")
+        if item.keys() <= ITEM_FIELDS:  # the common case, in two C-level copies: every field, None if missing
+            fields = {**_BLANK, **item}
+            fields["categories"] = self._categories(industry)
+            fields["attributes"] = {}
+            return SourceRecord(uscc, fields, raw)
         fields = {
             "uscc": uscc,
             "scheme_id": None,

@@ -189,6 +189,30 @@ def more_tasks(db: Any, settings: Any, today: date) -> dict[str, str]:
     return made
 
 
+def _plan_and_task(db: Any, settings: Any, today: date) -> Any:
+    """The lead agency's annual plan, drafted, approved and filed, and the demo task started from its entry."""
+    from hub.plans import services as plans
+
+    spec = demo_task(today)
+    start, end = (date.fromisoformat(d) for d in spec["window"])
+    last_month = end.month if end.year == start.year else 12
+    entry = {
+        "title": spec["title"],
+        "agencies": spec["agencies"],
+        "items": {t["agency"]: t["items"] for t in spec["team"]},
+        "population": {"categories": spec["population"]["categories"]},
+        "ratio": str(spec["strata"]["ratio"]),
+        "months": list(range(start.month, last_month + 1)),
+    }
+    plan_id = plans.create_plan(
+        db, "coordinator", "HEALTH", start.year, f"{start.year}年度卫生健康联合抽查计划（演示）", [entry]
+    )
+    plans.approve(db, "reviewer", plan_id)
+    plans.file_plan(db, settings, "coordinator", plan_id)
+    _say(f"annual plan {plan_id} drafted, approved and filed to the provincial platform")
+    return plans.task_from_entry(db, settings, "coordinator", f"{plan_id}-01", spec)
+
+
 def liaison_of(agency: str) -> str:
     """The demo user who acts for ``agency`` in the draw."""
     return f"liaison-{agency}"
@@ -214,8 +238,8 @@ def run_cycle(db: Any, settings: Any, app: Any, today: date, rng: random.Random)
     import_items(db, DEMO_ITEMS, "demo")
     from hub.draw.jdp import commitment
 
-    task = lifecycle.create_task(db, settings, demo_task(today), "coordinator")
-    _say(f"task {task.id} created ({task.protocol}); the hub drew its own secret and committed by itself")
+    task = _plan_and_task(db, settings, today)
+    _say(f"task {task.id} created ({task.protocol}) from plan entry {task.plan_entry_id}; the hub committed by itself")
     secret_of = {}
     for party in task.agencies:  # each agency commits and reveals through its own liaison
         secret_of[party] = lifecycle.new_secret()

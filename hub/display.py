@@ -87,7 +87,7 @@ STATES: dict[str, dict[str, str]] = {
         "failed": N_("失败"),
         "done": N_("已完成"),
     },
-    "result": {"entered": N_("已录入"), "approved": N_("已审核")},
+    "result": {"draft": N_("草稿"), "entered": N_("已录入"), "returned": N_("已退回"), "approved": N_("已审核")},
     "message": {"pending": N_("待发送"), "delivered": N_("已送达"), "rejected": N_("被拒收")},
     "run": {"running": N_("运行中"), "ok": N_("成功"), "failed": N_("失败"), "interrupted": N_("中断")},
     "plan": {"draft": N_("草稿"), "approved": N_("已批准"), "filed": N_("已上报")},

@@ -12,6 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Property tests check answers, not speed: no per-example deadline (a loaded CI machine would fail
+# them for being slow; benchmarks/ measures time).
+hypothesis_settings.register_profile("hub", deadline=None)
+hypothesis_settings.load_profile("hub")
 
 TEST_DB = os.environ.get("HUB_TEST_DB", "sqlite")
 PG_SERVER = os.environ.get("HUB_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -8,9 +8,13 @@ _VALUE = {c: i for i, c in enumerate(ALPHABET)}
 _ALLOWED = frozenset(ALPHABET)
 
 
+# per position, each character's value times the position's weight (one lookup per character)
+_WEIGHTED = tuple({c: v * w for c, v in _VALUE.items()} for w in WEIGHTS)
+
+
 def check_char(first17: str) -> str:
     """The 18th character for the first 17 (which must use the code's alphabet)."""
-    total = sum(map(int.__mul__, map(_VALUE.__getitem__, first17[:17]), WEIGHTS))
+    total = sum(map(dict.__getitem__, _WEIGHTED, first17[:17]))
     return ALPHABET[(31 - total % 31) % 31]
 
 

@@ -108,7 +108,16 @@ class CreditSandbox(SinkSandbox):
                 el = etree.SubElement(receipt, "Rejected", recordId=record_id, code=reason[0])
                 el.text = reason[1]
                 continue
-            verdict = self.ledger.offer(record_id, fields)
+            if rec.get("amends"):  # an amendment (更正): kept beside the record it replaces
+                amended = self.ledger.amend(record_id, rec.get("amends"), fields)
+                if amended is None:
+                    self.ledger.reject(record_id)
+                    el = etree.SubElement(receipt, "Rejected", recordId=record_id, code="E104")
+                    el.text = f"更正的原记录 {rec.get('amends')} 不存在"
+                    continue
+                verdict = amended
+            else:
+                verdict = self.ledger.offer(record_id, fields)
             answered.append(
                 etree.SubElement(receipt, "Accepted" if verdict == "accepted" else "Duplicate", recordId=record_id)
             )
@@ -144,4 +153,5 @@ def _fields(rec: etree._Element) -> dict[str, Any]:
         "task_id": text("TaskId"),
         "inspection_date": text("InspectionDate"),
         "results": [(r.get("code"), r.text or "") for r in rec.findall(f"{{{NS}}}Result")],
+        "amends": rec.get("amends"),
     }

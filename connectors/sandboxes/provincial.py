@@ -1,6 +1,6 @@
 """Sandbox of the provincial joint-supervision platform (provincial-rest, interfaces.md "Sinks").
 
-Stores tasks, draw records and results in memory and answers exactly as the interface
+Stores annual plans, tasks, draw records and results in memory and answers exactly as the interface
 says: task PUT idempotent, a different draw for a task that has one → 409, results
 keyed by ``result_id`` (a repeat is a duplicate). Counters say how often each result was
 accepted, so a test can check "delivered exactly once" after faults.
@@ -24,6 +24,7 @@ from connectors.schemas import schema_path
 SCHEMA_PATH = schema_path("provincial-results-batch.schema.json")
 _SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 _check_result = fastjsonschema.compile({**_SCHEMA["definitions"]["result"], "definitions": _SCHEMA["definitions"]})
+_check_plan = fastjsonschema.compile(json.loads(schema_path("provincial-plan.schema.json").read_text(encoding="utf-8")))
 
 MAX_RESULTS = 500
 TASK_FIELDS = ("task_id", "title", "lead", "agencies", "items", "strata", "quotas", "window")
@@ -31,6 +32,7 @@ DRAW_FIELDS = ("protocol", "seed", "selections")
 # The platform's own reject codes (the interface leaves them to the platform).
 INVALID_FIELD = "P101"
 UNKNOWN_ENTITY = "P102"
+UNKNOWN_AMENDED = "P103"
 
 
 class ResultLedger:
@@ -39,6 +41,7 @@ class ResultLedger:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.stored: dict[str, Any] = {}
+        self.amendments: dict[str, str] = {}  # key of an amendment (更正) -> key of what it replaces
         self.accepted_counts: Counter[str] = Counter()
         self.duplicate_counts: Counter[str] = Counter()
         self.rejected_counts: Counter[str] = Counter()
@@ -53,6 +56,25 @@ class ResultLedger:
             self.stored[key] = value
             self.accepted_counts[key] += 1
             return "accepted"
+
+    def amend(self, key: str, amends: str, value: Any) -> Literal["accepted", "duplicate"] | None:
+        """Store an amendment of ``amends`` under its own ``key``; None when ``amends`` was never stored
+        (the original stays: a platform shows the latest and keeps both)."""
+        with self._lock:
+            if key not in self.stored and amends not in self.stored:
+                return None
+        verdict = self.offer(key, value)
+        with self._lock:
+            self.amendments.setdefault(key, amends)
+        return verdict
+
+    def latest(self, key: str) -> str:
+        """The key of the newest amendment of ``key`` (itself when never amended)."""
+        with self._lock:
+            newer = {old: new for new, old in self.amendments.items()}
+        while key in newer:
+            key = newer[key]
+        return key
 
     def reject(self, key: str) -> None:
         with self._lock:
@@ -96,6 +118,11 @@ class SinkSandbox(SandboxServer):
     def rejected_counts(self) -> dict[str, int]:
         return dict(self.ledger.rejected_counts)
 
+    @property
+    def amendments(self) -> dict[str, str]:
+        """Key of each amendment (更正) received -> the key of the record it replaces."""
+        return dict(self.ledger.amendments)
+
     def fault_after_store(self) -> Response | None:
         """The ``error_after_store`` fault: a 500 although the batch is stored."""
         if not self.roll(self.faults.error_after_store):
@@ -123,6 +150,8 @@ class ProvincialSandbox(SinkSandbox):
     ) -> None:
         super().__init__(app_secrets, port, faults, host)
         self.tasks: dict[str, dict[str, Any]] = {}
+        self.plans: dict[str, dict[str, Any]] = {}
+        self.plan_puts: Counter[str] = Counter()
         self.draws: dict[str, dict[str, Any]] = {}
         self.reject_entities = set(reject_entities)
         self.omit_from_answer = 0
@@ -130,6 +159,7 @@ class ProvincialSandbox(SinkSandbox):
         self.draw_puts: Counter[str] = Counter()
         self._lock = threading.Lock()
         base = r"/api/v1/joint-tasks/(?P<task_id>[^/]+)"
+        self.route("PUT", r"/api/v1/joint-plans/(?P<plan_id>[^/]+)", self.put_plan)
         self.route("PUT", base, self.put_task)
         self.route("PUT", base + "/draw", self.put_draw)
         self.route("POST", base + "/results:batch", self.post_results)
@@ -139,6 +169,21 @@ class ProvincialSandbox(SinkSandbox):
         return dict(self.ledger.stored)
 
     # --- routes -------------------------------------------------------------------
+    def put_plan(self, req: Request, plan_id: str) -> Response:
+        plan_id = unquote(plan_id)
+        body, problem = _json_object(req.body)
+        if problem is None:
+            problem = _plan_problem(body, plan_id)
+        if problem:
+            return self._invalid(problem)
+        with self._lock:
+            self.plan_puts[plan_id] += 1
+            created = plan_id not in self.plans
+            self.plans[plan_id] = body  # the platform keeps the latest, whole
+        if fault := self.fault_after_store():
+            return fault
+        return Response.json(201 if created else 200, {"plan_id": plan_id})
+
     def put_task(self, req: Request, task_id: str) -> Response:
         task_id = unquote(task_id)
         body, problem = _json_object(req.body)
@@ -194,7 +239,17 @@ class ProvincialSandbox(SinkSandbox):
                 rejected.append({"result_id": result_id, "code": code, "message": reason})
                 continue
             result_id = result["result_id"]  # the schema check guarantees a string
-            verdict = self.ledger.offer(result_id, {**result, "task_id": task_id})
+            stored = {**result, "task_id": task_id}
+            if result.get("amends"):
+                amended = self.ledger.amend(result_id, result["amends"], stored)
+                if amended is None:
+                    self.ledger.reject(result_id)
+                    message = f"更正的原结果 {result['amends']} 不存在"
+                    rejected.append({"result_id": result_id, "code": UNKNOWN_AMENDED, "message": message})
+                    continue
+                verdict = amended
+            else:
+                verdict = self.ledger.offer(result_id, stored)
             (accepted if verdict == "accepted" else duplicates).append(result_id)
         if fault := self.fault_after_store():
             return fault
@@ -237,6 +292,25 @@ def _task_problem(body: dict[str, Any], task_id: str) -> str | None:
         return "window must be two dates [YYYY-MM-DD, YYYY-MM-DD]"
     if not isinstance(body["agencies"], list) or body["lead"] not in body["agencies"]:
         return "agencies must be a list that includes the lead"
+    return None
+
+
+def _plan_problem(body: dict[str, Any], plan_id: str) -> str | None:
+    try:
+        _check_plan(body)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        return exc.message.replace("data", "plan", 1)
+    if body["plan_id"] != plan_id:
+        return f"plan_id {body['plan_id']!r} does not match the path ({plan_id!r})"
+    for i, entry in enumerate(body["entries"]):
+        if body["lead"] not in entry["agencies"]:
+            return f"plan.entries[{i}].agencies must include the lead {body['lead']}"
+        stray = sorted(set(entry["items"]) - set(entry["agencies"]))
+        if stray:
+            return f"plan.entries[{i}].items names {stray[0]}, not one of the entry's agencies"
+    ids = [e["entry_id"] for e in body["entries"]]
+    if len(set(ids)) != len(ids):
+        return "plan.entries: an entry_id is listed twice"
     return None
 
 

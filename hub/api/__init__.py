@@ -10,7 +10,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def register_api(app: Flask) -> None:
-    from hub.api import accounts, meta, results, rosters, tasks  # noqa: F401  (each adds its routes to bp)
+    from hub.api import accounts, meta, plans, results, rosters, stats, tasks  # noqa: F401  (each adds its routes to bp)
 
     app.register_blueprint(bp)
 

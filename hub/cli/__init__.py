@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from hub.cli import audit, config, db, documents, draw, processes, results, rosters, users
+from hub.cli import audit, config, db, documents, draw, plans, processes, results, rosters, users
 from hub.cli.context import Context, first_line
 from hub.errors import HubError, Unavailable
 from hub.version import VERSION
@@ -33,7 +33,7 @@ def _register_commands() -> None:
     """Every command group, in one list; the demo lives next to its own code."""
     from hub import demo
 
-    for module in (config, db, rosters, users, audit, processes, draw, documents, results, demo):
+    for module in (config, db, rosters, users, audit, processes, draw, plans, documents, results, demo):
         module.register(cli)
 
 

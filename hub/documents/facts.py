@@ -102,15 +102,15 @@ def load_facts(db: Database, task_id: str) -> TaskFacts:
             members[link.entity_id].append((link.inspector_id, link.agency))
         entity_ids = [a.entity_id for a in assignments]
         entities = {e.entity_id: e for e in s.scalars(select(Entity).where(Entity.entity_id.in_(entity_ids)))}
-        results = {(r.entity_id, r.agency): r for r in s.scalars(select(Result).where(Result.task_id == task_id))}
+        revisions = list(s.scalars(select(Result).where(Result.task_id == task_id).order_by(Result.revision)))
+        results = {(r.entity_id, r.agency): r for r in revisions}  # the newest revision (an amendment) wins
+        newest = {r.id: results[(r.entity_id, r.agency)].id for r in revisions}
         people = {i for a in assignments for i in a.team} | {i for r in results.values() for i in r.inspectors}
         inspectors = {i.inspector_id: i for i in s.scalars(select(Inspector).where(Inspector.inspector_id.in_(people)))}
         follow_ups: dict[int, list[FollowUp]] = defaultdict(list)
-        if results:
-            for f in s.scalars(
-                select(FollowUp).where(FollowUp.result_id.in_([r.id for r in results.values()])).order_by(FollowUp.id)
-            ):
-                follow_ups[f.result_id].append(f)
+        if results:  # an amendment keeps the follow-ups of the revisions before it
+            for f in s.scalars(select(FollowUp).where(FollowUp.result_id.in_(list(newest))).order_by(FollowUp.id)):
+                follow_ups[newest[f.result_id]].append(f)
         codes = {c for entry in task.spec.get("team", []) for c in entry.get("items", [])}
         codes |= {c for r in results.values() for c in r.items}
         items = {i.code: i for i in s.scalars(select(Item).where(Item.code.in_(codes)))} if codes else {}

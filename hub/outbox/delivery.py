@@ -92,7 +92,7 @@ def _claim(db: Database, sink: str, limit: int, worker: str, now: datetime, resp
 
 
 def _send(sink: Sink, rows: list[Claimed], batch_id: str):
-    messages = [OutgoingMessage(key=r.key, kind=r.kind, payload=r.payload) for r in rows]  # type: ignore[arg-type]  # stored kinds are task|draw|result (enqueue)
+    messages = [OutgoingMessage(key=r.key, kind=r.kind, payload=r.payload) for r in rows]  # type: ignore[arg-type]  # stored kinds are plan|task|draw|result (enqueue)
     return sink.deliver(messages, batch_id)
 
 

@@ -21,7 +21,7 @@ class OutboxMessage(Base):
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sink: Mapped[str] = mapped_column(String(64), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # task|draw|result
+    kind: Mapped[str] = mapped_column(String(16))  # plan|task|draw|result
     key: Mapped[str] = mapped_column(String(128))  # the idempotency key
     task_id: Mapped[str | None] = mapped_column(String(64), index=True)
     payload: Mapped[dict] = mapped_column(JSONType)

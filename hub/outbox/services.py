@@ -25,7 +25,7 @@ def enqueue(
     Re-queuing the same key with the same payload is a no-op; a changed payload (a
     corrected result) goes out again, under the same idempotency key.
     """
-    msg = OutgoingMessage(key=key, kind=kind, payload=payload)  # type: ignore[arg-type]  # kind is task|draw|result by every caller; the column is a plain string
+    msg = OutgoingMessage(key=key, kind=kind, payload=payload)  # type: ignore[arg-type]  # kind is plan|task|draw|result by every caller; the column is a plain string
     queued = 0
     for name, sink in connectors_for(settings).sinks.items():  # built at start-up (hub.connections)
         if not sink.accepts(msg):

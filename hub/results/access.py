@@ -4,6 +4,7 @@ command line and the web, applied by the results service whatever calls it.
 - a coordinator (and an admin) may enter any agency's result;
 - a liaison only their own agency's;
 - an inspector only a result of their own agency for an entity whose drawn team holds them;
+- a reviewer approves or returns results; one whose account names an agency only that agency's;
 - a reviewer, an auditor and a coordinator see every result; a liaison their agency's; an
   inspector the results of their own assignments.
 """
@@ -38,6 +39,18 @@ def entry_refusal(caller: Principal, agency: str, team: Mapping[str, str]) -> st
     if "liaison" in caller.roles:
         return f"a liaison of {caller.agency} cannot enter results of {agency}"
     return f"{caller.name} may not enter results"
+
+
+def review_refusal(caller: Principal, agency: str | None) -> str | None:
+    """Why ``caller`` may not approve or return ``agency``'s result (None: any agency's); None when they may.
+
+    A reviewer (分管局长) whose account names an agency reviews that agency's results only; a reviewer
+    without an agency (the coordinating office's) reviews every agency's."""
+    if not caller.has("reviewer"):
+        return f"{caller.name} is not a reviewer"
+    if agency is None or "admin" in caller.roles or not caller.agency or caller.agency == agency:
+        return None
+    return f"a reviewer of {caller.agency} cannot review results of {agency}"
 
 
 def sees_everything(caller: Principal) -> bool:

@@ -31,15 +31,20 @@ COLUMNS = [
     "approved_at",
     "due_on",
     "delivery",
+    "amends",  # an amendment (更正): the result_id it replaces
+    "superseded",  # replaced by an approved amendment (the export keeps both; public pages show the latest)
 ]
 
 
-def published_results(s: Session, task_id: str | None = None) -> Iterator[dict[str, Any]]:
+def published_results(s: Session, task_id: str | None = None, current_only: bool = False) -> Iterator[dict[str, Any]]:
+    """Approved results (with ``current_only``, those no approved amendment replaced), masked."""
     q = (
         select(Result)
         .where(Result.state == ResultState.APPROVED)
-        .order_by(Result.task_id, Result.entity_id, Result.agency)
+        .order_by(Result.task_id, Result.entity_id, Result.agency, Result.revision)
     )
+    if current_only:
+        q = q.where(Result.superseded.is_(False))
     if task_id:
         q = q.where(Result.task_id == task_id)
     results = list(s.scalars(q))
@@ -77,6 +82,8 @@ def published_results(s: Session, task_id: str | None = None) -> Iterator[dict[s
             "approved_at": r.approved_at,
             "due_on": r.due_on,
             "delivery": sorted(delivery.get(r.result_id, [])),
+            "amends": r.amends,
+            "superseded": bool(r.superseded),
         }
 
 

@@ -25,6 +25,9 @@ from hub.results.access import acting, entry_refusal
 from hub.results.models import CalendarOverride, FollowUp, Result
 
 FOLLOW_UP_KINDS = ("correction", "case", "transfer")
+# A transfer is acknowledged by the receiving agency within 7 working days (the hub's rule, docs/results.md:
+# the same clock as a penalty decision's publication; interfaces.md gives none of its own).
+TRANSFER_DEADLINE_DAYS = 7
 CORRECTION_HORIZON = timedelta(days=365)  # a correction order further out than a year is a typo
 
 
@@ -90,6 +93,9 @@ def new_follow_up(s: Session, result: Result, f: Mapping[str, Any], actor: str, 
         fu.to_agency = f.get("to_agency")
         if not fu.to_agency:
             raise InvalidInput("a transfer names the agency it goes to", where="follow_ups.to_agency")
+        if fu.to_agency == result.agency:
+            raise InvalidInput("a transfer goes to another agency", where="follow_ups.to_agency")
+        fu.due_on = calendar(s).add_working_days(today, TRANSFER_DEADLINE_DAYS).due
     s.add(fu)
     s.flush()
     audit(s, actor, "result.follow_up", f"result:{result.result_id}", details=dict(f))
@@ -109,20 +115,45 @@ def add_follow_up(
         refusal = entry_refusal(caller, result.agency, team_agencies(s, result.task_id, result.entity_id))
         if refusal:
             raise Forbidden(refusal, where="result")
-        if data.get("kind") != "reinspection":
+        if data.get("kind") not in CLOSINGS:
             return new_follow_up(s, result, data, caller.name, today)
-        fu = s.scalar(
-            select(FollowUp).where(
-                FollowUp.result_id == result.id, FollowUp.kind == "correction", FollowUp.closed.is_(False)
-            )
-        )
-        if fu is None:
-            raise Conflict("a re-inspection needs an open correction order", where="kind")
+        return _close(s, result, data, caller.name, today)
+
+
+# How each kind of follow-up ends: 复查 closes a correction order, 处罚决定 a case, 接收 a transfer.
+CLOSINGS = {"reinspection": "correction", "decision": "case", "received": "transfer"}
+
+
+def _close(s: Session, result: Result, data: Mapping[str, Any], actor: str, today: date) -> FollowUp:
+    closing = str(data["kind"])
+    kind = CLOSINGS[closing]
+    q = select(FollowUp).where(FollowUp.result_id == result.id, FollowUp.kind == kind, FollowUp.closed.is_(False))
+    if data.get("follow_up_id") is not None:
+        q = q.where(FollowUp.id == data["follow_up_id"])
+    fu = s.scalars(q.order_by(FollowUp.id)).first()
+    if fu is None:
+        raise Conflict(f"a {closing} needs an open {kind} of this result", where="kind")
+    if closing == "reinspection":
         day = parse_day(data.get("reinspected_on"), "reinspected_on")
         if day is None:
             raise InvalidInput("a re-inspection needs its date", where="reinspected_on")
         _between(day, result.inspected_on, today, "reinspected_on", "a re-inspection cannot be dated ahead")
-        fu.reinspected_on, fu.reinspection_outcome, fu.closed = day, str(data.get("outcome", "")), True
-        s.flush()
-        audit(s, caller.name, "result.reinspection", f"result:{result_id}", details=dict(data))
-        return fu
+        fu.reinspected_on, fu.reinspection_outcome = day, str(data.get("outcome", ""))
+    elif closing == "decision":
+        day = parse_day(data.get("decided_on"), "decided_on")
+        decision = str(data.get("decision") or "").strip()
+        if day is None or not decision:
+            raise InvalidInput("a penalty decision needs its date and its content", where="decided_on")
+        _between(day, result.inspected_on, today, "decided_on", "a decision cannot be dated ahead")
+        fu.decided_on, fu.decision = day, decision
+        fu.penalty_no = str(data.get("penalty_no") or fu.penalty_no or "") or None
+        if not fu.penalty_no:
+            raise InvalidInput("a penalty decision needs its number (处罚决定书文号)", where="penalty_no")
+        fu.penalty_due_on = calendar(s).add_working_days(day, PENALTY_DEADLINE_DAYS).due
+    else:
+        day = parse_day(data.get("received_on"), "received_on") or today
+        _between(day, fu.created_at.date(), today, "received_on", "an acknowledgment cannot be dated ahead")
+    fu.closed, fu.closed_on, fu.closed_by = True, today, actor
+    s.flush()
+    audit(s, actor, f"result.{closing}", f"result:{result.result_id}", details={**dict(data), "follow_up": fu.id})
+    return fu

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.clock import utcnow
@@ -13,7 +13,11 @@ from hub.db import Base, JSONType
 
 class Result(Base):
     __tablename__ = "results"
-    __table_args__ = (UniqueConstraint("task_id", "entity_id", "agency"),)
+    # One row per revision: an amendment (更正) of a published result is a new row, revision + 1.
+    __table_args__ = (
+        UniqueConstraint("task_id", "entity_id", "agency", "revision"),
+        Index("ix_results_agency_inspected_on", "agency", "inspected_on"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     result_id: Mapped[str] = mapped_column(String(64), unique=True)
     task_id: Mapped[str] = mapped_column(ForeignKey("joint_tasks.id"), index=True)
@@ -25,7 +29,7 @@ class Result(Base):
     items: Mapped[list] = mapped_column(JSONType, default=list)
     findings: Mapped[str] = mapped_column(Text, default="")
     substitution_reason: Mapped[str | None] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(16), default="entered", index=True)  # entered|approved
+    state: Mapped[str] = mapped_column(String(16), default="entered", index=True)  # hub.results.states
     entered_by: Mapped[str] = mapped_column(String(64))
     entered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     approved_by: Mapped[str | None] = mapped_column(String(64))
@@ -34,6 +38,12 @@ class Result(Base):
     published_on: Mapped[date | None] = mapped_column(Date)
     # Every change bumps it; an edit or an approval applies only to the version it read.
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    amends: Mapped[str | None] = mapped_column(String(64))  # result_id of the published result it replaces
+    superseded: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # an amendment was approved
+    returned_reason: Mapped[str | None] = mapped_column(Text)
+    returned_by: Mapped[str | None] = mapped_column(String(64))
+    returned_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class FollowUp(Base):
@@ -53,6 +63,9 @@ class FollowUp(Base):
     to_agency: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    decision: Mapped[str | None] = mapped_column(Text)  # a case's penalty decision (处罚决定)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class CalendarOverride(Base):

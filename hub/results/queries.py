@@ -17,6 +17,7 @@ from hub.draw.queries import sees_every_assignment
 from hub.results.export import published_results
 from hub.results.models import Result
 from hub.results.visibility import result_filter
+from hub.rosters.models import Entity
 from hub.tasks.models import JointTask
 
 
@@ -33,10 +34,20 @@ def results_by_task(db: Database, caller: Principal | str | None = None) -> dict
     return by_task
 
 
-def published_results_of(db: Database, task_id: str) -> list[dict[str, Any]]:
-    """Approved results of a task, personal data masked (what the public sees)."""
+def entity_names(db: Database, entity_ids: set[str]) -> dict[str, str]:
+    """entity_id -> name, for staff pages that list results (public pages mask names: hub.results.export)."""
+    if not entity_ids:
+        return {}
     with db.unit_of_work() as s:
-        return list(published_results(s, task_id))
+        return {
+            e: n for e, n in s.execute(select(Entity.entity_id, Entity.name).where(Entity.entity_id.in_(entity_ids)))
+        }
+
+
+def published_results_of(db: Database, task_id: str) -> list[dict[str, Any]]:
+    """Approved results of a task as published now (an amendment in place of what it replaced), masked."""
+    with db.unit_of_work() as s:
+        return list(published_results(s, task_id, current_only=True))
 
 
 #: the newest inspections shown on an entity's page

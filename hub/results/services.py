@@ -25,11 +25,11 @@ from hub.db import Database
 from hub.draw.models import Assignment, AssignmentInspector
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.outbox.services import enqueue
-from hub.results.access import acting, entry_refusal
+from hub.results.access import acting, entry_refusal, review_refusal
 from hub.results.csv_import import ResultRow, RowError, check_against_task, read_results_csv
 from hub.results.follow_ups import FOLLOW_UP_KINDS, add_follow_up, calendar, new_follow_up
 from hub.results.models import FollowUp, Result
-from hub.results.states import ResultState
+from hub.results.states import EDITABLE, RESULT_LIFECYCLE, ResultState
 from hub.results.substitution import Officer, Visit, all_substitute_problems
 from hub.rosters.models import Entity, Inspector
 from hub.tasks.models import JointTask
@@ -44,6 +44,7 @@ __all__ = [
     "enter_result",
     "import_csv",
     "result_message",
+    "return_result",
 ]
 
 
@@ -124,6 +125,17 @@ def _substitute_problems(s: Session, task: JointTask, row: ResultRow, substitute
     return all_substitute_problems(substitutes, officers, visit)
 
 
+def _latest(s: Session, task_id: str, entity_id: str, agency: str) -> Result | None:
+    """The newest revision of one (task, entity, agency) result, locked for the change that follows."""
+    return s.scalar(
+        select(Result)
+        .where(Result.task_id == task_id, Result.entity_id == entity_id, Result.agency == agency)
+        .order_by(Result.revision.desc())
+        .limit(1)
+        .with_for_update(key_share=True)
+    )
+
+
 def _store(
     s: Session,
     task: JointTask,
@@ -133,16 +145,28 @@ def _store(
     substitution_reason: str | None = None,
     items: Sequence[str] = (),
     replaced: Sequence[str] = (),
+    state: ResultState = ResultState.ENTERED,
+    amends: str | None = None,
 ) -> Result:
-    """Insert or overwrite one entered result; an approved one, or one changed since it was read, is refused."""
+    """Insert or overwrite one result that is not approved (draft, entered or returned); an approved one
+    is never edited: a change to it is an amendment (``amends`` = its result_id), a new revision."""
     where = f"line {row.line}" if row.line else "result"
-    existing = s.scalar(
-        select(Result)
-        .where(Result.task_id == task.id, Result.entity_id == row.entity_id, Result.agency == row.agency)
-        .with_for_update(key_share=True)
-    )
-    if existing is not None and existing.state != ResultState.ENTERED:
-        raise Conflict(f"the {row.agency} result for {row.entity_id} is approved already", where=where)
+    existing = _latest(s, task.id, row.entity_id, row.agency)
+    revision = 1
+    if existing is not None and existing.state == ResultState.APPROVED:
+        if amends is None:
+            raise Conflict(
+                f"the {row.agency} result for {row.entity_id} is approved already; "
+                f"a change to it is an amendment (更正) of {existing.result_id}",
+                where=where,
+            )
+        if amends != existing.result_id:
+            raise Conflict(f"an amendment amends the published result {existing.result_id}, not {amends}", where=where)
+        revision, existing = existing.revision + 1, None
+    elif amends is not None and (existing is None or existing.amends != amends):
+        raise Conflict(f"{amends} is not the published result of {row.entity_id} ({row.agency})", where=where)
+    elif existing is not None:
+        revision = existing.revision
     values = {
         "inspected_on": row.inspected_on,
         "outcome_codes": list(row.outcome_codes),
@@ -152,10 +176,18 @@ def _store(
         "substitution_reason": substitution_reason,
         "entered_by": actor,
         "entered_at": utcnow(),
+        "state": state,
     }
     if existing is None:
         result = Result(
-            result_id=uuid.uuid4().hex, task_id=task.id, entity_id=row.entity_id, agency=row.agency, version=1, **values
+            result_id=uuid.uuid4().hex,  # an amendment gets its own: the sinks' idempotency key
+            task_id=task.id,
+            entity_id=row.entity_id,
+            agency=row.agency,
+            version=1,
+            revision=revision,
+            amends=amends,
+            **values,
         )
         s.add(result)
         try:
@@ -168,10 +200,10 @@ def _store(
         overwrote = None
     else:
         # The guard of "approve exactly once": the edit applies only to the version read, and only
-        # while it is still entered; an approval (or another edit) in between makes it lose.
+        # while it is not approved; an approval (or another edit) in between makes it lose.
         done = s.execute(
             update(Result)
-            .where(Result.id == existing.id, Result.state == ResultState.ENTERED, Result.version == existing.version)
+            .where(Result.id == existing.id, Result.state.in_(list(EDITABLE)), Result.version == existing.version)
             .values(version=existing.version + 1, **values)
             .execution_options(synchronize_session=False)
         )
@@ -189,7 +221,10 @@ def _store(
         "agency": row.agency,
         "codes": list(row.outcome_codes),
         "substitution_reason": substitution_reason,
+        "state": str(state),
     }
+    if amends:
+        details["amends"] = amends
     if overwrote:
         details["overwrote"] = overwrote
     audit(s, actor, "result.enter", f"result:{result.result_id}", details=details)
@@ -249,8 +284,12 @@ def import_csv(
 def enter_result(
     db: Database, task_id: str, data: Mapping[str, Any], actor: Principal | str, today: date | None = None
 ) -> Result:
-    """Enter one result (API): inspectors off the drawn team need a substitution reason and must be
-    eligible substitutes; the caller must be allowed to enter this agency's result for this entity."""
+    """Enter one result (API, web form): inspectors off the drawn team need a substitution reason and
+    must be eligible substitutes; the caller must be allowed to enter this agency's result for this entity.
+
+    ``draft: true`` saves without submitting it for review; ``amends: <result_id>`` enters an amendment
+    (更正) of that published result; ``follow_ups`` (when given) replace the ones of this unapproved entry.
+    """
     caller, today = acting(actor), today or date.today()
 
     def need(key: str) -> Any:
@@ -263,7 +302,10 @@ def enter_result(
     except ValueError:
         raise InvalidInput(f"{data['inspected_on']!r} is not a date (YYYY-MM-DD)", where="inspected_on") from None
     codes = [str(c) for c in need("outcome_codes")]
-    problems = check_outcomes(codes, [f.get("kind") for f in data.get("follow_ups") or []])
+    given = data.get("follow_ups")
+    if given is not None and not isinstance(given, list):
+        raise InvalidInput("must be a list of follow-ups", where="follow_ups")
+    problems = check_outcomes(codes, require_follow_up=False)
     if problems:
         raise InvalidInput("; ".join(problems), where="outcome_codes")
     row = ResultRow(
@@ -276,6 +318,8 @@ def enter_result(
         findings=str(data.get("findings", "")),
     )
     reason = (data.get("substitution_reason") or "").strip() or None
+    amends = str(data["amends"]) if data.get("amends") else None
+    state = ResultState.DRAFT if data.get("draft") else ResultState.ENTERED
     with db.unit_of_work() as s:
         lock_chain(s)
         task, teams = _drawn_task(s, task_id)
@@ -294,10 +338,36 @@ def enter_result(
             if refused:
                 raise InvalidInput("; ".join(refused), where="inspectors")
         replaced = [i for i in team if i not in row.inspectors and sides.get(i) == row.agency]
-        result = _store(s, task, row, caller.name, team, reason, data.get("items") or (), replaced)
-        for f in data.get("follow_ups") or []:
-            new_follow_up(s, result, f, caller.name, today)
+        result = _store(s, task, row, caller.name, team, reason, data.get("items") or (), replaced, state, amends)
+        if given is not None:
+            for old in s.scalars(select(FollowUp).where(FollowUp.result_id == result.id)):
+                s.delete(old)  # not approved yet: nothing of it has left the hub
+            s.flush()
+            for f in given:
+                if not isinstance(f, Mapping):
+                    raise InvalidInput("each follow-up must be an object", where="follow_ups")
+                new_follow_up(s, result, f, caller.name, today)
+        kinds = follow_up_kinds(s, result)
+        problems = check_outcomes(codes, kinds)
+        if problems:
+            raise InvalidInput("; ".join(problems), where="outcome_codes")
         return result
+
+
+def follow_up_kinds(s: Session, result: Result) -> set[str]:
+    """The kinds of follow-up of a result and of the revisions it amends (an amendment keeps them)."""
+    return set(
+        s.scalars(
+            select(FollowUp.kind)
+            .join(Result, Result.id == FollowUp.result_id)
+            .where(
+                Result.task_id == result.task_id,
+                Result.entity_id == result.entity_id,
+                Result.agency == result.agency,
+                Result.revision <= result.revision,
+            )
+        )
+    )
 
 
 def result_message(result: Result, entity: Entity | None) -> dict[str, Any]:
@@ -315,42 +385,60 @@ def result_message(result: Result, entity: Entity | None) -> dict[str, Any]:
         "outcomes": [{"code": c, "text": text(c)} for c in result.outcome_codes],
         "inspectors": list(result.inspectors),
         "findings": result.findings,
+        **({"amends": result.amends} if result.amends else {}),
     }
 
 
 def approve(
     db: Database,
     settings: Settings,
-    task_id: str,
+    task_id: str | None,
     actor: Principal | str,
     result_ids: Sequence[str] | None = None,
     today: date | None = None,
 ) -> list[str]:
-    """Approve entered results (all when ``result_ids`` is None); queue them for every sink in
-    the same transaction; return the approved result ids.
+    """Approve entered results of a task (all the caller may review when ``result_ids`` is None), or
+    the given results of any task (``task_id`` None); queue them for every sink in the same
+    transaction; return the approved result ids.
 
     Each result is approved exactly once, and what is queued is exactly what is approved: the
     approval applies only to the version of the row it read (a conditional update), so a parallel
-    approval or edit of the same result cannot slip in between."""
+    approval or edit of the same result cannot slip in between. An approved amendment supersedes
+    the result it amends and goes to the sinks under its own id, naming the one it amends."""
     caller, today = acting(actor), today or date.today()
-    if not caller.has("reviewer"):
-        raise Forbidden(f"{caller.name} is not a reviewer", where="approve")
+    refusal = review_refusal(caller, None)
+    if refusal:
+        raise Forbidden(refusal, where="approve")
+    if task_id is None and result_ids is None:
+        raise InvalidInput("give the results to approve", where="result_ids")
     with db.unit_of_work() as s:
         lock_chain(s)
-        _drawn_task(s, task_id)
         q = (
             select(Result)
-            .where(Result.task_id == task_id, Result.state == ResultState.ENTERED)
+            .where(Result.state == ResultState.ENTERED)
             .order_by(Result.id)
             .with_for_update(key_share=True)
         )
+        if task_id is not None:
+            _drawn_task(s, task_id)
+            q = q.where(Result.task_id == task_id)
         if result_ids is not None:
             q = q.where(Result.result_id.in_(result_ids))
+        elif caller.agency and "admin" not in caller.roles:
+            q = q.where(Result.agency == caller.agency)  # "approve all": what this reviewer may review
         results = list(s.scalars(q))
         if result_ids is not None and len(results) != len(set(result_ids)):
             found = {r.result_id for r in results}
             missing = [r for r in result_ids if r not in found]
-            raise NotFound(f"no entered result {missing[0]!r} in {task_id}", where="result_ids")
+            raise NotFound(
+                f"no entered result {missing[0]!r}" + (f" in {task_id}" if task_id else ""), where="result_ids"
+            )
+        for r in results:
+            refusal = review_refusal(caller, r.agency)
+            if refusal:
+                raise Forbidden(refusal, where="result_ids")
+            if task_id is None:
+                _drawn_task(s, r.task_id)
         cal = calendar(s)
         entities = {
             e.entity_id: e
@@ -358,8 +446,7 @@ def approve(
         }
         approved = []
         for r in results:
-            kinds = {f.kind for f in s.scalars(select(FollowUp).where(FollowUp.result_id == r.id))}
-            problems = check_outcomes(r.outcome_codes, kinds)
+            problems = check_outcomes(r.outcome_codes, follow_up_kinds(s, r))
             if problems:
                 raise InvalidInput(
                     f"result {r.result_id} ({r.entity_id}, {r.agency}): {'; '.join(problems)}", where="approve"
@@ -385,13 +472,61 @@ def approve(
                         f"result {r.result_id} was approved or changed meanwhile; approve again", where="result_ids"
                     )
                 continue  # approved by a parallel approval: not this one's to queue
-            enqueue(s, settings, "result", r.result_id, message, task_id)
+            if r.amends:
+                s.execute(
+                    update(Result)
+                    .where(Result.result_id == r.amends)
+                    .values(superseded=True)
+                    .execution_options(synchronize_session=False)
+                )
+            enqueue(s, settings, "result", r.result_id, message, r.task_id)
             audit(
                 s,
                 caller.name,
                 "result.approve",
                 f"result:{r.result_id}",
-                details={"task": task_id, "due_on": deadline.due.isoformat(), "warning": deadline.warning},
+                details={
+                    "task": r.task_id,
+                    "due_on": deadline.due.isoformat(),
+                    "warning": deadline.warning,
+                    **({"amends": r.amends} if r.amends else {}),
+                },
             )
             approved.append(r.result_id)
         return approved
+
+
+def return_result(db: Database, result_id: str, reason: str, actor: Principal | str) -> Result:
+    """Send an entered result back to its enterer with a reason (audited); it is edited and submitted again."""
+    caller = acting(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("a return needs its reason", where="reason")
+    if len(reason) > 1000:
+        raise InvalidInput("at most 1000 characters", where="reason")
+    with db.unit_of_work() as s:
+        lock_chain(s)
+        r = s.scalar(select(Result).where(Result.result_id == result_id).with_for_update(key_share=True))
+        if r is None:
+            raise NotFound(f"no result {result_id!r}", where="result")
+        refusal = review_refusal(caller, r.agency)
+        if refusal:
+            raise Forbidden(refusal, where="result")
+        RESULT_LIFECYCLE.require(r.state, ResultState.RETURNED, doing="return it", where=f"result {result_id}")
+        done = s.execute(
+            update(Result)
+            .where(Result.id == r.id, Result.state == ResultState.ENTERED, Result.version == r.version)
+            .values(
+                state=ResultState.RETURNED,
+                returned_reason=reason,
+                returned_by=caller.name,
+                returned_at=utcnow(),
+                version=r.version + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(f"result {result_id} was approved or changed meanwhile; reload", where="result")
+        audit(s, caller.name, "result.return", f"result:{result_id}", details={"reason": reason, "to": r.entered_by})
+        s.refresh(r)
+        return r

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -16,7 +16,7 @@ from connectors.base import Batch, SourceRecord
 from hub.db import select_in, upsert
 from hub.rosters.known import KnownDigests
 from hub.rosters.models import Entity, EntitySource, Inspector, QuarantineRecord
-from hub.rosters.stage import EntityStage, _quarantine
+from hub.rosters.stage import CHANGED, NEW, UNSURE, Bad, EntityStage, _quarantine, stage_row
 from hub.rosters.validate import RecordInvalid, plainly_valid_each, validate_entity, validate_inspector
 
 
@@ -41,6 +41,18 @@ def _digest(record: SourceRecord) -> str:
     """What a record said, as a digest: its raw text plus the categories the config mapped it to."""
     cats = ",".join(record.fields.get("categories") or ())
     return hashlib.sha256(f"{record.raw}\x1f{cats}".encode()).hexdigest()
+
+
+@dataclass
+class PreparedEntities(Batch):
+    """A batch of entity records as ``precheck`` leaves it where it was fetched: stage rows of the valid
+    records to write (``stage.ROW``: new, changed or unsure), claims (key, digest) of the unchanged ones,
+    and the invalid ones with their reason. Only plain tuples of text cross to the applying process."""
+
+    rows: list[tuple] = field(default_factory=list)
+    claims: list[tuple[str, str]] = field(default_factory=list)
+    bad: list[Bad] = field(default_factory=list)
+    fetched: int = 0
 
 
 # Statements of the hot path. Lookups by a batch's keys are plain SQL for select_in (an expanding
@@ -69,34 +81,69 @@ def _ident(record_type: str, fields: Mapping[str, Any]) -> str:
 
 
 def precheck(batch: Batch, record_type: str, known: KnownDigests | None = None) -> Batch:
-    """Validate and digest a batch where it was fetched (off the applying process): an invalid record
-    carries its reason in ``error``; the rest are known valid and carry their ``digest``. With ``known``
-    (entities), a record whose digest is the stored one is unchanged: it becomes a claim (``fields`` None,
-    no ``raw``), unchecked, which the applying side holds to the stored digest."""
-    check = _CHECKS[record_type]
-    claims: dict[int, str] = {}
-    if known is not None and record_type == "entity":
-        digests = {i: _digest(r) for i, r in enumerate(batch.records) if not r.error}
-        stored = known.lookup([batch.records[i].key for i in digests])
-        claims = {i: d for i, d in digests.items() if stored.get(batch.records[i].key) == d}
-        known.sent([r.key for i, r in enumerate(batch.records) if i not in claims])
-    if record_type == "entity":  # the quick check runs over the whole page at once
-        plain = iter(
-            plainly_valid_each([r.fields for i, r in enumerate(batch.records) if not r.error and i not in claims])
-        )
-        check = lambda fields: validate_entity(fields, plain=next(plain))  # noqa: E731  (in record order)
+    """Validate and digest a batch where it was fetched (off the applying process). Entity records become
+    a ``PreparedEntities``; with ``known``, a record whose digest is the stored one is unchanged: it
+    becomes a claim, unchecked, which the applying side holds to the stored digest. Inspector records
+    stay records: an invalid one carries its reason in ``error``, the rest their ``digest``."""
+    if record_type == "entity":
+        return _prepare_entities(batch, known)
     records = []
-    for i, r in enumerate(batch.records):
-        if i in claims:
-            r = SourceRecord(r.key, None, "", None, claims[i])  # type: ignore[arg-type]
-        elif not r.error:
+    for r in batch.records:
+        if not r.error:
             try:
-                check(r.fields)
+                validate_inspector(r.fields)
                 r = r._replace(digest=_digest(r))
             except RecordInvalid as exc:
                 r = r._replace(error=str(exc))
         records.append(r)
     return replace(batch, records=records)
+
+
+def _sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _prepare_entities(batch: Batch, known: KnownDigests | None) -> PreparedEntities:
+    records = batch.records
+    bad: list[Bad] = [(r.key, r.raw, r.error) for r in records if r.error]
+    ok = [r for r in records if not r.error] if bad else records
+    if len({r.key for r in ok}) != len(ok):  # the same record twice in one batch: the later one wins
+        last = {r.key: i for i, r in enumerate(ok)}
+        ok = [r for i, r in enumerate(ok) if last[r.key] == i]
+    digests = list(map(_sha256_hex, [f"{r.raw}\x1f{','.join(r.fields.get('categories') or ())}" for r in ok]))
+    claims: list[tuple[str, str]] = []
+    if known is None:
+        rest = [(r, d, UNSURE) for r, d in zip(ok, digests)]
+    else:
+        stored, recent = known.stored([r.key for r in ok]), known.recent
+        rest = []
+        for r, d in zip(ok, digests):
+            held = stored.get(r.key)
+            if held is None:
+                rest.append((r, d, UNSURE if recent(r.key) else NEW))
+            elif held[1] and held[0] == d:
+                claims.append((r.key, d))
+            else:
+                rest.append((r, d, CHANGED))
+        known.sent([r.key for r, _, _ in rest] + [key for key, _, _ in bad])
+    rows = []
+    for (r, digest, state), plain in zip(rest, plainly_valid_each([r.fields for r, _, _ in rest])):
+        try:
+            entity_id = validate_entity(r.fields, plain=plain)
+        except RecordInvalid as exc:
+            bad.append((r.key, r.raw, str(exc)))
+            continue
+        rows.append(stage_row(r, entity_id, digest, state))
+    return PreparedEntities(
+        [],
+        batch.bookmark,
+        batch.complete_snapshot,
+        batch.label,
+        rows=rows,
+        claims=claims,
+        bad=bad,
+        fetched=len(records),
+    )
 
 
 def _split(records: Iterable[SourceRecord], record_type: str, prechecked: bool = False) -> tuple[list, list]:
@@ -133,6 +180,13 @@ def stage_entities(
     counts.quarantined = len(bad)
     merged = stage.add(session, [(r, entity_id, r.digest or _digest(r)) for r, entity_id in good], bad, now)
     counts.add(Counts(**merged))
+    return counts
+
+
+def stage_prepared(stage: EntityStage, session: Session, batch: PreparedEntities, now: datetime) -> Counts:
+    """Stage one prepared batch (see ``precheck``); the counts include those of any merge done on the way."""
+    counts = Counts(fetched=batch.fetched, quarantined=len(batch.bad))
+    counts.add(Counts(**stage.add_rows(session, batch.rows, batch.claims, batch.bad, now)))
     return counts
 
 
@@ -236,7 +290,7 @@ def apply_inspectors(
     counts = Counts(fetched=len(records))
     good, bad = _split(records, "inspector", prechecked)
     counts.quarantined = len(bad)
-    _quarantine(session, source, run_id, now, bad)
+    _quarantine(session, source, run_id, now, [(r.key, r.raw, reason) for r, reason in bad])
     ids = [i for _, i in good]
     known = dict(select_in(session, _INSPECTOR_DIGESTS_SQL, (), ids))
     rows = []

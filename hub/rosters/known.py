@@ -18,12 +18,16 @@ from typing import Any
 
 from hub.db import make_engine
 
-_SQLITE = "SELECT record_key, digest FROM entity_sources WHERE source = ? AND active AND record_key IN ({marks})"
-# One index probe per key, whatever the table's statistics (a scalar subquery is never a scan).
+_CHUNK = 5000  # keys per lookup (SQLite takes at most 32,766 parameters)
+_SQLITE = "SELECT record_key, digest, active FROM entity_sources WHERE source = ? AND record_key IN ({marks})"
+# One index probe per key, whatever the table's statistics: the LIMIT keeps the lateral lookup from being
+# flattened into a join, which a planner without statistics makes a scan of the source's every record.
 _POSTGRESQL = (
-    "SELECT k.key, (SELECT es.digest FROM entity_sources es WHERE es.source = %s AND es.record_key = k.key "
-    "AND es.active) FROM unnest(%s::text[]) AS k(key)"
+    "SELECT k.key, es.digest, es.active FROM unnest(%s::text[]) AS k(key) JOIN LATERAL (SELECT digest, active "
+    "FROM entity_sources WHERE source = %s AND record_key = k.key LIMIT 1) AS es ON TRUE"
 )
+
+_PLAN = "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off"
 
 
 class KnownDigests:
@@ -39,23 +43,37 @@ class KnownDigests:
         self._counts: dict[str, int] = {}
 
     def lookup(self, keys: Sequence[str]) -> dict[str, str]:
-        """The stored digest of each of ``keys`` that has one and was not sent lately."""
+        """The stored digest of each of ``keys`` that has an active record and was not sent lately."""
+        return {k: digest for k, (digest, active) in self.stored(keys).items() if active}
+
+    def recent(self, key: str) -> bool:
+        """Whether ``key`` was sent within the window (what is stored of it may be stale)."""
+        return key in self._counts
+
+    def stored(self, keys: Sequence[str]) -> dict[str, tuple[str, bool]]:
+        """(digest, active) of each of ``keys`` that has a stored record and was not sent lately: for
+        those, what is committed is what the applying side sees (a key absent here and not recent is new)."""
         if not keys:
             return {}
+        if len(keys) > _CHUNK:
+            found: dict[str, tuple[str, bool]] = {}
+            for at in range(0, len(keys), _CHUNK):
+                found.update(self.stored(keys[at : at + _CHUNK]))
+            return found
         if self._engine is None:  # here, in the fetching process or thread: a connection of its own
             self._engine = make_engine(self.url)
         with self._engine.connect() as conn:
             raw = conn.connection.driver_connection
             if conn.dialect.name == "postgresql":
                 with raw.cursor() as cur:
-                    cur.execute("SET LOCAL enable_seqscan = off; SET LOCAL jit = off")
-                    cur.execute(_POSTGRESQL, (self.source, list(keys)))
+                    cur.execute(_PLAN)
+                    cur.execute(_POSTGRESQL, (list(keys), self.source))
                     rows = cur.fetchall()
             else:
                 rows = raw.execute(_SQLITE.format(marks=",".join("?" * len(keys))), (self.source, *keys)).fetchall()
             conn.rollback()
         counts = self._counts
-        return {k: d for k, d in rows if d is not None and k not in counts}
+        return {k: (d, bool(a)) for k, d, a in rows if k not in counts}
 
     def sent(self, keys: Sequence[str]) -> None:
         """``keys`` are on their way to be written: no claim on them within the window."""

@@ -25,11 +25,13 @@ from hub.db import Database
 from hub.errors import NotFound, UpstreamError
 from hub.rosters.apply import (
     Counts,
+    PreparedEntities,
     apply_inspectors,
     deactivate_missing_entities,
     deactivate_missing_inspectors,
     precheck,
     stage_entities,
+    stage_prepared,
 )
 from hub.rosters.known import KnownDigests
 from hub.rosters.models import SourceState, SyncRun
@@ -115,7 +117,10 @@ class _Applier:
             if batch.complete_snapshot:
                 counts.deactivated += deactivate_missing_inspectors(s, self.name, self.seen_inspectors, now)
         else:
-            counts = stage_entities(self.stage, s, batch.records, now, prechecked=True)
+            if isinstance(batch, PreparedEntities):
+                counts = stage_prepared(self.stage, s, batch, now)
+            else:
+                counts = stage_entities(self.stage, s, batch.records, now, prechecked=True)
             if batch.complete_snapshot:
                 counts.add(self.finish(s))
                 counts.deactivated += deactivate_missing_entities(s, self.name, self.run_id, now)
@@ -139,7 +144,7 @@ def _apply_in_groups(
     try:
         for batch in batches:
             pending.add(applier.apply(session, batch))
-            size += len(batch.records)
+            size += batch.fetched if isinstance(batch, PreparedEntities) else len(batch.records)
             if size >= group or batch.complete_snapshot:
                 pending.add(applier.finish(session))
                 session.commit()

@@ -48,6 +48,8 @@ class JointTask(Base):
     voided_at: Mapped[datetime | None] = mapped_column(DateTime)
     voided_by: Mapped[str | None] = mapped_column(String(64))
     void_reason: Mapped[str | None] = mapped_column(Text)
+    # The annual plan entry the task was started from (hub/plans), if any: the task inherited it.
+    plan_entry_id: Mapped[str | None] = mapped_column(String(80), index=True)
 
 
 class TaskParty(Base):

@@ -13,6 +13,7 @@ from hub.keyset import read_page
 from hub.paging import Cursor, Page
 from hub.tasks.models import JointTask, TaskParty
 from hub.tasks.states import TaskState
+from hub.tasks.todo import PartyState, Step, next_steps
 
 #: From the freeze on, a task's digests are public.
 PUBLIC_STATES = ("frozen", "drawn", "void")
@@ -65,6 +66,43 @@ def parties_of(task: JointTask, parties: list[TaskParty], principal: Any) -> lis
         if p.account == principal.name
         or (p.party in task.agencies and p.party == principal.agency and "liaison" in principal.roles)
     ]
+
+
+def task_steps(db: Database, task_id: str) -> list[Step]:
+    """What each party still has to do (hub.tasks.todo), read in one unit of work."""
+    with db.unit_of_work() as s:
+        task = require_task(s, task_id)
+        parties = [
+            PartyState(p.party, bool(p.commitment), bool(p.secret_hex))
+            for p in s.scalars(select(TaskParty).where(TaskParty.task_id == task_id).order_by(TaskParty.party))
+        ]
+        source = (task.plan or {}).get("entropy_source") or task.spec.get("entropy_source")
+        return next_steps(task.state, task.draw_status, parties, source, task.entropy is not None)
+
+
+def population_count(db: Database, categories: list[str], districts: list[str] | None) -> dict[str, Any]:
+    """Active entities of any of ``categories`` (in ``districts``, when given), by district: the task
+    form's live count, before strata, weights and exclusions (the preview applies those). Counted in
+    SQL: an entity with two of the categories counts once."""
+    from sqlalchemy import bindparam, text
+
+    if not categories:
+        return {"count": 0, "by_district": {}}
+    with db.unit_of_work() as s:
+        if s.get_bind().dialect.name == "postgresql":
+            match = "jsonb_exists_any(e.categories, CAST(:cats AS text[]))"
+        else:
+            match = "EXISTS (SELECT 1 FROM json_each(e.categories) AS j WHERE j.value IN :cats)"
+        where = f"e.active AND {match}" + (" AND e.district IN :districts" if districts else "")
+        sql = text(f"SELECT coalesce(e.district, '-'), count(*) FROM entities e WHERE {where} GROUP BY 1 ORDER BY 1")
+        params: dict[str, Any] = {"cats": list(categories)}
+        if s.get_bind().dialect.name != "postgresql":
+            sql = sql.bindparams(bindparam("cats", expanding=True))
+        if districts:
+            sql = sql.bindparams(bindparam("districts", expanding=True))
+            params["districts"] = list(districts)
+        by_district = {d: int(n) for d, n in s.execute(sql, params)}
+    return {"count": sum(by_district.values()), "by_district": by_district}
 
 
 def task_page(db: Database, state: str, search: str, cursor: Cursor | None, limit: int) -> Page[JointTask]:

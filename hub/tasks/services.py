@@ -76,8 +76,11 @@ def _next_task_id(s: Any, year: int) -> str:
             return candidate
 
 
-def create_task(db: Database, settings: Settings, spec: TaskSpec | dict, actor: str) -> JointTask:
-    """Record a joint task from its spec; its id is never reused, even after a void."""
+def create_task(
+    db: Database, settings: Settings, spec: TaskSpec | dict, actor: str, *, plan_entry_id: str | None = None
+) -> JointTask:
+    """Record a joint task from its spec; its id is never reused, even after a void. ``plan_entry_id``:
+    the annual plan entry it was started from (hub.plans checks that it inherits the entry)."""
     if isinstance(spec, dict):
         spec = parse_task_spec(spec, "task")
     with db.unit_of_work() as s:
@@ -98,6 +101,7 @@ def create_task(db: Database, settings: Settings, spec: TaskSpec | dict, actor: 
             window_end=spec.window.end,
             created_by=actor,
             protocol=NEW_PROTOCOL,
+            plan_entry_id=plan_entry_id,
         )
         s.add(task)
         s.flush()
@@ -115,7 +119,14 @@ def create_task(db: Database, settings: Settings, spec: TaskSpec | dict, actor: 
         for party in spec.agencies:
             s.add(TaskParty(task_id=task_id, party=party))
         s.flush()
-        audit(s, actor, "task.create", f"task:{task_id}", after=body)
+        audit(
+            s,
+            actor,
+            "task.create",
+            f"task:{task_id}",
+            after=body,
+            details={"plan_entry": plan_entry_id} if plan_entry_id else None,
+        )
         audit(
             s, HUB_PARTY, "task.commit", f"task:{task_id}", details={"party": HUB_PARTY, "commitment": hub_commitment}
         )
@@ -384,6 +395,29 @@ def feasibility(db: Database, task_id: str, today: date | None = None, *, histor
             return {"ok": False, "shortfalls": [], "problem": refused.problem}
         report.update(roster_size=roster.size, pool_size=pool_size, quotas=plan["quotas"])
         return report
+
+
+PREVIEW_ID = "JT-PREVIEW"
+
+
+def preview(db: Database, spec: TaskSpec | dict, today: date | None = None, *, history: InspectionHistory) -> dict:
+    """What a freeze of this spec would find today, before the task is saved (the task form shows it): the
+    eligible entities per stratum, the quotas, the pool, and the feasibility report. Nothing is stored."""
+    if isinstance(spec, dict):
+        spec = parse_task_spec(spec, "task")
+    with db.unit_of_work() as s:
+        _check_deliverable(s, spec)
+        roster = write_roster(s, spec, today or date.today(), FrozenFileWriter(spec.hash, discard), history)
+        plan = build_plan(spec, spec.id or PREVIEW_ID, roster.strata, spec.hash, NEW_PROTOCOL, spec.entropy_source)
+        out: dict[str, Any] = {"roster_size": roster.size, "strata": roster.strata, "quotas": plan["quotas"]}
+        if not roster.size:
+            return {**out, "ok": False, "shortfalls": [], "problem": "no entity of the task's population is eligible"}
+        try:
+            tally = PoolTally(plan, roster.districts)
+        except jdp.JDPError as exc:
+            return {**out, "ok": False, "shortfalls": [], "problem": str(exc)}
+        _, pool_size = write_pool(s, spec, FrozenFileWriter(spec.hash, discard), tally, history)
+        return {**out, "pool_size": pool_size, **tally.report().to_dict()}
 
 
 def reveal(db: Database, task_id: str, party: str, secret_hex: str, actor: str) -> None:

@@ -87,6 +87,11 @@ class TaskSpec:
     # Where the draw's public entropy will come from (e.g. "上证指数 2026-12-10 收盘"), declared with the task so
     # it is in the plan, and under plan_digest, before the freeze; None: the draw takes no entropy.
     entropy_source: str | None = None
+    # JDP's H: "sha256" (the default) or "sm3" (GB/T 32905), for commitments, digests and the draw.
+    hash: str = "sha256"
+
+
+HASHES = ("sha256", "sm3")
 
 
 def load_task_file(path: str | Path) -> TaskSpec:
@@ -124,6 +129,7 @@ def parse_task_spec(data: dict[str, Any], source: str = "task file") -> TaskSpec
         team=_team(r, r.required(top, "", "team"), agencies),
         recusal=_recusal(r, top.get("recusal", {})),
         entropy_source=_entropy_source(r, top.get("entropy_source")),
+        hash=r.choice(HASHES)(top.get("hash", "sha256"), "hash"),
     )
 
 
@@ -170,6 +176,8 @@ def spec_to_dict(spec: TaskSpec) -> dict[str, Any]:
     )
     if spec.entropy_source is not None:
         out["entropy_source"] = spec.entropy_source
+    if spec.hash != "sha256":  # written only when not the default: earlier tasks' specs stay as they were
+        out["hash"] = spec.hash
     return out
 
 

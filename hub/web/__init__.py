@@ -10,14 +10,30 @@ csrf = CSRFProtect()
 
 
 def register_web(app: Flask) -> None:
-    from hub.web import admin, auth, documents, entities, outbox, overview, public, results, tasks
+    from hub.web import (
+        admin,
+        auth,
+        documents,
+        entities,
+        entry,
+        outbox,
+        overview,
+        plans,
+        public,
+        results,
+        review,
+        stats,
+        taskform,
+        tasks,
+    )
     from hub.web.filters import register_filters
     from hub.web.i18n import register_i18n
 
     csrf.init_app(app)
     register_i18n(app)
     register_filters(app)
-    for area in (auth, overview, public, tasks, results, documents, entities, outbox, admin):
+    areas = (auth, overview, public, plans, taskform, tasks, results, entry, review, stats, documents)
+    for area in (*areas, entities, outbox, admin):
         app.register_blueprint(area.bp)
 
     @app.context_processor

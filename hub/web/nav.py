@@ -25,8 +25,13 @@ class NavEntry:
 
 NAV: tuple[NavEntry, ...] = (
     NavEntry("overview.index", _l("概览")),
+    NavEntry("plans.index", _l("年度抽查计划"), ("coordinator", "reviewer", "auditor", "liaison")),
     NavEntry("tasks.index", _l("联合抽查任务"), ("coordinator", "liaison", "inspector", "reviewer", "auditor")),
     NavEntry("results.index", _l("检查结果"), ("coordinator", "reviewer", "auditor", "liaison")),
+    NavEntry("entry.index", _l("录入结果"), ("coordinator", "liaison", "inspector")),
+    NavEntry("review.index", _l("结果审核"), ("reviewer",)),
+    NavEntry("review.follow_ups", _l("后续处理"), ("coordinator", "reviewer", "auditor", "liaison", "inspector")),
+    NavEntry("stats.index", _l("统计分析"), ("coordinator", "reviewer", "auditor", "liaison")),
     NavEntry("entities.index", _l("检查对象"), ("coordinator", "liaison", "reviewer", "auditor")),
     NavEntry("overview.quarantine", _l("隔离区"), ("coordinator", "liaison", "auditor")),
     NavEntry("outbox.index", _l("待发消息"), ("coordinator", "reviewer", "auditor", "liaison")),

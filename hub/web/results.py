@@ -16,7 +16,7 @@ from hub.outbox.delivery import requeue_rejected
 from hub.outbox.queries import MESSAGE_STATES, check_state, counts_by_state, newest_messages
 from hub.results.deadlines import open_deadlines
 from hub.results.models import Result
-from hub.results.queries import results_by_task
+from hub.results.queries import entity_names, results_by_task
 from hub.results.services import approve
 from hub.results.visibility import outbox_filter
 from hub.tasks.queries import task_titles
@@ -40,12 +40,14 @@ def index():
         for task_id, rows in results_by_task(db, principal).items()
     }
     entered = {t: sum(1 for row in rows if row["r"].state == "entered") for t, rows in by_task.items()}
+    names = entity_names(db, {row["r"].entity_id for rows in by_task.values() for row in rows})
     seen = outbox_filter(principal)  # a liaison: their agency's results' messages only
     return render_template(
         "results.html",
         by_task=by_task,
         titles=task_titles(db),
         entered=entered,
+        names=names,
         deadlines=deadlines,
         messages=newest_messages(db, state, OUTBOX_SHOWN, seen),
         counts=counts_by_state(db, seen),

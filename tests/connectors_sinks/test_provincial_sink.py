@@ -207,3 +207,46 @@ def test_answer_that_is_not_json_is_malformed(provincial, provincial_sink):
     provincial.set_faults({"malformed": 1.0})
     with pytest.raises(MalformedResponse, match="not JSON"):
         provincial_sink.deliver([result_message(TASK)], "r-1")
+
+
+def plan_message(plan_id: str = "AP-2026-HEALTH", **entry_over):  # type: ignore[no-untyped-def]
+    from connectors.base import OutgoingMessage
+
+    entry = {
+        "entry_id": f"{plan_id}-01",
+        "title": "学校卫生与食品安全联合抽查",
+        "agencies": ["HEALTH", "SAMR"],
+        "items": {"HEALTH": ["HEALTH-SCH-01"], "SAMR": ["SAMR-FOOD-01"]},
+        "population": {"categories": ["school"]},
+        "ratio": "0.05",
+        "months": [11, 12],
+        **entry_over,
+    }
+    payload = {"plan_id": plan_id, "year": 2026, "lead": "HEALTH", "title": "2026年度计划", "entries": [entry]}
+    return OutgoingMessage(key=f"plan:{plan_id}", kind="plan", payload=payload)
+
+
+def test_a_plan_put_is_idempotent_and_a_changed_plan_replaces_the_stored_one(provincial, provincial_sink):
+    first = provincial_sink.deliver([plan_message()], "p-1")
+    again = provincial_sink.deliver([plan_message(months=[10, 11])], "p-2")
+    assert [r.status for r in first.receipts + again.receipts] == ["accepted", "accepted"]
+    assert provincial.plan_puts["AP-2026-HEALTH"] == 2
+    assert provincial.plans["AP-2026-HEALTH"]["entries"][0]["months"] == [10, 11]
+
+
+def test_a_plan_that_breaks_the_schema_is_rejected_locally_and_never_sent(provincial, provincial_sink):
+    [receipt] = provincial_sink.deliver([plan_message(ratio=0.05)], "p-1").receipts
+    assert receipt.status == "rejected" and "ratio" in (receipt.message or "")
+    assert provincial.plan_puts == {}
+
+
+def test_the_sandbox_validates_a_plan_sent_around_the_sink(provincial):
+    session = SignedSession(settings_for(provincial, "provincial-rest"))
+    url = f"{provincial.url}/api/v1/joint-plans/AP-2026-HEALTH"
+    bad = dict(plan_message(agencies=["SAMR"], items={"SAMR": ["SAMR-FOOD-01"]}).payload)
+    with pytest.raises(FatalError, match="must include the lead"):
+        session.request("PUT", url, body=json.dumps(bad).encode())
+    wrong_ratio = dict(plan_message(ratio="1.5").payload)
+    with pytest.raises(FatalError, match="ratio"):
+        session.request("PUT", url, body=json.dumps(wrong_ratio).encode())
+    assert provincial.plans == {}

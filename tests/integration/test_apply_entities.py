@@ -84,3 +84,32 @@ def test_a_snapshot_deactivates_an_entity_only_when_no_source_still_names_it(db)
     with db.unit_of_work() as s:
         active = {e.entity_id: e.active for e in s.scalars(select(Entity))}
     assert active == {both: True, edu_only: False, kept: True}
+
+
+def test_claims_of_unchanged_records_are_held_to_the_stored_digest(db) -> None:  # type: ignore[no-untyped-def]
+    """A record sent as unchanged (key and digest, from the fetching side's lookup) writes nothing, leaves
+    the quarantine if it was held there, and fails the merge loudly when the master holds another version."""
+    import pytest
+
+    from hub.rosters.models import QuarantineRecord
+    from hub.rosters.stage import BrokenClaim, EntityStage
+
+    codes = [uscc(i) for i in range(5)]
+    with db.unit_of_work() as s:
+        apply_entities(s, "samr", 1, [record(c, f"企业{i}") for i, c in enumerate(codes)], NOW)
+        s.add(
+            QuarantineRecord(source="samr", record_key=codes[0], reason="name: is required", raw="{}", received_at=NOW)
+        )
+    with db.unit_of_work() as s:
+        digests = {k: d for k, d in s.execute(select(EntitySource.record_key, EntitySource.digest))}
+    with db.unit_of_work() as s:
+        stage = EntityStage("samr", 2)
+        stage.add_rows(s, [], [(c, digests[c]) for c in codes], [], NOW)
+        assert stage.merge(s, NOW) == {"inserted": 0, "updated": 0, "unchanged": 5}
+        assert s.query(QuarantineRecord).count() == 0
+        assert s.query(EntitySource).filter(EntitySource.run_id == 2).count() == 0
+    with db.unit_of_work() as s:
+        stage = EntityStage("samr", 3)
+        stage.add_rows(s, [], [(codes[1], digests[codes[1]]), (codes[2], "0" * 64)], [], NOW)
+        with pytest.raises(BrokenClaim, match=codes[2]):
+            stage.merge(s, NOW)

@@ -29,3 +29,19 @@ def test_the_sample_task_file_needs_its_items_first(db, settings, monkeypatch, c
     monkeypatch.setenv("HUB_DATA_DIR", str(settings.data_dir))
     assert main(["task", "create", str(EXAMPLES / "joint-task.toml")]) == 65
     assert "team.items" in capsys.readouterr().err
+
+
+def test_the_sample_annual_plan_creates_a_plan_with_its_entries(db, settings, monkeypatch, capsys):
+    from hub.plans.models import PlanEntry
+
+    monkeypatch.setenv("HUB_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("HUB_DATA_DIR", str(settings.data_dir))
+    assert main(["items", "import", str(EXAMPLES / "items.csv")]) == 0
+    assert main(["plan", "create", str(EXAMPLES / "annual-plan.toml")]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "AP-2026-HEALTH"
+    with db.unit_of_work() as s:
+        entries = list(s.scalars(select(PlanEntry).order_by(PlanEntry.position)))
+        assert [(e.id, e.ratio, e.months) for e in entries] == [
+            ("AP-2026-HEALTH-01", "0.05", [11, 12]),
+            ("AP-2026-HEALTH-02", "0.1", [6]),
+        ]

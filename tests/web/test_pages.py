@@ -107,7 +107,7 @@ def test_nobody_sees_assignments_before_the_draw(db, settings, sign_in):  # type
 def test_coordinator_freezes_through_the_form(db, settings, sign_in, post_form):  # type: ignore[no-untyped-def]
     scenario = committed_task(db, settings)
     client = sign_in("coord", "coordinator")
-    response = post_form(f"/tasks/{scenario.task_id}/freeze")
+    response = post_form(f"/tasks/{scenario.task_id}/freeze", confirmed="yes")
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert _task(db, scenario.task_id).state == "frozen"
     assert "名录中 4 个检查对象" in html and ">可行<" in html
@@ -119,7 +119,7 @@ def test_infeasible_freeze_is_shown_not_a_500(db, settings, sign_in, post_form):
         for inspector in s.scalars(select(Inspector).where(Inspector.agency == "SAMR")):
             inspector.active = False
     client = sign_in("coord", "coordinator")
-    response = post_form(f"/tasks/{scenario.task_id}/freeze")
+    response = post_form(f"/tasks/{scenario.task_id}/freeze", confirmed="yes")
     assert response.status_code == 302
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "未执行" in html and "infeasible" in html and "SAMR" in html
@@ -129,7 +129,7 @@ def test_infeasible_freeze_is_shown_not_a_500(db, settings, sign_in, post_form):
 def test_coordinator_draws_through_the_form(db, settings, sign_in, post_form):  # type: ignore[no-untyped-def]
     scenario = frozen_task(db, settings)
     client = sign_in("coord", "coordinator")
-    response = post_form(f"/tasks/{scenario.task_id}/draw", entropy="福彩3D 2026-11-30: 517")
+    response = post_form(f"/tasks/{scenario.task_id}/draw", entropy="福彩3D 2026-11-30: 517", confirmed="yes")
     assert response.status_code == 302
     task = _task(db, scenario.task_id)
     assert task.state == "drawn" and task.entropy == "福彩3D 2026-11-30: 517"
@@ -141,7 +141,7 @@ def test_coordinator_draws_through_the_form(db, settings, sign_in, post_form):  
 def test_second_draw_is_refused_with_a_message(db, settings, sign_in, post_form):  # type: ignore[no-untyped-def]
     scenario = drawn_task(db, settings)
     client = sign_in("coord", "coordinator")
-    response = post_form(f"/tasks/{scenario.task_id}/draw", entropy="again")
+    response = post_form(f"/tasks/{scenario.task_id}/draw", entropy="again", confirmed="yes")
     assert response.status_code == 302
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "one-time" in html
@@ -151,10 +151,10 @@ def test_second_draw_is_refused_with_a_message(db, settings, sign_in, post_form)
 def test_void_needs_a_written_reason(db, settings, sign_in, post_form):  # type: ignore[no-untyped-def]
     scenario = committed_task(db, settings)
     client = sign_in("coord", "coordinator")
-    refused = post_form(f"/tasks/{scenario.task_id}/void", reason="no")
+    refused = post_form(f"/tasks/{scenario.task_id}/void", reason="no", confirmed="yes")
     assert "at least 10 characters" in client.get(refused.headers["Location"]).get_data(as_text=True)
     assert _task(db, scenario.task_id).state == "committing"
-    post_form(f"/tasks/{scenario.task_id}/void", reason="the roster of EDU was incomplete")
+    post_form(f"/tasks/{scenario.task_id}/void", reason="the roster of EDU was incomplete", confirmed="yes")
     assert _task(db, scenario.task_id).state == "void"
     public = client.get(f"/public/tasks/{scenario.task_id}").get_data(as_text=True)
     assert "the roster of EDU was incomplete" in public

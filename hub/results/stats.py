@@ -1,0 +1,320 @@
+"""The statistics: each dashboard figure read by one function (aggregates in SQL, arithmetic in
+hub.results.figures), all of them in one unit of work by ``dashboard``.
+
+Definitions (shared/spec/documents.md "Figures"; docs/results.md says each in Chinese):
+- a *drawn pair* is (entity, agency) of a drawn task (state drawn: not voided) and one of its agencies;
+- the *current result* of a pair is its approved result that no approved amendment superseded;
+- every figure is cut by the task's year (its window's start), agency, district and category of the
+  entity (an entity counts in each of its categories), and task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, and_, case, exists, func, literal, select, text
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import TableValuedAlias
+
+from hub.auth.principal import Principal
+from hub.db import Database
+from hub.draw.models import Assignment
+from hub.errors import Forbidden, InvalidInput
+from hub.outbox.models import OutboxMessage
+from hub.results import figures as fig
+from hub.results.access import sees_everything
+from hub.results.figures import Figure, StatsFilter
+from hub.results.models import FollowUp, Result
+from hub.results.states import ResultState
+from hub.rosters.models import Entity
+from hub.tasks.models import JointTask
+
+# Plan coverage needs each category's planned ratio for a year; the annual plans provide it
+# (hub.plans.coverage, passed in by the pages and the API: plans sit above results in the layers).
+PlanRatios = Callable[[Session, StatsFilter], dict[str, float]]
+
+
+def no_plans(s: Session, f: StatsFilter) -> dict[str, float]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    filters: StatsFilter
+    today: date
+    figures: dict[str, Figure]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "filters": self.filters.as_dict(),
+            "today": self.today.isoformat(),
+            "figures": {name: f.as_dict() for name, f in self.figures.items()},
+        }
+
+
+def _values(s: Session, column: Any, name: str) -> TableValuedAlias:
+    """The elements of a JSON array column as a table with one column ``value`` (per dialect)."""
+    fn = func.jsonb_array_elements_text if s.get_bind().dialect.name == "postgresql" else func.json_each
+    return fn(column).table_valued("value").alias(name)
+
+
+def _has_category(s: Session, categories: Any, category: str) -> ColumnElement[bool]:
+    c = _values(s, categories, "fc")
+    return exists(select(literal(1)).select_from(c).where(c.c.value == category))
+
+
+def _task_cut(s: Session, f: StatsFilter, t: Any = JointTask) -> list[ColumnElement[bool]]:
+    out: list[ColumnElement[bool]] = []
+    if f.year is not None:
+        out.append(t.window_start.between(date(f.year, 1, 1), date(f.year, 12, 31)))
+    if f.task is not None:
+        out.append(t.id == f.task)
+    return out
+
+
+def _entity_cut(s: Session, f: StatsFilter) -> list[ColumnElement[bool]]:
+    out: list[ColumnElement[bool]] = []
+    if f.district is not None:
+        out.append(Entity.district == f.district)
+    if f.category is not None:
+        out.append(_has_category(s, Entity.categories, f.category))
+    return out
+
+
+def _results(s: Session, f: StatsFilter, *columns: Any, entities: bool = True) -> Select[Any]:
+    """Approved results of drawn tasks in the cut (the entity joined when asked or when the cut needs it)."""
+    q = (
+        select(*columns)
+        .select_from(Result)
+        .join(JointTask, and_(JointTask.id == Result.task_id, JointTask.state == "drawn"))
+        .where(Result.state == ResultState.APPROVED, *_task_cut(s, f))
+    )
+    if entities or f.district is not None or f.category is not None:
+        q = q.outerjoin(Entity, Entity.entity_id == Result.entity_id).where(*_entity_cut(s, f))
+    return q.where(Result.agency == f.agency) if f.agency is not None else q
+
+
+def _tuple(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value or ())
+
+
+# --- reads: a few grouped queries, each figure folded from them (hub.results.figures) ---------
+
+
+def result_groups(s: Session, f: StatsFilter) -> list[fig.ResultGroup]:
+    """Approved results of the cut grouped by their entity's categories, codes and flags (a few hundred rows)."""
+    first = Result.amends.is_(None)
+    on_time = func.coalesce(Result.published_on <= Result.due_on, False)
+    q = _results(
+        s, f, Entity.categories, Result.outcome_codes, Result.superseded, first, on_time, func.count()
+    ).group_by(Entity.categories, Result.outcome_codes, Result.superseded, first, on_time)
+    return [
+        fig.ResultGroup(_tuple(cats), _tuple(codes), bool(sup), bool(fst), bool(ot), n)
+        for cats, codes, sup, fst, ot, n in s.execute(q)
+    ]
+
+
+def task_groups(s: Session, f: StatsFilter) -> list[tuple[tuple[str, ...], int]]:
+    """(agencies of a drawn task, its drawn entities in the cut), grouped by the agencies."""
+    q = (
+        select(JointTask.agencies, func.count())
+        .select_from(Assignment)
+        .join(JointTask, and_(JointTask.id == Assignment.task_id, JointTask.state == "drawn"))
+        .where(*_task_cut(s, f))
+        .group_by(JointTask.agencies)
+    )
+    if f.district is not None or f.category is not None:
+        q = q.join(Entity, Entity.entity_id == Assignment.entity_id).where(*_entity_cut(s, f))
+    return [(_tuple(agencies), n) for agencies, n in s.execute(q)]
+
+
+# --- one function per figure ---------------------------------------------------------------
+
+
+def tasks_by_state(s: Session, f: StatsFilter) -> Figure:
+    """Joint tasks by state (cut by year, agency and task: a task has no one district or category)."""
+    q = select(JointTask.state, func.count()).where(*_task_cut(s, f)).group_by(JointTask.state)
+    if f.agency is not None:
+        q = q.where(_has_category(s, JointTask.agencies, f.agency))
+    return fig.tasks_by_state({state: n for state, n in s.execute(q)})
+
+
+def completion(s: Session, f: StatsFilter, groups: list[fig.ResultGroup] | None = None) -> Figure:
+    """completion rate = inspected / drawn (pairs)."""
+    groups = result_groups(s, f) if groups is None else groups
+    return fig.completion(fig.drawn_pairs(task_groups(s, f), f.agency), fig.inspected(groups))
+
+
+def outcome_mix(s: Session, f: StatsFilter, groups: list[fig.ResultGroup] | None = None) -> Figure:
+    return fig.outcome_mix(fig.code_counts(result_groups(s, f) if groups is None else groups))
+
+
+def problem_rate(s: Session, f: StatsFilter, groups: list[fig.ResultGroup] | None = None) -> Figure:
+    """problem rate per category = inspected pairs with an outcome in {2,3,4,5,6,8} / inspected pairs."""
+    groups = result_groups(s, f) if groups is None else groups
+    return fig.problem_rate(fig.problems_by_category(groups, f.category))
+
+
+FollowUpRows = list[tuple[str, bool, bool, bool, bool, int]]
+
+
+def _follow_up_rows(s: Session, f: StatsFilter, today: date) -> FollowUpRows:
+    """(kind, closed, overdue, a decided case, its decision published in time, count) of approved results' follow-ups."""
+    due = case((FollowUp.kind == "case", FollowUp.penalty_due_on), else_=FollowUp.due_on)
+    overdue = and_(FollowUp.closed.is_(False), due < today)
+    decided = FollowUp.decided_on.is_not(None)
+    timely = and_(FollowUp.closed.is_(True), FollowUp.closed_on <= FollowUp.penalty_due_on)
+    flags = (FollowUp.kind, FollowUp.closed, func.coalesce(overdue, False), decided, func.coalesce(timely, False))
+    q = (
+        _results(s, f, *flags, func.count(), entities=False)
+        .join(FollowUp, FollowUp.result_id == Result.id)
+        .group_by(*flags)
+    )
+    return [(k, bool(c), bool(o), bool(d), bool(t), n) for k, c, o, d, t, n in s.execute(q)]
+
+
+def follow_ups(s: Session, f: StatsFilter, today: date, rows: FollowUpRows | None = None) -> Figure:
+    """Follow-ups of approved results by kind: open, closed, overdue (open with its due date passed)."""
+    counts: dict[str, tuple[int, int, int]] = {}
+    for kind, closed, overdue, _, _, n in _follow_up_rows(s, f, today) if rows is None else rows:
+        o, c, d = counts.get(kind, (0, 0, 0))
+        counts[kind] = (o + (0 if closed else n), c + (n if closed else 0), d + (n if overdue else 0))
+    return fig.follow_ups(counts)
+
+
+def publication(
+    s: Session,
+    f: StatsFilter,
+    today: date,
+    groups: list[fig.ResultGroup] | None = None,
+    rows: FollowUpRows | None = None,
+) -> Figure:
+    """Results published within 20 working days of the inspection (first publications: an amendment
+    has no clock of its own); penalty decisions published (closed) within 7 of the decision."""
+    groups = result_groups(s, f) if groups is None else groups
+    rows = _follow_up_rows(s, f, today) if rows is None else rows
+    decided = sum(n for kind, closed, _, d, _, n in rows if kind == "case" and d and closed)
+    timely = sum(n for kind, closed, _, d, t, n in rows if kind == "case" and d and closed and t)
+    return fig.publication(fig.published_on_time(groups), (decided, timely))
+
+
+def deliveries(s: Session, f: StatsFilter) -> Figure:
+    """Result messages per sink by state; median and 95th percentile from approval (the message is
+    written in the approval's transaction) to acceptance."""
+    M = OutboxMessage
+    q = (
+        select(M.sink, M.state, func.count())
+        .select_from(M)
+        .join(JointTask, and_(JointTask.id == M.task_id, JointTask.state == "drawn"))
+        .where(M.kind == "result", *_task_cut(s, f))
+    )
+    if f.agency is not None or f.district is not None or f.category is not None:
+        q = q.join(Result, Result.result_id == M.key).where(Result.state == ResultState.APPROVED)
+        if f.agency is not None:
+            q = q.where(Result.agency == f.agency)
+        if f.district is not None or f.category is not None:
+            q = q.join(Entity, Entity.entity_id == Result.entity_id).where(*_entity_cut(s, f))
+    if s.get_bind().dialect.name == "postgresql":  # one pass: counts, and the quantiles of the delivered
+        epoch = func.extract("epoch", M.delivered_at - M.created_at)
+        counts, quantiles = {}, {}
+        for sink, state, n, p50, p95 in s.execute(
+            q.with_only_columns(
+                M.sink,
+                M.state,
+                func.count(),
+                func.percentile_cont(0.5).within_group(epoch),
+                func.percentile_cont(0.95).within_group(epoch),
+            ).group_by(M.sink, M.state)
+        ):
+            counts[sink, state] = n
+            if state == "delivered" and p50 is not None:
+                quantiles[sink] = (round(float(p50), 1), round(float(p95), 1))
+        figure = fig.deliveries(counts, {})
+        rows = [(*row[:4], *quantiles.get(row[0], (None, None))) for row in figure.rows]
+        return Figure(figure.name, figure.title, figure.columns, figure.headers, rows)
+    counts = {(sink, state): n for sink, state, n in s.execute(q.group_by(M.sink, M.state))}
+    delivered = q.where(M.state == "delivered", M.delivered_at.is_not(None))
+    wait = (func.julianday(M.delivered_at) - func.julianday(M.created_at)) * 86400.0
+    seconds: dict[str, list[float]] = {}
+    for sink, w in s.execute(delivered.with_only_columns(M.sink, wait)):
+        seconds.setdefault(sink, []).append(round(float(w), 3))  # julianday keeps about 10 µs
+    return fig.deliveries(counts, seconds)
+
+
+def plan_coverage(s: Session, f: StatsFilter, plans: PlanRatios = no_plans) -> Figure:
+    """Per category: distinct entities with a current result in the cut / active entities, beside the plan's ratio
+    (``plans``: hub.plans.coverage, injected by the caller: plans sit above results)."""
+    covered_q = (
+        _results(s, f, Entity.categories, func.count(func.distinct(Result.entity_id)))
+        .where(Result.superseded.is_(False))
+        .group_by(Entity.categories)
+    )
+    active_q = (
+        select(Entity.categories, func.count())
+        .where(Entity.active.is_(True), *_entity_cut(s, f))
+        .group_by(Entity.categories)
+    )
+    covered = fig.by_category(((_tuple(c), n) for c, n in s.execute(covered_q)), f.category)
+    active = fig.by_category(((_tuple(c), n) for c, n in s.execute(active_q)), f.category)
+    ratios = {c: r for c, r in plans(s, f).items() if f.category is None or c == f.category}
+    return fig.plan_coverage(covered, active, ratios)
+
+
+def dashboard(db: Database, f: StatsFilter, today: date, plans: PlanRatios = no_plans) -> Dashboard:
+    """Every figure of the dashboard, read in one unit of work."""
+    with db.unit_of_work() as s:
+        if s.get_bind().dialect.name == "postgresql":
+            s.execute(text("SET LOCAL work_mem = '32MB'"))  # the groupings sort in memory, not on disk
+        groups = result_groups(s, f)  # read once, folded into four figures
+        rows = _follow_up_rows(s, f, today)  # read once, folded into two
+        figures = [
+            tasks_by_state(s, f),
+            completion(s, f, groups),
+            outcome_mix(s, f, groups),
+            problem_rate(s, f, groups),
+            follow_ups(s, f, today, rows),
+            publication(s, f, today, groups, rows),
+            deliveries(s, f),
+            plan_coverage(s, f, plans),
+        ]
+    return Dashboard(f, today, {x.name: x for x in figures})
+
+
+def stats_for(db: Database, caller: Principal, f: StatsFilter, today: date, plans: PlanRatios = no_plans) -> Dashboard:
+    """The dashboard ``caller`` may see: coordinators, reviewers and auditors any cut; a liaison their
+    own agency's figures only (the cut is narrowed to it; asking for another agency is refused)."""
+    if not sees_everything(caller):
+        if "liaison" not in caller.roles or not caller.agency:
+            raise Forbidden(f"{caller.name} may not see the statistics", where="stats")
+        if f.agency not in (None, caller.agency):
+            raise Forbidden(f"a liaison of {caller.agency} sees only {caller.agency}'s figures", where="agency")
+        f = replace(f, agency=caller.agency)
+    return dashboard(db, f, today, plans)
+
+
+def parse_filter(args: Any) -> StatsFilter:
+    """A StatsFilter from query arguments (year, agency, district, category, task); InvalidInput naming a bad one."""
+
+    def text(name: str, most: int) -> str | None:
+        value = (args.get(name) or "").strip()
+        if len(value) > most:
+            raise InvalidInput(f"at most {most} characters", where=name)
+        return value or None
+
+    year_text = text("year", 4)
+    year = None
+    if year_text is not None:
+        if not year_text.isdigit() or not 2000 <= int(year_text) <= 2100:
+            raise InvalidInput(f"{year_text!r} is not a year (2000-2100)", where="year")
+        year = int(year_text)
+    district = text("district", 6)
+    if district is not None and not (district.isdigit() and len(district) == 6):
+        raise InvalidInput(f"{district!r} is not a district code (6 digits)", where="district")
+    return StatsFilter(year, text("agency", 32), district, text("category", 64), text("task", 64))
+
+
+__all__ = ["Dashboard", "PlanRatios", "dashboard", "no_plans", "parse_filter", "stats_for"]
