@@ -19,6 +19,7 @@ def register_web(app: Flask) -> None:
         outbox,
         overview,
         plans,
+        portal,
         public,
         results,
         review,
@@ -32,7 +33,7 @@ def register_web(app: Flask) -> None:
     csrf.init_app(app)
     register_i18n(app)
     register_filters(app)
-    areas = (auth, overview, public, plans, taskform, tasks, results, entry, review, stats, documents)
+    areas = (auth, overview, public, portal, plans, taskform, tasks, results, entry, review, stats, documents)
     for area in (*areas, entities, outbox, admin):
         app.register_blueprint(area.bp)
 
