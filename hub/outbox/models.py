@@ -15,7 +15,7 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         UniqueConstraint("sink", "kind", "key"),
-        # the outbox page, newest first, by state or by sink (migration 0008_ui)
+        # the outbox page, newest first, by state or by sink (migration 0012_ui)
         Index("ix_outbox_state_id", "state", "id"),
         Index("ix_outbox_sink_state_id", "sink", "state", "id"),
     )

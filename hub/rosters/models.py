@@ -15,7 +15,7 @@ class Entity(Base):
     """One inspectable entity, merged across sources by ``entity_id`` (uscc or SCHEME:ID)."""
 
     __tablename__ = "entities"
-    # the list pages' district filter in entity_id order (migration 0008_ui; on PostgreSQL also GIN
+    # the list pages' district filter in entity_id order (migration 0012_ui; on PostgreSQL also GIN
     # indexes on categories and sources, and a trigram index on name where pg_trgm can be had)
     __table_args__ = (Index("ix_entities_district_entity_id", "district", "entity_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

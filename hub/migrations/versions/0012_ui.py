@@ -4,12 +4,12 @@
 Every list reads a page in its key order from an index and counts with a cap (hub/keyset.py);
 these indexes serve the filters the pages offer (docs/web.md, docs/performance.md).
 
-Revision ID: 0008_ui
+Revision ID: 0012_ui
 Revises: 0011_portal
 """
 from alembic import op
 
-revision = "0008_ui"
+revision = "0012_ui"
 down_revision = "0011_portal"
 branch_labels = None
 depends_on = None
