@@ -10,6 +10,7 @@
 Revision ID: 0011_portal
 Revises: 0010_review
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -46,8 +47,29 @@ def upgrade() -> None:
     op.create_index("ix_results_agency_approved_at", "results", ["agency", "approved_at"])
     op.create_index("ix_results_inspected_on", "results", ["inspected_on"])
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        op.execute("CREATE INDEX ix_entities_name_trgm ON entities USING gin (name gin_trgm_ops)")
+        # A name searched by a part of it: a trigram index when the extension can be had (it ships
+        # with PostgreSQL's contrib; creating it needs a privileged role). Without it the search
+        # still works, by scanning (docs/performance.md).
+        op.execute(
+            """
+            DO $$
+            BEGIN
+                CREATE EXTENSION IF NOT EXISTS pg_trgm;
+            EXCEPTION WHEN insufficient_privilege OR undefined_file THEN
+                RAISE NOTICE 'pg_trgm not available: entity names are searched without an index';
+            END $$;
+            """
+        )
+        op.execute(
+            """
+            DO $$
+            BEGIN
+                IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+                    CREATE INDEX ix_entities_name_trgm ON entities USING gin (name gin_trgm_ops);
+                END IF;
+            END $$;
+            """
+        )
     else:
         for statement in SQLITE_SEARCH:
             op.execute(statement)
@@ -55,7 +77,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP INDEX ix_entities_name_trgm")
+        op.execute("DROP INDEX IF EXISTS ix_entities_name_trgm")
     else:
         for trigger in ("entity_names_ai", "entity_names_ad", "entity_names_au"):
             op.execute(f"DROP TRIGGER {trigger}")
