@@ -11,12 +11,12 @@ Definitions (shared/spec/documents.md "Figures"; docs/results.md says each in Ch
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, case, cast, exists, func, literal, select, text
+from sqlalchemy import Integer, Select, and_, case, cast, exists, func, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -214,6 +214,9 @@ def publication(
     return fig.publication(fig.published_on_time(groups), (decided, timely))
 
 
+QS = (50.0, 95.0)  # the deliveries' quantiles: median and 95th percentile
+
+
 def deliveries(s: Session, f: StatsFilter) -> Figure:
     """Result messages per sink by state; median and 95th percentile from approval (the message is
     written in the approval's transaction) to acceptance."""
@@ -236,7 +239,7 @@ def deliveries(s: Session, f: StatsFilter) -> Figure:
         # The counts above are a hash aggregate; the quantiles sort only the delivered messages, per sink
         # (one ordered-set aggregate grouped by sink and state sorted every message twice).
         epoch = func.extract("epoch", M.delivered_at - M.created_at)
-        quantiles = {
+        quantiles: dict[str, tuple[float, ...]] = {
             sink: (round(float(p50), 1), round(float(p95), 1))
             for sink, p50, p95 in s.execute(
                 delivered.with_only_columns(
@@ -247,14 +250,32 @@ def deliveries(s: Session, f: StatsFilter) -> Figure:
             )
             if p50 is not None
         }
-        figure = fig.deliveries(counts, {})
-        rows = [(*row[:4], *quantiles.get(row[0], (None, None))) for row in figure.rows]
-        return Figure(figure.name, figure.title, figure.columns, figure.headers, rows)
-    wait = (func.julianday(M.delivered_at) - func.julianday(M.created_at)) * 86400.0
-    seconds: dict[str, list[float]] = {}
-    for sink, w in s.execute(delivered.with_only_columns(M.sink, wait)):
-        seconds.setdefault(sink, []).append(round(float(w), 3))  # julianday keeps about 10 µs
-    return fig.deliveries(counts, seconds)
+        return _with_quantiles(counts, quantiles)
+    # SQLite has no percentile: rank the delivered messages' waits per sink in SQL, and read only the ranks
+    # the two quantiles interpolate between (a few rows, not every delivered message).
+    wait = func.round((func.julianday(M.delivered_at) - func.julianday(M.created_at)) * 86400.0, 3)
+    d = delivered.with_only_columns(
+        M.sink.label("sink"),
+        wait.label("w"),
+        (func.row_number().over(partition_by=M.sink, order_by=wait) - 1).label("i"),
+        func.count().over(partition_by=M.sink).label("n"),
+    ).subquery("d")
+    near = [
+        d.c.i.between(cast((d.c.n - 1) * (q / 100), Integer), cast((d.c.n - 1) * (q / 100), Integer) + 1) for q in QS
+    ]
+    ranked: dict[str, tuple[int, dict[int, float]]] = {}
+    for sink, w, i, n in s.execute(select(d.c.sink, d.c.w, d.c.i, d.c.n).where(or_(*near))):
+        ranked.setdefault(sink, (n, {}))[1][i] = float(w)
+    quantiles = {
+        sink: tuple(round(fig.percentile_of_ranked(r, n, q) or 0.0, 1) for q in QS) for sink, (n, r) in ranked.items()
+    }
+    return _with_quantiles(counts, quantiles)
+
+
+def _with_quantiles(counts: dict[tuple[str, str], int], quantiles: Mapping[str, tuple[float, ...]]) -> Figure:
+    figure = fig.deliveries(counts, {})
+    rows = [(*row[:4], *quantiles.get(row[0], (None, None))) for row in figure.rows]
+    return Figure(figure.name, figure.title, figure.columns, figure.headers, rows)
 
 
 def plan_coverage(s: Session, f: StatsFilter, plans: PlanRatios = no_plans) -> Figure:
