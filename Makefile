@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 PORT    ?= 5000
 STAMP   := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml constraints.txt | sha256sum | cut -c1-12)
 
-.PHONY: run test install constraints services lint translations bench bench-sync bench-draw bench-push bench-stats clean
+.PHONY: run test install constraints services lint translations bench bench-sync bench-draw bench-push bench-lists bench-stats bench-portal clean
 
 $(STAMP): setup.cfg pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || (apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV))
@@ -46,7 +46,7 @@ lint: install
 test: install services
 	@scripts/run-tests.sh
 
-bench: bench-sync bench-draw bench-push bench-stats
+bench: bench-sync bench-draw bench-push bench-lists bench-stats
 
 bench-sync: install
 	$(PY) benchmarks/bench_sync.py
@@ -54,8 +54,16 @@ bench-sync: install
 bench-draw: install
 	$(PY) benchmarks/bench_draw.py
 
+bench-lists: install services
+	$(PY) benchmarks/bench_lists.py
+
 bench-push: install services
 	$(PY) benchmarks/bench_push.py
+
+# PostgreSQL with 1,000,000 entities and results, `hub serve`, and wrk (apt-get install wrk) on loopback.
+bench-portal: install services
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) benchmarks/bench_portal.py
 
 bench-stats: install services
 	$(PY) benchmarks/bench_stats.py

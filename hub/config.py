@@ -159,6 +159,38 @@ def _security(raw: Any, environ: Mapping[str, str]) -> SecurityConfig:
 
 
 @dataclass(frozen=True)
+class PortalConfig:
+    """The public portal (the ``[portal]`` table; docs/portal.md)."""
+
+    inspector_names: str = "masked"  # masked | full | hidden: inspectors on published results
+    cache_seconds: int = 300  # Cache-Control max-age of public pages
+
+
+# The policies hub.disclosure.public_inspector_name applies (config sits below it; a test holds them equal).
+INSPECTOR_NAME_POLICIES = ("masked", "full", "hidden")
+
+
+def _portal(raw: Any) -> PortalConfig:
+    if raw is None:
+        return PortalConfig()
+    if not isinstance(raw, dict):
+        raise ConfigError("must be a table", where="[portal]")
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        where = f"[portal] {key}"
+        if key == "inspector_names":
+            if value not in INSPECTOR_NAME_POLICIES:
+                raise ConfigError(f"{value!r} is not one of {', '.join(INSPECTOR_NAME_POLICIES)}", where=where)
+        elif key == "cache_seconds":
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 86400:
+                raise ConfigError(f"{value!r} must be a whole number of seconds, 0 to 86400", where=where)
+        else:
+            raise ConfigError("is not a known key", where=where)
+        values[key] = value
+    return PortalConfig(**values)
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     broker_url: str | None
@@ -172,6 +204,7 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 5000
     security: SecurityConfig = field(default_factory=SecurityConfig)
+    portal: PortalConfig = field(default_factory=PortalConfig)
     public_url: str | None = None  # where the public pages are published (QR codes, feeds, links)
 
     def public_base(self, request_root: str | None = None) -> str:
@@ -290,6 +323,7 @@ def load_settings(
         config_path=path,
         schedules=schedules,
         security=_security(raw.get("security"), env),
+        portal=_portal(raw.get("portal")),
         public_url=public_url,
     )
     values.update(overrides)

@@ -31,6 +31,16 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+#: Tables a migration creates that no model describes: SQLite's FTS5 name index and its shadow tables
+#: (0011_portal), kept by triggers.
+SEARCH_TABLE_PREFIX = "entity_names"
+
+
+def described_by_models(name: str | None, type_: str, _parent_names: object = None) -> bool:
+    """Alembic's ``include_name`` hook: compare only what the models describe."""
+    return not (type_ == "table" and (name or "").startswith(SEARCH_TABLE_PREFIX))
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]

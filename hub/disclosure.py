@@ -169,3 +169,47 @@ def _all_but_last_digits(value: str, keep: int) -> str:
         else:
             out.append(c)
     return "".join(out)
+
+
+# Inspectors on published results (the ``[portal] inspector_names`` setting): enforcement is done in
+# the open, so some bureaus name their officers; the default shows the surname only, like any person.
+INSPECTOR_NAME_POLICIES = ("masked", "full", "hidden")
+
+
+def public_inspector_name(name: str | None, policy: str = "masked") -> str:
+    """An inspector's name as a public page shows it under ``policy`` (masked | full | hidden)."""
+    if policy not in INSPECTOR_NAME_POLICIES:
+        raise ValueError(f"inspector name policy {policy!r} is not one of {', '.join(INSPECTOR_NAME_POLICIES)}")
+    if policy == "hidden":
+        return ""
+    return (name or "").strip() if policy == "full" else mask_name(name)
+
+
+def mask_findings(findings: str | None, people: tuple[str | None, ...] = ()) -> str:
+    """Findings as published: phones and ID numbers masked, and the named people (the entity's
+    legal representative, its operator) only by their masked names."""
+    text_ = mask_text(findings)
+    for person in people:
+        person = (person or "").strip()
+        if len(person) >= 2 and person in text_:
+            text_ = text_.replace(person, mask_name(person))
+    return text_
+
+
+def public_entity_name(name: str, entity_type: str | None, legal_rep: str | None) -> str:
+    """An entity's name as published: an individual business's is masked (its operator's name)."""
+    return str(mask_entity_for_public({"name": name, "entity_type": entity_type, "legal_rep": legal_rep})["name"])
+
+
+#: The rule as the portal states it (one row per kind of data: what, how, example). Kept beside the
+#: code that applies it, so the page cannot say one thing while the code does another (a test checks
+#: each example against the functions above).
+MASKING_RULES: tuple[tuple[str, str, str, str], ...] = (
+    ("个体工商户名称", "名称中经营者姓名只保留姓氏；不知经营者时整体按姓名处理", "王建国托管班", "王**托管班"),
+    ("自然人姓名（法定代表人、负责人、经营者）", "只保留姓氏（复姓保留两字）", "欧阳娜娜", "欧阳**"),
+    ("手机号码", "保留前 3 位和后 4 位", "13912345678", "139****5678"),
+    ("固定电话", "保留区号和后 4 位", "0531-86001234", "0531-****1234"),
+    ("居民身份证号码", "隐去出生日期（第 7–14 位）", "370102199001011234", "370102********1234"),
+    ("检查人员姓名", "按本平台设置：只保留姓氏（默认）、全名或不显示", "张伟", "张*"),
+    ("检查发现中的上述信息", "同上规则逐项遮蔽", "联系电话13912345678", "联系电话139****5678"),
+)

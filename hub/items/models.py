@@ -21,5 +21,11 @@ class Item(Base):
     subject: Mapped[str] = mapped_column(String(256), default="")
     content: Mapped[str] = mapped_column(Text, default="")
     method: Mapped[str] = mapped_column(String(256), default="")
+    # The rest of the columns peers publish (documents.md, "The item list (一单), as published").
+    sub_items: Mapped[str] = mapped_column(Text, default="", server_default="")
+    ratio: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    frequency: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    inspector_requirements: Mapped[str] = mapped_column(Text, default="", server_default="")
+    notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     published: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -19,7 +19,21 @@ from hub.errors import InvalidInput
 from hub.items.models import Item
 from hub.text_files import decode
 
-FIELDS = ("agency", "code", "name", "legal_basis", "subject", "content", "method")
+FIELDS = (
+    "agency",
+    "code",
+    "name",
+    "legal_basis",
+    "subject",
+    "content",
+    "method",
+    # optional: the rest of the published columns (documents.md, "The item list (一单), as published")
+    "sub_items",
+    "ratio",
+    "frequency",
+    "inspector_requirements",
+    "notes",
+)
 REQUIRED = ("agency", "code", "name")
 
 

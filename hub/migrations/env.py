@@ -4,7 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 import hub.models  # noqa: F401  (registers every table)
-from hub.db import Base
+from hub.db import Base, described_by_models
 
 config = context.config
 target_metadata = Base.metadata
@@ -15,7 +15,10 @@ def run_migrations_online() -> None:
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(
-            connection=connection, target_metadata=target_metadata, render_as_batch=connection.dialect.name == "sqlite"
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            include_name=described_by_models,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -15,6 +15,9 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         UniqueConstraint("sink", "kind", "key"),
+        # the outbox page, newest first, by state or by sink (migration 0012_ui)
+        Index("ix_outbox_state_id", "state", "id"),
+        Index("ix_outbox_sink_state_id", "sink", "state", "id"),
         # a result's messages by its id (the statistics' deliveries, the results' visibility): 0012_stats
         Index("ix_outbox_kind_key", "kind", "key"),
     )

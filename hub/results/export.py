@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.disclosure import mask_entity_for_public, mask_name, mask_text
+from hub.disclosure import mask_findings, public_entity_name
 from hub.outbox.models import OutboxMessage
 from hub.results.models import Result
 from hub.results.states import ResultState
@@ -62,38 +62,24 @@ def published_results(s: Session, task_id: str | None = None, current_only: bool
         delivery.setdefault(key, []).append(f"{sink}:{state}")
     for r in results:
         e = entities.get(r.entity_id)
-        public = (
-            mask_entity_for_public({"name": e.name, "entity_type": e.entity_type, "legal_rep": e.legal_rep})
-            if e
-            else {"name": r.entity_id}
-        )
         yield {
             "result_id": r.result_id,
             "task_id": r.task_id,
             "entity_id": r.entity_id,
             "uscc": e.uscc if e else None,
-            "entity_name": public.get("name"),
+            "entity_name": public_entity_name(e.name, e.entity_type, e.legal_rep) if e else r.entity_id,
             "agency": r.agency,
             "inspected_on": r.inspected_on,
             "outcome_codes": list(r.outcome_codes),
             "outcome_texts": [text(c) for c in r.outcome_codes],
             "inspectors": list(r.inspectors),
-            "findings": _mask_people(r.findings, e),
+            "findings": mask_findings(r.findings, (e.legal_rep,) if e else ()),
             "approved_at": r.approved_at,
             "due_on": r.due_on,
             "delivery": sorted(delivery.get(r.result_id, [])),
             "amends": r.amends,
             "superseded": bool(r.superseded),
         }
-
-
-def _mask_people(findings: str, entity: Entity | None) -> str:
-    """Phones and ID numbers masked, and the entity's legal representative named only masked."""
-    text_ = mask_text(findings)
-    rep = entity.legal_rep if entity else None
-    if rep and len(rep) >= 2 and rep in text_:
-        text_ = text_.replace(rep, mask_name(rep))
-    return text_
 
 
 EXTRA_KINDS["results"] = (COLUMNS, published_results)

@@ -17,13 +17,14 @@ class Result(Base):
     __table_args__ = (
         UniqueConstraint("task_id", "entity_id", "agency", "revision"),
         Index("ix_results_agency_inspected_on", "agency", "inspected_on"),
+        Index("ix_results_agency_approved_at", "agency", "approved_at"),  # the portal's feeds (0011_portal)
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     result_id: Mapped[str] = mapped_column(String(64), unique=True)
     task_id: Mapped[str] = mapped_column(ForeignKey("joint_tasks.id"), index=True)
     entity_id: Mapped[str] = mapped_column(String(64), index=True)
     agency: Mapped[str] = mapped_column(String(32))
-    inspected_on: Mapped[date] = mapped_column(Date)
+    inspected_on: Mapped[date] = mapped_column(Date, index=True)  # years on the portal
     outcome_codes: Mapped[list] = mapped_column(JSONType)
     inspectors: Mapped[list] = mapped_column(JSONType)
     items: Mapped[list] = mapped_column(JSONType, default=list)

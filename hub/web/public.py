@@ -11,48 +11,54 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, Response, render_template, send_file
+from flask import Blueprint, Response, request, send_file
 
 from hub import appctx
 from hub.audit.chain import published_head
 from hub.auth.access import public
 from hub.draw.publication import PROTOCOL_PATH, VERIFIER_PATH, public_summary, stream_frozen_file
 from hub.errors import NotFound
-from hub.items.services import published_items
+from hub.portal import tables
+from hub.portal.queries import item_agencies, public_sinks, task_notice, task_notices
+from hub.portal.result_queries import ResultPage, task_results
+from hub.portal.search import parse_search
 from hub.results.queries import published_results_of
-from hub.tasks.queries import public_tasks
+from hub.web.caching import public_response, render_public
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
 VERIFY_COMMAND = "python jdp.py verify record.json --roster roster.tsv --pool pool.tsv"
+RESULTS_CSV_ROWS = 10_000  # a task's results in one CSV; the yearly downloads hold everything
 
 
 @bp.route("/")
 @public
 def index():
-    by_agency: dict[str, list[dict[str, Any]]] = {}
-    for item in published_items(appctx.database()):
-        by_agency.setdefault(item["agency"], []).append(item)
-    return render_template(
-        "public_index.html",
-        items=by_agency,
-        tasks=public_tasks(appctx.database()),
-        audit_head=published_head(appctx.database()),
+    tasks, _after = task_notices(appctx.database(), {}, limit=10)
+    return public_response(
+        render_public(
+            "portal_home.html",
+            tasks=tasks,
+            agencies=item_agencies(appctx.database()),
+            audit_head=published_head(appctx.database()),
+            outcomes=[],
+        )
     )
 
 
 @bp.route("/tasks/<task_id>")
 @public
 def task(task_id: str):
-    summary = public_summary(appctx.database(), task_id)
-    record = summary["record"] or {}
-    return render_template(
+    notice = task_notice(appctx.database(), task_id, public_sinks(appctx.settings()))
+    record = notice["record"] or {}
+    body = render_public(
         "public_task.html",
-        t=summary,
+        t=notice,
         selections=record.get("selections", []),
         strata=record.get("strata", {}),
         verify_command=VERIFY_COMMAND,
     )
+    return public_response(body, last_modified=notice.get("drawn_at_time") or notice.get("frozen_at"))
 
 
 @bp.route("/tasks/<task_id>/record.json")
@@ -93,8 +99,9 @@ def protocol():
 @bp.route("/tasks/<task_id>/results")
 @public
 def results(task_id: str):
-    summary = public_summary(appctx.database(), task_id)
-    return render_template("public_results.html", t=summary, rows=_published(task_id))
+    summary, found = _task_results(task_id)
+    body = render_public("public_results.html", t=summary, rows=found.rows, after=found.after)
+    return public_response(body, last_modified=found.last_modified)
 
 
 @bp.route("/tasks/<task_id>/results.json")
@@ -102,7 +109,30 @@ def results(task_id: str):
 def results_json(task_id: str):
     public_summary(appctx.database(), task_id)  # a draft task is not public: 404
     body = json.dumps(_published(task_id), ensure_ascii=False, default=_iso, indent=1)
-    return Response(body, mimetype="application/json")
+    return public_response(body, "application/json")
+
+
+@bp.route("/tasks/<task_id>/results.csv")
+@public
+def results_csv(task_id: str):
+    _summary, found = _task_results(task_id, limit=RESULTS_CSV_ROWS)
+    body = b"".join(tables.csv_lines(found.rows, tables.RESULT_COLUMNS))
+    return public_response(body, "text/csv", last_modified=found.last_modified, filename=f"results-{task_id}.csv")
+
+
+def _task_results(task_id: str, limit: int = 50) -> tuple[dict[str, Any], ResultPage]:
+    """The public summary of a task and a page of its published results (newest first)."""
+    summary = public_summary(appctx.database(), task_id)
+    after = request.args.get("after", "")
+    query = parse_search({"after": after}, limit=limit)
+    found = task_results(
+        appctx.database(),
+        task_id,
+        query,
+        sinks=public_sinks(appctx.settings()),
+        inspectors=appctx.settings().portal.inspector_names,
+    )
+    return summary, found
 
 
 def _frozen(task_id: str, kind: str) -> Iterator[bytes]:

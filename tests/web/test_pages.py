@@ -235,7 +235,9 @@ def test_public_index_lists_items_and_frozen_tasks(db, settings, client):  # typ
     scenario = frozen_task(db, settings)
     html = client.get("/public/").get_data(as_text=True)
     assert scenario.task_id in html
-    assert "HEALTH-SCH-01" in html and "《食品安全法》" in html
+    assert 'href="/public/items/"' in html and 'href="/public/feeds/SAMR.atom"' in html
+    items = client.get("/public/items/SAMR").get_data(as_text=True)
+    assert "SAMR-FOOD-01" in items and "《食品安全法》" in items
 
 
 def test_public_results_are_approved_and_masked(db, settings, client):  # type: ignore[no-untyped-def]

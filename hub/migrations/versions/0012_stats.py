@@ -3,12 +3,12 @@ an approved result to its messages by the result's id (outbox.key); the unique (
 leads with the sink and cannot serve that join.
 
 Revision ID: 0012_stats
-Revises: 0010_review
+Revises: 0012_ui
 """
 from alembic import op
 
 revision = "0012_stats"
-down_revision = "0010_review"
+down_revision = "0012_ui"
 branch_labels = None
 depends_on = None
 
