@@ -93,6 +93,22 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
+def ranks_needed(n: int, q: float) -> tuple[int, int]:
+    """The 0-based ranks (low, high) that ``percentile`` of ``n`` values at ``q`` (0-100) interpolates between."""
+    pos = (n - 1) * q / 100
+    return math.floor(pos), math.ceil(pos)
+
+
+def percentile_of_ranked(ranked: Mapping[int, float], n: int, q: float) -> float | None:
+    """``percentile`` of ``n`` ordered values of which only some are given, by 0-based rank: those of
+    ``ranks_needed(n, q)`` must be (a database picks them out; no need to read all the values)."""
+    if n <= 0:
+        return None
+    pos = (n - 1) * q / 100
+    low, high = ranks_needed(n, q)
+    return ranked[low] + (ranked[high] - ranked[low]) * (pos - low)
+
+
 def has_problem(codes: Iterable[str]) -> bool:
     return bool(PROBLEM_CODES & {str(c) for c in codes})
 
