@@ -18,7 +18,7 @@ class OutboxMessage(Base):
         # the outbox page, newest first, by state or by sink (migration 0012_ui)
         Index("ix_outbox_state_id", "state", "id"),
         Index("ix_outbox_sink_state_id", "sink", "state", "id"),
-        # a result's messages by its id (the statistics' deliveries, the results' visibility): 0012_stats
+        # a result's messages by its id (the statistics' deliveries, the results' visibility): 0013_stats
         Index("ix_outbox_kind_key", "kind", "key"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

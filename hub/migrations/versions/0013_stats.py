@@ -2,12 +2,12 @@
 an approved result to its messages by the result's id (outbox.key); the unique (sink, kind, key) index
 leads with the sink and cannot serve that join.
 
-Revision ID: 0012_stats
+Revision ID: 0013_stats
 Revises: 0012_ui
 """
 from alembic import op
 
-revision = "0012_stats"
+revision = "0013_stats"
 down_revision = "0012_ui"
 branch_labels = None
 depends_on = None
