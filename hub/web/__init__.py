@@ -11,6 +11,7 @@ csrf = CSRFProtect()
 
 def register_web(app: Flask) -> None:
     from hub.web import auth, documents, entry, overview, plans, portal, public, results, review, stats, taskform, tasks
+    from hub.web.caching import register_public_cache
     from hub.web.filters import register_filters
     from hub.web.i18n import register_i18n
 
@@ -19,6 +20,7 @@ def register_web(app: Flask) -> None:
     register_filters(app)
     for area in (auth, overview, public, portal, plans, taskform, tasks, results, entry, review, stats, documents):
         app.register_blueprint(area.bp)
+    register_public_cache(app, public.bp.name, portal.bp.name)  # public pages only: never a signed-in one
 
     @app.context_processor
     def _principal():
