@@ -48,6 +48,7 @@ WORDS = "华夏 鑫源 宏达 金桥 兴隆 福瑞 安康 恒通 永盛 嘉禾 �
 KINDS = "大酒店 宾馆 养老院 幼儿园 小学 餐饮有限公司 超市 大药房 诊所 网吧 游泳馆 书店".split()
 OUTCOMES = ('["1"]', '["1"]', '["1"]', '["5"]', '["2","5"]', '["8"]', '["4"]', '["7"]', '["1"]', '["11"]')
 TARGET_RPS, TARGET_P99_MS = 300, 300
+QUIET = ("--no-access-log",)
 
 WRK_SCRIPT = r"""
 local urls = {}
@@ -273,8 +274,7 @@ def main() -> None:
         env["HUB_CONFIG"] = str(config)
         hub = str(Path(sys.executable).with_name("hub"))
         server = subprocess.Popen(
-            [hub, "serve", "--port", str(port), "--workers", str(args.workers), "--threads", str(args.threads)]
-            + ["--no-access-log"],
+            [hub, "serve", "--port", str(port), "--workers", str(args.workers), "--threads", str(args.threads), *QUIET],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -19,8 +19,12 @@ from hub.errors import HubError
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
 @click.option("--workers", default=2, type=int, help="processes (about one per core)")
-@click.option("--threads", default=4, type=int, help="threads per process (gthread: keep-alive; overlaps database waits)")
-@click.option("--access-log/--no-access-log", default=True, help="one line per request on stdout (costs CPU under load)")
+@click.option(
+    "--threads", default=4, type=int, help="threads per process (gthread: keep-alive; overlaps database waits)"
+)
+@click.option(
+    "--access-log/--no-access-log", default=True, help="one line per request on stdout (costs CPU under load)"
+)
 @pass_ctx
 def serve(ctx: Context, host: str, port: int, workers: int, threads: int, access_log: bool) -> None:
     """Serve the web UI and API (gunicorn)."""
