@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 PORT    ?= 5000
 STAMP   := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml constraints.txt | sha256sum | cut -c1-12)
 
-.PHONY: run test install constraints services lint translations bench bench-sync bench-draw bench-push bench-stats bench-portal clean
+.PHONY: run test install constraints services lint translations bench bench-sync bench-draw bench-push bench-lists bench-stats bench-portal clean
 
 $(STAMP): setup.cfg pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || (apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV))
@@ -46,13 +46,16 @@ lint: install
 test: install services
 	@scripts/run-tests.sh
 
-bench: bench-sync bench-draw bench-push bench-stats
+bench: bench-sync bench-draw bench-push bench-lists bench-stats
 
 bench-sync: install
 	$(PY) benchmarks/bench_sync.py
 
 bench-draw: install
 	$(PY) benchmarks/bench_draw.py
+
+bench-lists: install services
+	$(PY) benchmarks/bench_lists.py
 
 bench-push: install services
 	$(PY) benchmarks/bench_push.py

@@ -116,6 +116,79 @@ def demo_task(today: date) -> dict[str, Any]:
     }
 
 
+#: a liaison for each agency with officers in the sandboxes (each commits and reveals for its agency)
+DEMO_AGENCIES = ("HEALTH", "SAMR", "EDU")
+ROLE_NAMES = {
+    "admin": "系统管理员",
+    "coordinator": "牵头协调人",
+    "liaison": "部门联络员",
+    "inspector": "执法检查人员",
+    "reviewer": "审核人",
+    "auditor": "监督审计人",
+}
+
+
+def link_inspectors(db: Any, task_id: str) -> dict[str, str]:
+    """An inspector account per agency linked to an officer drawn into ``task_id`` (so that each
+    sees an assignment); named ``inspector-AGENCY`` and ``inspector`` for the first."""
+    from sqlalchemy import select
+
+    from hub.draw.models import Assignment
+    from hub.rosters.models import Inspector
+
+    linked: dict[str, str] = {}
+    with db.unit_of_work() as s:
+        agency_of = {i: a for i, a in s.execute(select(Inspector.inspector_id, Inspector.agency))}
+        for a in s.scalars(select(Assignment).where(Assignment.task_id == task_id).order_by(Assignment.position)):
+            for officer in a.team:
+                name = f"inspector-{agency_of.get(officer, 'X')}"
+                if name not in linked:
+                    linked[name] = officer
+    if linked:
+        linked = {"inspector": next(iter(linked.values())), **linked}
+    return linked
+
+
+def more_tasks(db: Any, settings: Any, today: date) -> dict[str, str]:
+    """Tasks in other states beside the drawn one: one waiting for a commitment, one frozen and
+    waiting for the reveals, one void."""
+    from hub.draw.jdp import commitment
+    from hub.results.history import RESULTS_HISTORY
+    from hub.tasks import services as lifecycle
+
+    made: dict[str, str] = {}
+    waiting = lifecycle.create_task(
+        db, settings, {**demo_task(today), "title": "住宿业公共卫生联合抽查（演示·待承诺）"}, "coordinator"
+    )
+    lifecycle.commit(
+        db,
+        waiting.id,
+        "HEALTH",
+        commitment("HEALTH", lifecycle.new_secret(), "sha256", waiting.protocol),
+        liaison_of("HEALTH"),
+    )
+    made["committing"] = waiting.id
+    frozen = lifecycle.create_task(
+        db, settings, {**demo_task(today), "title": "学校食品安全联合抽查（演示·待揭示）"}, "coordinator"
+    )
+    for party in frozen.agencies:
+        lifecycle.commit(
+            db,
+            frozen.id,
+            party,
+            commitment(party, lifecycle.new_secret(), "sha256", frozen.protocol),
+            liaison_of(party),
+        )
+    lifecycle.freeze(db, settings, frozen.id, "coordinator", today, history=RESULTS_HISTORY)
+    made["frozen"] = frozen.id
+    void = lifecycle.create_task(
+        db, settings, {**demo_task(today), "title": "重复录入的任务（演示·已作废）"}, "coordinator"
+    )
+    lifecycle.void(db, void.id, "录入重复，改用另一个任务编号（演示）", "coordinator")
+    made["void"] = void.id
+    return made
+
+
 def _plan_and_task(db: Any, settings: Any, today: date) -> Any:
     """The lead agency's annual plan, drafted, approved and filed, and the demo task started from its entry."""
     from hub.plans import services as plans
@@ -270,18 +343,29 @@ def register(cli: click.Group) -> None:
         upgrade(settings.database_url)
         app = create_app(settings)
         db = app.extensions["hub_db"]
-        passwords = {
-            name: secrets.token_urlsafe(9) for name in ("admin", "coordinator", "reviewer", "auditor", "inspector")
+        # demo-only passwords, made afresh each run and printed below; never used outside the demo
+        accounts: dict[str, tuple[list[str], str | None]] = {
+            name: ([name], None) for name in ("admin", "coordinator", "reviewer", "auditor")
         }
-        liaisons = {liaison_of(agency): secrets.token_urlsafe(9) for agency in demo_task(date.today())["agencies"]}
+        accounts.update({liaison_of(agency): (["liaison"], agency) for agency in DEMO_AGENCIES})
+        passwords = {name: secrets.token_urlsafe(9) for name in accounts}
         with db.unit_of_work() as s:
-            for name, pw in passwords.items():
-                add_user(s, name, [name], None, pw)
-            for name, pw in liaisons.items():
-                add_user(s, name, ["liaison"], name.removeprefix("liaison-"), pw)
-        passwords.update(liaisons)
+            for name, (roles, agency) in accounts.items():
+                add_user(s, name, roles, agency, passwords[name])
         _say(f"sandboxes: {', '.join(f'{k} {v}' for k, v in urls.items())}")
         task_id = run_cycle(db, settings, app, date.today(), random.Random(7))
+        inspectors = link_inspectors(db, task_id)
+        with db.unit_of_work() as s:
+            for name, officer in inspectors.items():
+                passwords[name] = secrets.token_urlsafe(9)
+                add_user(s, name, ["inspector"], None, passwords[name], inspector_id=officer)
+                accounts[name] = (["inspector"], officer)
+        for state, task in more_tasks(db, settings, date.today()).items():
+            _say(f"task {task} left {state} (to try the coordinator's and liaisons' steps in the browser)")
+        _say("sign in as (demo-only passwords):")
+        for name, (roles, agency) in accounts.items():
+            who = "、".join(ROLE_NAMES.get(r, r) for r in roles) + (f" · {agency}" if agency else "")
+            click.echo(f"    {name:<22} {passwords[name]:<14} {who}")
         _say(f"the command line on this demo: paste  . {shlex.quote(str(env_file))}  then e.g. hub deadlines")
         if no_serve:
             return
@@ -290,7 +374,6 @@ def register(cli: click.Group) -> None:
         server = make_server("127.0.0.1", port, app, threaded=True)
         click.echo("")
         _say(f"open http://127.0.0.1:{port}/  (public record: http://127.0.0.1:{port}/public/tasks/{task_id})")
-        _say("sign in as: " + ", ".join(f"{n} / {p}" for n, p in passwords.items()))
         _say("Ctrl-C stops the demo")
         try:
             server.serve_forever()

@@ -8,21 +8,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy import Select, func, literal_column, select, tuple_
 from sqlalchemy.orm import Session
 
 from hub.paging import Cursor, Page, make_page
 
 T = TypeVar("T")
 
-#: counts stop here; the pager then says "more than 10,000"
-COUNT_CAP = 10_000
+#: counts stop here; the pager then says "more than 2,000" (an exact count of a million rows is of
+#: no use to a person paging, and it cost a scan of them on every page)
+COUNT_CAP = 2_000
 
 
 def read_page(
     s: Session,
     query: Select[Any],
-    keys: Sequence[ColumnElement[Any]],
+    keys: Sequence[Any],  # columns (ORM attributes or Core columns)
     cursor: Cursor | None,
     limit: int,
     *,
@@ -49,6 +50,8 @@ def read_page(
 
 def capped_count(s: Session, query: Select[Any], cap: int = COUNT_CAP) -> tuple[int, bool]:
     """How many rows ``query`` has, counting at most ``cap + 1``: (n, True) means "more than cap"."""
-    limited = query.order_by(None).limit(cap + 1).subquery()
+    # only a constant per row: the count reads no column it does not filter on
+    ones: Select[Any] = query.with_only_columns(literal_column("1"), maintain_column_froms=True)
+    limited = ones.order_by(None).limit(cap + 1).subquery()
     n = s.scalar(select(func.count()).select_from(limited)) or 0
     return (cap, True) if n > cap else (n, False)

@@ -10,14 +10,17 @@ from hub import appctx
 from hub.api import bp, json_body
 from hub.api.bounds import optional_json_body, str_list_field
 from hub.audit.chain import published_head, verify_chain
+from hub.auth import admin
 from hub.auth.access import current_principal, requires
-from hub.auth.accounts import add_person, change_password, deactivate, issue_token_for, revoke, tokens_of
+from hub.auth.accounts import tokens_of
+from hub.auth.principal import Principal
 from hub.errors import InvalidInput, NotFound
 
 
-def _actor() -> str:
+def _principal() -> Principal:
     p = current_principal()
-    return p.name if p else "anonymous"
+    assert p is not None  # @requires let the request through
+    return p
 
 
 def _when(value: datetime | None) -> str | None:
@@ -33,9 +36,9 @@ def users_add():
         if b.get(key) is not None and not isinstance(b[key], str):
             raise InvalidInput("must be text", where=key)
     roles = str_list_field(b, "roles", max_items=10) or []
-    add_person(
+    admin.create_user(
         appctx.database(),
-        _actor(),
+        _principal(),
         str(b.get("name", "")),
         roles,
         b.get("agency"),
@@ -49,7 +52,7 @@ def users_add():
 @requires("admin")
 def users_deactivate(name: str):
     """Deactivate a user: no more sign-ins, their sessions end and their tokens are revoked."""
-    revoked = deactivate(appctx.database(), _actor(), name)
+    revoked = admin.disable_user(appctx.database(), _principal(), name)
     return jsonify({"name": name, "active": False, "tokens_revoked": revoked})
 
 
@@ -60,7 +63,7 @@ def users_password(name: str):
     password = json_body().get("password")
     if not isinstance(password, str):
         raise InvalidInput("must be text", where="password")
-    change_password(appctx.database(), _actor(), name, password)
+    admin.reset_password(appctx.database(), _principal(), name, password)
     return jsonify({"name": name, "password_changed": True})
 
 
@@ -71,7 +74,7 @@ def users_token(name: str):
     days = optional_json_body().get("days", appctx.settings().security.token_days)
     if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 3650:
         raise InvalidInput("must be a whole number of days from 0 (no expiry) to 3650", where="days")
-    token, token_id = issue_token_for(appctx.database(), _actor(), name, days)
+    token, token_id = admin.issue_token(appctx.database(), _principal(), name, days)
     return jsonify({"token": token, "token_id": token_id, "days": days}), 201
 
 
@@ -90,7 +93,7 @@ def tokens_revoke(token_id: str):
     """Revoke a bearer token by its id (GET /users/{name}/tokens lists them); it stops working at once."""
     if not token_id.isdecimal() or len(token_id) > 18:
         raise NotFound(f"no token with id {token_id[:40]!r}", where="token")
-    revoke(appctx.database(), _actor(), int(token_id))
+    admin.revoke_token(appctx.database(), _principal(), int(token_id))
     return jsonify({"token_id": int(token_id), "revoked": True})
 
 

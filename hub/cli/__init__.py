@@ -6,19 +6,57 @@ place that lists them. Every failure is one line on stderr and a non-zero exit c
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
 
 import click
 
-from hub.cli import audit, config, db, documents, draw, plans, processes, results, rosters, users
 from hub.cli.context import Context, first_line
 from hub.errors import HubError, Unavailable
 from hub.version import VERSION
 
+# Every command group, in one list (hub.cli.documents after hub.cli.draw: it adds to the `task` group).
+_COMMAND_GROUPS = (
+    "hub.cli.config",
+    "hub.cli.db",
+    "hub.cli.rosters",
+    "hub.cli.users",
+    "hub.cli.audit",
+    "hub.cli.processes",
+    "hub.cli.draw",
+    "hub.cli.plans",
+    "hub.cli.documents",
+    "hub.cli.results",
+    "hub.demo",  # the demo lives next to its own code
+)
+# Commands that need their own module only: the file-only draw and verifier start without the rest of the hub.
+_QUICK = {"draw": ("hub.cli.draw",), "verify": ("hub.cli.draw",)}
+_REGISTERED: list[str] = []
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+def _register(modules: tuple[str, ...]) -> None:
+    for name in modules:
+        if name not in _REGISTERED:
+            _REGISTERED.append(name)
+            importlib.import_module(name).register(cli)
+
+
+class _Commands(click.Group):
+    """The `hub` group: its command groups are registered when first needed (all of them, but for the
+    commands in _QUICK), so that `hub draw offline` and `hub verify` do not import what they never use."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        _register(_QUICK.get(cmd_name, _COMMAND_GROUPS))
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _register(_COMMAND_GROUPS)
+        return super().list_commands(ctx)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(VERSION, "--version", prog_name="hub", message="%(prog)s %(version)s")
 @click.option(
     "--config", type=click.Path(dir_okay=False), default=None, help="TOML configuration file (default: $HUB_CONFIG)."
@@ -27,17 +65,6 @@ from hub.version import VERSION
 def cli(ctx: click.Context, config: str | None) -> None:
     """The joint-inspection hub."""
     ctx.obj = Context(config)
-
-
-def _register_commands() -> None:
-    """Every command group, in one list; the demo lives next to its own code."""
-    from hub import demo
-
-    for module in (config, db, rosters, users, audit, processes, draw, plans, documents, results, demo):
-        module.register(cli)
-
-
-_register_commands()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import click
 
-from hub.config import Settings, load_settings
 from hub.errors import ConfigError, Unavailable
+
+if TYPE_CHECKING:
+    from hub.config import Settings
 
 ACTOR = "cli"
 
@@ -25,6 +28,8 @@ class Context:
 
     @cached_property
     def settings(self) -> Settings:
+        from hub.config import load_settings  # here: `hub draw offline` and `hub verify` need no settings
+
         return load_settings(self.config)
 
     @cached_property

@@ -8,15 +8,14 @@ How to read it:
   1. §1 and §2: the files, the plan, commitments and the seed (short, plain code).
   2. THE PLAIN READING of §3 and §4: the protocol sentence by sentence, slow and obvious. It is the
      reference: `verify --plain` and `draw --plain` use it and nothing of part 3.
-  3. FAST PATHS: the same §3 and §4 computed quickly (whole columns at once, several processes, a
-     priority queue per agency). The hub's tests hold part 3 equal to part 2 on random draws.
+  3. FAST PATHS: the same §3 and §4 computed quickly (whole columns at once, one span of the roster per
+     process, a priority queue per agency). The hub's tests hold part 3 equal to part 2 on random draws.
   4. The record (§5), verification and the command line.
 A record says which protocol made it ("JDP-2", or "JDP-1" for earlier draws, §7); any other is refused.
 """
 
 from __future__ import annotations
 
-import argparse
 import gc
 import hashlib
 import heapq
@@ -25,6 +24,7 @@ import multiprocessing
 import operator
 import re
 import sys
+from bisect import bisect_right
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -647,98 +647,131 @@ def plain_selections(plan: dict, roster_bytes: bytes, pool_bytes: bytes, seed: b
 
 
 def _entity_keys(ids: list[bytes], weights: list[bytes], seed: bytes, hash_name: str) -> list[bytes]:
-    """JDP §3: key(e) = min over t of u64(seed || "E" || entity_id || LF || t), as 8 big-endian bytes."""
+    """JDP §3: key(e) = min over t of u64(seed || "E" || entity_id || LF || t), as 8 big-endian bytes.
+
+    Ticket 1 of every entity in one pass over the column. Then the entities of weight > 1 (few), heaviest
+    first, so that those holding a ticket t are the first n of that list: ticket t for them in one more pass,
+    the key kept as the running minimum. Every pass runs in C (map over whole lists, no Python per ticket).
+    """
     new = _constructor(hash_name, short=True)
     digest = _digest_method(new)
     prefix = seed + b"E"
-
-    def tickets(prefixed_ids: Iterable[bytes], t: int) -> list[bytes]:
-        return list(map(_U64, map(digest, map(new, map(operator.add, prefixed_ids, repeat(b"\n%d" % t))))))
-
-    keys = tickets(map(operator.add, repeat(prefix), ids), 1)
-    # Entities of weight > 1 (few): ticket t for those with weight >= t, the key kept as the running minimum;
-    # every step runs over whole lists in C.
-    heavy = list(compress(count(), map(operator.ne, weights, repeat(b"1"))))
-    left = list(map(int, map(weights.__getitem__, heavy)))
-    prefixed = list(map(operator.add, repeat(prefix), map(ids.__getitem__, heavy)))
-    t = 2
-    while heavy:
-        lower = list(map(min, map(keys.__getitem__, heavy), tickets(prefixed, t)))
-        deque(map(keys.__setitem__, heavy, lower), maxlen=0)
-        more = list(map(operator.lt, repeat(t), left))  # weight > t: a ticket t + 1 too
-        heavy, left, prefixed = (list(compress(column, more)) for column in (heavy, left, prefixed))
-        t += 1
+    add = operator.add
+    keys = list(map(_U64, map(digest, map(new, map(add, map(add, repeat(prefix), ids), repeat(b"\n1"))))))
+    heavy = list(compress(count(), map(operator.ne, weights, repeat(b"1"))))  # (operator.ne: no slot wrapper)
+    if not heavy:
+        return keys
+    weight_of = list(map(int, map(weights.__getitem__, heavy)))
+    heavy = list(map(heavy.__getitem__, sorted(range(len(heavy)), key=weight_of.__getitem__, reverse=True)))
+    below = sorted(map(operator.neg, weight_of))  # -weight, ascending: the i-th is the i-th of `heavy`
+    prefixed = list(map(add, repeat(prefix), map(ids.__getitem__, heavy)))
+    for t in range(2, 1 - below[0]):
+        holders = heavy[: bisect_right(below, -t)]  # weight >= t
+        tickets = map(_U64, map(digest, map(new, map(add, prefixed, repeat(b"\n%d" % t)))))  # zip stops at holders
+        deque(map(keys.__setitem__, holders, map(min, map(keys.__getitem__, holders), tickets)), maxlen=0)
     return keys
 
 
 _Selected = tuple[bytes, bytes, bytes]  # (key || entity_id, district, stratum); key||id sorts as (key, id)
 _ABOVE_ALL = b"\xff" * 9  # greater than every key || entity_id
+_Span = tuple[int, bytes, bytes, dict[bytes, int], dict[bytes, tuple[list[bytes], list[bytes]]]]
 
 
-def _select_chunk(task: tuple[bytes, int, bytes, str, dict[bytes, int], dict[bytes, bytes]]) -> tuple[Any, ...]:
-    """One piece of the roster: its strata sizes and, per stratum, its `quota` smallest candidates.
+def _bound(kept: dict[bytes, list[bytes]], quotas: dict[bytes, int], stratum: bytes) -> bytes:
+    """What an entity's key||id must be below to be selectable in `stratum`, given the smallest kept so far."""
+    quota = quotas.get(stratum, 0)
+    top = kept.get(stratum)
+    if not quota:
+        return b""
+    return top[quota - 1] if top and len(top) >= quota else _ABOVE_ALL
 
-    `bounds[stratum]` is the quota-th smallest key||id seen so far in other pieces: nothing at or above
-    it can be selected, so it is dropped here already (exact, because key||id are all distinct).
+
+def _select_pieces(
+    roster: bytes,
+    pieces: list[tuple[int, int, int]],
+    seed: bytes,
+    hash_name: str,
+    quotas: dict[bytes, int],
+    report: Callable[[int], None] | None,
+) -> _Span:
+    """JDP §3 over consecutive pieces of the roster (a span): its number of lines, first and last entity_id,
+    strata sizes (in order of first appearance), and per stratum its quota smallest key||id, sorted, with
+    their districts.
+
+    What is kept per stratum bounds the pieces after it: an entity whose key||id is not below the quota-th
+    smallest kept cannot be selected (exact, because key||id are all distinct). So past its key, only an
+    entity with key <= the loosest bound among its piece's strata is looked at (few, once bounds are known).
     """
-    chunk, first_line, seed, hash_name, quotas, bounds = task
-    if isinstance(chunk, tuple):  # (start, end) of the roster this worker was forked with
-        chunk = _FORKED_WITH["roster"][chunk[0] : chunk[1]]
-    ids, strata, weights, districts = _roster_columns(chunk, first_line)
-    keys = _entity_keys(ids, weights, seed, hash_name)
-    sizes = Counter(strata)  # strata in order of first appearance
-    seen_here = _seen_here(seed)
-    for stratum, kept in seen_here.items():  # this process's own bounds, known before the merge hears of them
-        quota = quotas.get(stratum, 0)
-        if quota and len(kept) >= quota and kept[quota - 1] < bounds.get(stratum, _ABOVE_ALL):
-            bounds[stratum] = kept[quota - 1]
-    loosest = max((bounds.get(stratum, _ABOVE_ALL) for stratum in sizes), default=_ABOVE_ALL)
-    # key||id < loosest needs key <= loosest[:8]: only those (few, once bounds are known) get their key||id made
-    near = list(compress(count(), map(loosest[:8].__ge__, keys)))
-    keyed = dict(zip(near, map(operator.add, map(keys.__getitem__, near), map(ids.__getitem__, near))))
-    groups: defaultdict[bytes, list[int]] = defaultdict(list)
-    for i in near:
-        groups[strata[i]].append(i)
-    best = {}
-    for stratum, members in groups.items():
-        bound = bounds.get(stratum, _ABOVE_ALL)
-        members = [i for i in members if keyed[i] < bound]
-        members.sort(key=keyed.__getitem__)
-        quota = quotas.get(stratum, 0)
-        best[stratum] = [(keyed[i], districts[i], stratum) for i in members[:quota]]
-        if quota:
-            kept = seen_here.setdefault(stratum, [])
-            kept.extend(item[0] for item in best[stratum])
-            kept.sort()
-            del kept[quota:]
-    return len(ids), ids[:1], ids[-1:], sizes, best
+    sizes: Counter[bytes] = Counter()
+    kept: dict[bytes, list[bytes]] = {}
+    district_of: dict[bytes, bytes] = {}
+    lines, first, last = 0, b"", b""
+    add = operator.add
+    for start, end, first_line in pieces:
+        ids, strata, weights, districts = _roster_columns(roster[start:end], first_line)
+        if not ids:
+            continue
+        if last and not last < ids[0]:
+            _check_ascending([last, ids[0]], first_line - 1, "roster", "entity_id")
+        first, last, lines = first or ids[0], ids[-1], lines + len(ids)
+        keys = _entity_keys(ids, weights, seed, hash_name)
+        here = Counter(strata)
+        sizes.update(here)
+        loosest = max(map(partial(_bound, kept, quotas), here))[:8]  # key||id < bound needs key <= bound[:8]
+        near = list(compress(count(), map(operator.le, keys, repeat(loosest)))) if loosest else []
+        groups: defaultdict[bytes, list[int]] = defaultdict(list)
+        deque(map(list.append, map(groups.__getitem__, map(strata.__getitem__, near)), near), maxlen=0)
+        for stratum, members in groups.items():
+            bound = _bound(kept, quotas, stratum)
+            if not bound:  # quota 0
+                continue
+            candidates = list(map(add, map(keys.__getitem__, members), map(ids.__getitem__, members)))
+            if bound is not _ABOVE_ALL:
+                below = list(map(operator.lt, candidates, repeat(bound)))
+                candidates, members = list(compress(candidates, below)), list(compress(members, below))
+            if candidates:
+                district_of.update(zip(candidates, map(districts.__getitem__, members)))
+                top = kept.setdefault(stratum, [])
+                top += candidates
+                top.sort()
+                del top[quotas[stratum] :]
+        if report:
+            report(len(ids))
+    return lines, first, last, sizes, {s: (top, list(map(district_of.__getitem__, top))) for s, top in kept.items()}
 
 
-_SEEN_HERE: dict[bytes, dict[bytes, list[bytes]]] = {}
+def _select_span(task: tuple[Any, ...]) -> _Span:
+    """_select_pieces in a worker: on the roster it was forked with, or on the bytes of its span."""
+    data, base, pieces, seed, hash_name, quotas = task
+    done: Any = _FORKED_WITH.get("done")  # the lines done by all workers, shared with the parent
+
+    def report(lines: int) -> None:
+        with done.get_lock():
+            done.value += lines
+
+    if data is None:
+        data = _FORKED_WITH["roster"]
+    else:
+        pieces = [(start - base, end - base, line) for start, end, line in pieces]
+    return _select_pieces(data, pieces, seed, hash_name, quotas, report if done is not None else None)
 
 
-def _seen_here(draw: bytes) -> dict[bytes, list[bytes]]:
-    """Per stratum, the smallest key||id (up to its quota) this process has met in the draw `draw` (its seed):
-    a worker bounds its next pieces with them at once. Exact for any later piece of the same draw, since
-    those entities exist; the seed covers plan, roster and pool, so nothing carries over to another draw."""
-    if draw not in _SEEN_HERE:
-        _SEEN_HERE.clear()
-        _SEEN_HERE[draw] = {}
-    return _SEEN_HERE[draw]
+_FORKED_WITH: dict[str, Any] = {}  # the roster the current pool's workers were forked with, and their progress
 
 
-_FORKED_WITH: dict[str, Any] = {}  # the roster the current pool's workers were forked with
-
-
-def _pool_of_workers(workers: int, roster: Any) -> Any:
+def _pool_of_workers(workers: int, roster: Any, progress: bool = False) -> Any:
     """A process pool, or None where none can be made (e.g. inside a daemonic process): same result, slower.
-    Forked workers get `roster` with the fork, so pieces go to them as offsets instead of copies."""
+    Forked workers get `roster` with the fork, so pieces go to them as offsets instead of copies, and a
+    shared counter of the lines they have done (`progress`)."""
     methods = multiprocessing.get_all_start_methods()
     _FORKED_WITH.clear()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     if "fork" in methods:
         _FORKED_WITH["roster"] = roster
+        if progress:
+            _FORKED_WITH["done"] = context.Value("q", 0)
     try:
-        return multiprocessing.get_context("fork" if "fork" in methods else "spawn").Pool(workers)
+        return context.Pool(workers)
     except (AssertionError, OSError):
         _FORKED_WITH.clear()
         return None
@@ -755,7 +788,7 @@ def _shut(pool: Any, interrupted: bool) -> None:
         pool.join()
 
 
-def _select(
+def _start_select(
     roster: bytes,
     pieces: list[tuple[int, int, int]],
     quotas: dict[str, int],
@@ -763,51 +796,53 @@ def _select(
     hash_name: str,
     pool: Any,
     workers: int,
-    tick: Callable[[int], None],
-) -> tuple[dict[str, int], list[_Selected]]:
-    """JDP §3: strata sizes in order of first appearance, and the selected entities in draw order."""
+) -> tuple[Any, ...]:
+    """JDP §3 begun: with a pool of workers, the roster cut into one span of consecutive pieces per worker,
+    each span's work sent to a worker (one result each: its strata sizes and quota smallest per stratum)."""
     byte_quotas = {stratum.encode("utf-8"): quota for stratum, quota in quotas.items()}
-    bounds = {stratum: b"" for stratum, quota in byte_quotas.items() if quota == 0}
+    if pool is None or len(pieces) < 2:
+        return roster, pieces, seed, hash_name, byte_quotas, None
+    forked = _FORKED_WITH.get("roster") is roster  # the workers hold it already: spans go as offsets
+    running = []
+    for n in range(workers):
+        span = pieces[n * len(pieces) // workers : (n + 1) * len(pieces) // workers]
+        if span:
+            data = None if forked else roster[span[0][0] : span[-1][1]]
+            task = (data, span[0][0], span, seed, hash_name, byte_quotas)
+            running.append(pool.apply_async(_select_span, (task,)))
+    return roster, pieces, seed, hash_name, byte_quotas, running
 
-    shared = pool is not None and _FORKED_WITH.get("roster") is roster  # the workers hold it already
 
-    def task(piece: tuple[int, int, int]) -> tuple[Any, ...]:
-        chunk = piece[:2] if shared else roster[piece[0] : piece[1]]  # a forked worker slices it itself
-        return chunk, piece[2], seed, hash_name, byte_quotas, dict(bounds)
-
-    def results() -> Iterator[tuple[Any, ...]]:  # in piece order; each piece gets the bounds known when it starts
-        if not pool:
-            yield from (_select_chunk(task(piece)) for piece in pieces)
-            return
-        in_flight: deque[Any] = deque()
-        for piece in pieces:
-            in_flight.append(pool.apply_async(_select_chunk, (task(piece),)))
-            if len(in_flight) > 2 * workers:  # a piece queued behind each busy worker: none waits for the merge
-                yield in_flight.popleft().get()
-        while in_flight:
-            yield in_flight.popleft().get()
-
-    sizes: dict[bytes, int] = {}
-    best: defaultdict[bytes, list[_Selected]] = defaultdict(list)
+def _finish_select(begun: tuple[Any, ...], tick: Callable[[int], None]) -> tuple[dict[str, int], list[_Selected]]:
+    """JDP §3 ended: strata sizes in order of first appearance, and the selected entities in draw order."""
+    roster, pieces, seed, hash_name, quotas, running = begun
+    if running is None:
+        spans = [_select_pieces(roster, pieces, seed, hash_name, quotas, tick)]
+    else:
+        spans, done, reported = [], _FORKED_WITH.get("done"), 0
+        while running:  # taken out of the list: a span's result is dropped once merged
+            result = running.pop(0)
+            while done is not None and not result.ready():  # the workers' progress, now and then
+                result.wait(0.25)
+                tick(done.value - reported)
+                reported = done.value
+            spans.append(result.get())
+        tick(sum(span[0] for span in spans) - reported)
+    sizes: Counter[bytes] = Counter()
+    kept: dict[bytes, list[_Selected]] = {}
     last, line = b"", 1
-    for lines, first, final, piece_sizes, piece_best in results():
-        if first and last and not last < first[0]:
-            _check_ascending([last, first[0]], line - 1, "roster", "entity_id")
-        last, line = (final[0] if final else last), line + lines
-        for stratum, size in piece_sizes.items():
-            sizes[stratum] = sizes.get(stratum, 0) + size
-        for stratum, top in piece_best.items():
-            quota, kept = byte_quotas.get(stratum, 0), best[stratum]
-            kept.extend(top)
-            if quota and len(kept) >= (2 * quota if stratum in bounds else quota):  # trim now and then: linear
-                kept.sort()
-                del kept[quota:]
-                bounds[stratum] = kept[-1][0]
-        tick(lines)
-    for stratum, kept in best.items():
-        kept.sort()
-        del kept[byte_quotas.get(stratum, 0) :]
-    selected = sorted(item for kept in best.values() for item in kept)
+    while spans:
+        lines, first, final, span_sizes, span_kept = spans.pop(0)
+        if first and last and not last < first:
+            _check_ascending([last, first], line - 1, "roster", "entity_id")
+        last, line = final or last, line + lines
+        sizes.update(span_sizes)
+        for stratum, (top, districts) in span_kept.items():
+            merged = list(zip(top, districts, repeat(stratum)))  # (key || entity_id, district, stratum)
+            if stratum in kept:
+                merged = sorted(kept[stratum] + merged)[: quotas[stratum]]
+            kept[stratum] = merged
+    selected = sorted(chain.from_iterable(kept.values()))
     return {stratum.decode("utf-8"): size for stratum, size in sizes.items()}, selected
 
 
@@ -850,70 +885,75 @@ def _blocked(members: list[tuple[Any, ...]]) -> tuple[defaultdict[bytes, set[byt
 def _staff_agency_jdp2(task: tuple[Any, ...]) -> _Staffing:
     """JDP-2 §4 with priority queues ordered by (load, rank, inspector_id bytes): one hash per assignment.
 
-    One queue per expertise set the agency's entries ask for (one per agency when none asks): a slot pops
-    until the first candidate, puts back the ones it passed over, and the picked inspector goes back into
-    each of its queues with its new load and rank. An entry whose load is no longer the inspector's own
-    (it was picked through another queue) is stale and dropped when it comes up.
+    One queue per expertise set the agency's entries ask for (one per agency when none asks). An entry is
+    one bytes object, load (2 bytes, big-endian) || rank || inspector_id, so entries sort by (load, rank,
+    inspector_id bytes) as plain bytes do. A slot takes the first candidate from the top, puts back the ones
+    it passed over, and the picked inspector goes back into each of its queues with its new load and rank.
+    With several queues an entry whose load is no longer the inspector's own (it was picked through another
+    queue) is stale and dropped when it comes up; with one queue (the usual case) there are none.
     """
     seed, hash_name, avoid_home, selected, members, entries, stop, tick = task
     new = _constructor(hash_name, short=True)
     digest = _digest_method(new)
     prefix = seed + b"I"
-
-    def rank(inspector: bytes, load: int) -> bytes:  # rank(i, l) = u64(seed || "I" || inspector_id || LF || l)
-        return _U64(digest(new(prefix + inspector + b"\n%d" % load)))
-
+    top = max((m[3] for m in members), default=0)
+    levels = [load.to_bytes(2, "big") for load in range(top + 1)]  # capacity <= 10000 < 2 ** 16
+    suffixes = [b"\n%d" % load for load in range(top + 1)]  # rank(i, l) = u64(seed || "I" || i || LF || l)
+    ids = [m[0] for m in members]
+    add = operator.add
+    ranks = map(_U64, map(digest, map(new, map(add, map(add, repeat(prefix), ids), repeat(suffixes[0])))))
+    first = dict(zip(ids, map(add, map(add, repeat(levels[0]), ranks), ids)))  # load 0: one hash each, in C
     capacity = {m[0]: m[3] for m in members}
     load = dict.fromkeys(capacity, 0)
-    queues: dict[tuple[str, ...], list[tuple[int, bytes, bytes]]] = {}
-    queues_of: defaultdict[bytes, list[list[tuple[int, bytes, bytes]]]] = defaultdict(list)
-    first_rank: dict[bytes, bytes] = {}
+    queues: dict[tuple[str, ...], list[bytes]] = {}
+    queues_of: defaultdict[bytes, list[list[bytes]]] = defaultdict(list)
     for _, tags, _ in entries:
         if tags not in queues:
-            queue = []
-            for m in members:
-                if m[1].issuperset(tags):
-                    if m[0] not in first_rank:
-                        first_rank[m[0]] = rank(m[0], 0)
-                    queue.append((0, first_rank[m[0]], m[0]))
-                    queues_of[m[0]].append(queue)
+            queue = [first[m[0]] for m in members if m[1].issuperset(tags)]
+            for item in queue:
+                queues_of[item[10:]].append(queue)
             heapq.heapify(queue)
             queues[tags] = queue
-    blocked_by_home, blocked_by_avoid = _blocked(members)
+    single = len(queues) == 1
+    living_in, avoided_by = _blocked(members)
     no_one: set[bytes] = set()
-    pop, push = heapq.heappop, heapq.heappush
+    pop, push, replace = heapq.heappop, heapq.heappush, heapq.heapreplace
     picks: list[list[bytes]] = []
     for position, (entity, district) in enumerate(selected[:stop]):
         if tick and position % 512 == 511:
             tick(512)
-        excluded = blocked_by_avoid.get(entity, no_one)
-        if avoid_home and district != b"-" and district in blocked_by_home:
-            excluded = excluded | blocked_by_home[district]
+        avoiding = avoided_by.get(entity, no_one)
+        living = living_in.get(district, no_one) if avoid_home else no_one  # "-" is no one's home district
         team: list[bytes] = []
         for entry_index, tags, size in entries:
             queue = queues[tags]
             for _ in range(size):
-                passed, choice = [], None
+                passed = []
                 while queue:
-                    item = pop(queue)
-                    if load[item[2]] != item[0]:
-                        continue  # stale
-                    if item[2] in excluded or item[2] in team:
-                        passed.append(item)
-                        continue
-                    choice = item[2]
-                    break
+                    item = queue[0]
+                    inspector = item[10:]
+                    if not single and item[:2] != levels[load[inspector]]:
+                        pop(queue)  # stale
+                    elif inspector in avoiding or inspector in living or inspector in team:
+                        passed.append(pop(queue))
+                    else:
+                        break
+                else:
+                    return picks, (position, entry_index)
+                team.append(inspector)
+                now = load[inspector] + 1
+                load[inspector] = now
+                if now == capacity[inspector]:
+                    pop(queue)
+                elif single:
+                    replace(queue, levels[now] + _U64(digest(new(prefix + inspector + suffixes[now]))) + inspector)
+                else:
+                    pop(queue)
+                    fresh = levels[now] + _U64(digest(new(prefix + inspector + suffixes[now]))) + inspector
+                    for member_queue in queues_of[inspector]:
+                        push(member_queue, fresh)
                 for item in passed:
                     push(queue, item)
-                if choice is None:
-                    return picks, (position, entry_index)
-                team.append(choice)
-                now = load[choice] + 1
-                load[choice] = now
-                if now < capacity[choice]:
-                    entry = (now, rank(choice, now), choice)
-                    for member_queue in queues_of[choice]:
-                        push(member_queue, entry)
         picks.append(team)
     return picks, None
 
@@ -1065,9 +1105,9 @@ def _compute(
     plan_digest = hexdigest(canonical_plan(plan), hash_name)
     roster_digest = hexdigest(roster_bytes, hash_name)
     pool_digest = hexdigest(pool_bytes, hash_name)
-    pool_entries = parse_pool(pool_bytes)
-    seed = compute_seed(plan_digest, roster_digest, pool_digest, reveals, entropy, hash_name, plan["protocol"])
     if plain:
+        pool_entries = parse_pool(pool_bytes)
+        seed = compute_seed(plan_digest, roster_digest, pool_digest, reveals, entropy, hash_name, plan["protocol"])
         strata = dict(Counter(entry.stratum for entry in parse_roster(roster_bytes)))
         check_plan(plan, strata)
         return {
@@ -1080,6 +1120,11 @@ def _compute(
             "seed": seed.hex(),
             "selections": plain_selections(plan, roster_bytes, pool_bytes, seed),
         }
+    try:
+        seed = compute_seed(plan_digest, roster_digest, pool_digest, reveals, entropy, hash_name, plan["protocol"])
+    except JDPError:
+        parse_pool(pool_bytes)  # a bad pool file is named first, as in the plain reading
+        raise
     agencies = len({entry["agency"] for entry in plan["team"]})
     pieces, lines = _chunks(roster_bytes)
     total, done = lines + sum(plan["quotas"].values()) * agencies, 0
@@ -1087,18 +1132,16 @@ def _compute(
     def tick(n: int) -> None:
         nonlocal done
         done += n
-        if progress:
+        if progress and n:
             progress(min(done, total), total)
 
-    _SEEN_HERE.clear()  # every draw starts from nothing, in this process and in the workers forked from it
     with _gc_paused():  # before the fork, so the workers inherit it
-        workers_pool = _pool_of_workers(workers, roster_bytes) if workers > 1 else None
-        workers = workers if workers_pool else 1
+        workers_pool = _pool_of_workers(workers, roster_bytes, progress is not None) if workers > 1 else None
         interrupted = False
         try:
-            strata, selected = _select(
-                roster_bytes, pieces, plan["quotas"], seed, hash_name, workers_pool, workers, tick
-            )
+            begun = _start_select(roster_bytes, pieces, plan["quotas"], seed, hash_name, workers_pool, workers)
+            pool_entries = parse_pool(pool_bytes)  # here, while the workers draw the entities (§3)
+            strata, selected = _finish_select(begun, tick)
             check_plan(plan, strata)
             teams = _form_teams(plan, pool_entries, selected, seed, workers_pool, tick)
         except BaseException as exc:
@@ -1108,15 +1151,15 @@ def _compute(
             _FORKED_WITH.clear()
             if workers_pool:
                 _shut(workers_pool, interrupted)
-    selections = [
-        {
-            "entity_id": item[0][8:].decode("utf-8"),
-            "stratum": item[2].decode("utf-8"),
-            "key": item[0][:8].hex(),
-            "team": team,
-        }
-        for item, team in zip(selected, teams)
-    ]
+    kids = list(map(operator.itemgetter(0), selected))  # key || entity_id
+    stratum_text = {stratum.encode("utf-8"): stratum for stratum in strata}
+    columns = (
+        map(bytes.decode, map(operator.itemgetter(slice(8, None)), kids)),  # entity_id (valid UTF-8: checked)
+        map(stratum_text.__getitem__, map(operator.itemgetter(2), selected)),
+        map(bytes.hex, map(_U64, kids)),
+        teams,
+    )
+    selections = list(map(dict, map(zip, repeat(_SELECTION_FIELDS), zip(*columns))))
     return {
         "plan_digest": plan_digest,
         "roster_digest": roster_digest,
@@ -1208,6 +1251,8 @@ def _file_digest_problems(record: dict, roster_bytes: bytes, pool_bytes: bytes) 
 
 
 def _selection_problems(actual: object, expected: list[dict]) -> list[str]:
+    if actual == expected:  # the usual answer, found in C; the differences are named below otherwise
+        return []
     if not isinstance(actual, list):
         return ["selections: not an array"]
     problems = []
@@ -1290,32 +1335,37 @@ def draw_files(
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')  # what json.dumps(s, ensure_ascii=False) escapes in a string
 
 
+_SELECTION_FIELDS = ("entity_id", "stratum", "key", "team")
+
+
+def _selections_alike(selections: list) -> bool:
+    """Every selection a dict of exactly entity_id, stratum, key and team (a list), in that order; checked
+    over the whole list in C."""
+    return (
+        set(map(type, selections)) <= {dict}
+        and set(map(tuple, selections)) <= {_SELECTION_FIELDS}
+        and set(map(type, map(operator.itemgetter("team"), selections))) <= {list}
+    )
+
+
 def record_text(record: dict) -> str:
     """The record as written: json.dumps(record, ensure_ascii=False, indent=1) plus LF, to the byte. The
     selections (most of a big record) are laid out here with the C encoder for each value, because the
     standard library's indenting encoder is pure Python (seconds for 50,000 selections)."""
     selections = record.get("selections")
-    if not isinstance(selections, list) or not all(
-        isinstance(sel, dict) and list(sel) == ["entity_id", "stratum", "key", "team"] and isinstance(sel["team"], list)
-        for sel in selections
-    ):
+    if not isinstance(selections, list) or not _selections_alike(selections):
         return json.dumps(record, ensure_ascii=False, indent=1) + "\n"
     marker = "\u0000selections\u0000"
     text = json.dumps({**record, "selections": marker}, ensure_ascii=False, indent=1)
-    strings = [s for sel in selections for s in (sel["entity_id"], sel["stratum"], sel["key"], *sel["team"])]
-    if all(isinstance(s, str) for s in strings) and not _NEEDS_ESCAPE.search("".join(strings)):
+    ids, strata, keys, teams = (list(map(operator.itemgetter(field), selections)) for field in _SELECTION_FIELDS)
+    strings = list(chain(ids, strata, keys, chain.from_iterable(teams)))
+    if set(map(type, strings)) <= {str} and not _NEEDS_ESCAPE.search("".join(strings)):
         # nothing to escape (the usual case): json.dumps(s) is '"' + s + '"', laid out with one format per selection
         entry = '  {\n   "entity_id": "%s",\n   "stratum": "%s",\n   "key": "%s",\n   "team": %s\n  }'
-        laid_out = [
-            entry
-            % (
-                sel["entity_id"],
-                sel["stratum"],
-                sel["key"],
-                '[\n    "' + '",\n    "'.join(sel["team"]) + '"\n   ]' if sel["team"] else "[]",
-            )
-            for sel in selections
-        ]
+        team_texts = list(map('[\n    "%s"\n   ]'.__mod__, map('",\n    "'.join, teams)))
+        for empty in compress(count(), map(operator.not_, teams)):
+            team_texts[empty] = "[]"
+        laid_out = list(map(entry.__mod__, zip(ids, strata, keys, team_texts)))
         body = "[\n" + ",\n".join(laid_out) + "\n ]" if laid_out else "[]"
         return text.replace(json.dumps(marker), body, 1) + "\n"
     value = partial(json.dumps, ensure_ascii=False)
@@ -1364,6 +1414,8 @@ def entropy_line(record: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import argparse  # here: the hub imports this file without its command line
+
     parser = argparse.ArgumentParser(prog="jdp.py", description="JDP-2 / JDP-1 draw and verifier (draw-protocol.md)")
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("verify", help="recompute a published draw record")

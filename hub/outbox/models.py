@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.clock import utcnow
@@ -13,7 +13,12 @@ from hub.db import Base, JSONType
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"
-    __table_args__ = (UniqueConstraint("sink", "kind", "key"),)
+    __table_args__ = (
+        UniqueConstraint("sink", "kind", "key"),
+        # the outbox page, newest first, by state or by sink (migration 0012_ui)
+        Index("ix_outbox_state_id", "state", "id"),
+        Index("ix_outbox_sink_state_id", "sink", "state", "id"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sink: Mapped[str] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # plan|task|draw|result

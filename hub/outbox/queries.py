@@ -8,8 +8,10 @@ from sqlalchemy import ColumnElement, func, select
 
 from hub.db import Database
 from hub.errors import InvalidInput
+from hub.keyset import capped_count, read_page
 from hub.outbox.models import OutboxMessage
 from hub.outbox.states import MessageState
+from hub.paging import Cursor, Page
 
 MESSAGE_STATES = tuple(MessageState)
 
@@ -41,3 +43,40 @@ def newest_messages(
         q = q.where(OutboxMessage.state == state)
     with db.unit_of_work() as s:
         return list(s.scalars(q))
+
+
+def message_page(
+    db: Database,
+    state: str | None,
+    sink: str,
+    cursor: Cursor | None,
+    limit: int,
+    seen: ColumnElement[bool] | None = None,
+) -> Page[OutboxMessage]:
+    """Messages newest first, by state and sink (of those ``seen`` keeps); every one reachable by paging."""
+    q = select(OutboxMessage)
+    if seen is not None:
+        q = q.where(seen)
+    if check_state(state):
+        q = q.where(OutboxMessage.state == state)
+    if sink:
+        q = q.where(OutboxMessage.sink == sink)
+    with db.unit_of_work() as s:
+        return read_page(s, q, [OutboxMessage.id], cursor, limit, descending=True, row_key=lambda m: (m.id,))
+
+
+def capped_counts_by_state(
+    db: Database, sink: str = "", seen: ColumnElement[bool] | None = None
+) -> dict[str, tuple[int, bool]]:
+    """Messages per state as (n, capped): each count stops at COUNT_CAP, read from the (state, id)
+    index, so a page header never scans the whole outbox."""
+    out: dict[str, tuple[int, bool]] = {}
+    with db.unit_of_work() as s:
+        for state in MESSAGE_STATES:
+            q = select(OutboxMessage.id).where(OutboxMessage.state == state)
+            if sink:
+                q = q.where(OutboxMessage.sink == sink)
+            if seen is not None:
+                q = q.where(seen)
+            out[state] = capped_count(s, q)
+    return out

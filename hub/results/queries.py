@@ -12,10 +12,13 @@ from sqlalchemy import select
 
 from hub.auth.principal import Principal
 from hub.db import Database
+from hub.draw.models import Assignment
+from hub.draw.queries import sees_every_assignment
 from hub.results.export import published_results
 from hub.results.models import Result
 from hub.results.visibility import result_filter
 from hub.rosters.models import Entity
+from hub.tasks.models import JointTask
 
 
 def results_by_task(db: Database, caller: Principal | str | None = None) -> dict[str, list[Result]]:
@@ -45,3 +48,37 @@ def published_results_of(db: Database, task_id: str) -> list[dict[str, Any]]:
     """Approved results of a task as published now (an amendment in place of what it replaced), masked."""
     with db.unit_of_work() as s:
         return list(published_results(s, task_id, current_only=True))
+
+
+#: the newest inspections shown on an entity's page
+HISTORY_SHOWN = 200
+
+
+def entity_history(db: Database, caller: Principal, entity_id: str) -> dict[str, list[Any]]:
+    """An entity's inspections across agencies that ``caller`` may see, newest first, with the joint
+    tasks that drew it (for callers who see every assignment)."""
+    q = (
+        select(Result, JointTask.title)
+        .join(JointTask, JointTask.id == Result.task_id)
+        .where(Result.entity_id == entity_id)
+        .order_by(Result.inspected_on.desc(), Result.id.desc())
+        .limit(HISTORY_SHOWN)
+    )
+    seen = result_filter(caller)
+    if seen is not None:
+        q = q.where(seen)
+    with db.unit_of_work() as s:
+        results = [{"r": r, "title": title} for r, title in s.execute(q)]
+        drawn: list[Any] = []
+        if sees_every_assignment(caller):
+            drawn = [
+                {"task_id": task_id, "title": title, "state": state, "stratum": stratum}
+                for task_id, title, state, stratum in s.execute(
+                    select(JointTask.id, JointTask.title, JointTask.state, Assignment.stratum)
+                    .join(Assignment, Assignment.task_id == JointTask.id)
+                    .where(Assignment.entity_id == entity_id)
+                    .order_by(JointTask.id.desc())
+                    .limit(HISTORY_SHOWN)
+                )
+            ]
+        return {"results": results, "drawn": drawn}

@@ -15,6 +15,9 @@ class Entity(Base):
     """One inspectable entity, merged across sources by ``entity_id`` (uscc or SCHEME:ID)."""
 
     __tablename__ = "entities"
+    # the list pages' district filter in entity_id order (migration 0012_ui; on PostgreSQL also GIN
+    # indexes on categories and sources, and a trigram index on name where pg_trgm can be had)
+    __table_args__ = (Index("ix_entities_district_entity_id", "district", "entity_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     entity_id: Mapped[str] = mapped_column(String(64), unique=True)
     uscc: Mapped[str | None] = mapped_column(String(18))  # equals entity_id when present: no index of its own
@@ -90,7 +93,11 @@ class QuarantineRecord(Base):
     """A record that failed validation, kept with its reason until a corrected one arrives."""
 
     __tablename__ = "quarantine"
-    __table_args__ = (UniqueConstraint("source", "record_key"),)
+    __table_args__ = (
+        UniqueConstraint("source", "record_key"),
+        Index("ix_quarantine_source_id", "source", "id"),
+        Index("ix_quarantine_record_key", "record_key"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(64))
     record_key: Mapped[str] = mapped_column(String(128))

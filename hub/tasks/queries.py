@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hub.db import Database
-from hub.errors import NotFound
+from hub.errors import InvalidInput, NotFound
+from hub.keyset import read_page
+from hub.paging import Cursor, Page
 from hub.tasks.models import JointTask, TaskParty
+from hub.tasks.states import TaskState
 from hub.tasks.todo import PartyState, Step, next_steps
 
 #: From the freeze on, a task's digests are public.
@@ -100,3 +103,22 @@ def population_count(db: Database, categories: list[str], districts: list[str] |
             params["districts"] = list(districts)
         by_district = {d: int(n) for d, n in s.execute(sql, params)}
     return {"count": sum(by_district.values()), "by_district": by_district}
+
+
+def task_page(db: Database, state: str, search: str, cursor: Cursor | None, limit: int) -> Page[JointTask]:
+    """Tasks by id, newest ids first; ``state`` filters, ``search`` matches an id prefix or a title part."""
+    if state and state not in tuple(TaskState):
+        raise InvalidInput(f"{state!r} is not one of {', '.join(TaskState)}", where="state")
+    search = search.strip()
+    if len(search) > 100:
+        raise InvalidInput("搜索内容最多 100 个字 (search: at most 100 characters)", where="q")
+    with db.unit_of_work() as s:
+        q = select(JointTask)
+        if state:
+            q = q.where(JointTask.state == state)
+        if search:
+            escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            q = q.where(
+                or_(JointTask.id.like(f"{escaped}%", escape="\\"), JointTask.title.like(f"%{escaped}%", escape="\\"))
+            )
+        return read_page(s, q, [JointTask.id], cursor, limit, descending=True, row_key=lambda t: (t.id,))

@@ -10,7 +10,23 @@ csrf = CSRFProtect()
 
 
 def register_web(app: Flask) -> None:
-    from hub.web import auth, documents, entry, overview, plans, portal, public, results, review, stats, taskform, tasks
+    from hub.web import (
+        admin,
+        auth,
+        documents,
+        entities,
+        entry,
+        outbox,
+        overview,
+        plans,
+        portal,
+        public,
+        results,
+        review,
+        stats,
+        taskform,
+        tasks,
+    )
     from hub.web.caching import register_public_cache
     from hub.web.filters import register_filters
     from hub.web.i18n import register_i18n
@@ -18,7 +34,8 @@ def register_web(app: Flask) -> None:
     csrf.init_app(app)
     register_i18n(app)
     register_filters(app)
-    for area in (auth, overview, public, portal, plans, taskform, tasks, results, entry, review, stats, documents):
+    areas = (auth, overview, public, portal, plans, taskform, tasks, results, entry, review, stats, documents)
+    for area in (*areas, entities, outbox, admin):
         app.register_blueprint(area.bp)
     register_public_cache(app, public.bp.name, portal.bp.name)  # public pages only: never a signed-in one
 

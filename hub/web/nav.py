@@ -32,7 +32,10 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("review.index", _l("结果审核"), ("reviewer",)),
     NavEntry("review.follow_ups", _l("后续处理"), ("coordinator", "reviewer", "auditor", "liaison", "inspector")),
     NavEntry("stats.index", _l("统计分析"), ("coordinator", "reviewer", "auditor", "liaison")),
+    NavEntry("entities.index", _l("检查对象"), ("coordinator", "liaison", "reviewer", "auditor")),
     NavEntry("overview.quarantine", _l("隔离区"), ("coordinator", "liaison", "auditor")),
+    NavEntry("outbox.index", _l("待发消息"), ("coordinator", "reviewer", "auditor", "liaison")),
+    NavEntry("admin.index", _l("系统管理"), ("admin",)),
     NavEntry("public.index", _l("公示")),
 )
 

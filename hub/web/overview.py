@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 
 from hub import appctx
-from hub.auth.access import public, requires
+from hub.auth.access import current_principal, public, requires
 from hub.reports.overview import overview
-from hub.rosters.queries import quarantined
+from hub.rosters.queries import quarantine_page, roster_sources
+from hub.web.pageargs import page_args
 
 bp = Blueprint("overview", __name__)
 
@@ -32,4 +33,10 @@ def index():
 @bp.route("/quarantine")
 @requires("coordinator", "liaison", "auditor")
 def quarantine():
-    return render_template("quarantine.html", rows=quarantined(appctx.database(), 500))
+    principal = current_principal()
+    assert principal is not None
+    cursor, limit = page_args((int,))
+    source, search = request.args.get("source", ""), request.args.get("q", "").strip()
+    db = appctx.database()
+    rows = quarantine_page(db, principal, source, search, cursor, limit)
+    return render_template("quarantine.html", rows=rows, source=source, q=search, sources=roster_sources(db))

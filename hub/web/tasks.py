@@ -21,7 +21,9 @@ from hub.draw.queries import ASSIGNMENT_READERS, assignments_for, sees_every_ass
 from hub.errors import HubError, InvalidInput
 from hub.results.history import RESULTS_HISTORY
 from hub.tasks import services as lifecycle
-from hub.tasks.queries import get_task, list_tasks, parties_of, task_parties, task_steps
+from hub.tasks.queries import get_task, parties_of, task_page, task_parties, task_steps
+from hub.tasks.states import TaskState
+from hub.web.pageargs import page_args
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -29,7 +31,10 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 @bp.route("/")
 @requires(*ASSIGNMENT_READERS)
 def index():
-    return render_template("tasks.html", tasks=list_tasks(appctx.database()))
+    cursor, limit = page_args((str,))
+    state, search = request.args.get("state", ""), request.args.get("q", "")
+    page = task_page(appctx.database(), state, search, cursor, limit)
+    return render_template("tasks.html", tasks=page, state=state, q=search, states=tuple(TaskState))
 
 
 @bp.route("/<task_id>")
