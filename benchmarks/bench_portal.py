@@ -1,18 +1,21 @@
 """Public portal load benchmark: `hub serve` (gunicorn) on PostgreSQL with 1,000,000 entities and
 1,000,000 results, driven over loopback by wrk with a mix of search and notice pages.
 
-    python benchmarks/bench_portal.py [--entities 1000000] [--results 1000000] [--workers 3]
-        [--connections 16] [--seconds 30] [--keep] [--reuse NAME]
+    python benchmarks/bench_portal.py [--entities 1000000] [--results 1000000] [--workers 2] [--threads 4]
+        [--response-cache 5] [--connections 16] [--seconds 30] [--keep] [--reuse NAME]
 
 1. A fresh PostgreSQL database migrated to head (0011_portal: pg_trgm GIN on entity names), filled
    with set-based SQL (generate_series, one INSERT ... SELECT per table), then ANALYZE.
-2. `hub serve --workers W` on a free loopback port (access log to /dev/null).
+2. `hub serve --workers W --threads T --no-access-log` on a free loopback port, with the portal's
+   micro-cache kept for ``--response-cache`` seconds (`[portal] response_cache_seconds`; 0: off).
 3. BASELINE: wrk on /public/verify alone (a page that renders a template and reads nothing),
    then the MIX: wrk picking at random, per request, from a list of URLs: searches by name
    (3+ characters: the trigram index), by credit-code prefix, by district and year, by agency and
    outcome; enterprise pages; task notices and their result notices; item lists; the home page.
 Prints requests/s and the latency percentiles of each, the ratio mix/baseline, the target
 (>= 300 req/s at p99 <= 300 ms), the load average before and after, and the exact wrk command.
+4. STATUSES: every URL of the mix asked once more, one at a time; any answer that is not 200 is
+   listed with its status (wrk only counts them).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ WORDS = "华夏 鑫源 宏达 金桥 兴隆 福瑞 安康 恒通 永盛 嘉禾 �
 KINDS = "大酒店 宾馆 养老院 幼儿园 小学 餐饮有限公司 超市 大药房 诊所 网吧 游泳馆 书店".split()
 OUTCOMES = ('["1"]', '["1"]', '["1"]', '["5"]', '["2","5"]', '["8"]', '["4"]', '["7"]', '["1"]', '["11"]')
 TARGET_RPS, TARGET_P99_MS = 300, 300
+QUIET = ("--no-access-log",)
 
 WRK_SCRIPT = r"""
 local urls = {}
@@ -207,6 +211,23 @@ def wait_up(url: str, seconds: float = 60) -> None:
     raise SystemExit(f"hub serve did not answer {url} within {seconds} s")
 
 
+def statuses(mix: list[str]) -> dict[int, list[str]]:
+    """Each URL asked once; the URLs whose answer is not 200, by status."""
+    import urllib.error
+    import urllib.request
+
+    odd: dict[int, list[str]] = {}
+    for u in mix:
+        try:
+            with urllib.request.urlopen(u, timeout=30) as r:
+                status = r.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        if status != 200:
+            odd.setdefault(status, []).append(u)
+    return odd
+
+
 def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -215,7 +236,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--entities", type=int, default=1_000_000)
     ap.add_argument("--results", type=int, default=1_000_000)
-    ap.add_argument("--workers", type=int, default=3)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--response-cache", type=int, default=5, help="[portal] response_cache_seconds (0: off)")
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--seconds", type=int, default=30)
     ap.add_argument("--keep", action="store_true", help="keep the database afterwards (its name is printed)")
@@ -246,10 +269,12 @@ def main() -> None:
             HUB_SECRET_KEY="bench-portal",
             HUB_DATA_DIR=tempfile.mkdtemp(prefix="bench-portal-"),
         )
-        env.pop("HUB_CONFIG", None)
+        config = Path(env["HUB_DATA_DIR"]) / "hub.toml"
+        config.write_text(f"[portal]\nresponse_cache_seconds = {args.response_cache}\n", encoding="utf-8")
+        env["HUB_CONFIG"] = str(config)
         hub = str(Path(sys.executable).with_name("hub"))
         server = subprocess.Popen(
-            [hub, "serve", "--port", str(port), "--workers", str(args.workers)],
+            [hub, "serve", "--port", str(port), "--workers", str(args.workers), "--threads", str(args.threads), *QUIET],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -270,7 +295,10 @@ def main() -> None:
         mix_cmd, figures = wrk(base + "/", args.connections, args.seconds, script, wrk_env)
         after = load()
         print(f"machine: {os.cpu_count()} cores; load average before {before}, after {after}")
-        print(f"hub serve --workers {args.workers} on PostgreSQL ({name}); {len(mix)} URLs in the mix")
+        print(
+            f"hub serve --workers {args.workers} --threads {args.threads} --no-access-log, response cache "
+            f"{args.response_cache} s, on PostgreSQL ({name}); {len(mix)} URLs in the mix"
+        )
         for label, cmd, f in (("baseline /public/verify", base_cmd, baseline), ("portal mix", mix_cmd, figures)):
             print(
                 f"{label:24s} {f['rps']:8.1f} req/s  p50 {f.get('p50', 0):7.1f} ms  p90 {f.get('p90', 0):7.1f} ms  "
@@ -280,6 +308,10 @@ def main() -> None:
         print(f"ratio mix/baseline (req/s): {figures['rps'] / baseline['rps']:.2f}")
         met = figures["rps"] >= TARGET_RPS and figures.get("p99", 1e9) <= TARGET_P99_MS
         print(f"target >= {TARGET_RPS} req/s at p99 <= {TARGET_P99_MS} ms: {'met' if met else 'NOT met'}")
+        odd = statuses(mix)
+        print(f"statuses: {len(mix) - sum(len(v) for v in odd.values())} of {len(mix)} URLs answer 200")
+        for status, examples in sorted(odd.items()):
+            print(f"  {status}: {len(examples)} URLs, e.g. {examples[:3]}")
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)

@@ -91,7 +91,11 @@ def make_settings(db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
 
     def make(config: dict[str, Any] | None = None, env: dict[str, str] | None = None, broker_url: str | None = None):  # type: ignore[no-untyped-def]
         path = tmp_path / f"hub-{uuid.uuid4().hex[:6]}.toml"
-        path.write_text(tomli_w.dumps(config or {}), encoding="utf-8")
+        config = dict(config or {})
+        # Tests read a page, change the data and read it again at once: the portal's micro-cache (a few
+        # seconds of staleness by design) is off unless a test turns it on (tests/web/test_portal_cache.py).
+        config["portal"] = {"response_cache_seconds": 0, **config.get("portal", {})}
+        path.write_text(tomli_w.dumps(config), encoding="utf-8")
         environ = {
             "HUB_DATABASE_URL": db_url,
             "HUB_DATA_DIR": str(tmp_path / "var"),

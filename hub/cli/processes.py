@@ -18,9 +18,15 @@ from hub.errors import HubError
 @click.command()
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
-@click.option("--workers", default=2, type=int)
+@click.option("--workers", default=2, type=int, help="processes (about one per core)")
+@click.option(
+    "--threads", default=4, type=int, help="threads per process (gthread: keep-alive; overlaps database waits)"
+)
+@click.option(
+    "--access-log/--no-access-log", default=True, help="one line per request on stdout (costs CPU under load)"
+)
 @pass_ctx
-def serve(ctx: Context, host: str, port: int, workers: int) -> None:
+def serve(ctx: Context, host: str, port: int, workers: int, threads: int, access_log: bool) -> None:
     """Serve the web UI and API (gunicorn)."""
     from gunicorn.app.base import BaseApplication
 
@@ -33,7 +39,9 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
-            self.cfg.set("accesslog", "-")
+            self.cfg.set("threads", max(1, threads))
+            self.cfg.set("worker_class", "gthread")  # keep-alive connections; sync workers close each one
+            self.cfg.set("accesslog", "-" if access_log else None)
             # each worker opens its own database connections, never the master's
             self.cfg.set("post_fork", lambda server, worker: forget_inherited_connections())
 

@@ -27,6 +27,7 @@ def register_web(app: Flask) -> None:
         taskform,
         tasks,
     )
+    from hub.web.caching import register_public_cache
     from hub.web.filters import register_filters
     from hub.web.i18n import register_i18n
 
@@ -36,6 +37,7 @@ def register_web(app: Flask) -> None:
     areas = (auth, overview, public, portal, plans, taskform, tasks, results, entry, review, stats, documents)
     for area in (*areas, entities, outbox, admin):
         app.register_blueprint(area.bp)
+    register_public_cache(app, public.bp.name, portal.bp.name)  # public pages only: never a signed-in one
 
     @app.context_processor
     def _principal():

@@ -76,3 +76,17 @@ def test_without_public_url_the_request_address_then_host_and_port_are_used(tmp_
 def test_a_bad_public_url_is_refused_naming_the_key(tmp_path: Path, value: str) -> None:
     with pytest.raises(ConfigError, match=r"public_url: .* must be an http:// or https:// address"):
         _load_top(tmp_path, f'public_url = "{value}"\n')
+
+
+def test_the_portal_micro_cache_is_on_by_default_and_its_bad_values_are_named(tmp_path: Path) -> None:
+    portal = _load(tmp_path, "").portal
+    assert (portal.response_cache_seconds, portal.response_cache_mb) == (5, 32)
+    assert _load(tmp_path, "[portal]\nresponse_cache_seconds = 0\n").portal.response_cache_seconds == 0
+    for body, key in (
+        ("[portal]\nresponse_cache_seconds = -1\n", "[portal] response_cache_seconds"),
+        ("[portal]\nresponse_cache_seconds = true\n", "[portal] response_cache_seconds"),
+        ("[portal]\nresponse_cache_mb = 5000\n", "[portal] response_cache_mb"),
+    ):
+        with pytest.raises(ConfigError) as err:
+            _load(tmp_path, body)
+        assert key in str(err.value), body
