@@ -12,27 +12,15 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from vocabulary.districts import CITY
+from vocabulary.districts import DISTRICTS as _DISTRICTS
 from vocabulary.outcomes import TEXTS as OUTCOME_TEXTS
 
 #: the hub's time zone on every page (the city's; stored times are UTC)
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 
-# GB/T 2260 codes of Jinan's districts and counties (the city of the demo and the sandboxes).
-DISTRICTS: dict[str, str] = {
-    "370100": "济南市",
-    "370102": "历下区",
-    "370103": "市中区",
-    "370104": "槐荫区",
-    "370105": "天桥区",
-    "370112": "历城区",
-    "370113": "长清区",
-    "370114": "章丘区",
-    "370115": "济阳区",
-    "370116": "莱芜区",
-    "370117": "钢城区",
-    "370124": "平阴县",
-    "370126": "商河县",
-}
+# GB/T 2260 codes of Jinan's districts and counties, and the city itself.
+DISTRICTS: dict[str, str] = {CITY[0]: CITY[1], **_DISTRICTS}
 
 # Agency codes as the hub uses them, by the short names the city's documents use
 # (the full authority names the credit system shows are in hub/agencies.py).

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from vocabulary.districts import DISTRICTS
 from vocabulary.uscc import ALPHABET, check_char
 
 CST = timezone(timedelta(hours=8))
@@ -21,20 +22,6 @@ CST = timezone(timedelta(hours=8))
 EPOCH = datetime(2018, 1, 1, tzinfo=CST)
 STEP_SECONDS = 30
 
-DISTRICTS: dict[str, str] = {
-    "370102": "历下区",
-    "370103": "市中区",
-    "370104": "槐荫区",
-    "370105": "天桥区",
-    "370112": "历城区",
-    "370113": "长清区",
-    "370114": "章丘区",
-    "370115": "济阳区",
-    "370116": "莱芜区",
-    "370117": "钢城区",
-    "370124": "平阴县",
-    "370126": "商河县",
-}
 DISTRICT_CODES = tuple(DISTRICTS)
 # a realistic skew: the old urban districts hold most registered entities
 DISTRICT_WEIGHTS = (16, 12, 9, 9, 15, 5, 8, 5, 7, 3, 5, 6)

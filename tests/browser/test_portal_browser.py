@@ -3,46 +3,28 @@ an enterprise's history, no serious accessibility violation (axe-core), a 360 px
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
+from tests.browser.conftest import SCREENSHOTS, new_page
 from tests.web.portal_factory import add_published, expected, uscc
 from tests.web.scenario import approve_all, drawn_task, enter
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-SHOTS = Path("/work/shots")
 PHONE = {"width": 360, "height": 740}
 
 
 @pytest.fixture
-def portal_url(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+def portal_url(base_url: str) -> str:
+    return base_url
 
 
 def _phone(javascript: bool) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport=PHONE, java_script_enabled=javascript, locale="zh-CN")
-        context.set_default_timeout(30_000)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
+    with new_page(viewport=PHONE, java_script_enabled=javascript, locale="zh-CN") as tab:
+        tab.context.set_default_timeout(30_000)
+        yield tab
 
 
 @pytest.fixture
@@ -83,7 +65,7 @@ def test_search_by_name_and_code_then_open_a_history(db, settings, portal_url, p
     names = phone.locator("#found tbody td:first-child a").all_inner_texts()
     assert names and all("泉城大酒店" in n for n in names)
     assert len(names) == len(expected(name="泉城大酒店"))
-    phone.screenshot(path=str(SHOTS / "portal-360.png"), full_page=True)
+    phone.screenshot(path=str(SCREENSHOTS / "portal-360.png"), full_page=True)
 
     phone.goto(f"{portal_url}/public/results/")
     phone.fill("#q-code", uscc(6)[:17].lower())

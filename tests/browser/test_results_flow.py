@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,6 @@ from urllib.parse import urlparse
 
 import pytest
 from sqlalchemy import select, update
-from werkzeug.serving import make_server
 
 from connectors.sandboxes.sinks import start_sinks
 from hub import create_app
@@ -25,10 +23,9 @@ from hub.rosters.models import Entity
 from tests.integration.outbox_factory import SECRET, sink_settings, uscc
 from tests.web.scenario import PASSWORD, add_person, drawn_task
 
-from .test_browser import CHROMIUM, CHROMIUM_ARGS
+from .conftest import SCREENSHOTS, new_page, serving
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("/work/shots") if Path("/work").is_dir() else Path("/tmp")
 
 
 @pytest.fixture
@@ -42,27 +39,14 @@ def sandboxes() -> Iterator[dict[str, Any]]:
 @pytest.fixture
 def hub_with_sinks(make_settings, sandboxes):  # type: ignore[no-untyped-def]
     settings = sink_settings(make_settings, sandboxes)
-    app = create_app(settings)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield settings, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(create_app(settings)) as url:
+        yield settings, url
 
 
 @pytest.fixture
-def browser_page():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 1000})
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
+def browser_page() -> Iterator[Any]:
+    with new_page(accept_downloads=True, viewport={"width": 1280, "height": 1000}) as tab:
+        yield tab
 
 
 def _sign_in(page, base: str, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -168,8 +152,7 @@ def test_dashboard_renders_offline_and_its_csv_equals_the_api(db, hub_with_sinks
     _sign_in(page, base_url, "coord")
     page.goto(f"{base_url}/stats/?year=2026")
     assert page.locator("svg.chart").count() == 8
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
     assert hosts == {urlparse(base_url).netloc}, hosts  # no network but the hub
 
     with page.expect_download() as download:

@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.test_browser import base_url, page  # noqa: F401  (fixtures)
 from tests.web.scenario import PASSWORD, add_person, approve_all, drawn_task, enter
 
 pytestmark = pytest.mark.browser
@@ -106,7 +105,7 @@ def _nav(tab) -> set[str]:  # type: ignore[no-untyped-def]
     return {h for h in hrefs if "lang=" not in h and h != "/account/password"}
 
 
-def test_each_role_sees_only_its_part(db, settings, base_url, page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_each_role_sees_only_its_part(db, settings, base_url, page) -> None:  # type: ignore[no-untyped-def]
     drawn_task(db, settings)
     for name, (roles, agency, inspector_id) in PEOPLE.items():
         add_person(db, name, roles, agency=agency, inspector_id=inspector_id)
@@ -134,7 +133,7 @@ def _serious(tab) -> list[str]:  # type: ignore[no-untyped-def]
     ]
 
 
-def test_main_pages_have_no_serious_accessibility_violation(db, settings, base_url, page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_main_pages_have_no_serious_accessibility_violation(db, settings, base_url, page) -> None:  # type: ignore[no-untyped-def]
     scenario = drawn_task(db, settings)
     entity_id = scenario.drawn_entities()[0]
     enter(scenario, entity_id, "HEALTH", "教室采光不足", codes=("5",))
@@ -174,7 +173,7 @@ def test_main_pages_have_no_serious_accessibility_violation(db, settings, base_u
     assert {url: v for url, v in found.items() if v} == {}
 
 
-def test_the_accessibility_check_finds_a_real_violation(page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_the_accessibility_check_finds_a_real_violation(page) -> None:  # type: ignore[no-untyped-def]
     """The check above can fail: a form field without a label is a critical violation."""
     page.set_content(
         '<html lang="zh-CN"><head><title>t</title></head><body><main><input name="x"></main></body></html>'

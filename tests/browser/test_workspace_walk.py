@@ -6,42 +6,17 @@ notices."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from hub.tasks.queries import task_parties
 from tests.web.scenario import AGENCIES, PASSWORD, add_person, add_rosters
 
-from .test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+from .conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 ENTROPY_SOURCE = "福彩3D 2026-11-30 开奖号码"
-
-
-@pytest.fixture
-def base_url(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def signed_in(browser, base_url: str, name: str):  # type: ignore[no-untyped-def]
