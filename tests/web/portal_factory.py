@@ -3,7 +3,12 @@ two agencies over two years, stored as approval leaves them (approved, with a pu
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import event
 
 from hub.db import Database
 from hub.results.models import Result
@@ -93,3 +98,19 @@ def expected(n: int = 20, **where: object) -> set[str]:
         if all((k == "name" and str(v) in facts["name"]) or facts.get(k) == v for k, v in where.items()):
             out.add(uscc(i))
     return out
+
+
+@contextmanager
+def sql(app: Any) -> Iterator[list[str]]:
+    """The SQL statements ``app`` sends to its database inside the block."""
+    statements: list[str] = []
+    engine = app.extensions["hub_db"].engine
+
+    def remember(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)

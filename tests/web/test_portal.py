@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from lxml import etree
-from sqlalchemy import event
 
 from hub import create_app
 from hub.items.services import import_items
@@ -21,7 +20,7 @@ from hub.portal.search import parse_search
 from hub.results.models import Result
 from hub.tasks import services as lifecycle
 
-from .portal_factory import TASK_ID, add_published, expected, uscc
+from .portal_factory import TASK_ID, add_published, expected, sql, uscc
 from .scenario import (
     ACTOR,
     ENTITIES,
@@ -351,18 +350,9 @@ def test_public_pages_are_cacheable_and_never_set_a_cookie(db, settings, client,
 
 def test_public_pages_never_write_to_the_database(db, settings, app, client):  # type: ignore[no-untyped-def]
     ids = _published_scenario(db, settings)
-    statements: list[str] = []
-    engine = app.extensions["hub_db"].engine
-
-    def remember(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
+    with sql(app) as statements:
         for url in PAGES:
             assert client.get(url.format(**ids)).status_code == 200, url
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)
     assert statements, "the pages read the database"
     writes = [s for s in statements if not re.match(r"\s*(SELECT|WITH)\b", s, re.IGNORECASE)]
     assert writes == []

@@ -4,18 +4,13 @@ downloads and signed-in pages are never kept; ETag/304 still work."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import pytest
-from sqlalchemy import event
 
 from hub import create_app
 from hub.microcache import MicroCache
 from hub.results.models import Result
 
-from .portal_factory import TASK_ID, add_published, uscc
+from .portal_factory import TASK_ID, add_published, sql, uscc
 
 TTL = 5
 
@@ -40,21 +35,6 @@ def app(make_settings, clock):  # type: ignore[no-untyped-def]
     assert app.extensions["hub_public_cache"].enabled  # the configured cache, before the test's clock replaces it
     app.extensions["hub_public_cache"] = MicroCache(4 * 1024 * 1024, TTL, clock=clock)
     return app
-
-
-@contextmanager
-def sql(app: Any) -> Iterator[list[str]]:
-    statements: list[str] = []
-    engine = app.extensions["hub_db"].engine
-
-    def remember(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)
 
 
 PAGES = (
