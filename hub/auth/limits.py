@@ -1,6 +1,12 @@
-"""Rate limits: fixed windows counted in Redis when the broker is Redis (shared by every web
-process), in this process's memory otherwise. A limit is ``count`` per ``seconds`` for one key
-(an address or a user name) in one bucket (``verify``, ``offline_draw``, ``login_ip``)."""
+"""Rate limits counted in Redis when the broker is Redis (shared by every web process), in this
+process's memory otherwise. A limit is ``count`` per ``seconds`` for one key (an address or a user
+name) in one bucket (``verify``, ``offline_draw``, ``login_ip``).
+
+Requests are counted in fixed windows of ``seconds``, and a key is over its limit when the current
+window and the one before it hold ``count`` or more between them. Any ``count`` requests made within
+``seconds`` of each other therefore always trip the limit, wherever a window boundary falls (a
+fixed window alone lets through up to twice the limit across a boundary); the price is that a key
+may wait up to one extra window."""
 
 from __future__ import annotations
 
@@ -31,40 +37,47 @@ class RateLimiter:
         number = int(now // limit.seconds)
         return number, int((number + 1) * limit.seconds - now) + 1
 
-    def _count(self, bucket: str, key: str, limit: RateLimit, add: int) -> tuple[int, int]:
+    def _count(self, bucket: str, key: str, limit: RateLimit, add: int) -> tuple[int, int, int]:
+        """Add ``add`` to the current window; the counts of the previous and the current window,
+        and the seconds left in the current one."""
         number, left = self._window(limit, time.time())
         if self._redis is not None:
-            name = f"hub:limit:{bucket}:{limit.seconds}:{number}:{key}"
+            names = [f"hub:limit:{bucket}:{limit.seconds}:{n}:{key}" for n in (number - 1, number)]
             try:
+                pipe = self._redis.pipeline()
                 if add:
-                    pipe = self._redis.pipeline()
-                    pipe.incrby(name, add)
-                    pipe.expire(name, limit.seconds + 1)
-                    count = int(pipe.execute()[0])
-                else:
-                    count = int(self._redis.get(name) or 0)
+                    pipe.incrby(names[1], add)
+                    pipe.expire(names[1], 2 * limit.seconds + 1)
+                pipe.mget(names)
+                previous, current = (int(v or 0) for v in pipe.execute()[-1])
             except Exception as exc:  # noqa: BLE001  (redis raises many kinds; all mean "unreachable")
                 raise Unavailable(
                     f"the rate-limit store (Redis) cannot be reached: {type(exc).__name__}", where="broker"
                 ) from None
-            return count, left
+            return previous, current, left
         with self._lock:
             k = (bucket, key, limit.seconds, number)
             self._counts[k] = self._counts.get(k, 0) + add
             if add and len(self._counts) > 10_000:
-                for old in [c for c in self._counts if c[3] < number]:
+                for old in [c for c in self._counts if c[3] < number - 1]:
                     del self._counts[old]
-            return self._counts[k], left
+            return self._counts.get((bucket, key, limit.seconds, number - 1), 0), self._counts[k], left
+
+    @staticmethod
+    def _wait(previous: int, current: int, left: int, limit: RateLimit, over: int) -> int:
+        """Seconds until the key is under its limit again when ``previous + current > over``, else 0.
+        Once this window ends, only its own count stays in view, for one more window."""
+        if previous + current <= over:
+            return 0
+        return left + limit.seconds if current > over else left
 
     def hit(self, bucket: str, key: str, limit: RateLimit) -> int:
         """Count one request; the seconds to wait when this one is over the limit, else 0."""
-        count, left = self._count(bucket, key, limit, 1)
-        return left if count > limit.count else 0
+        return self._wait(*self._count(bucket, key, limit, 1), limit, limit.count)
 
     def blocked(self, bucket: str, key: str, limit: RateLimit) -> int:
-        """Seconds to wait when the key has used up its window (without counting), else 0."""
-        count, left = self._count(bucket, key, limit, 0)
-        return left if count >= limit.count else 0
+        """Seconds to wait when the key has used up its limit (without counting), else 0."""
+        return self._wait(*self._count(bucket, key, limit, 0), limit, limit.count - 1)
 
 
 def limiter() -> RateLimiter:
