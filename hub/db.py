@@ -32,8 +32,8 @@ class Base(DeclarativeBase):
 
 
 #: Tables a migration creates that no model describes: SQLite's FTS5 name index and its shadow tables
-#: (0011_portal), kept by triggers.
-SEARCH_TABLE_PREFIX = "entity_names"
+#: (0016_public_names; 0011_portal's before it), kept by triggers.
+SEARCH_TABLE_PREFIX = ("public_name_index", "entity_names")
 
 
 def described_by_models(name: str | None, type_: str, _parent_names: object = None) -> bool:

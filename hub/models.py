@@ -8,6 +8,7 @@ from hub.items.models import Item  # noqa: F401
 from hub.lease_models import JobTick, SchedulerLease  # noqa: F401
 from hub.outbox.models import DeliveryAttempt, OutboxMessage  # noqa: F401
 from hub.plans.models import AnnualPlan, PlanEntry  # noqa: F401
+from hub.portal.models import PublicName  # noqa: F401
 from hub.results.models import CalendarOverride, FollowUp, Result  # noqa: F401
 from hub.rosters.models import Entity, EntitySource, Inspector, QuarantineRecord, SourceState, SyncRun  # noqa: F401
 from hub.tasks.models import JointTask, TaskParty  # noqa: F401

@@ -20,6 +20,7 @@ from hub.disclosure import mask_findings, public_entity_name, public_inspector_n
 from hub.errors import NotFound
 from hub.outbox.models import OutboxMessage
 from hub.outbox.states import MessageState
+from hub.portal.models import PublicName
 from hub.portal.search import (
     INDEXED_NAME_MIN,
     ResultSearch,
@@ -163,16 +164,18 @@ def _filtered(s: Session, query: ResultSearch) -> Select[Any]:
 
 
 def _name_contains(name: str, sqlite: bool) -> ColumnElement[bool]:
-    """Entities whose name holds ``name``, through the 0011_portal index where it can serve."""
+    """Entities with a published result whose name holds ``name``, through the names the portal keeps
+    (``public_names``, migration 0016_public_names): the trigram index from three characters, a scan of
+    those names alone below that."""
     if sqlite and len(name) >= INDEXED_NAME_MIN:
-        match = text("entities.id IN (SELECT rowid FROM entity_names WHERE entity_names MATCH :phrase)")
+        match = text("entities.id IN (SELECT rowid FROM public_name_index WHERE public_name_index MATCH :phrase)")
         return match.bindparams(phrase=fts_phrase(name))  # type: ignore[return-value]  # a boolean SQL fragment
-    # PostgreSQL: the pg_trgm GIN index answers LIKE from 3 characters; shorter names are scanned
-    return Entity.name.like(like_pattern(name), escape="\\")
+    # PostgreSQL: the pg_trgm GIN index answers LIKE from 3 characters; shorter names scan public_names
+    return Entity.id.in_(select(PublicName.entity_pk).where(PublicName.name.like(like_pattern(name), escape="\\")))
 
 
 def entity_ids_named(db: Database, name: str, limit: int = 100) -> list[str]:
-    """Ids of entities whose name holds ``name`` (all entities, published or not: for tests and checks)."""
+    """Ids of the entities the public can meet whose name holds ``name`` (for tests and checks)."""
     with db.unit_of_work() as s:
         sqlite = s.get_bind().dialect.name == "sqlite"
         q = select(Entity.entity_id).where(_name_contains(name, sqlite)).order_by(Entity.entity_id).limit(limit)

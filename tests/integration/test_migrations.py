@@ -25,11 +25,40 @@ def test_migrated_schema_matches_the_models(db_url):  # type: ignore[no-untyped-
     assert "etag" not in state_columns
 
 
-def test_entity_name_search_index_follows_the_entities(db_url):  # type: ignore[no-untyped-def]
-    """0011_portal: a name found by substring once inserted, found by its new name once renamed, gone once deleted
-    (SQLite: the FTS5 table kept by triggers; PostgreSQL: the pg_trgm index, used by LIKE)."""
+def _approve(db, entity_id: str, n: int, state: str = "approved", revision: int = 1) -> None:  # type: ignore[no-untyped-def]
+    """A result about ``entity_id`` (in a task of its own), inserted in ``state``."""
+    from datetime import date
+
+    from hub.results.models import Result
+    from hub.tasks.models import JointTask
+
+    with db.unit_of_work() as s:
+        if s.get(JointTask, "JT-NAMES") is None:
+            s.add(
+                JointTask(
+                    id="JT-NAMES", title="t", lead="HEALTH", agencies=["HEALTH"], spec={}, state="drawn",
+                    window_start=date(2026, 1, 1), window_end=date(2026, 3, 1), created_by="test",
+                )
+            )
+            s.flush()
+        s.add(
+            Result(
+                result_id=f"R{n}", task_id="JT-NAMES", entity_id=entity_id, agency="HEALTH",
+                inspected_on=date(2026, 2, 1), outcome_codes=["1"], inspectors=[], state=state, entered_by="test",
+                revision=revision,
+            )
+        )
+
+
+def test_the_name_index_holds_the_entities_the_public_can_meet(db_url):  # type: ignore[no-untyped-def]
+    """0016_public_names: a name is searchable once a result about its entity is approved (inserted
+    approved, or updated to approved), not before; found by its new name once renamed; gone once the
+    entity is deleted (SQLite: the FTS5 table; PostgreSQL: the pg_trgm index, used by LIKE)."""
+    from sqlalchemy import update
+
     from hub.db import Database
     from hub.portal.result_queries import entity_ids_named
+    from hub.results.models import Result
     from hub.rosters.models import Entity
 
     db = Database(db_url)
@@ -37,20 +66,33 @@ def test_entity_name_search_index_follows_the_entities(db_url):  # type: ignore[
         with db.unit_of_work() as s:
             s.add(Entity(entity_id="E1", name="济南市历下区实验小学", categories=[], sources=[]))
             s.add(Entity(entity_id="E2", name="济南市市中区育英中学", categories=[], sources=[]))
+            s.add(Entity(entity_id="E3", name="济南市天桥区某宾馆", categories=[], sources=[]))
+        assert entity_ids_named(db, "济南市") == []  # entities a sync brought: nothing to index
+        _approve(db, "E1", 1)
+        _approve(db, "E2", 2, state="entered")
+        _approve(db, "E3", 3, state="entered")
         assert entity_ids_named(db, "历下区实验") == ["E1"]
+        assert entity_ids_named(db, "济南市") == ["E1"]
+        with db.unit_of_work() as s:
+            s.execute(update(Result).where(Result.result_id == "R2").values(state="approved"))
+            s.execute(update(Result).where(Result.result_id == "R3").values(state="returned"))
         assert entity_ids_named(db, "济南市") == ["E1", "E2"]
+        assert entity_ids_named(db, "中") == ["E2"]  # under three characters: a scan of the public names
+        _approve(db, "E1", 4, revision=2)  # an approved amendment about E1: still one name
         with db.unit_of_work() as s:
             s.query(Entity).filter(Entity.entity_id == "E1").update({"name": "济南市历城区某幼儿园"})
+            s.query(Entity).filter(Entity.entity_id == "E3").update({"name": "济南市历城区另一宾馆"})
+            s.query(Result).filter(Result.entity_id == "E2").delete()
             s.query(Entity).filter(Entity.entity_id == "E2").delete()
         assert entity_ids_named(db, "历下区实验") == []
-        assert entity_ids_named(db, "历城区某") == ["E1"]
+        assert entity_ids_named(db, "历城区") == ["E1"]  # E3's rename did not make it public
         assert entity_ids_named(db, "济南市") == ["E1"]
     finally:
         db.dispose()
 
 
 def test_a_name_search_of_three_characters_uses_the_index(db_url):  # type: ignore[no-untyped-def]
-    """The plan of the portal's name condition names the 0011_portal index on both databases."""
+    """The plan of the portal's name condition names the 0016_public_names index on both databases."""
     from sqlalchemy import select, text
 
     from hub.db import Database
@@ -65,10 +107,10 @@ def test_a_name_search_of_three_characters_uses_the_index(db_url):  # type: igno
             compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
             if sqlite:
                 plan = " ".join(str(r) for r in conn.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
-                assert "entity_names" in plan and "VIRTUAL TABLE INDEX" in plan, plan
+                assert "public_name_index" in plan and "VIRTUAL TABLE INDEX" in plan, plan
             else:
                 conn.execute(text("SET enable_seqscan = off"))  # an empty table: ask whether the index can serve
                 plan = " ".join(str(r) for r in conn.execute(text(f"EXPLAIN {compiled}")))
-                assert "ix_entities_name_trgm" in plan, plan
+                assert "ix_public_names_name_trgm" in plan, plan
     finally:
         db.dispose()

@@ -58,6 +58,7 @@ def add_published(db: Database, n: int = 20) -> list[Entity]:
                 sources=["samr"],
             )
             s.add(e)
+            s.flush()  # the entity before its result, as in the hub (its approval indexes the entity's name)
             entities.append(e)
             year = 2025 if i < n // 2 else 2026
             approved = i % 5 != 4
