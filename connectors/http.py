@@ -154,10 +154,34 @@ def json_with_items_as_sent(content: bytes, where: str, what: str = "page") -> t
     ``raw`` keeps), sliced from the page instead of encoded again. Anything unusual in the page's
     layout goes the plain way, with items re-encoded."""
     try:
-        return _split_items(content.decode("utf-8"))
+        text = content.decode("utf-8")
+        return _split_flat_items(text) or _split_items(text)
     except (ValueError, IndexError, StopIteration, TypeError):
         body = json_with_items(content, where, what)
         return body, [json.dumps(item, ensure_ascii=False) for item in body["items"]]
+
+
+def _split_flat_items(text: str) -> tuple[dict[str, Any], list[str]] | None:
+    """The common layout, split by C string methods: a page whose only braces are its own and its items'
+    (every item an object holding no object, no brace inside any string) and whose items are separated by
+    exactly ", ". Then every "}, {" in the text is a boundary between two items, and the text between the
+    first item's "{" and the last item's "}" splits into exactly the items' texts. None for any other
+    layout (``_split_items`` walks it)."""
+    body = json.loads(text)
+    items = body.get("items") if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        return None
+    n = len(items)
+    if not n:
+        return body, []
+    if text.count("{") != n + 1 or text.count("}") != n + 1 or set(map(type, items)) != {dict}:
+        return None
+    first = text.index("{", text.index("{") + 1)
+    last = text.rindex("}", 0, text.rindex("}"))
+    parts = text[first + 1 : last].split("}, {")
+    if len(parts) != n:
+        return None
+    return body, [f"{{{part}}}" for part in parts]
 
 
 def _split_items(text: str) -> tuple[dict[str, Any], list[str]]:

@@ -74,3 +74,31 @@ def test_an_unusual_page_reads_exactly_as_the_plain_reader_does(content: bytes) 
     body, raws = json_with_items_as_sent(content, "page 7")
     assert body == expected
     assert [json.loads(raw) for raw in raws] == body["items"]
+
+
+braces = st.sampled_from(["}, {", "{", "}", '"}, {"', "}, {}, {"])
+flat_items = st.lists(st.dictionaries(st.text(max_size=4), st.one_of(scalars, braces), max_size=4), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(flat_items, st.sampled_from(["", "c", "}, {"]), st.sampled_from([{}, {"ensure_ascii": False}]))
+def test_flat_items_split_fast_read_exactly_as_sent(items: list, cursor: str, layout: dict) -> None:
+    """The common layout (flat objects, ", " between them) is split by string methods; braces inside
+    strings, in an item or elsewhere in the page, send it the careful way: the texts are exact either way."""
+    content = json.dumps({"items": items, "next_cursor": cursor, "server_time": "t"}, **layout).encode()
+    body, raws = json_with_items_as_sent(content, "page 1")
+    assert body["items"] == items
+    assert raws == [json.dumps(item, **layout) for item in items]
+
+
+def test_the_fast_split_declines_what_it_cannot_prove() -> None:
+    from connectors.http import _split_flat_items
+
+    assert _split_flat_items('{"items": [{"a": 1}, {"b": 2}], "x": 1}') == (
+        {"items": [{"a": 1}, {"b": 2}], "x": 1},
+        ['{"a": 1}', '{"b": 2}'],
+    )
+    assert _split_flat_items('{"items": [{"a": 1},{"b": 2}]}') is None  # another separator
+    assert _split_flat_items('{"items": [{"a": "}, {"}, {"b": 2}]}') is None  # a brace in a string
+    assert _split_flat_items('{"items": [{"a": {"c": 1}}, {"b": 2}]}') is None  # an object in an item
+    assert _split_flat_items('{"items": [1, {"b": "{}"}]}') is None  # an item that is not an object
