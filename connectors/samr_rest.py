@@ -140,7 +140,7 @@ class SamrRestSource(Source):
         rest by ``_record``."""
         known_fields, blank, categories = ITEM_FIELDS.issuperset, _BLANK, self._categories
         make = tuple.__new__  # a named tuple made in C (SourceRecord(...) goes through Python-level __new__)
-        records = []
+        records: list[SourceRecord] = []
         add = records.append
         for index, (item, raw) in enumerate(zip(items, raws)):
             uscc = item.get("uscc") if item.__class__ is dict else None

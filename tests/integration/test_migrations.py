@@ -36,15 +36,29 @@ def _approve(db, entity_id: str, n: int, state: str = "approved", revision: int 
         if s.get(JointTask, "JT-NAMES") is None:
             s.add(
                 JointTask(
-                    id="JT-NAMES", title="t", lead="HEALTH", agencies=["HEALTH"], spec={}, state="drawn",
-                    window_start=date(2026, 1, 1), window_end=date(2026, 3, 1), created_by="test",
+                    id="JT-NAMES",
+                    title="t",
+                    lead="HEALTH",
+                    agencies=["HEALTH"],
+                    spec={},
+                    state="drawn",
+                    window_start=date(2026, 1, 1),
+                    window_end=date(2026, 3, 1),
+                    created_by="test",
                 )
             )
             s.flush()
         s.add(
             Result(
-                result_id=f"R{n}", task_id="JT-NAMES", entity_id=entity_id, agency="HEALTH",
-                inspected_on=date(2026, 2, 1), outcome_codes=["1"], inspectors=[], state=state, entered_by="test",
+                result_id=f"R{n}",
+                task_id="JT-NAMES",
+                entity_id=entity_id,
+                agency="HEALTH",
+                inspected_on=date(2026, 2, 1),
+                outcome_codes=["1"],
+                inspectors=[],
+                state=state,
+                entered_by="test",
                 revision=revision,
             )
         )

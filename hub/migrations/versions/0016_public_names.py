@@ -133,7 +133,7 @@ def downgrade() -> None:
             op.execute(statement)
 
 
-def _portal_revision():  # type: ignore[no-untyped-def]
+def _portal_revision():
     """0011_portal's module (a revision file is not importable by name): its index of every name."""
     spec = importlib.util.spec_from_file_location("rev_0011_portal", Path(__file__).with_name("0011_portal.py"))
     assert spec is not None and spec.loader is not None
