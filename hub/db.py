@@ -131,9 +131,7 @@ def get_db() -> Database:
     return _current
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Create or migrate the database to ``revision`` with Alembic."""
-    from alembic import command
+def _alembic(url: str) -> Any:
     from alembic.config import Config
 
     if url.startswith("sqlite:///"):
@@ -143,7 +141,21 @@ def upgrade(url: str, revision: str = "head") -> None:
     cfg.set_main_option("script_location", str(here))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     cfg.attributes["configure_logger"] = False
-    command.upgrade(cfg, revision)
+    return cfg
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Create or migrate the database to ``revision`` with Alembic."""
+    from alembic import command
+
+    command.upgrade(_alembic(url), revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Migrate the database back to ``revision`` with Alembic (each revision's ``downgrade``)."""
+    from alembic import command
+
+    command.downgrade(_alembic(url), revision)
 
 
 _SQL_CACHE: dict[tuple, tuple[str, list]] = {}

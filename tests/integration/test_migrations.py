@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
@@ -126,5 +129,54 @@ def test_a_name_search_of_three_characters_uses_the_index(db_url):  # type: igno
                 conn.execute(text("SET enable_seqscan = off"))  # an empty table: ask whether the index can serve
                 plan = " ".join(str(r) for r in conn.execute(text(f"EXPLAIN {compiled}")))
                 assert "ix_public_names_name_trgm" in plan, plan
+    finally:
+        db.dispose()
+
+
+@pytest.fixture
+def scratch_url(tmp_path):  # type: ignore[no-untyped-def]
+    """An empty database of the suite's kind that this test alone uses (it migrates down and up)."""
+    from tests.conftest import PG_SERVER, TEST_DB, _pg_admin
+
+    if TEST_DB == "sqlite":
+        yield f"sqlite:///{tmp_path}/scratch.db"
+        return
+    name = f"hub_scratch_{uuid.uuid4().hex[:10]}"
+    with _pg_admin() as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_SERVER.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with _pg_admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_the_public_names_migrate_down_and_up_again(scratch_url):  # type: ignore[no-untyped-def]
+    """0016_public_names downgrades (0011_portal's index of every name comes back on SQLite) and upgrades
+    again, filling public_names from the approved results already stored."""
+    from sqlalchemy import text
+
+    from hub.db import Database, downgrade, upgrade
+    from hub.portal.result_queries import entity_ids_named
+    from hub.rosters.models import Entity
+
+    upgrade(scratch_url)
+    db = Database(scratch_url)
+    try:
+        with db.unit_of_work() as s:
+            s.add(Entity(entity_id="E1", name="济南市历下区实验小学", categories=[], sources=[]))
+            s.add(Entity(entity_id="E2", name="济南市市中区育英中学", categories=[], sources=[]))
+        _approve(db, "E1", 1)
+        db.engine.dispose()
+        downgrade(scratch_url, "0013_stats")
+        with db.engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+            assert "public_names" not in tables
+            if conn.dialect.name == "sqlite":
+                found = conn.execute(text("SELECT rowid FROM entity_names WHERE entity_names MATCH '\"济南市\"'"))
+                assert len(list(found)) == 2
+        db.engine.dispose()
+        upgrade(scratch_url)
+        assert entity_ids_named(db, "济南市") == ["E1"]
     finally:
         db.dispose()
