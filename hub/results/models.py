@@ -76,3 +76,66 @@ class CalendarOverride(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     workday: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str] = mapped_column(String(128), default="")
+
+
+class ResultFact(Base):
+    """How many approved results of drawn tasks share a year (the task's), agency, entity district and categories
+    (as the entity has them now), codes and flags: the dashboard's counts, kept exact by database triggers in
+    the transaction of every write that changes one (migration 0014_stats_summary; docs/results.md)."""
+
+    __tablename__ = "result_facts"
+    __table_args__ = (
+        UniqueConstraint(
+            "year",
+            "agency",
+            "district",
+            "categories",
+            "codes",
+            "superseded",
+            "first",
+            "on_time",
+            name="uq_result_facts_key",
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    agency: Mapped[str] = mapped_column(String(32))
+    district: Mapped[str] = mapped_column(String(6))  # '' for an entity without one (or none at all)
+    categories: Mapped[list] = mapped_column(JSONType)
+    codes: Mapped[list] = mapped_column(JSONType)
+    superseded: Mapped[bool] = mapped_column(Boolean)
+    first: Mapped[bool] = mapped_column(Boolean)  # not an amendment
+    on_time: Mapped[bool] = mapped_column(Boolean)  # published within its 20 working days
+    n: Mapped[int] = mapped_column(Integer)  # may be 0 once its results moved on: read sums, not rows
+
+
+class FollowUpFact(Base):
+    """How many follow-ups of approved results of drawn tasks share the cut of ``ResultFact``, a kind, a state
+    and a due date (kept as ``ResultFact`` is; overdue is read against the day asked)."""
+
+    __tablename__ = "follow_up_facts"
+    __table_args__ = (
+        UniqueConstraint(
+            "year",
+            "agency",
+            "district",
+            "categories",
+            "kind",
+            "closed",
+            "due_on",
+            "decided",
+            "timely",
+            name="uq_follow_up_facts_key",
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    agency: Mapped[str] = mapped_column(String(32))
+    district: Mapped[str] = mapped_column(String(6))
+    categories: Mapped[list] = mapped_column(JSONType)
+    kind: Mapped[str] = mapped_column(String(16))
+    closed: Mapped[bool] = mapped_column(Boolean)
+    due_on: Mapped[date] = mapped_column(Date)  # a case's penalty deadline; 9999-12-31 when closed or none
+    decided: Mapped[bool] = mapped_column(Boolean)  # a case with its decision
+    timely: Mapped[bool] = mapped_column(Boolean)  # a case closed within 7 working days of its decision
+    n: Mapped[int] = mapped_column(Integer)

@@ -30,7 +30,7 @@ from hub.outbox.models import OutboxMessage
 from hub.results import figures as fig
 from hub.results.access import sees_everything
 from hub.results.figures import Figure, StatsFilter
-from hub.results.models import FollowUp, Result
+from hub.results.models import FollowUp, FollowUpFact, Result, ResultFact
 from hub.results.states import ResultState
 from hub.rosters.models import Entity
 from hub.tasks.models import JointTask
@@ -112,8 +112,40 @@ def _tuple(value: Any) -> tuple[str, ...]:
 # --- reads: a few grouped queries, each figure folded from them (hub.results.figures) ---------
 
 
+def _facts_cut(s: Session, f: StatsFilter, facts: Any) -> list[ColumnElement[bool]]:
+    """The cut on a summary table (``ResultFact``, ``FollowUpFact``): year, agency, district, category."""
+    out: list[ColumnElement[bool]] = []
+    if f.year is not None:
+        out.append(facts.year == f.year)
+    if f.agency is not None:
+        out.append(facts.agency == f.agency)
+    if f.district is not None:
+        out.append(facts.district == f.district)
+    if f.category is not None:
+        out.append(_has_category(s, facts.categories, f.category))
+    return out
+
+
 def result_groups(s: Session, f: StatsFilter) -> list[fig.ResultGroup]:
-    """Approved results of the cut grouped by their entity's categories, codes and flags (a few hundred rows)."""
+    """Approved results of the cut grouped by their entity's categories, codes and flags (a few hundred rows):
+    from the summary ``result_facts`` (kept exact by triggers, migration 0014_stats_summary), or, for one
+    task's figures (the summary has no task), from the results themselves."""
+    if f.task is not None:
+        return result_groups_direct(s, f)
+    F = ResultFact
+    cols = (F.categories, F.codes, F.superseded, F.first, F.on_time)
+    n = func.sum(F.n)
+    q = select(*cols, n).where(*_facts_cut(s, f, F)).group_by(*cols).having(n != 0)
+    groups: dict[tuple[Any, ...], int] = {}
+    for cats, codes, sup, fst, ot, count in s.execute(q):
+        # rows whose JSON is spelled differently (a sync writes '["a","b"]', the ORM '["a", "b"]') fold here
+        k = (_tuple(cats), _tuple(codes), bool(sup), bool(fst), bool(ot))
+        groups[k] = groups.get(k, 0) + int(count)
+    return [fig.ResultGroup(*k, count) for k, count in groups.items() if count]
+
+
+def result_groups_direct(s: Session, f: StatsFilter) -> list[fig.ResultGroup]:
+    """``result_groups`` counted from the results, joined to their tasks and entities (every approved result read)."""
     first = Result.amends.is_(None)
     on_time = func.coalesce(Result.published_on <= Result.due_on, False)
     q = _results(
@@ -175,7 +207,20 @@ FollowUpRows = list[tuple[str, bool, bool, bool, bool, int]]
 
 
 def _follow_up_rows(s: Session, f: StatsFilter, today: date) -> FollowUpRows:
-    """(kind, closed, overdue, a decided case, its decision published in time, count) of approved results' follow-ups."""
+    """(kind, closed, overdue, a decided case, its decision published in time, count) of approved results'
+    follow-ups: from the summary ``follow_up_facts`` (overdue: open, due before ``today``), or for one task's
+    figures from the follow-ups themselves."""
+    if f.task is not None:
+        return follow_up_rows_direct(s, f, today)
+    F = FollowUpFact
+    flags = (F.kind, F.closed, and_(F.closed.is_(False), F.due_on < today), F.decided, F.timely)
+    n = func.sum(F.n)
+    q = select(*flags, n).where(*_facts_cut(s, f, F)).group_by(*flags).having(n != 0)
+    return [(k, bool(c), bool(o), bool(d), bool(t), int(count)) for k, c, o, d, t, count in s.execute(q)]
+
+
+def follow_up_rows_direct(s: Session, f: StatsFilter, today: date) -> FollowUpRows:
+    """``_follow_up_rows`` counted from the follow-ups, joined to their results, tasks and entities."""
     due = case((FollowUp.kind == "case", FollowUp.penalty_due_on), else_=FollowUp.due_on)
     overdue = and_(FollowUp.closed.is_(False), due < today)
     decided = FollowUp.decided_on.is_not(None)
