@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.clock import utcnow
@@ -138,4 +138,42 @@ class FollowUpFact(Base):
     due_on: Mapped[date] = mapped_column(Date)  # a case's penalty deadline; 9999-12-31 when closed or none
     decided: Mapped[bool] = mapped_column(Boolean)  # a case with its decision
     timely: Mapped[bool] = mapped_column(Boolean)  # a case closed within 7 working days of its decision
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class DeliveryFact(Base):
+    """How many result messages to drawn tasks' sinks share a year, the agency, district and categories of their
+    approved result ('' and [] without one), a sink, a state and a wait (approval to acceptance, in seconds,
+    for a delivered message: ``timed``); kept as ``ResultFact`` is. The waits are kept exactly, so the
+    median and the 95th percentile read from here are those of the messages themselves."""
+
+    __tablename__ = "delivery_facts"
+    __table_args__ = (
+        UniqueConstraint(
+            "year", "agency", "district", "categories", "sink", "state", "timed", "wait", name="uq_delivery_facts_key"
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    agency: Mapped[str] = mapped_column(String(32))
+    district: Mapped[str] = mapped_column(String(6))
+    categories: Mapped[list] = mapped_column(JSONType)
+    sink: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    timed: Mapped[bool] = mapped_column(Boolean)
+    wait: Mapped[float] = mapped_column(Float)  # 0 when not timed
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class CoverageFact(Base):
+    """How many current results (approved, not superseded) of drawn tasks an entity has per year and agency:
+    plan coverage counts the distinct entities with one, under the entity's current categories (joined when
+    read). Kept as ``ResultFact`` is."""
+
+    __tablename__ = "coverage_facts"
+    __table_args__ = (UniqueConstraint("entity_id", "year", "agency", name="uq_coverage_facts_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    agency: Mapped[str] = mapped_column(String(32))
     n: Mapped[int] = mapped_column(Integer)

@@ -30,7 +30,7 @@ from hub.outbox.models import OutboxMessage
 from hub.results import figures as fig
 from hub.results.access import sees_everything
 from hub.results.figures import Figure, StatsFilter
-from hub.results.models import FollowUp, FollowUpFact, Result, ResultFact
+from hub.results.models import CoverageFact, DeliveryFact, FollowUp, FollowUpFact, Result, ResultFact
 from hub.results.states import ResultState
 from hub.rosters.models import Entity
 from hub.tasks.models import JointTask
@@ -264,7 +264,78 @@ QS = (50.0, 95.0)  # the deliveries' quantiles: median and 95th percentile
 
 def deliveries(s: Session, f: StatsFilter) -> Figure:
     """Result messages per sink by state; median and 95th percentile from approval (the message is
-    written in the approval's transaction) to acceptance."""
+    written in the approval's transaction) to acceptance: from the summary ``delivery_facts`` (which keeps
+    every wait exactly: the quantiles interpolate between the same two waits as over the messages), or for one
+    task's figures from the messages themselves."""
+    if f.task is not None:
+        return deliveries_direct(s, f)
+    F = DeliveryFact
+    cut = _facts_cut(s, f, F)
+    if s.get_bind().dialect.name == "postgresql":
+        # one pass: each row stands for n messages (generate_series repeats it n times: the quantiles are
+        # those of the messages), counted by state, the delivered ones' waits sorted for the quantiles
+        g = func.generate_series(1, F.n).table_valued("i").lateral("g")
+        q = (
+            select(
+                F.sink,
+                F.state,
+                func.count(),
+                func.percentile_cont(0.5).within_group(F.wait).filter(F.timed.is_(True)),
+                func.percentile_cont(0.95).within_group(F.wait).filter(F.timed.is_(True)),
+            )
+            .select_from(F)
+            .join(g, literal(True))
+            .where(*cut)
+            .group_by(F.sink, F.state)
+        )
+        counts: dict[tuple[str, str], int] = {}
+        quantiles: dict[str, tuple[float, ...]] = {}
+        for sink, state, k, p50, p95 in s.execute(q):
+            counts[(sink, state)] = int(k)
+            if p50 is not None:
+                quantiles[sink] = (round(float(p50), 1), round(float(p95), 1))
+        return _with_quantiles(counts, quantiles)
+    n = func.sum(F.n)
+    counts = {
+        (sink, state): int(k)
+        for sink, state, k in s.execute(select(F.sink, F.state, n).where(*cut).group_by(F.sink, F.state).having(n != 0))
+    }
+    # the delivered messages' waits per sink, each with how many share it, and the running count in wait order:
+    # only the rows holding the ranks the two quantiles interpolate between are read
+    w = (
+        select(F.sink.label("sink"), F.wait.label("wait"), n.label("k"))
+        .where(F.timed.is_(True), *cut)
+        .group_by(F.sink, F.wait)
+        .having(n > 0)
+        .subquery("w")
+    )
+    totals = {sink: int(t) for sink, t in s.execute(select(w.c.sink, func.sum(w.c.k)).group_by(w.c.sink))}
+    if not totals:
+        return _with_quantiles(counts, {})
+    c = select(
+        w.c.sink,
+        w.c.wait,
+        w.c.k,
+        func.sum(w.c.k).over(partition_by=w.c.sink, order_by=w.c.wait, rows=(None, 0)).label("cum"),
+    ).subquery("c")
+    wanted = {sink: sorted({r for q in QS for r in fig.ranks_needed(t, q)}) for sink, t in totals.items()}
+    near = [
+        and_(c.c.sink == sink, c.c.cum - c.c.k <= ranks[-1], c.c.cum - 1 >= ranks[0]) for sink, ranks in wanted.items()
+    ]
+    ranked: dict[str, dict[int, float]] = {}
+    for sink, wait, k, cum in s.execute(select(c.c.sink, c.c.wait, c.c.k, c.c.cum).where(or_(*near))):
+        for rank in wanted[sink]:
+            if cum - k <= rank < cum:  # the rows from cum - k to cum - 1 (0-based) all wait this long
+                ranked.setdefault(sink, {})[rank] = float(wait)
+    quantiles = {
+        sink: tuple(round(fig.percentile_of_ranked(ranked.get(sink, {}), totals[sink], q) or 0.0, 1) for q in QS)
+        for sink in totals
+    }
+    return _with_quantiles(counts, quantiles)
+
+
+def deliveries_direct(s: Session, f: StatsFilter) -> Figure:
+    """``deliveries`` read from the messages, joined to their tasks (and results and entities for a cut)."""
     M = OutboxMessage
     q = (
         select(M.sink, M.state, func.count())
@@ -278,28 +349,32 @@ def deliveries(s: Session, f: StatsFilter) -> Figure:
             q = q.where(Result.agency == f.agency)
         if f.district is not None or f.category is not None:
             q = q.join(Entity, Entity.entity_id == Result.entity_id).where(*_entity_cut(s, f))
-    counts = {(sink, state): n for sink, state, n in s.execute(q.group_by(M.sink, M.state))}
-    delivered = q.where(M.state == "delivered", M.delivered_at.is_not(None))
     if s.get_bind().dialect.name == "postgresql":
-        # The counts above are a hash aggregate; the quantiles sort only the delivered messages, per sink
-        # (one ordered-set aggregate grouped by sink and state sorted every message twice).
+        # One pass over the messages: the counts by state as filtered counts, the quantiles as ordered-set
+        # aggregates over the delivered messages only (each sorts just those); two queries read them twice.
         epoch = func.extract("epoch", M.delivered_at - M.created_at)
-        quantiles: dict[str, tuple[float, ...]] = {
-            sink: (round(float(p50), 1), round(float(p95), 1))
-            for sink, p50, p95 in s.execute(
-                delivered.with_only_columns(
-                    M.sink,
-                    func.percentile_cont(0.5).within_group(epoch),
-                    func.percentile_cont(0.95).within_group(epoch),
-                ).group_by(M.sink)
-            )
-            if p50 is not None
-        }
+        delivered = and_(M.state == "delivered", M.delivered_at.is_not(None))
+        states = ("pending", "delivered", "rejected")  # the states the figure shows
+        counts: dict[tuple[str, str], int] = {}
+        quantiles: dict[str, tuple[float, ...]] = {}
+        for sink, *row in s.execute(
+            q.with_only_columns(
+                M.sink,
+                *(func.count().filter(M.state == state) for state in states),
+                func.percentile_cont(0.5).within_group(epoch).filter(delivered),
+                func.percentile_cont(0.95).within_group(epoch).filter(delivered),
+            ).group_by(M.sink)
+        ):
+            counts.update({(sink, state): n for state, n in zip(states, row[:3], strict=True)})
+            if row[3] is not None:
+                quantiles[sink] = (round(float(row[3]), 1), round(float(row[4]), 1))
         return _with_quantiles(counts, quantiles)
+    counts = {(sink, state): n for sink, state, n in s.execute(q.group_by(M.sink, M.state))}
+    delivered_q = q.where(M.state == "delivered", M.delivered_at.is_not(None))
     # SQLite has no percentile: rank the delivered messages' waits per sink in SQL, and read only the ranks
     # the two quantiles interpolate between (a few rows, not every delivered message).
     wait = func.round((func.julianday(M.delivered_at) - func.julianday(M.created_at)) * 86400.0, 3)
-    d = delivered.with_only_columns(
+    d = delivered_q.with_only_columns(
         M.sink.label("sink"),
         wait.label("w"),
         (func.row_number().over(partition_by=M.sink, order_by=wait) - 1).label("i"),
@@ -329,13 +404,19 @@ def plan_coverage(s: Session, f: StatsFilter, plans: PlanRatios = no_plans) -> F
 
     One pass over the entities of the cut counts both: the active ones, and those among the entity ids of the
     cut's current results (a hashed set, so no DISTINCT sort over the results)."""
-    current = (
-        select(Result.entity_id)
-        .join(JointTask, and_(JointTask.id == Result.task_id, JointTask.state == "drawn"))
-        .where(Result.state == ResultState.APPROVED, Result.superseded.is_(False), *_task_cut(s, f))
-    )
+    if f.task is None:  # the summary coverage_facts: current results per entity, year and agency
+        C = CoverageFact
+        current = select(C.entity_id).where(C.n > 0)
+        if f.year is not None:
+            current = current.where(C.year == f.year)
+    else:
+        current = (
+            select(Result.entity_id)
+            .join(JointTask, and_(JointTask.id == Result.task_id, JointTask.state == "drawn"))
+            .where(Result.state == ResultState.APPROVED, Result.superseded.is_(False), *_task_cut(s, f))
+        )
     if f.agency is not None:
-        current = current.where(Result.agency == f.agency)
+        current = current.where((C.agency if f.task is None else Result.agency) == f.agency)
     q = (
         select(
             Entity.categories,
@@ -357,6 +438,9 @@ def dashboard(db: Database, f: StatsFilter, today: date, plans: PlanRatios = no_
     with db.unit_of_work() as s:
         if s.get_bind().dialect.name == "postgresql":
             s.execute(text("SET LOCAL work_mem = '32MB'"))  # the groupings sort in memory, not on disk
+            # generate_series is estimated at 1,000 rows a call (deliveries): the cost it adds up to would have
+            # the plan compiled by JIT, 200-400 ms for a query that runs in tens
+            s.execute(text("SET LOCAL jit = off"))
         groups = result_groups(s, f)  # read once, folded into four figures
         rows = _follow_up_rows(s, f, today)  # read once, folded into two
         figures = [
