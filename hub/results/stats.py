@@ -398,25 +398,30 @@ def _with_quantiles(counts: dict[tuple[str, str], int], quantiles: Mapping[str, 
     return Figure(figure.name, figure.title, figure.columns, figure.headers, rows)
 
 
-def plan_coverage(s: Session, f: StatsFilter, plans: PlanRatios = no_plans) -> Figure:
+def plan_coverage(s: Session, f: StatsFilter, plans: PlanRatios = no_plans, direct: bool = False) -> Figure:
     """Per category: distinct entities with a current result in the cut / active entities, beside the plan's ratio
     (``plans``: hub.plans.coverage, injected by the caller: plans sit above results).
 
     One pass over the entities of the cut counts both: the active ones, and those among the entity ids of the
-    cut's current results (a hashed set, so no DISTINCT sort over the results)."""
-    if f.task is None:  # the summary coverage_facts: current results per entity, year and agency
+    cut's current results (a hashed set, so no DISTINCT sort over the results). Those ids come from the summary
+    ``coverage_facts`` (current results per entity, year and agency), or for one task's figures (or ``direct``)
+    from the results themselves."""
+    current: Select[Any]
+    if f.task is None and not direct:
         C = CoverageFact
         current = select(C.entity_id).where(C.n > 0)
         if f.year is not None:
             current = current.where(C.year == f.year)
+        if f.agency is not None:
+            current = current.where(C.agency == f.agency)
     else:
         current = (
             select(Result.entity_id)
             .join(JointTask, and_(JointTask.id == Result.task_id, JointTask.state == "drawn"))
             .where(Result.state == ResultState.APPROVED, Result.superseded.is_(False), *_task_cut(s, f))
         )
-    if f.agency is not None:
-        current = current.where((C.agency if f.task is None else Result.agency) == f.agency)
+        if f.agency is not None:
+            current = current.where(Result.agency == f.agency)
     q = (
         select(
             Entity.categories,

@@ -92,6 +92,11 @@ def _exprs(dialect: str, facts: str) -> tuple[str, ...]:
 def _from(facts: str, entities: str) -> str:
     """The rows ``facts`` counts; ``entities`` is the relation the entity's district and categories come from
     (``entities``, a transition table, or ``none``: an entity not there)."""
+    if facts == "coverage_facts":  # no entity's column: an entity's changes change nothing here
+        return (
+            "FROM results r JOIN joint_tasks t ON t.id = r.task_id "
+            "WHERE r.state = 'approved' AND r.superseded = FALSE AND t.state = 'drawn'"
+        )
     e = (
         "LEFT JOIN entities e ON FALSE"
         if entities == "none"
