@@ -136,12 +136,12 @@ def result_groups(s: Session, f: StatsFilter) -> list[fig.ResultGroup]:
     cols = (F.categories, F.codes, F.superseded, F.first, F.on_time)
     n = func.sum(F.n)
     q = select(*cols, n).where(*_facts_cut(s, f, F)).group_by(*cols).having(n != 0)
-    groups: dict[tuple[Any, ...], int] = {}
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...], bool, bool, bool], int] = {}
     for cats, codes, sup, fst, ot, count in s.execute(q):
         # rows whose JSON is spelled differently (a sync writes '["a","b"]', the ORM '["a", "b"]') fold here
         k = (_tuple(cats), _tuple(codes), bool(sup), bool(fst), bool(ot))
         groups[k] = groups.get(k, 0) + int(count)
-    return [fig.ResultGroup(*k, count) for k, count in groups.items() if count]
+    return [fig.ResultGroup(c, codes, sup, fst, ot, n) for (c, codes, sup, fst, ot), n in groups.items() if n]
 
 
 def result_groups_direct(s: Session, f: StatsFilter) -> list[fig.ResultGroup]:

@@ -28,7 +28,7 @@ from hub.rosters.models import Entity
 from hub.tasks.models import JointTask
 from hub.tasks.services import void
 from tests.integration.outbox_factory import SECRET, sink_settings
-from tests.integration.stats_factory import AGENCIES, CATEGORIES, CODE_SETS, DISTRICTS, generate, load
+from tests.integration.stats_factory import CATEGORIES, CODE_SETS, DISTRICTS, generate, load
 from tests.web import scenario as sc
 
 TODAY = date(2026, 12, 3)

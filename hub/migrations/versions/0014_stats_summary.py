@@ -224,14 +224,14 @@ def _pg_triggers() -> list[str]:
         where = f"r.entity_id IN (SELECT entity_id FROM {rows})"
         # inserted: their results were counted with no entity, now with it; deleted: the other way round
         before, after = ("none", "entities") if event == "INSERT" else (rows, "none")
-        stmts = [
+        moves = [
             _contribution("postgresql", facts, sign, where, source)
             for facts in DEPENDS["entities"]
             for sign, source in ((-1, before), (1, after))
         ]
         fn = f"facts_entities_{event.lower()}"
         out.append(
-            f"CREATE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {'; '.join(stmts)}; "
+            f"CREATE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {'; '.join(moves)}; "
             "RETURN NULL; END $$"
         )
         transition = "NEW TABLE AS new_rows" if event == "INSERT" else "OLD TABLE AS old_rows"
