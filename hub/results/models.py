@@ -166,14 +166,18 @@ class DeliveryFact(Base):
 
 
 class CoverageFact(Base):
-    """How many current results (approved, not superseded) of drawn tasks an entity has per year and agency:
-    plan coverage counts the distinct entities with one, under the entity's current categories (joined when
-    read). Kept as ``ResultFact`` is."""
+    """How many current results (approved, not superseded) of drawn tasks an entity has per year and agency,
+    with the entity's district and categories as it has them now: plan coverage counts the distinct entities
+    with one. Kept as ``ResultFact`` is."""
 
     __tablename__ = "coverage_facts"
-    __table_args__ = (UniqueConstraint("entity_id", "year", "agency", name="uq_coverage_facts_key"),)
+    __table_args__ = (
+        UniqueConstraint("year", "agency", "district", "categories", "entity_id", name="uq_coverage_facts_key"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    entity_id: Mapped[str] = mapped_column(String(64))
     year: Mapped[int] = mapped_column(Integer)
     agency: Mapped[str] = mapped_column(String(32))
+    district: Mapped[str] = mapped_column(String(6))
+    categories: Mapped[list] = mapped_column(JSONType)
+    entity_id: Mapped[str] = mapped_column(String(64))
     n: Mapped[int] = mapped_column(Integer)

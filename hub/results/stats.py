@@ -402,26 +402,35 @@ def plan_coverage(s: Session, f: StatsFilter, plans: PlanRatios = no_plans, dire
     """Per category: distinct entities with a current result in the cut / active entities, beside the plan's ratio
     (``plans``: hub.plans.coverage, injected by the caller: plans sit above results).
 
-    One pass over the entities of the cut counts both: the active ones, and those among the entity ids of the
-    cut's current results (a hashed set, so no DISTINCT sort over the results). Those ids come from the summary
-    ``coverage_facts`` (current results per entity, year and agency), or for one task's figures (or ``direct``)
-    from the results themselves."""
-    current: Select[Any]
+    The covered entities come from the summary ``coverage_facts`` (current results per entity, year and agency,
+    under the entity's district and categories): a DISTINCT count per categories, no pass over the results;
+    the active ones from the entities. For one task's figures (or ``direct``) one pass over the entities of the
+    cut counts both, with the entity ids of the cut's current results as a hashed set."""
+    ratios = {c: r for c, r in plans(s, f).items() if f.category is None or c == f.category}
     if f.task is None and not direct:
         C = CoverageFact
-        current = select(C.entity_id).where(C.n > 0)
-        if f.year is not None:
-            current = current.where(C.year == f.year)
-        if f.agency is not None:
-            current = current.where(C.agency == f.agency)
-    else:
-        current = (
-            select(Result.entity_id)
-            .join(JointTask, and_(JointTask.id == Result.task_id, JointTask.state == "drawn"))
-            .where(Result.state == ResultState.APPROVED, Result.superseded.is_(False), *_task_cut(s, f))
+        covered_q = (
+            select(C.categories, func.count(C.entity_id.distinct()))
+            .where(C.n > 0, *_facts_cut(s, f, C))
+            .group_by(C.categories)
         )
-        if f.agency is not None:
-            current = current.where(Result.agency == f.agency)
+        active_q = (
+            select(Entity.categories, func.count())
+            .where(Entity.active.is_(True), *_entity_cut(s, f))
+            .group_by(Entity.categories)
+        )
+        covered = fig.by_category(((_tuple(c), n) for c, n in s.execute(covered_q)), f.category)
+        active = fig.by_category(((_tuple(c), n) for c, n in s.execute(active_q)), f.category)
+        return fig.plan_coverage(
+            {c: n for c, n in covered.items() if n}, {c: n for c, n in active.items() if n}, ratios
+        )
+    current = (
+        select(Result.entity_id)
+        .join(JointTask, and_(JointTask.id == Result.task_id, JointTask.state == "drawn"))
+        .where(Result.state == ResultState.APPROVED, Result.superseded.is_(False), *_task_cut(s, f))
+    )
+    if f.agency is not None:
+        current = current.where(Result.agency == f.agency)
     q = (
         select(
             Entity.categories,
@@ -431,10 +440,9 @@ def plan_coverage(s: Session, f: StatsFilter, plans: PlanRatios = no_plans, dire
         .where(*_entity_cut(s, f))
         .group_by(Entity.categories)
     )
-    rows = [(_tuple(c), covered, active) for c, covered, active in s.execute(q)]
+    rows = [(_tuple(c), covered_n, active_n) for c, covered_n, active_n in s.execute(q)]
     covered = fig.by_category(((c, n) for c, n, _ in rows), f.category)
     active = fig.by_category(((c, n) for c, _, n in rows), f.category)
-    ratios = {c: r for c, r in plans(s, f).items() if f.category is None or c == f.category}
     return fig.plan_coverage({c: n for c, n in covered.items() if n}, {c: n for c, n in active.items() if n}, ratios)
 
 

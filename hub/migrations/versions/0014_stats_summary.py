@@ -40,7 +40,7 @@ KEYS = {
     "follow_up_facts": ("year", "agency", "district", "categories", "kind", "closed", "due_on", "decided", "timely"),
     "delivery_facts": ("year", "agency", "district", "categories", "sink", "state", "timed", "wait"),
     # current results per entity (plan coverage counts distinct entities: no sum over other keys would do)
-    "coverage_facts": ("entity_id", "year", "agency"),
+    "coverage_facts": ("year", "agency", "district", "categories", "entity_id"),
 }
 
 
@@ -57,7 +57,7 @@ def _exprs(dialect: str, facts: str) -> tuple[str, ...]:
     # a message whose result is not (an approved one) has no agency, district or category: no cut finds it
     cut = (year, "COALESCE(r.agency, '')", "COALESCE(e.district, '')", cats)
     if facts == "coverage_facts":
-        return ("r.entity_id", year, "r.agency")
+        return (*cut, "r.entity_id")
     if facts == "result_facts":
         return (
             *cut,
@@ -92,16 +92,16 @@ def _exprs(dialect: str, facts: str) -> tuple[str, ...]:
 def _from(facts: str, entities: str) -> str:
     """The rows ``facts`` counts; ``entities`` is the relation the entity's district and categories come from
     (``entities``, a transition table, or ``none``: an entity not there)."""
-    if facts == "coverage_facts":  # no entity's column: an entity's changes change nothing here
-        return (
-            "FROM results r JOIN joint_tasks t ON t.id = r.task_id "
-            "WHERE r.state = 'approved' AND r.superseded = FALSE AND t.state = 'drawn'"
-        )
     e = (
         "LEFT JOIN entities e ON FALSE"
         if entities == "none"
         else f"LEFT JOIN {entities} e ON e.entity_id = r.entity_id"
     )
+    if facts == "coverage_facts":  # current results only: not superseded
+        return (
+            f"FROM results r JOIN joint_tasks t ON t.id = r.task_id {e} "
+            "WHERE r.state = 'approved' AND r.superseded = FALSE AND t.state = 'drawn'"
+        )
     if facts == "delivery_facts":
         return (
             "FROM outbox m JOIN joint_tasks t ON t.id = m.task_id "
@@ -139,7 +139,7 @@ DEPENDS = {
         "delivery_facts": "m.task_id = {row}.id",
         "coverage_facts": "r.task_id = {row}.id",
     },
-    "entities": {s: "r.entity_id = {row}.entity_id" for s in KEYS if s != "coverage_facts"},
+    "entities": {s: "r.entity_id = {row}.entity_id" for s in KEYS},
 }
 WATCHED = {  # the columns of a table the summaries read (an update of any other column changes nothing)
     "results": (
@@ -173,27 +173,29 @@ def _changed(dialect: str, table: str) -> str:
 
 
 def _sqlite_triggers() -> list[str]:
+    """One trigger per table, event and timing, its statements one per summary (a sync inserting a million
+    entities probes the results once per entity, not once per summary)."""
     out = []
     for table, summaries in DEPENDS.items():
-        for facts, where in summaries.items():
-            for event in ("INSERT", "UPDATE", "DELETE"):
-                if table == "joint_tasks" and event != "UPDATE":
-                    continue  # nothing is counted before a task is drawn, and its rows keep it (foreign keys)
-                for timing, sign in (("BEFORE", -1), ("AFTER", 1)):
-                    row = "OLD" if (event == "DELETE" or (event == "UPDATE" and timing == "BEFORE")) else "NEW"
-                    if table != "entities" and (event, timing) in (("INSERT", "BEFORE"), ("DELETE", "AFTER")):
-                        continue  # nothing depends on a row not (or no longer) there; results may on an entity
-                    if event == "UPDATE":
-                        cond = f"WHEN {_guard(table, facts, row)} AND ({_changed('sqlite', table)}) "
-                    elif table == "entities":
-                        cond = f"WHEN EXISTS (SELECT 1 FROM results WHERE entity_id = {row}.entity_id) "
-                    else:
-                        cond = f"WHEN {_guard(table, facts, row)} "
-                    body = _contribution("sqlite", facts, sign, where.format(row=row))
-                    name = f"tr_{facts}_{table}_{timing.lower()}_{event.lower()}"
-                    out.append(
-                        f"CREATE TRIGGER {name} {timing} {event} ON {table} FOR EACH ROW {cond}BEGIN {body}; END"
-                    )
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            if table == "joint_tasks" and event != "UPDATE":
+                continue  # nothing is counted before a task is drawn, and its rows keep it (foreign keys)
+            for timing, sign in (("BEFORE", -1), ("AFTER", 1)):
+                row = "OLD" if (event == "DELETE" or (event == "UPDATE" and timing == "BEFORE")) else "NEW"
+                if table != "entities" and (event, timing) in (("INSERT", "BEFORE"), ("DELETE", "AFTER")):
+                    continue  # nothing depends on a row not (or no longer) there; results may on an entity
+                if event == "UPDATE":
+                    cond = f"WHEN {_changed('sqlite', table)} "
+                elif table == "entities":
+                    cond = f"WHEN EXISTS (SELECT 1 FROM results WHERE entity_id = {row}.entity_id) "
+                else:
+                    cond = ""
+                body = "; ".join(
+                    _contribution("sqlite", facts, sign, f"{where.format(row=row)} AND {_guard(table, facts, row)}")
+                    for facts, where in summaries.items()
+                )
+                name = f"tr_facts_{table}_{timing.lower()}_{event.lower()}"
+                out.append(f"CREATE TRIGGER {name} {timing} {event} ON {table} FOR EACH ROW {cond}BEGIN {body}; END")
     return out
 
 
@@ -231,7 +233,8 @@ def _pg_triggers() -> list[str]:
         ]
         fn = f"facts_entities_{event.lower()}"
         out.append(
-            f"CREATE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {'; '.join(moves)}; "
+            f"CREATE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF EXISTS (SELECT 1 FROM results r WHERE {where}) THEN {'; '.join(moves)}; END IF; "
             "RETURN NULL; END $$"
         )
         transition = "NEW TABLE AS new_rows" if event == "INSERT" else "OLD TABLE AS old_rows"
@@ -300,10 +303,8 @@ def _tables() -> None:
     )
     op.create_table(
         "coverage_facts",
-        sa.Column("id", sa.Integer, primary_key=True),
+        *_cut(),
         sa.Column("entity_id", sa.String(64), nullable=False),
-        sa.Column("year", sa.Integer, nullable=False),
-        sa.Column("agency", sa.String(32), nullable=False),
         sa.Column("n", sa.Integer, nullable=False),
         sa.UniqueConstraint(*KEYS["coverage_facts"], name="uq_coverage_facts_key"),
     )
