@@ -409,11 +409,10 @@ def plan_coverage(s: Session, f: StatsFilter, plans: PlanRatios = no_plans, dire
     ratios = {c: r for c, r in plans(s, f).items() if f.category is None or c == f.category}
     if f.task is None and not direct:
         C = CoverageFact
-        covered_q = (
-            select(C.categories, func.count(C.entity_id.distinct()))
-            .where(C.n > 0, *_facts_cut(s, f, C))
-            .group_by(C.categories)
-        )
+        # distinct (categories, entity) first, then counted per categories: two hash aggregates (a count(DISTINCT)
+        # sorts every row, twice as slow)
+        pairs = select(C.categories, C.entity_id).where(C.n > 0, *_facts_cut(s, f, C)).distinct().subquery("pairs")
+        covered_q = select(pairs.c.categories, func.count()).group_by(pairs.c.categories)
         active_q = (
             select(Entity.categories, func.count())
             .where(Entity.active.is_(True), *_entity_cut(s, f))
