@@ -173,8 +173,9 @@ def _changed(dialect: str, table: str) -> str:
 
 
 def _sqlite_triggers() -> list[str]:
-    """One trigger per table, event and timing, its statements one per summary (a sync inserting a million
-    entities probes the results once per entity, not once per summary)."""
+    """One trigger per table, event and timing, its statements one per summary. An entity's insert or delete is
+    one trigger, only when results name the entity (a sync inserting a million entities probes the results once
+    per entity): its results counted with no entity, then with it (or the other way round)."""
     out = []
     for table, summaries in DEPENDS.items():
         for event in ("INSERT", "UPDATE", "DELETE"):
@@ -182,20 +183,31 @@ def _sqlite_triggers() -> list[str]:
                 continue  # nothing is counted before a task is drawn, and its rows keep it (foreign keys)
             for timing, sign in (("BEFORE", -1), ("AFTER", 1)):
                 row = "OLD" if (event == "DELETE" or (event == "UPDATE" and timing == "BEFORE")) else "NEW"
-                if table != "entities" and (event, timing) in (("INSERT", "BEFORE"), ("DELETE", "AFTER")):
-                    continue  # nothing depends on a row not (or no longer) there; results may on an entity
+                if (event, timing) in (("INSERT", "BEFORE"), ("DELETE", "AFTER")):
+                    continue  # nothing depends on a row not (or no longer) there; an entity's: below
+                named = f"EXISTS (SELECT 1 FROM results WHERE entity_id = {row}.entity_id)"
                 if event == "UPDATE":
-                    cond = f"WHEN {_changed('sqlite', table)} "
+                    cond = f"WHEN ({_changed('sqlite', table)})" + (f" AND {named} " if table == "entities" else " ")
                 elif table == "entities":
-                    cond = f"WHEN EXISTS (SELECT 1 FROM results WHERE entity_id = {row}.entity_id) "
+                    cond = f"WHEN {named} "
                 else:
                     cond = ""
-                body = "; ".join(
-                    _contribution("sqlite", facts, sign, f"{where.format(row=row)} AND {_guard(table, facts, row)}")
-                    for facts, where in summaries.items()
-                )
+                if table == "entities" and event != "UPDATE":
+                    # inserted: counted with no entity, now with it; deleted (before): with it, then with none
+                    first, then = ("none", "entities") if event == "INSERT" else ("entities", "none")
+                    where = summaries[next(iter(summaries))].format(row=row)
+                    stmts = [
+                        _contribution("sqlite", facts, moved, where, source)
+                        for facts in summaries
+                        for moved, source in ((-1, first), (1, then))
+                    ]
+                else:
+                    stmts = [
+                        _contribution("sqlite", facts, sign, f"{where.format(row=row)} AND {_guard(table, facts, row)}")
+                        for facts, where in summaries.items()
+                    ]
                 name = f"tr_facts_{table}_{timing.lower()}_{event.lower()}"
-                out.append(f"CREATE TRIGGER {name} {timing} {event} ON {table} FOR EACH ROW {cond}BEGIN {body}; END")
+                out.append(f"CREATE TRIGGER {name} {timing} {event} ON {table} FOR EACH ROW {cond}BEGIN {'; '.join(stmts)}; END")
     return out
 
 
@@ -203,11 +215,9 @@ def _pg_triggers() -> list[str]:
     out = []
     for table, summaries in DEPENDS.items():
         for timing, sign, row in (("BEFORE", -1, "OLD"), ("AFTER", 1, "NEW")):
-            # row-level: an update of a watched column; a delete (before) or insert (after), but an entity's
-            # insert or delete is a statement-level trigger below
-            events = ["UPDATE OF " + ", ".join(WATCHED[table])]
-            if table not in ("joint_tasks", "entities"):
-                events.append("DELETE" if timing == "BEFORE" else "INSERT")
+            # row-level: an update that changed a watched column (a delivery attempt that sets a message's state
+            # to what it was runs nothing); a delete (before) or an insert (after), but an entity's insert or
+            # delete is a statement-level trigger below
             fn = f"facts_{table}_{timing.lower()}"
             stmts = " ".join(
                 f"IF {_guard(table, facts, row)} THEN {_contribution('postgresql', facts, sign, where.format(row=row))}; END IF;"
@@ -215,11 +225,16 @@ def _pg_triggers() -> list[str]:
             )
             ret = "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW;" if timing == "BEFORE" else "RETURN NULL;"
             out.append(f"CREATE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {stmts} {ret} END $$")
-            when = f" WHEN ({_changed('postgresql', table)})" if table in ("joint_tasks", "entities") else ""
             out.append(
-                f"CREATE TRIGGER tr_{fn} {timing} {' OR '.join(events)} ON {table} FOR EACH ROW{when} "
-                f"EXECUTE FUNCTION {fn}()"
+                f"CREATE TRIGGER tr_{fn} {timing} UPDATE OF {', '.join(WATCHED[table])} ON {table} FOR EACH ROW "
+                f"WHEN ({_changed('postgresql', table)}) EXECUTE FUNCTION {fn}()"
             )
+            if table not in ("joint_tasks", "entities"):
+                event = "DELETE" if timing == "BEFORE" else "INSERT"
+                out.append(
+                    f"CREATE TRIGGER tr_{fn}_{event.lower()} {timing} {event} ON {table} FOR EACH ROW "
+                    f"EXECUTE FUNCTION {fn}()"
+                )
     # entities inserted or deleted: once per statement, with the rows as a transition table (a sync inserting a
     # million entities joins them with the results once instead of calling a function per row)
     for event, rows in (("INSERT", "new_rows"), ("DELETE", "old_rows")):
