@@ -1,6 +1,11 @@
 """Statistics dashboard benchmark: server time of the dashboard against one bare aggregate query.
 
     python benchmarks/bench_stats.py [--results 100000] [--rounds 30] [--db sqlite|postgresql|both]
+                                     [--keep NAME]
+
+``--keep NAME`` keeps the filled database (PostgreSQL: database NAME on the server; SQLite: file NAME.db in
+the system's temporary directory) and reuses it when it is there already: the fill (about 100 s at 100,000)
+runs once, later runs only upgrade it (migrations back-fill what they add) and measure.
 
 Fills a fresh database (SQLite file, or a new PostgreSQL database on 127.0.0.1:5432 that is dropped
 afterwards) with N generated results (tests/integration/stats_factory.py: tasks in every state,
@@ -54,17 +59,24 @@ def p(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
-def run(url: str, results: int, rounds: int, label: str) -> None:
+def run(url: str, results: int, rounds: int, label: str, reuse: bool = False) -> None:
     upgrade(url)
     db: Database = init_db(url)
     t0 = time.perf_counter()
-    world = generate(results=results, seed=2026)
-    load(db, world)
+    if reuse:
+        with db.unit_of_work() as s:
+            n_results = s.execute(text("SELECT count(*) FROM results")).scalar_one()
+            n_messages = s.execute(text("SELECT count(*) FROM outbox")).scalar_one()
+    else:
+        world = generate(results=results, seed=2026)
+        load(db, world)
+        n_results, n_messages = len(world.results), len(world.messages)
     fill = time.perf_counter() - t0
     with db.unit_of_work() as s:
         if s.get_bind().dialect.name == "postgresql":
             s.execute(text("ANALYZE"))
-        add_user(s, "bench", ["coordinator"], password="bench-password-不重要")
+        if not reuse:
+            add_user(s, "bench", ["coordinator"], password="bench-password-不重要")
     with db.unit_of_work() as s:
         token = create_token(s, "bench")
     with tempfile.TemporaryDirectory() as tmp:
@@ -97,8 +109,8 @@ def run(url: str, results: int, rounds: int, label: str) -> None:
                     s.execute(bare).all()
 
             base += timed(baseline, 1)
-    n_results = len(world.results)
-    print(f"\n== {label}: {n_results:,} results, {len(world.messages):,} outbox messages, filled in {fill:.1f} s")
+    how = "reused" if reuse else "filled"
+    print(f"\n== {label}: {n_results:,} results, {n_messages:,} outbox messages, {how} in {fill:.1f} s")
     print(f"{'':10} {'p50 ms':>9} {'p95 ms':>9}")
     for name, values in (("page", page), ("api", api), ("baseline", base)):
         print(f"{name:10} {p(values, 50):9.1f} {p(values, 95):9.1f}")
@@ -113,26 +125,36 @@ def main() -> int:
     parser.add_argument("--results", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--keep", metavar="NAME", help="keep the filled database NAME, and reuse it if it exists")
     args = parser.parse_args()
+    if args.keep is not None and not args.keep.replace("_", "").isalnum():
+        parser.error("--keep: letters, digits and _ only")
     if args.db in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as tmp:
-            run(f"sqlite:///{tmp}/bench.db", args.results, args.rounds, "SQLite")
+        if args.keep:
+            path = Path(tempfile.gettempdir()) / f"{args.keep}.db"
+            run(f"sqlite:///{path}", args.results, args.rounds, "SQLite", reuse=path.exists())
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                run(f"sqlite:///{tmp}/bench.db", args.results, args.rounds, "SQLite")
     if args.db in ("postgresql", "both"):
         import psycopg
 
-        name = f"hub_bench_stats_{uuid.uuid4().hex[:8]}"
+        name = args.keep or f"hub_bench_stats_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(PG_SERVER, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            reuse = bool(args.keep) and conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            if not reuse:
+                conn.execute(f'CREATE DATABASE "{name}"')
         try:
             url = PG_SERVER.replace("postgresql://", "postgresql+psycopg://").rsplit("/", 1)[0] + f"/{name}"
-            run(url, args.results, args.rounds, "PostgreSQL")
+            run(url, args.results, args.rounds, "PostgreSQL", reuse=bool(reuse))
         finally:
             from hub.db import _current
 
             if _current is not None:
                 _current.dispose()
-            with psycopg.connect(PG_SERVER, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if not args.keep:
+                with psycopg.connect(PG_SERVER, autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return 0
 
 

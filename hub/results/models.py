@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.clock import utcnow
@@ -76,3 +76,108 @@ class CalendarOverride(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     workday: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str] = mapped_column(String(128), default="")
+
+
+class ResultFact(Base):
+    """How many approved results of drawn tasks share a year (the task's), agency, entity district and categories
+    (as the entity has them now), codes and flags: the dashboard's counts, kept exact by database triggers in
+    the transaction of every write that changes one (migration 0014_stats_summary; docs/results.md)."""
+
+    __tablename__ = "result_facts"
+    __table_args__ = (
+        UniqueConstraint(
+            "year",
+            "agency",
+            "district",
+            "categories",
+            "codes",
+            "superseded",
+            "first",
+            "on_time",
+            name="uq_result_facts_key",
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    agency: Mapped[str] = mapped_column(String(32))
+    district: Mapped[str] = mapped_column(String(6))  # '' for an entity without one (or none at all)
+    categories: Mapped[list] = mapped_column(JSONType)
+    codes: Mapped[list] = mapped_column(JSONType)
+    superseded: Mapped[bool] = mapped_column(Boolean)
+    first: Mapped[bool] = mapped_column(Boolean)  # not an amendment
+    on_time: Mapped[bool] = mapped_column(Boolean)  # published within its 20 working days
+    n: Mapped[int] = mapped_column(Integer)  # may be 0 once its results moved on: read sums, not rows
+
+
+class FollowUpFact(Base):
+    """How many follow-ups of approved results of drawn tasks share the cut of ``ResultFact``, a kind, a state
+    and a due date (kept as ``ResultFact`` is; overdue is read against the day asked)."""
+
+    __tablename__ = "follow_up_facts"
+    __table_args__ = (
+        UniqueConstraint(
+            "year",
+            "agency",
+            "district",
+            "categories",
+            "kind",
+            "closed",
+            "due_on",
+            "decided",
+            "timely",
+            name="uq_follow_up_facts_key",
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    agency: Mapped[str] = mapped_column(String(32))
+    district: Mapped[str] = mapped_column(String(6))
+    categories: Mapped[list] = mapped_column(JSONType)
+    kind: Mapped[str] = mapped_column(String(16))
+    closed: Mapped[bool] = mapped_column(Boolean)
+    due_on: Mapped[date] = mapped_column(Date)  # a case's penalty deadline; 9999-12-31 when closed or none
+    decided: Mapped[bool] = mapped_column(Boolean)  # a case with its decision
+    timely: Mapped[bool] = mapped_column(Boolean)  # a case closed within 7 working days of its decision
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class DeliveryFact(Base):
+    """How many result messages to drawn tasks' sinks share a year, the agency, district and categories of their
+    approved result ('' and [] without one), a sink, a state and a wait (approval to acceptance, in seconds,
+    for a delivered message: ``timed``); kept as ``ResultFact`` is. The waits are kept exactly, so the
+    median and the 95th percentile read from here are those of the messages themselves."""
+
+    __tablename__ = "delivery_facts"
+    __table_args__ = (
+        UniqueConstraint(
+            "year", "agency", "district", "categories", "sink", "state", "timed", "wait", name="uq_delivery_facts_key"
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    agency: Mapped[str] = mapped_column(String(32))
+    district: Mapped[str] = mapped_column(String(6))
+    categories: Mapped[list] = mapped_column(JSONType)
+    sink: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    timed: Mapped[bool] = mapped_column(Boolean)
+    wait: Mapped[float] = mapped_column(Float)  # 0 when not timed
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class CoverageFact(Base):
+    """How many current results (approved, not superseded) of drawn tasks an entity has per year and agency,
+    with the entity's district and categories as it has them now: plan coverage counts the distinct entities
+    with one. Kept as ``ResultFact`` is."""
+
+    __tablename__ = "coverage_facts"
+    __table_args__ = (
+        UniqueConstraint("year", "agency", "district", "categories", "entity_id", name="uq_coverage_facts_key"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    agency: Mapped[str] = mapped_column(String(32))
+    district: Mapped[str] = mapped_column(String(6))
+    categories: Mapped[list] = mapped_column(JSONType)
+    entity_id: Mapped[str] = mapped_column(String(64))
+    n: Mapped[int] = mapped_column(Integer)

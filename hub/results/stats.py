@@ -30,7 +30,7 @@ from hub.outbox.models import OutboxMessage
 from hub.results import figures as fig
 from hub.results.access import sees_everything
 from hub.results.figures import Figure, StatsFilter
-from hub.results.models import FollowUp, Result
+from hub.results.models import CoverageFact, DeliveryFact, FollowUp, FollowUpFact, Result, ResultFact
 from hub.results.states import ResultState
 from hub.rosters.models import Entity
 from hub.tasks.models import JointTask
@@ -112,8 +112,40 @@ def _tuple(value: Any) -> tuple[str, ...]:
 # --- reads: a few grouped queries, each figure folded from them (hub.results.figures) ---------
 
 
+def _facts_cut(s: Session, f: StatsFilter, facts: Any) -> list[ColumnElement[bool]]:
+    """The cut on a summary table (``ResultFact``, ``FollowUpFact``): year, agency, district, category."""
+    out: list[ColumnElement[bool]] = []
+    if f.year is not None:
+        out.append(facts.year == f.year)
+    if f.agency is not None:
+        out.append(facts.agency == f.agency)
+    if f.district is not None:
+        out.append(facts.district == f.district)
+    if f.category is not None:
+        out.append(_has_category(s, facts.categories, f.category))
+    return out
+
+
 def result_groups(s: Session, f: StatsFilter) -> list[fig.ResultGroup]:
-    """Approved results of the cut grouped by their entity's categories, codes and flags (a few hundred rows)."""
+    """Approved results of the cut grouped by their entity's categories, codes and flags (a few hundred rows):
+    from the summary ``result_facts`` (kept exact by triggers, migration 0014_stats_summary), or, for one
+    task's figures (the summary has no task), from the results themselves."""
+    if f.task is not None:
+        return result_groups_direct(s, f)
+    F = ResultFact
+    cols = (F.categories, F.codes, F.superseded, F.first, F.on_time)
+    n = func.sum(F.n)
+    q = select(*cols, n).where(*_facts_cut(s, f, F)).group_by(*cols).having(n != 0)
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...], bool, bool, bool], int] = {}
+    for cats, codes, sup, fst, ot, count in s.execute(q):
+        # rows whose JSON is spelled differently (a sync writes '["a","b"]', the ORM '["a", "b"]') fold here
+        k = (_tuple(cats), _tuple(codes), bool(sup), bool(fst), bool(ot))
+        groups[k] = groups.get(k, 0) + int(count)
+    return [fig.ResultGroup(c, codes, sup, fst, ot, n) for (c, codes, sup, fst, ot), n in groups.items() if n]
+
+
+def result_groups_direct(s: Session, f: StatsFilter) -> list[fig.ResultGroup]:
+    """``result_groups`` counted from the results, joined to their tasks and entities (every approved result read)."""
     first = Result.amends.is_(None)
     on_time = func.coalesce(Result.published_on <= Result.due_on, False)
     q = _results(
@@ -175,7 +207,20 @@ FollowUpRows = list[tuple[str, bool, bool, bool, bool, int]]
 
 
 def _follow_up_rows(s: Session, f: StatsFilter, today: date) -> FollowUpRows:
-    """(kind, closed, overdue, a decided case, its decision published in time, count) of approved results' follow-ups."""
+    """(kind, closed, overdue, a decided case, its decision published in time, count) of approved results'
+    follow-ups: from the summary ``follow_up_facts`` (overdue: open, due before ``today``), or for one task's
+    figures from the follow-ups themselves."""
+    if f.task is not None:
+        return follow_up_rows_direct(s, f, today)
+    F = FollowUpFact
+    flags = (F.kind, F.closed, and_(F.closed.is_(False), F.due_on < today), F.decided, F.timely)
+    n = func.sum(F.n)
+    q = select(*flags, n).where(*_facts_cut(s, f, F)).group_by(*flags).having(n != 0)
+    return [(k, bool(c), bool(o), bool(d), bool(t), int(count)) for k, c, o, d, t, count in s.execute(q)]
+
+
+def follow_up_rows_direct(s: Session, f: StatsFilter, today: date) -> FollowUpRows:
+    """``_follow_up_rows`` counted from the follow-ups, joined to their results, tasks and entities."""
     due = case((FollowUp.kind == "case", FollowUp.penalty_due_on), else_=FollowUp.due_on)
     overdue = and_(FollowUp.closed.is_(False), due < today)
     decided = FollowUp.decided_on.is_not(None)
@@ -219,7 +264,78 @@ QS = (50.0, 95.0)  # the deliveries' quantiles: median and 95th percentile
 
 def deliveries(s: Session, f: StatsFilter) -> Figure:
     """Result messages per sink by state; median and 95th percentile from approval (the message is
-    written in the approval's transaction) to acceptance."""
+    written in the approval's transaction) to acceptance: from the summary ``delivery_facts`` (which keeps
+    every wait exactly: the quantiles interpolate between the same two waits as over the messages), or for one
+    task's figures from the messages themselves."""
+    if f.task is not None:
+        return deliveries_direct(s, f)
+    F = DeliveryFact
+    cut = _facts_cut(s, f, F)
+    if s.get_bind().dialect.name == "postgresql":
+        # one pass: each row stands for n messages (generate_series repeats it n times: the quantiles are
+        # those of the messages), counted by state, the delivered ones' waits sorted for the quantiles
+        g = func.generate_series(1, F.n).table_valued("i").lateral("g")
+        q = (
+            select(
+                F.sink,
+                F.state,
+                func.count(),
+                func.percentile_cont(0.5).within_group(F.wait).filter(F.timed.is_(True)),
+                func.percentile_cont(0.95).within_group(F.wait).filter(F.timed.is_(True)),
+            )
+            .select_from(F)
+            .join(g, literal(True))
+            .where(*cut)
+            .group_by(F.sink, F.state)
+        )
+        counts: dict[tuple[str, str], int] = {}
+        quantiles: dict[str, tuple[float, ...]] = {}
+        for sink, state, k, p50, p95 in s.execute(q):
+            counts[(sink, state)] = int(k)
+            if p50 is not None:
+                quantiles[sink] = (round(float(p50), 1), round(float(p95), 1))
+        return _with_quantiles(counts, quantiles)
+    n = func.sum(F.n)
+    counts = {
+        (sink, state): int(k)
+        for sink, state, k in s.execute(select(F.sink, F.state, n).where(*cut).group_by(F.sink, F.state).having(n != 0))
+    }
+    # the delivered messages' waits per sink, each with how many share it, and the running count in wait order:
+    # only the rows holding the ranks the two quantiles interpolate between are read
+    w = (
+        select(F.sink.label("sink"), F.wait.label("wait"), n.label("k"))
+        .where(F.timed.is_(True), *cut)
+        .group_by(F.sink, F.wait)
+        .having(n > 0)
+        .subquery("w")
+    )
+    totals = {sink: int(t) for sink, t in s.execute(select(w.c.sink, func.sum(w.c.k)).group_by(w.c.sink))}
+    if not totals:
+        return _with_quantiles(counts, {})
+    c = select(
+        w.c.sink,
+        w.c.wait,
+        w.c.k,
+        func.sum(w.c.k).over(partition_by=w.c.sink, order_by=w.c.wait, rows=(None, 0)).label("cum"),
+    ).subquery("c")
+    wanted = {sink: sorted({r for q in QS for r in fig.ranks_needed(t, q)}) for sink, t in totals.items()}
+    near = [
+        and_(c.c.sink == sink, c.c.cum - c.c.k <= ranks[-1], c.c.cum - 1 >= ranks[0]) for sink, ranks in wanted.items()
+    ]
+    ranked: dict[str, dict[int, float]] = {}
+    for sink, wait, k, cum in s.execute(select(c.c.sink, c.c.wait, c.c.k, c.c.cum).where(or_(*near))):
+        for rank in wanted[sink]:
+            if cum - k <= rank < cum:  # the rows from cum - k to cum - 1 (0-based) all wait this long
+                ranked.setdefault(sink, {})[rank] = float(wait)
+    quantiles = {
+        sink: tuple(round(fig.percentile_of_ranked(ranked.get(sink, {}), totals[sink], q) or 0.0, 1) for q in QS)
+        for sink in totals
+    }
+    return _with_quantiles(counts, quantiles)
+
+
+def deliveries_direct(s: Session, f: StatsFilter) -> Figure:
+    """``deliveries`` read from the messages, joined to their tasks (and results and entities for a cut)."""
     M = OutboxMessage
     q = (
         select(M.sink, M.state, func.count())
@@ -233,28 +349,32 @@ def deliveries(s: Session, f: StatsFilter) -> Figure:
             q = q.where(Result.agency == f.agency)
         if f.district is not None or f.category is not None:
             q = q.join(Entity, Entity.entity_id == Result.entity_id).where(*_entity_cut(s, f))
-    counts = {(sink, state): n for sink, state, n in s.execute(q.group_by(M.sink, M.state))}
-    delivered = q.where(M.state == "delivered", M.delivered_at.is_not(None))
     if s.get_bind().dialect.name == "postgresql":
-        # The counts above are a hash aggregate; the quantiles sort only the delivered messages, per sink
-        # (one ordered-set aggregate grouped by sink and state sorted every message twice).
+        # One pass over the messages: the counts by state as filtered counts, the quantiles as ordered-set
+        # aggregates over the delivered messages only (each sorts just those); two queries read them twice.
         epoch = func.extract("epoch", M.delivered_at - M.created_at)
-        quantiles: dict[str, tuple[float, ...]] = {
-            sink: (round(float(p50), 1), round(float(p95), 1))
-            for sink, p50, p95 in s.execute(
-                delivered.with_only_columns(
-                    M.sink,
-                    func.percentile_cont(0.5).within_group(epoch),
-                    func.percentile_cont(0.95).within_group(epoch),
-                ).group_by(M.sink)
-            )
-            if p50 is not None
-        }
+        delivered = and_(M.state == "delivered", M.delivered_at.is_not(None))
+        states = ("pending", "delivered", "rejected")  # the states the figure shows
+        counts: dict[tuple[str, str], int] = {}
+        quantiles: dict[str, tuple[float, ...]] = {}
+        for sink, *row in s.execute(
+            q.with_only_columns(
+                M.sink,
+                *(func.count().filter(M.state == state) for state in states),
+                func.percentile_cont(0.5).within_group(epoch).filter(delivered),
+                func.percentile_cont(0.95).within_group(epoch).filter(delivered),
+            ).group_by(M.sink)
+        ):
+            counts.update({(sink, state): n for state, n in zip(states, row[:3], strict=True)})
+            if row[3] is not None:
+                quantiles[sink] = (round(float(row[3]), 1), round(float(row[4]), 1))
         return _with_quantiles(counts, quantiles)
+    counts = {(sink, state): n for sink, state, n in s.execute(q.group_by(M.sink, M.state))}
+    delivered_q = q.where(M.state == "delivered", M.delivered_at.is_not(None))
     # SQLite has no percentile: rank the delivered messages' waits per sink in SQL, and read only the ranks
     # the two quantiles interpolate between (a few rows, not every delivered message).
     wait = func.round((func.julianday(M.delivered_at) - func.julianday(M.created_at)) * 86400.0, 3)
-    d = delivered.with_only_columns(
+    d = delivered_q.with_only_columns(
         M.sink.label("sink"),
         wait.label("w"),
         (func.row_number().over(partition_by=M.sink, order_by=wait) - 1).label("i"),
@@ -278,12 +398,31 @@ def _with_quantiles(counts: dict[tuple[str, str], int], quantiles: Mapping[str, 
     return Figure(figure.name, figure.title, figure.columns, figure.headers, rows)
 
 
-def plan_coverage(s: Session, f: StatsFilter, plans: PlanRatios = no_plans) -> Figure:
+def plan_coverage(s: Session, f: StatsFilter, plans: PlanRatios = no_plans, direct: bool = False) -> Figure:
     """Per category: distinct entities with a current result in the cut / active entities, beside the plan's ratio
     (``plans``: hub.plans.coverage, injected by the caller: plans sit above results).
 
-    One pass over the entities of the cut counts both: the active ones, and those among the entity ids of the
-    cut's current results (a hashed set, so no DISTINCT sort over the results)."""
+    The covered entities come from the summary ``coverage_facts`` (current results per entity, year and agency,
+    under the entity's district and categories): a DISTINCT count per categories, no pass over the results;
+    the active ones from the entities. For one task's figures (or ``direct``) one pass over the entities of the
+    cut counts both, with the entity ids of the cut's current results as a hashed set."""
+    ratios = {c: r for c, r in plans(s, f).items() if f.category is None or c == f.category}
+    if f.task is None and not direct:
+        C = CoverageFact
+        # distinct (categories, entity) first, then counted per categories: two hash aggregates (a count(DISTINCT)
+        # sorts every row, twice as slow)
+        pairs = select(C.categories, C.entity_id).where(C.n > 0, *_facts_cut(s, f, C)).distinct().subquery("pairs")
+        covered_q = select(pairs.c.categories, func.count()).group_by(pairs.c.categories)
+        active_q = (
+            select(Entity.categories, func.count())
+            .where(Entity.active.is_(True), *_entity_cut(s, f))
+            .group_by(Entity.categories)
+        )
+        covered = fig.by_category(((_tuple(c), n) for c, n in s.execute(covered_q)), f.category)
+        active = fig.by_category(((_tuple(c), n) for c, n in s.execute(active_q)), f.category)
+        return fig.plan_coverage(
+            {c: n for c, n in covered.items() if n}, {c: n for c, n in active.items() if n}, ratios
+        )
     current = (
         select(Result.entity_id)
         .join(JointTask, and_(JointTask.id == Result.task_id, JointTask.state == "drawn"))
@@ -300,10 +439,9 @@ def plan_coverage(s: Session, f: StatsFilter, plans: PlanRatios = no_plans) -> F
         .where(*_entity_cut(s, f))
         .group_by(Entity.categories)
     )
-    rows = [(_tuple(c), covered, active) for c, covered, active in s.execute(q)]
+    rows = [(_tuple(c), covered_n, active_n) for c, covered_n, active_n in s.execute(q)]
     covered = fig.by_category(((c, n) for c, n, _ in rows), f.category)
     active = fig.by_category(((c, n) for c, _, n in rows), f.category)
-    ratios = {c: r for c, r in plans(s, f).items() if f.category is None or c == f.category}
     return fig.plan_coverage({c: n for c, n in covered.items() if n}, {c: n for c, n in active.items() if n}, ratios)
 
 
@@ -312,6 +450,9 @@ def dashboard(db: Database, f: StatsFilter, today: date, plans: PlanRatios = no_
     with db.unit_of_work() as s:
         if s.get_bind().dialect.name == "postgresql":
             s.execute(text("SET LOCAL work_mem = '32MB'"))  # the groupings sort in memory, not on disk
+            # generate_series is estimated at 1,000 rows a call (deliveries): the cost it adds up to would have
+            # the plan compiled by JIT, 200-400 ms for a query that runs in tens
+            s.execute(text("SET LOCAL jit = off"))
         groups = result_groups(s, f)  # read once, folded into four figures
         rows = _follow_up_rows(s, f, today)  # read once, folded into two
         figures = [
