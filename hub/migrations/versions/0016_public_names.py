@@ -14,7 +14,7 @@ an entity renames it; deleting the entity deletes it (the foreign key cascades).
 entities writes nothing here.
 
 Revision ID: 0016_public_names
-Revises: 0013_stats
+Revises: 0014_stats_summary
 """
 
 import importlib.util
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_public_names"
-down_revision = "0013_stats"
+down_revision = "0014_stats_summary"
 branch_labels = None
 depends_on = None
 
