@@ -92,11 +92,15 @@ def _exprs(dialect: str, facts: str) -> tuple[str, ...]:
 def _from(facts: str, entities: str) -> str:
     """The rows ``facts`` counts; ``entities`` is the relation the entity's district and categories come from
     (``entities``, a transition table, or ``none``: an entity not there)."""
-    e = (
-        "LEFT JOIN entities e ON FALSE"
-        if entities == "none"
-        else f"LEFT JOIN {entities} e ON e.entity_id = r.entity_id"
-    )
+    if entities == "none":
+        e = "LEFT JOIN entities e ON FALSE"
+    elif entities == "old_row":  # (SQLite, in an entity's AFTER UPDATE trigger) the row as it was
+        e = (
+            "LEFT JOIN (SELECT OLD.entity_id AS entity_id, OLD.district AS district, OLD.categories AS categories) e "
+            "ON e.entity_id = r.entity_id"
+        )
+    else:
+        e = f"LEFT JOIN {entities} e ON e.entity_id = r.entity_id"
     if facts == "coverage_facts":  # current results only: not superseded
         return (
             f"FROM results r JOIN joint_tasks t ON t.id = r.task_id {e} "
@@ -185,6 +189,9 @@ def _sqlite_triggers() -> list[str]:
                 row = "OLD" if (event == "DELETE" or (event == "UPDATE" and timing == "BEFORE")) else "NEW"
                 if (event, timing) in (("INSERT", "BEFORE"), ("DELETE", "AFTER")):
                     continue  # nothing depends on a row not (or no longer) there; an entity's: below
+                if table == "entities" and (event, timing) == ("UPDATE", "BEFORE"):
+                    continue  # one AFTER trigger moves the counts from the old row to the new (a BEFORE trigger
+                    # makes SQLite's UPDATE ... FROM of a sync dearer per row as the table grows)
                 named = f"EXISTS (SELECT 1 FROM results WHERE entity_id = {row}.entity_id)"
                 if event == "UPDATE":
                     cond = f"WHEN ({_changed('sqlite', table)})" + (f" AND {named} " if table == "entities" else " ")
@@ -192,7 +199,14 @@ def _sqlite_triggers() -> list[str]:
                     cond = f"WHEN {named} "
                 else:
                     cond = ""
-                if table == "entities" and event != "UPDATE":
+                if table == "entities" and event == "UPDATE":
+                    where = summaries[next(iter(summaries))].format(row=row)
+                    stmts = [
+                        _contribution("sqlite", facts, moved, where, source)
+                        for facts in summaries
+                        for moved, source in ((-1, "old_row"), (1, "entities"))
+                    ]
+                elif table == "entities":
                     # inserted: counted with no entity, now with it; deleted (before): with it, then with none
                     first, then = ("none", "entities") if event == "INSERT" else ("entities", "none")
                     where = summaries[next(iter(summaries))].format(row=row)
