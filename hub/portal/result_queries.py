@@ -167,8 +167,13 @@ def _name_contains(name: str, sqlite: bool) -> ColumnElement[bool]:
     if sqlite and len(name) >= INDEXED_NAME_MIN:
         match = text("entities.id IN (SELECT rowid FROM entity_names WHERE entity_names MATCH :phrase)")
         return match.bindparams(phrase=fts_phrase(name))  # type: ignore[return-value]  # a boolean SQL fragment
-    # PostgreSQL: the pg_trgm GIN index answers LIKE from 3 characters; shorter names are scanned
-    return Entity.name.like(like_pattern(name), escape="\\")
+    contains = Entity.name.like(like_pattern(name), escape="\\")
+    if not sqlite and len(name) < INDEXED_NAME_MIN:
+        # PostgreSQL: the pg_trgm GIN index answers LIKE from 3 characters; 1 or 2 characters are one of
+        # the name's grams (0015_portal_search: a GIN index over hub_name_grams(name)), exactly
+        grams = text("hub_name_grams(entities.name) @> ARRAY[CAST(:gram AS text)]").bindparams(gram=name)
+        return and_(grams, contains)
+    return contains
 
 
 def entity_ids_named(db: Database, name: str, limit: int = 100) -> list[str]:
