@@ -57,6 +57,10 @@ _COLUMNS = (
 )
 
 
+#: A search whose name or code matches at most this many entities looks up their results by entity.
+FEW_ENTITIES = 2000
+
+
 @dataclass(frozen=True)
 class ResultPage:
     """One page of published results; ``after`` is the cursor of the next page (None on the last)."""
@@ -140,11 +144,18 @@ def _published() -> Select[Any]:
 def _filtered(s: Session, query: ResultSearch) -> Select[Any]:
     q = _published()
     sqlite = s.get_bind().dialect.name == "sqlite"
+    named: list[ColumnElement[bool]] = []
     if query.name:
-        q = q.where(_name_contains(query.name, sqlite))
+        named.append(_name_contains(query.name, sqlite))
     if query.code:
         low, high = code_range(query.code)  # entity_id equals the credit code where there is one
-        q = q.where(and_(Entity.entity_id >= low, Entity.entity_id < high))
+        named.append(and_(Entity.entity_id >= low, Entity.entity_id < high))
+    if named:
+        # Entities first, through their own index (trigrams, grams, the credit code): when few match, their
+        # results are found by ix_results_entity_id; otherwise the planner would walk the results newest
+        # first, probing each one's entity, which takes long when the name or code is rare.
+        few = list(s.scalars(select(Entity.entity_id).where(*named).limit(FEW_ENTITIES + 1)))
+        q = q.where(Result.entity_id.in_(few)) if len(few) <= FEW_ENTITIES else q.where(*named)
     if query.district:
         q = q.where(Entity.district == query.district)
     if query.agency:

@@ -63,7 +63,11 @@ def _codes(client: Any, url: str) -> set[str]:
         ("name=不存在的名字", {"name": "不存在的名字"}),
     ],
 )
-def test_search_finds_exactly_the_matching_published_results(db, client, args, where):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("few", [2000, 3, 0])  # entities first (all, or some names), or the results walked newest first
+def test_search_finds_exactly_the_matching_published_results(db, client, args, where, few, monkeypatch):  # type: ignore[no-untyped-def]
+    from hub.portal import result_queries
+
+    monkeypatch.setattr(result_queries, "FEW_ENTITIES", few)
     add_published(db)
     assert _codes(client, f"/public/results.json?{args}") == expected(**where)
 
