@@ -27,7 +27,6 @@ from flask import Flask, Response, current_app, g, request
 
 from hub import appctx
 from hub.clock import utcnow
-from hub.db import read_generation
 from hub.microcache import MicroCache, RedisCache
 
 _EXTENSION = "hub_public_cache"
@@ -60,8 +59,7 @@ def _key() -> str:
     """What the answer depends on: the published data (its generation, read before any of the data),
     the day (the open-data years), and the URL: scheme, host, path and query (``?lang=`` included)."""
     db = appctx.database()
-    with db.engine.connect() as conn:
-        generation = read_generation(conn)
+    generation = db.generation()
     return f"{_database_tag(db.url)}|{generation}|{utcnow().date().isoformat()}|{request.url}"
 
 
