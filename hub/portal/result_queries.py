@@ -155,7 +155,13 @@ def _filtered(s: Session, query: ResultSearch) -> Select[Any]:
         # results are found by ix_results_entity_id; otherwise the planner would walk the results newest
         # first, probing each one's entity, which takes long when the name or code is rare.
         few = list(s.scalars(select(Entity.entity_id).where(*named).limit(FEW_ENTITIES + 1)))
-        q = q.where(Result.entity_id.in_(few)) if len(few) <= FEW_ENTITIES else q.where(*named)
+        if len(few) > FEW_ENTITIES:
+            q = q.where(*named)
+        else:
+            # ordered by an expression, so that the planner cannot walk the primary key newest first (which it
+            # would, expecting a match soon, and read every result when those entities have none): their few
+            # results are read through ix_results_entity_id and sorted
+            q = q.where(Result.entity_id.in_(few)).order_by((Result.id + 0).desc())
     if query.district:
         q = q.where(Entity.district == query.district)
     if query.agency:
@@ -198,7 +204,9 @@ def entity_ids_named(db: Database, name: str, limit: int = 100) -> list[str]:
 def _page(
     s: Session, q: Select[Any], limit: int, name_query: str, sinks: Mapping[str, str] | None, policy: str
 ) -> ResultPage:
-    rows = list(s.execute(q.order_by(Result.id.desc()).limit(limit + 1)))
+    if not q._order_by_clauses:  # newest first, unless _filtered chose how (the same order)
+        q = q.order_by(Result.id.desc())
+    rows = list(s.execute(q.limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     names = _inspector_names(s, policy, [i for r in rows for i in r.inspectors or []])
