@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -56,7 +56,7 @@ def published_results(s: Session, task_id: str | None = None, current_only: bool
 CHUNK = 1000
 
 
-def _published_rows(s: Session, results: list[Result]) -> Iterator[dict[str, Any]]:
+def _published_rows(s: Session, results: Sequence[Result]) -> Iterator[dict[str, Any]]:
     entities = {
         e.entity_id: e for e in s.scalars(select(Entity).where(Entity.entity_id.in_({r.entity_id for r in results})))
     }
