@@ -28,6 +28,7 @@ from flask import Flask, Response, current_app, g, request
 from hub import appctx
 from hub.clock import utcnow
 from hub.microcache import MicroCache, RedisCache
+from hub.version import VERSION
 
 _EXTENSION = "hub_public_cache"
 _KEPT_HEADERS = ("Content-Disposition",)
@@ -56,11 +57,12 @@ def public_cache() -> MicroCache | RedisCache:
 
 
 def _key() -> str:
-    """What the answer depends on: the published data (its generation, read before any of the data),
-    the day (the open-data years), and the URL: scheme, host, path and query (``?lang=`` included)."""
+    """What the answer depends on: the database, the hub's version (a new release renders anew), the
+    published data (its generation, read before any of the data), the day (the open-data years), and
+    the URL: scheme, host, path and query (``?lang=`` included)."""
     db = appctx.database()
     generation = db.generation()
-    return f"{_database_tag(db.url)}|{generation}|{utcnow().date().isoformat()}|{request.url}"
+    return f"{_database_tag(db.url)}|{VERSION}|{generation}|{utcnow().date().isoformat()}|{request.url}"
 
 
 @functools.lru_cache(maxsize=8)
