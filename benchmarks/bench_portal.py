@@ -2,18 +2,23 @@
 1,000,000 results, driven over loopback by wrk with a mix of search and notice pages.
 
     python benchmarks/bench_portal.py [--entities 1000000] [--results 1000000] [--workers 2] [--threads 4]
-        [--response-cache 5] [--connections 16] [--seconds 30] [--keep] [--reuse NAME]
+        [--response-cache 3600] [--redis URL | --no-redis] [--warm] [--connections 16] [--seconds 30]
+        [--keep] [--reuse NAME] [--fill-only]
 
 1. A fresh PostgreSQL database migrated to head (0011_portal: pg_trgm GIN on entity names), filled
    with set-based SQL (generate_series, one INSERT ... SELECT per table), then ANALYZE.
 2. `hub serve --workers W --threads T --no-access-log` on a free loopback port, with the portal's
-   micro-cache kept for ``--response-cache`` seconds (`[portal] response_cache_seconds`; 0: off).
+   response cache (`[portal] response_cache_seconds` = ``--response-cache``; 0: off) in Redis
+   (``--redis``, the broker URL; ``--no-redis``: each process's memory). The publication generation
+   is raised first, so the cache starts cold; ``--warm`` asks every URL of the mix once before the
+   run, so that the run is served (almost) wholly from the cache.
 3. BASELINE: wrk on /public/verify alone (a page that renders a template and reads nothing),
    then the MIX: wrk picking at random, per request, from a list of URLs: searches by name
    (3+ characters: the trigram index), by credit-code prefix, by district and year, by agency and
    outcome; enterprise pages; task notices and their result notices; item lists; the home page.
-Prints requests/s and the latency percentiles of each, the ratio mix/baseline, the target
-(>= 300 req/s at p99 <= 300 ms), the load average before and after, and the exact wrk command.
+Prints requests/s and the latency percentiles of each, the ratio mix/baseline, the cache's hit rate
+(X-Cache), the target (>= 300 req/s at p99 <= 300 ms), the load average before and after, and the
+exact wrk command.
 4. STATUSES: every URL of the mix asked once more, one at a time; any answer that is not 200 is
    listed with its status (wrk only counts them).
 """
@@ -56,6 +61,19 @@ for line in io.lines(os.getenv("PORTAL_URLS")) do urls[#urls + 1] = line end
 math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16) % 100000)
 request = function()
   return wrk.format("GET", urls[math.random(#urls)])
+end
+-- the response cache's answer (X-Cache: hit | miss), counted per thread and summed at the end
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
+init = function(args) hits = 0; misses = 0 end
+response = function(status, headers, body)
+  local said = headers["X-Cache"] or headers["x-cache"]
+  if said == "hit" then hits = hits + 1 elseif said == "miss" then misses = misses + 1 end
+end
+done = function(summary, latency, requests)
+  local h, m = 0, 0
+  for _, t in ipairs(threads) do h = h + t:get("hits"); m = m + t:get("misses") end
+  io.write(string.format("X-Cache hits %d misses %d\n", h, m))
 end
 """
 
@@ -184,6 +202,9 @@ def wrk(
         if m:
             value, unit = float(m.group(1)), m.group(2)
             figures[f"p{pct}"] = value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    cache = re.search(r"X-Cache hits (\d+) misses (\d+)", out)
+    if cache:
+        figures["hits"], figures["misses"] = float(cache.group(1)), float(cache.group(2))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     figures["non2xx"] = float(errors.group(1)) if errors else 0.0
     timeouts = re.search(r"Socket errors:.*timeout (\d+)", out)
@@ -238,29 +259,41 @@ def main() -> None:
     ap.add_argument("--results", type=int, default=1_000_000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=4)
-    ap.add_argument("--response-cache", type=int, default=5, help="[portal] response_cache_seconds (0: off)")
+    ap.add_argument("--response-cache", type=int, default=3600, help="[portal] response_cache_seconds (0: off)")
+    ap.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="the broker URL (the shared response cache)")
+    ap.add_argument("--no-redis", action="store_true", help="no broker: each web process caches in its memory")
+    ap.add_argument("--warm", action="store_true", help="ask every URL of the mix once before the run")
+    ap.add_argument("--fill-only", action="store_true", help="create and fill the database (kept), then stop")
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--seconds", type=int, default=30)
     ap.add_argument("--keep", action="store_true", help="keep the database afterwards (its name is printed)")
     ap.add_argument("--reuse", help="a database filled by an earlier --keep run")
+    ap.add_argument("--name", help="the name of the database to create (default: hub_bench_portal_<random>)")
     args = ap.parse_args()
 
-    name = args.reuse or f"hub_bench_portal_{uuid.uuid4().hex[:8]}"
+    name = args.reuse or args.name or f"hub_bench_portal_{uuid.uuid4().hex[:8]}"
     url = f"{PG}/{name}"
     admin = psycopg.connect(f"{PG}/postgres", autocommit=True)
     server = None
     try:
         if not args.reuse:
             admin.execute(f'CREATE DATABASE "{name}"')
-            upgrade(url.replace("postgresql://", "postgresql+psycopg://"))
+        start = time.perf_counter()
+        upgrade(url.replace("postgresql://", "postgresql+psycopg://"))  # a reused database: to the newest schema
+        migrated = time.perf_counter() - start
         with psycopg.connect(url, autocommit=True) as conn:  # a reused database: filled where a run stopped
             start = time.perf_counter()
             times = fill(conn, args.entities, args.results)
             total = time.perf_counter() - start
+            # a publication: every answer cached so far is out of date, so the cache starts cold
+            conn.execute("UPDATE publication_generation SET generation = generation + 1")
         print(
-            f"filled {args.entities:,} entities and {args.results:,} results in {total:.0f} s: "
-            + ", ".join(f"{k} {v:.1f} s" for k, v in times.items())
+            f"migrated in {migrated:.0f} s; filled {args.entities:,} entities and {args.results:,} results in "
+            f"{total:.0f} s: " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items())
         )
+        if args.fill_only:
+            args.keep = True
+            return
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         env = dict(
@@ -269,6 +302,9 @@ def main() -> None:
             HUB_SECRET_KEY="bench-portal",
             HUB_DATA_DIR=tempfile.mkdtemp(prefix="bench-portal-"),
         )
+        env.pop("HUB_BROKER_URL", None)
+        if not args.no_redis:
+            env["HUB_BROKER_URL"] = args.redis
         config = Path(env["HUB_DATA_DIR"]) / "hub.toml"
         config.write_text(f"[portal]\nresponse_cache_seconds = {args.response_cache}\n", encoding="utf-8")
         env["HUB_CONFIG"] = str(config)
@@ -288,7 +324,7 @@ def main() -> None:
         script = Path(tempfile.mkstemp(prefix="portal-", suffix=".lua")[1])
         script.write_text(WRK_SCRIPT)
         wrk_env = dict(os.environ, PORTAL_URLS=str(listing))
-        for u in mix[:50]:  # warm each worker's connections and PostgreSQL's cache a little
+        for u in mix[:50] if not args.warm else mix:  # warm the connections (--warm: and the whole cache)
             subprocess.run(["curl", "-s", "-o", "/dev/null", u], check=False)
         before = load()
         base_cmd, baseline = wrk(f"{base}/public/verify", args.connections, args.seconds, None, wrk_env)
@@ -297,7 +333,8 @@ def main() -> None:
         print(f"machine: {os.cpu_count()} cores; load average before {before}, after {after}")
         print(
             f"hub serve --workers {args.workers} --threads {args.threads} --no-access-log, response cache "
-            f"{args.response_cache} s, on PostgreSQL ({name}); {len(mix)} URLs in the mix"
+            f"{args.response_cache} s ({'memory' if args.no_redis else args.redis}), on PostgreSQL ({name}); "
+            f"{len(mix)} URLs in the mix"
         )
         for label, cmd, f in (("baseline /public/verify", base_cmd, baseline), ("portal mix", mix_cmd, figures)):
             print(
@@ -306,6 +343,14 @@ def main() -> None:
             )
             print(f"  command: PORTAL_URLS={listing} {cmd}" if label == "portal mix" else f"  command: {cmd}")
         print(f"ratio mix/baseline (req/s): {figures['rps'] / baseline['rps']:.2f}")
+        if "hits" in figures:
+            asked = figures["hits"] + figures["misses"]
+            print(
+                f"response cache ({'Redis' if not args.no_redis else 'process memory'}, "
+                f"{'warmed with every URL first' if args.warm else 'cold at the start'}): "
+                f"{figures['hits']:.0f} hits, {figures['misses']:.0f} misses, "
+                f"hit rate {figures['hits'] / max(1, asked):.1%}"
+            )
         met = figures["rps"] >= TARGET_RPS and figures.get("p99", 1e9) <= TARGET_P99_MS
         print(f"target >= {TARGET_RPS} req/s at p99 <= {TARGET_P99_MS} ms: {'met' if met else 'NOT met'}")
         odd = statuses(mix)

@@ -164,8 +164,10 @@ class PortalConfig:
 
     inspector_names: str = "masked"  # masked | full | hidden: inspectors on published results
     cache_seconds: int = 300  # Cache-Control max-age of public pages
-    response_cache_seconds: int = 5  # a public page is answered from this process's memory for so long (0: off)
-    response_cache_mb: int = 32  # the bytes each web process may keep for that
+    # how long a kept public answer nobody asks for stays in the response cache (0: off); never stale:
+    # the cache is keyed by the publication generation (hub.web.caching)
+    response_cache_seconds: int = 3600
+    response_cache_mb: int = 32  # the bytes each web process may keep for that (Redis: a body's limit is 1/8)
 
 
 # The policies hub.disclosure.public_inspector_name applies (config sits below it; a test holds them equal).
@@ -187,8 +189,8 @@ def _portal(raw: Any) -> PortalConfig:
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 86400:
                 raise ConfigError(f"{value!r} must be a whole number of seconds, 0 to 86400", where=where)
         elif key == "response_cache_seconds":
-            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 300:
-                raise ConfigError(f"{value!r} must be a whole number of seconds, 0 to 300", where=where)
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 86400:
+                raise ConfigError(f"{value!r} must be a whole number of seconds, 0 to 86400", where=where)
         elif key == "response_cache_mb":
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 4096:
                 raise ConfigError(f"{value!r} must be a whole number of megabytes, 0 to 4096", where=where)

@@ -6,14 +6,16 @@ Services open a unit of work with ``unit_of_work()``; nothing else commits.
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, MetaData, create_engine, event
+from sqlalchemy import JSON, BigInteger, Column, Integer, MetaData, Table, create_engine, event
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING = {
@@ -33,7 +35,7 @@ class Base(DeclarativeBase):
 
 
 #: Tables a migration creates that no model describes: SQLite's FTS5 name index and its shadow tables
-#: (0016_public_names; 0011_portal's before it), kept by triggers.
+#: (0015_public_names; 0011_portal's before it), kept by triggers.
 SEARCH_TABLE_PREFIX = ("public_name_index", "entity_names")
 
 
@@ -42,7 +44,97 @@ def described_by_models(name: str | None, type_: str, _parent_names: object = No
     return not (type_ == "table" and (name or "").startswith(SEARCH_TABLE_PREFIX))
 
 
+# -- the publication generation -------------------------------------------------------------------
+#
+# The public portal keeps its answers in a response cache (hub.web.caching) keyed by the URL and this
+# number: every transaction that writes a table the public pages show (below) adds one to it as the
+# last statement before COMMIT, on the same connection, so the new data and the new number become
+# visible together. A page reads the number before its data, so an answer is never kept under a
+# number newer than what it shows: a cached page is never stale, whatever its time to live.
+
+#: Tables whose rows (or whose rows' presence) some public page, twin or feed shows: results and the
+#: entities and inspectors they name, tasks and their draws, item lists, plans, the outbox (delivery
+#: dates), the audit chain (its head is on the home page), working-day overrides.
+PUBLIC_TABLES = frozenset(
+    {
+        "results",
+        "entities",
+        "inspectors",
+        "joint_tasks",
+        "task_parties",
+        "frozen_chunks",
+        "assignments",
+        "assignment_inspectors",
+        "items",
+        "annual_plans",
+        "plan_entries",
+        "outbox",
+        "audit_log",
+        "calendar_overrides",
+    }
+)
+
+publication_generation = Table(
+    "publication_generation",
+    Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("generation", BigInteger, nullable=False),
+)
+
+_WRITE = re.compile(r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)\"?", re.IGNORECASE)
+_PUBLIC_WRITE = "hub_public_write"  # connection.info: this transaction wrote a public table
+_BUMP = (
+    "INSERT INTO publication_generation (id, generation) VALUES (1, 1) "
+    "ON CONFLICT (id) DO UPDATE SET generation = publication_generation.generation + 1"
+)
+_READ = "SELECT generation FROM publication_generation WHERE id = 1"
+
+
+def writes_public_table(statement: str) -> bool:
+    """Whether a SQL statement inserts into, updates or deletes from a table in PUBLIC_TABLES."""
+    m = _WRITE.match(statement)
+    return m is not None and m.group(1).lower() in PUBLIC_TABLES
+
+
+def mark_public_write(conn: Connection | Session) -> None:
+    """Say that the current transaction changed public data without going through SQLAlchemy's
+    statement execution (e.g. a DB-API ``executemany`` on the driver's own connection)."""
+    target = conn.connection() if isinstance(conn, Session) else conn
+    target.info[_PUBLIC_WRITE] = True
+
+
+def read_generation(conn: Connection) -> int:
+    """The current publication generation (0 before the first public write)."""
+    return int(conn.exec_driver_sql(_READ).scalar() or 0)
+
+
+def _track_public_writes(engine: Engine) -> None:
+    @event.listens_for(engine, "before_cursor_execute")
+    def _mark(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not conn.info.get(_PUBLIC_WRITE) and writes_public_table(statement):
+            conn.info[_PUBLIC_WRITE] = True
+
+    @event.listens_for(engine, "commit")
+    def _bump(conn: Connection) -> None:
+        if conn.info.pop(_PUBLIC_WRITE, False):  # the last statement of the transaction, then COMMIT
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(_BUMP)
+            finally:
+                cursor.close()
+
+    @event.listens_for(engine, "rollback")
+    def _forget(conn: Connection) -> None:
+        conn.info.pop(_PUBLIC_WRITE, None)
+
+
 def make_engine(url: str) -> Engine:
+    engine = _make_engine(url)
+    _track_public_writes(engine)
+    return engine
+
+
+def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -82,6 +174,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._generation_engine: Engine | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -100,8 +193,32 @@ class Database:
         finally:
             session.close()
 
-    def dispose(self) -> None:
-        self.engine.dispose()
+    def generation(self) -> int:
+        """The publication generation, read as cheaply as can be: one statement, one round trip.
+
+        On PostgreSQL through a pool of its own in autocommit mode (no BEGIN, no ROLLBACK) and without the
+        ping before each checkout (a connection found broken is dropped and the read made once more on a
+        new one); on SQLite through the engine (no network)."""
+        if self.is_sqlite:
+            with self.engine.connect() as conn:
+                return read_generation(conn)
+        if self._generation_engine is None:
+            self._generation_engine = create_engine(
+                self.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False, pool_size=2, max_overflow=30
+            )
+        for attempt in (1, 2):
+            try:
+                with self._generation_engine.connect() as conn:
+                    return read_generation(conn)
+            except DBAPIError as exc:
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
+
+    def dispose(self, close: bool = True) -> None:
+        self.engine.dispose(close=close)
+        if self._generation_engine is not None:
+            self._generation_engine.dispose(close=close)
 
 
 _current: Database | None = None
@@ -123,7 +240,7 @@ def forget_inherited_connections() -> None:
     them (they belong to the parent), so the next use opens a connection of its own (SQLAlchemy's advice
     for multiprocessing)."""
     if _current is not None:
-        _current.engine.dispose(close=False)
+        _current.dispose(close=False)
 
 
 def get_db() -> Database:

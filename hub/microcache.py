@@ -1,12 +1,14 @@
-"""A small LRU of answers, bounded in bytes, each kept for a few seconds (pure: no Flask, no SQL).
+"""Where the portal keeps the answers it gave (no Flask, no SQL): a small LRU in this process's
+memory, bounded in bytes, or Redis, shared by every web process.
 
-The portal keeps its public pages here (hub.web.caching): a page read again within ``ttl``
-seconds is answered from memory, without a query or a render. ``ttl`` is the bound on staleness
-(docs/portal.md). Thread-safe; the clock is injectable so tests need not sleep.
+The portal keeps its public pages here (hub.web.caching) under keys that hold the publication
+generation (hub.db), so a kept answer is never stale; ``ttl`` only bounds how long an answer nobody
+asks for again takes up room. The LRU is thread-safe and its clock injectable so tests need not sleep.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import OrderedDict
@@ -81,3 +83,69 @@ class MicroCache:
 
     def _drop(self, key: str) -> None:
         self._bytes -= len(self._entries.pop(key).body)
+
+
+class RedisCache:
+    """The same interface over Redis, shared by every web process (and every host) using that Redis.
+
+    An entry lives ``ttl`` seconds (Redis expires it); its meta is kept as JSON beside the body, so
+    ``meta`` must be made of JSON values and ``encode_meta``/``decode_meta`` turn it into them and
+    back. A body over ``max_body`` bytes is not kept. Redis out of reach is a miss (the page is
+    rendered as if nothing were cached), never an error."""
+
+    PREFIX = "hub:portal:"
+
+    def __init__(
+        self,
+        url: str,
+        ttl: float,
+        max_body: int,
+        encode_meta: Callable[[Any], Any] = lambda m: m,
+        decode_meta: Callable[[Any], Any] = lambda m: m,
+    ) -> None:
+        import redis
+
+        if ttl < 0 or max_body < 0:
+            raise ValueError("ttl and max_body must not be negative")
+        self.ttl, self.max_body = ttl, max_body
+        self._encode, self._decode = encode_meta, decode_meta
+        self._redis = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        self.hits = self.misses = self.failures = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_body > 0 and self.ttl > 0
+
+    def get(self, key: str) -> Entry | None:
+        if not self.enabled:
+            return None
+        try:
+            stored = self._redis.get(self.PREFIX + key)
+        except Exception:  # noqa: BLE001  (redis raises many kinds; all mean "unreachable")
+            self.failures += 1
+            stored = None
+        if not stored:
+            self.misses += 1
+            return None
+        head, _, body = bytes(stored).partition(b"\n")  # type: ignore[arg-type]
+        self.hits += 1
+        return Entry(body, self._decode(json.loads(head)), 0.0)
+
+    def put(self, key: str, body: bytes, meta: Any) -> bool:
+        if not self.enabled or len(body) > self.max_body:
+            return False
+        head = json.dumps(self._encode(meta), ensure_ascii=True, separators=(",", ":")).encode("ascii")
+        try:
+            self._redis.set(self.PREFIX + key, head + b"\n" + body, ex=max(1, int(self.ttl)))
+        except Exception:  # noqa: BLE001
+            self.failures += 1
+            return False
+        return True
+
+    def clear(self) -> None:
+        """Remove every kept answer (of every process) from this Redis db."""
+        for name in self._redis.scan_iter(match=self.PREFIX + "*", count=1000):
+            self._redis.delete(name)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self._redis.scan_iter(match=self.PREFIX + "*", count=1000))

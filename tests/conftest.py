@@ -92,9 +92,10 @@ def make_settings(db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
     def make(config: dict[str, Any] | None = None, env: dict[str, str] | None = None, broker_url: str | None = None):  # type: ignore[no-untyped-def]
         path = tmp_path / f"hub-{uuid.uuid4().hex[:6]}.toml"
         config = dict(config or {})
-        # Tests read a page, change the data and read it again at once: the portal's micro-cache (a few
-        # seconds of staleness by design) is off unless a test turns it on (tests/web/test_portal_cache.py).
-        config["portal"] = {"response_cache_seconds": 0, **config.get("portal", {})}
+        # Tests read a page, change the data and read it again at once: the portal's response cache is on
+        # (as deployed) for every test, so each of them also checks that a cached public page is never stale
+        # (the cache is keyed by the publication generation; tests/web/test_portal_cache.py).
+        config["portal"] = {"response_cache_seconds": 3600, **config.get("portal", {})}
         path.write_text(tomli_w.dumps(config), encoding="utf-8")
         environ = {
             "HUB_DATABASE_URL": db_url,

@@ -10,7 +10,7 @@ from hub.db import Base
 
 class PublicName(Base):
     """The name of an entity with at least one published (approved) result, indexed by trigrams for the
-    portal's name search (migration 0016_public_names: an FTS5 table on SQLite, a pg_trgm GIN index on
+    portal's name search (migration 0015_public_names: an FTS5 table on SQLite, a pg_trgm GIN index on
     PostgreSQL). Kept by database triggers, never by the code: a result approved adds its entity, a
     renamed entity is renamed here, a deleted one goes. A sync's new entities cost nothing here."""
 

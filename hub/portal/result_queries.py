@@ -58,6 +58,10 @@ _COLUMNS = (
 )
 
 
+#: A search whose name or code matches at most this many entities looks up their results by entity.
+FEW_ENTITIES = 2000
+
+
 @dataclass(frozen=True)
 class ResultPage:
     """One page of published results; ``after`` is the cursor of the next page (None on the last)."""
@@ -141,11 +145,24 @@ def _published() -> Select[Any]:
 def _filtered(s: Session, query: ResultSearch) -> Select[Any]:
     q = _published()
     sqlite = s.get_bind().dialect.name == "sqlite"
+    named: list[ColumnElement[bool]] = []
     if query.name:
-        q = q.where(_name_contains(query.name, sqlite))
+        named.append(_name_contains(query.name, sqlite))
     if query.code:
         low, high = code_range(query.code)  # entity_id equals the credit code where there is one
-        q = q.where(and_(Entity.entity_id >= low, Entity.entity_id < high))
+        named.append(and_(Entity.entity_id >= low, Entity.entity_id < high))
+    if named:
+        # Entities first, through their own index (trigrams, grams, the credit code): when few match, their
+        # results are found by ix_results_entity_id; otherwise the planner would walk the results newest
+        # first, probing each one's entity, which takes long when the name or code is rare.
+        few = list(s.scalars(select(Entity.entity_id).where(*named).limit(FEW_ENTITIES + 1)))
+        if len(few) > FEW_ENTITIES:
+            q = q.where(*named)
+        else:
+            # ordered by an expression, so that the planner cannot walk the primary key newest first (which it
+            # would, expecting a match soon, and read every result when those entities have none): their few
+            # results are read through ix_results_entity_id and sorted
+            q = q.where(Result.entity_id.in_(few)).order_by((Result.id + 0).desc())
     if query.district:
         q = q.where(Entity.district == query.district)
     if query.agency:
@@ -165,13 +182,18 @@ def _filtered(s: Session, query: ResultSearch) -> Select[Any]:
 
 def _name_contains(name: str, sqlite: bool) -> ColumnElement[bool]:
     """Entities with a published result whose name holds ``name``, through the names the portal keeps
-    (``public_names``, migration 0016_public_names): the trigram index from three characters, a scan of
-    those names alone below that."""
+    (``public_names``, migration 0015_public_names): the trigram index from three characters; below that
+    the grams index on PostgreSQL, a scan of those names alone on SQLite."""
     if sqlite and len(name) >= INDEXED_NAME_MIN:
         match = text("entities.id IN (SELECT rowid FROM public_name_index WHERE public_name_index MATCH :phrase)")
         return match.bindparams(phrase=fts_phrase(name))  # type: ignore[return-value]  # a boolean SQL fragment
-    # PostgreSQL: the pg_trgm GIN index answers LIKE from 3 characters; shorter names scan public_names
-    return Entity.id.in_(select(PublicName.entity_pk).where(PublicName.name.like(like_pattern(name), escape="\\")))
+    named: ColumnElement[bool] = PublicName.name.like(like_pattern(name), escape="\\")
+    if not sqlite and len(name) < INDEXED_NAME_MIN:
+        # PostgreSQL: the pg_trgm GIN index answers LIKE from 3 characters; 1 or 2 characters are one of the
+        # name's grams (a GIN index over hub_name_grams(public_names.name), 0014/0015), exactly
+        grams = text("hub_name_grams(public_names.name) @> ARRAY[CAST(:gram AS text)]").bindparams(gram=name)
+        named = and_(grams, named)
+    return Entity.id.in_(select(PublicName.entity_pk).where(named))
 
 
 def entity_ids_named(db: Database, name: str, limit: int = 100) -> list[str]:
@@ -185,7 +207,9 @@ def entity_ids_named(db: Database, name: str, limit: int = 100) -> list[str]:
 def _page(
     s: Session, q: Select[Any], limit: int, name_query: str, sinks: Mapping[str, str] | None, policy: str
 ) -> ResultPage:
-    rows = list(s.execute(q.order_by(Result.id.desc()).limit(limit + 1)))
+    if not q._order_by_clauses:  # newest first, unless _filtered chose how (the same order)
+        q = q.order_by(Result.id.desc())
+    rows = list(s.execute(q.limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     names = _inspector_names(s, policy, [i for r in rows for i in r.inspectors or []])

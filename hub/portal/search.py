@@ -16,7 +16,8 @@ from vocabulary.outcomes import TEXTS
 
 NAME_MAX = 64
 PAGE_SIZE = 20
-#: A name of fewer characters is matched by scanning, not by the trigram index (docs/portal.md).
+#: A name of fewer characters is not matched by the trigram index: on PostgreSQL by the index of its
+#: characters and character pairs (0014_portal_search), on SQLite by scanning (docs/portal.md).
 INDEXED_NAME_MIN = 3
 
 _CODE = re.compile(r"[0-9A-Z]{1,18}")

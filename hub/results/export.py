@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -47,12 +47,19 @@ def published_results(s: Session, task_id: str | None = None, current_only: bool
         q = q.where(Result.superseded.is_(False))
     if task_id:
         q = q.where(Result.task_id == task_id)
-    results = list(s.scalars(q))
-    entities = (
-        {e.entity_id: e for e in s.scalars(select(Entity).where(Entity.entity_id.in_({r.entity_id for r in results})))}
-        if results
-        else {}
-    )
+    # a chunk at a time (a big task holds tens of thousands): its entities and deliveries looked up per chunk
+    for results in s.scalars(q.execution_options(yield_per=CHUNK)).partitions():
+        yield from _published_rows(s, results)
+
+
+#: results read, and their entities and deliveries looked up, at a time
+CHUNK = 1000
+
+
+def _published_rows(s: Session, results: Sequence[Result]) -> Iterator[dict[str, Any]]:
+    entities = {
+        e.entity_id: e for e in s.scalars(select(Entity).where(Entity.entity_id.in_({r.entity_id for r in results})))
+    }
     delivery: dict[str, list[str]] = {}
     for key, sink, state in s.execute(
         select(OutboxMessage.key, OutboxMessage.sink, OutboxMessage.state).where(

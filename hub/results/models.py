@@ -81,7 +81,7 @@ class CalendarOverride(Base):
 class ResultFact(Base):
     """How many approved results of drawn tasks share a year (the task's), agency, entity district and categories
     (as the entity has them now), codes and flags: the dashboard's counts, kept exact by database triggers in
-    the transaction of every write that changes one (migration 0014_stats_summary; docs/results.md)."""
+    the transaction of every write that changes one (migration 0016_stats_summary; docs/results.md)."""
 
     __tablename__ = "result_facts"
     __table_args__ = (

@@ -128,7 +128,7 @@ def _facts_cut(s: Session, f: StatsFilter, facts: Any) -> list[ColumnElement[boo
 
 def result_groups(s: Session, f: StatsFilter) -> list[fig.ResultGroup]:
     """Approved results of the cut grouped by their entity's categories, codes and flags (a few hundred rows):
-    from the summary ``result_facts`` (kept exact by triggers, migration 0014_stats_summary), or, for one
+    from the summary ``result_facts`` (kept exact by triggers, migration 0016_stats_summary), or, for one
     task's figures (the summary has no task), from the results themselves."""
     if f.task is not None:
         return result_groups_direct(s, f)

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from connectors.base import SourceRecord
-from hub.db import upsert
+from hub.db import mark_public_write, upsert
 from hub.rosters.merge import MASTER_FIELDS
 from hub.rosters.models import QuarantineRecord
 
@@ -453,6 +453,7 @@ class EntityStage:
         quarantined = conn.exec_driver_sql(_sql(dialect, _HAS_QUARANTINE), {"source": self.source}).first() is not None
         if self.rows or self.claims:
             if dialect == "sqlite":
+                mark_public_write(conn)  # the driver's own executemany below bypasses SQLAlchemy's events
                 self._merge_sqlite(conn.connection.driver_connection, params, counts, quarantined)
             else:
                 self._merge_postgresql(session, params, counts, quarantined)

@@ -5,15 +5,19 @@ look up who is signed in, touching the session cookie): the response carries no 
 ``Vary: Cookie``, and any shared cache in front may keep it. Its ETag is a digest of the body, and
 ``If-None-Match`` / ``If-Modified-Since`` get a bodiless 304.
 
-Each web process also keeps the answers it gave in a micro-cache (hub.microcache: an LRU bounded in
-bytes, ``[portal] response_cache_mb``): the same URL (host, path, query, so the language too) asked
-again within ``[portal] response_cache_seconds`` is answered from memory with no SQL and no render.
-That many seconds is the bound on staleness. Only what ``public_response`` answered is kept: a
-successful public page or twin; never an error, a streamed download or any signed-in page.
+The answers given are kept in a response cache shared by every web process: in Redis when the broker
+is Redis, in this process's memory otherwise (hub.microcache). The key is the URL (host, path, query,
+so the language too), the day (UTC) and the *publication generation* (hub.db): every transaction
+that writes public data raises that number as it commits, and a request reads it before anything
+else, so a kept answer is never stale; ``[portal] response_cache_seconds`` only says how long an
+answer nobody asks for again is kept. A hit costs one tiny query (the generation) and no render.
+Only what ``public_response`` answered is kept: a successful public page or twin; never an error, a
+streamed download or any signed-in page. ``X-Cache: hit|miss`` says which it was.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -22,16 +26,25 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request
 
 from hub import appctx
-from hub.microcache import MicroCache
+from hub.clock import utcnow
+from hub.microcache import MicroCache, RedisCache
+from hub.version import VERSION
 
 _EXTENSION = "hub_public_cache"
 _KEPT_HEADERS = ("Content-Disposition",)
 
 
 def register_public_cache(app: Flask, *blueprints: str) -> None:
-    """Give the app its micro-cache and answer the blueprints' GET requests from it when it can."""
-    portal = app.extensions["hub_settings"].portal
-    app.extensions[_EXTENSION] = MicroCache(portal.response_cache_mb * 1024 * 1024, portal.response_cache_seconds)
+    """Give the app its response cache and answer the blueprints' GET requests from it when it can."""
+    settings = app.extensions["hub_settings"]
+    portal = settings.portal
+    budget = portal.response_cache_mb * 1024 * 1024
+    if settings.broker_url and settings.broker_url.startswith(("redis://", "rediss://", "unix://")):
+        app.extensions[_EXTENSION] = RedisCache(
+            settings.broker_url, portal.response_cache_seconds, budget // 8, _encode_meta, _decode_meta
+        )
+    else:
+        app.extensions[_EXTENSION] = MicroCache(budget, portal.response_cache_seconds)
     cached = frozenset(blueprints)
 
     @app.before_request
@@ -39,19 +52,32 @@ def register_public_cache(app: Flask, *blueprints: str) -> None:
         return _answer_from_cache() if request.blueprint in cached and request.method == "GET" else None
 
 
-def public_cache() -> MicroCache:
+def public_cache() -> MicroCache | RedisCache:
     return current_app.extensions[_EXTENSION]
 
 
 def _key() -> str:
-    return request.url  # scheme, host, path and query (``?lang=`` included): what the page depends on
+    """What the answer depends on: the database, the hub's version (a new release renders anew), the
+    published data (its generation, read before any of the data), the day (the open-data years), and
+    the URL: scheme, host, path and query (``?lang=`` included)."""
+    db = appctx.database()
+    generation = db.generation()
+    return f"{_database_tag(db.url)}|{VERSION}|{generation}|{utcnow().date().isoformat()}|{request.url}"
+
+
+@functools.lru_cache(maxsize=8)
+def _database_tag(url: str) -> str:
+    """A short name of the database (two hubs sharing one Redis never answer from each other's pages)."""
+    return hashlib.blake2b(url.encode("utf-8"), digest_size=6).hexdigest()
 
 
 def _answer_from_cache() -> Response | None:
     cache = public_cache()
-    entry = cache.get(_key())
+    if not cache.enabled:
+        return None
+    g.public_cache_key = key = _key()
+    entry = cache.get(key)
     if entry is None:
-        g.public_cache_miss = True
         return None
     mimetype, etag, last_modified, headers = entry.meta
     response = Response(entry.body, mimetype=mimetype)
@@ -59,9 +85,20 @@ def _answer_from_cache() -> Response | None:
     if last_modified is not None:
         response.last_modified = last_modified
     response.headers.update(headers)
+    response.headers["X-Cache"] = "hit"
     _cache_headers(response)
     response.make_conditional(request)
     return response
+
+
+def _encode_meta(meta: tuple[str, str, datetime | None, dict[str, str]]) -> list[Any]:
+    mimetype, etag, last_modified, headers = meta
+    return [mimetype, etag, last_modified.isoformat() if last_modified else None, headers]
+
+
+def _decode_meta(stored: list[Any]) -> tuple[str, str, datetime | None, dict[str, str]]:
+    mimetype, etag, last_modified, headers = stored
+    return mimetype, etag, datetime.fromisoformat(last_modified) if last_modified else None, headers
 
 
 def render_public(template: str, **context: Any) -> str:
@@ -93,9 +130,11 @@ def public_response(
     if filename:
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     _cache_headers(response)
-    if g.get("public_cache_miss"):  # asked through a cached blueprint: keep it for the next reader
+    key = g.get("public_cache_key")
+    if key is not None:  # asked through a cached blueprint and not found there: keep it for the next reader
         kept = {name: response.headers[name] for name in _KEPT_HEADERS if name in response.headers}
-        public_cache().put(_key(), data, (mimetype, response.get_etag()[0], response.last_modified, kept))
+        public_cache().put(key, data, (mimetype, response.get_etag()[0], response.last_modified, kept))
+        response.headers["X-Cache"] = "miss"
     response.make_conditional(request)  # turns itself into the 304 when the client's copy is current
     return response
 

@@ -22,7 +22,7 @@ from hub.portal import tables
 from hub.portal.queries import item_agencies, public_sinks, task_notice, task_notices
 from hub.portal.result_queries import ResultPage, task_results
 from hub.portal.search import parse_search
-from hub.results.queries import published_results_of
+from hub.results.export import published_results
 from hub.web.caching import public_response, render_public
 
 bp = Blueprint("public", __name__, url_prefix="/public")
@@ -108,8 +108,7 @@ def results(task_id: str):
 @public
 def results_json(task_id: str):
     public_summary(appctx.database(), task_id)  # a draft task is not public: 404
-    body = json.dumps(_published(task_id), ensure_ascii=False, default=_iso, indent=1)
-    return public_response(body, "application/json")
+    return public_response(b"".join(_json_array(_published(task_id))), "application/json")
 
 
 @bp.route("/tasks/<task_id>/results.csv")
@@ -141,9 +140,22 @@ def _frozen(task_id: str, kind: str) -> Iterator[bytes]:
     return stream_frozen_file(appctx.database(), task_id, kind)
 
 
-def _published(task_id: str) -> list[dict[str, Any]]:
-    """Approved results, masked; which sinks took them is the hub's business, not the public's."""
-    return [{k: v for k, v in r.items() if k != "delivery"} for r in published_results_of(appctx.database(), task_id)]
+def _published(task_id: str) -> Iterator[dict[str, Any]]:
+    """Approved results, masked, as they are read (a chunk at a time); which sinks took them is the
+    hub's business, not the public's."""
+    with appctx.database().unit_of_work() as s:
+        for r in published_results(s, task_id, current_only=True):
+            yield {k: v for k, v in r.items() if k != "delivery"}
+
+
+def _json_array(rows: Iterator[dict[str, Any]]) -> Iterator[bytes]:
+    """``json.dumps(list(rows), indent=1)`` byte for byte, one row at a time (a row's lines indented once more)."""
+    first = True
+    for row in rows:
+        text = json.dumps(row, ensure_ascii=False, default=_iso, indent=1).replace("\n", "\n ")
+        yield ("[\n " if first else ",\n ").encode("utf-8") + text.encode("utf-8")
+        first = False
+    yield b"[]" if first else b"\n]"
 
 
 def _download(data: bytes | Iterator[bytes], content_type: str, name: str) -> Response:

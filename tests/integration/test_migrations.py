@@ -68,7 +68,7 @@ def _approve(db, entity_id: str, n: int, state: str = "approved", revision: int 
 
 
 def test_the_name_index_holds_the_entities_the_public_can_meet(db_url):  # type: ignore[no-untyped-def]
-    """0016_public_names: a name is searchable once a result about its entity is approved (inserted
+    """0015_public_names: a name is searchable once a result about its entity is approved (inserted
     approved, or updated to approved), not before; found by its new name once renamed; gone once the
     entity is deleted (SQLite: the FTS5 table; PostgreSQL: the pg_trgm index, used by LIKE)."""
     from sqlalchemy import update
@@ -109,7 +109,7 @@ def test_the_name_index_holds_the_entities_the_public_can_meet(db_url):  # type:
 
 
 def test_a_name_search_of_three_characters_uses_the_index(db_url):  # type: ignore[no-untyped-def]
-    """The plan of the portal's name condition names the 0016_public_names index on both databases."""
+    """The plan of the portal's name condition names the 0015_public_names index on both databases."""
     from sqlalchemy import select, text
 
     from hub.db import Database
@@ -152,7 +152,7 @@ def scratch_url(tmp_path):  # type: ignore[no-untyped-def]
 
 
 def test_the_public_names_migrate_down_and_up_again(scratch_url):  # type: ignore[no-untyped-def]
-    """0016_public_names downgrades (0011_portal's index of every name comes back on SQLite) and upgrades
+    """0015_public_names downgrades (0011_portal's index of every name comes back on SQLite) and upgrades
     again, filling public_names from the approved results already stored."""
     from sqlalchemy import text
 
@@ -168,7 +168,7 @@ def test_the_public_names_migrate_down_and_up_again(scratch_url):  # type: ignor
             s.add(Entity(entity_id="E2", name="济南市市中区育英中学", categories=[], sources=[]))
         _approve(db, "E1", 1)
         db.engine.dispose()
-        downgrade(scratch_url, "0013_stats")
+        downgrade(scratch_url, "0014_portal_search")
         with db.engine.connect() as conn:
             tables = set(inspect(conn).get_table_names())
             assert "public_names" not in tables

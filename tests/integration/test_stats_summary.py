@@ -1,5 +1,5 @@
 """The dashboard's summaries (result_facts, follow_up_facts, delivery_facts, coverage_facts; migration
-0014_stats_summary) stay equal to the figures counted afresh from the rows, through every write that changes
+0016_stats_summary) stay equal to the figures counted afresh from the rows, through every write that changes
 a counted figure: results entered, returned, approved and amended, follow-ups added and closed, messages
 delivered or rejected, tasks voided, entities whose district or categories change, rows inserted and deleted.
 On SQLite and PostgreSQL (HUB_TEST_DB=postgresql)."""
@@ -379,7 +379,7 @@ def test_the_summaries_follow_entry_review_follow_ups_delivery_amendment_and_voi
 
 
 def test_the_migration_back_fills_and_downgrades(db):  # type: ignore[no-untyped-def]
-    """Down to 0013_stats (no summaries, no triggers: writes go on), a write, and up again: the back-fill
+    """Down to 0015_public_names (no summaries, no triggers: writes go on), a write, and up again: the back-fill
     counts what is there, equal to the fresh counts."""
     from pathlib import Path
 
@@ -395,7 +395,7 @@ def test_the_migration_back_fills_and_downgrades(db):  # type: ignore[no-untyped
     cfg.set_main_option("sqlalchemy.url", db.url.replace("%", "%%"))
     cfg.attributes["configure_logger"] = False
     db.engine.dispose()
-    command.downgrade(cfg, "0013_stats")
+    command.downgrade(cfg, "0015_public_names")
     with db.unit_of_work() as s:
         tables = set(sa_inspect(s.get_bind()).get_table_names())
         assert not tables & {"result_facts", "follow_up_facts", "delivery_facts", "coverage_facts"}

@@ -80,11 +80,13 @@ def test_a_bad_public_url_is_refused_naming_the_key(tmp_path: Path, value: str) 
 
 def test_the_portal_micro_cache_is_on_by_default_and_its_bad_values_are_named(tmp_path: Path) -> None:
     portal = _load(tmp_path, "").portal
-    assert (portal.response_cache_seconds, portal.response_cache_mb) == (5, 32)
+    assert (portal.response_cache_seconds, portal.response_cache_mb) == (3600, 32)
+    assert _load(tmp_path, "[portal]\nresponse_cache_seconds = 86400\n").portal.response_cache_seconds == 86400
     assert _load(tmp_path, "[portal]\nresponse_cache_seconds = 0\n").portal.response_cache_seconds == 0
     for body, key in (
         ("[portal]\nresponse_cache_seconds = -1\n", "[portal] response_cache_seconds"),
         ("[portal]\nresponse_cache_seconds = true\n", "[portal] response_cache_seconds"),
+        ("[portal]\nresponse_cache_seconds = 86401\n", "[portal] response_cache_seconds"),
         ("[portal]\nresponse_cache_mb = 5000\n", "[portal] response_cache_mb"),
     ):
         with pytest.raises(ConfigError) as err:

@@ -63,7 +63,11 @@ def _codes(client: Any, url: str) -> set[str]:
         ("name=不存在的名字", {"name": "不存在的名字"}),
     ],
 )
-def test_search_finds_exactly_the_matching_published_results(db, client, args, where):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("few", [2000, 3, 0])  # entities first (all, or some names), or the results walked newest first
+def test_search_finds_exactly_the_matching_published_results(db, client, args, where, few, monkeypatch):  # type: ignore[no-untyped-def]
+    from hub.portal import result_queries
+
+    monkeypatch.setattr(result_queries, "FEW_ENTITIES", few)
     add_published(db)
     assert _codes(client, f"/public/results.json?{args}") == expected(**where)
 
@@ -444,3 +448,26 @@ def test_a_correction_is_shown_as_such_beside_the_result_it_replaces(db, client)
         (f"{TASK_ID}-R0000-v2", f"{TASK_ID}-R0000", False),
         (f"{TASK_ID}-R0000", None, True),
     ]
+
+
+def test_a_tasks_results_json_is_read_a_chunk_at_a_time_and_says_the_same(db, client, monkeypatch):  # type: ignore[no-untyped-def]
+    from hub.results import export
+    from hub.results.queries import published_results_of
+    from hub.web.public import _iso
+
+    add_published(db, n=30)
+    whole = [{k: v for k, v in r.items() if k != "delivery"} for r in published_results_of(db, TASK_ID)]
+    expected_body = json.dumps(whole, ensure_ascii=False, indent=1, default=_iso)
+    chunks: list[int] = []
+    real = export._published_rows
+
+    def counted(s, results):  # type: ignore[no-untyped-def]
+        chunks.append(len(results))
+        return real(s, results)
+
+    monkeypatch.setattr(export, "CHUNK", 7)
+    monkeypatch.setattr(export, "_published_rows", counted)
+    answer = client.get(f"/public/tasks/{TASK_ID}/results.json")
+    assert answer.status_code == 200 and answer.get_data(as_text=True) == expected_body
+    assert len(whole) == 24 and chunks == [7, 7, 7, 3]
+    assert client.get("/public/tasks/JT-NOPE-1/results.json").status_code == 404

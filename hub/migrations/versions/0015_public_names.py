@@ -8,13 +8,14 @@ index goes. (PostgreSQL keeps 0011_portal's ``ix_entities_name_trgm``: the staff
 searches every name with it.)
 
 Now the names of those entities alone are kept in ``public_names`` (entity pk, name), indexed by
-trigrams: an FTS5 table over it on SQLite, a pg_trgm GIN index on PostgreSQL. Triggers keep it: a
-result that is approved (inserted or updated to ``approved``) adds its entity's name; renaming such
-an entity renames it; deleting the entity deletes it (the foreign key cascades). A sync inserting
-entities writes nothing here.
+trigrams: an FTS5 table over it on SQLite, a pg_trgm GIN index on PostgreSQL (and one over its
+characters and pairs, ``hub_name_grams`` of 0014_portal_search, for names of 1–2 characters).
+Triggers keep it: a result that is approved (inserted or updated to ``approved``) adds its entity's
+name; renaming such an entity renames it; deleting the entity deletes it (the foreign key cascades).
+A sync inserting entities writes nothing here.
 
-Revision ID: 0016_public_names
-Revises: 0014_stats_summary
+Revision ID: 0015_public_names
+Revises: 0014_portal_search
 """
 
 import importlib.util
@@ -23,8 +24,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016_public_names"
-down_revision = "0014_stats_summary"
+revision = "0015_public_names"
+down_revision = "0014_portal_search"
 branch_labels = None
 depends_on = None
 
@@ -104,6 +105,7 @@ def upgrade() -> None:
             END $$;
             """
         )
+        op.execute("CREATE INDEX ix_public_names_name_grams ON public_names USING gin (hub_name_grams(name))")
     else:
         for statement in OLD_SQLITE + SQLITE:
             op.execute(statement)

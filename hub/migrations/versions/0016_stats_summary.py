@@ -15,8 +15,8 @@ depend on the changed one (a result, a follow-up, a task's results, an entity's 
 the inserts and deletes of entities use statement-level triggers with transition tables (a sync inserting
 a million entities joins them once with the results, instead of calling a function per row).
 
-Revision ID: 0014_stats_summary
-Revises: 0013_stats
+Revision ID: 0016_stats_summary
+Revises: 0015_public_names
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0014_stats_summary"
-down_revision = "0013_stats"
+revision = "0016_stats_summary"
+down_revision = "0015_public_names"
 branch_labels = None
 depends_on = None
 
