@@ -329,6 +329,7 @@ _DISTRICT_RE = re.compile(rb"[0-9]{6}|-")
 _ID_RE = re.compile(rb"[^\t\n, ]+")
 _TAG_RE = re.compile(rb"[^\t\n,]+")
 _CAPACITY_RE = re.compile(rb"10000|[1-9][0-9]{0,3}")
+_HOME_RE = re.compile(rb"[0-9]{6}")
 
 
 def _roster_line_problem(line: bytes) -> str:
@@ -524,7 +525,7 @@ def parse_pool(data: bytes) -> list[PoolEntry]:
                 inspector_id.decode(),
                 agency.decode(),
                 _pool_list(expertise, _TAG_RE, line_no, "expertise"),
-                _pool_list(home, re.compile(rb"[0-9]{6}"), line_no, "home_districts"),
+                _pool_list(home, _HOME_RE, line_no, "home_districts"),
                 int(capacity),
                 _pool_list(avoid, _ID_RE, line_no, "avoid"),
             )
@@ -829,7 +830,8 @@ def _finish_select(begun: tuple[Any, ...], tick: Callable[[int], None]) -> tuple
             spans.append(result.get())
         tick(sum(span[0] for span in spans) - reported)
     sizes: Counter[bytes] = Counter()
-    kept: dict[bytes, list[_Selected]] = {}
+    kept: dict[bytes, list[bytes]] = {}  # per stratum, its quota smallest key || entity_id so far, sorted
+    district_of: dict[bytes, bytes] = {}
     last, line = b"", 1
     while spans:
         lines, first, final, span_sizes, span_kept = spans.pop(0)
@@ -838,11 +840,15 @@ def _finish_select(begun: tuple[Any, ...], tick: Callable[[int], None]) -> tuple
         last, line = final or last, line + lines
         sizes.update(span_sizes)
         for stratum, (top, districts) in span_kept.items():
-            merged = list(zip(top, districts, repeat(stratum)))  # (key || entity_id, district, stratum)
-            if stratum in kept:
-                merged = sorted(kept[stratum] + merged)[: quotas[stratum]]
-            kept[stratum] = merged
-    selected = sorted(chain.from_iterable(kept.values()))
+            district_of.update(zip(top, districts))
+            if stratum in kept:  # two sorted runs: the sort merges them
+                top = sorted(kept[stratum] + top)[: quotas[stratum]]
+            kept[stratum] = top
+    stratum_of: dict[bytes, bytes] = {}
+    for stratum, top in kept.items():
+        stratum_of.update(zip(top, repeat(stratum)))
+    kids = sorted(stratum_of)  # the draw order: key || entity_id
+    selected = list(zip(kids, map(district_of.__getitem__, kids), map(stratum_of.__getitem__, kids)))
     return {stratum.decode("utf-8"): size for stratum, size in sizes.items()}, selected
 
 
