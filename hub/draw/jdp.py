@@ -24,7 +24,6 @@ import multiprocessing
 import operator
 import re
 import sys
-from bisect import bisect_right
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -650,9 +649,9 @@ def plain_selections(plan: dict, roster_bytes: bytes, pool_bytes: bytes, seed: b
 def _entity_keys(ids: list[bytes], weights: list[bytes], seed: bytes, hash_name: str) -> list[bytes]:
     """JDP §3: key(e) = min over t of u64(seed || "E" || entity_id || LF || t), as 8 big-endian bytes.
 
-    Ticket 1 of every entity in one pass over the column. Then the entities of weight > 1 (few), heaviest
-    first, so that those holding a ticket t are the first n of that list: ticket t for them in one more pass,
-    the key kept as the running minimum. Every pass runs in C (map over whole lists, no Python per ticket).
+    Ticket 1 of every entity in one pass over the column. Then the entities of weight > 1 (few), by weight:
+    for the w entities of one weight, tickets 2..w each in one pass, and the key is the min of the w columns
+    in one more. Every pass runs in C (map over whole lists, no Python statement per ticket).
     """
     new = _constructor(hash_name, short=True)
     digest = _digest_method(new)
@@ -662,14 +661,14 @@ def _entity_keys(ids: list[bytes], weights: list[bytes], seed: bytes, hash_name:
     heavy = list(compress(count(), map(operator.ne, weights, repeat(b"1"))))  # (operator.ne: no slot wrapper)
     if not heavy:
         return keys
-    weight_of = list(map(int, map(weights.__getitem__, heavy)))
-    heavy = list(map(heavy.__getitem__, sorted(range(len(heavy)), key=weight_of.__getitem__, reverse=True)))
-    below = sorted(map(operator.neg, weight_of))  # -weight, ascending: the i-th is the i-th of `heavy`
-    prefixed = list(map(add, repeat(prefix), map(ids.__getitem__, heavy)))
-    for t in range(2, 1 - below[0]):
-        holders = heavy[: bisect_right(below, -t)]  # weight >= t
-        tickets = map(_U64, map(digest, map(new, map(add, prefixed, repeat(b"\n%d" % t)))))  # zip stops at holders
-        deque(map(keys.__setitem__, holders, map(min, map(keys.__getitem__, holders), tickets)), maxlen=0)
+    by_weight: defaultdict[bytes, list[int]] = defaultdict(list)
+    deque(map(list.append, map(by_weight.__getitem__, map(weights.__getitem__, heavy)), heavy), maxlen=0)
+    for weight, members in by_weight.items():
+        prefixed = list(map(add, repeat(prefix), map(ids.__getitem__, members)))
+        tickets = [list(map(keys.__getitem__, members))]  # ticket 1
+        for t in range(2, int(weight) + 1):
+            tickets.append(list(map(_U64, map(digest, map(new, map(add, prefixed, repeat(b"\n%d" % t)))))))
+        deque(map(keys.__setitem__, members, map(min, *tickets)), maxlen=0)
     return keys
 
 
@@ -1017,6 +1016,22 @@ def _staff_agency_jdp1(task: tuple[Any, ...]) -> _Staffing:
     return picks, None
 
 
+def _staff_agency_packed(task: tuple[Any, ...]) -> tuple[bytes, int, tuple[int, int] | None]:
+    """_staff_agency in a worker process, the selected entities and the picks sent as a few bytes objects
+    (entity_id, district and inspector_id hold no LF): a copy each way instead of pickling 50,000 tuples."""
+    ids, districts, n = task[4]
+    selected = list(zip(ids.split(LF), districts.split(LF))) if n else []
+    picks, failure = _staff_agency((*task[:4], selected, *task[5:]))
+    return LF.join(chain.from_iterable(picks)), len(picks), failure
+
+
+def _unpack_picks(packed: tuple[bytes, int, tuple[int, int] | None], size: int) -> _Staffing:
+    """What _staff_agency_packed sent back, as _staff_agency returns it; `size` inspectors per team."""
+    blob, teams, failure = packed
+    flat = blob.split(LF) if teams else []
+    return list(map(list, zip(*[iter(flat)] * size))), failure
+
+
 def _form_teams(
     plan: dict,
     pool_entries: list[PoolEntry],
@@ -1044,6 +1059,7 @@ def _form_teams(
     entity_ids = [item[0][8:] for item in selected]
     selected_bytes = list(zip(entity_ids, (item[1] for item in selected)))
     stop, results = len(selected), {}
+    packed: tuple[bytes, bytes, int] = (b"", b"", 0)
 
     def task(agency: str, local: bool) -> tuple[Any, ...]:
         return (
@@ -1051,7 +1067,7 @@ def _form_teams(
             seed,
             plan["hash"],
             plan["avoid_home_district"],
-            selected_bytes,
+            selected_bytes if local else packed,
             members[agency],
             agencies[agency],
             stop,
@@ -1060,11 +1076,12 @@ def _form_teams(
 
     if pool and len(agencies) > 1:  # the first agency here (with progress reports), the others in the workers
         first, *others = agencies
-        running = {agency: pool.apply_async(_staff_agency, (task(agency, False),)) for agency in others}
+        packed = (LF.join(entity_ids), LF.join(item[1] for item in selected), len(selected))
+        running = {agency: pool.apply_async(_staff_agency_packed, (task(agency, False),)) for agency in others}
         results[first] = _staff_agency(task(first, True))
         tick(len(selected) % 512)
         for agency in others:
-            results[agency] = running[agency].get()
+            results[agency] = _unpack_picks(running[agency].get(), sum(size for _, _, size in agencies[agency]))
             tick(len(selected))
     else:
         for agency in agencies:
