@@ -924,6 +924,33 @@ def _staff_agency_jdp2(task: tuple[Any, ...]) -> _Staffing:
     no_one: set[bytes] = set()
     pop, push, replace = heapq.heappop, heapq.heappush, heapq.heapreplace
     picks: list[list[bytes]] = []
+    if single and len(entries) == 1 and entries[0][2] == 1:  # the usual team: one inspector of this agency
+        entry_index, (queue,) = entries[0][0], queues.values()
+        for position, (entity, district) in enumerate(selected[:stop]):
+            if tick and position % 512 == 511:
+                tick(512)
+            avoiding = avoided_by.get(entity, no_one)
+            living = living_in.get(district, no_one) if avoid_home else no_one
+            passed = []
+            while queue:
+                item = queue[0]
+                inspector = item[10:]
+                if inspector in avoiding or inspector in living:
+                    passed.append(pop(queue))
+                else:
+                    break
+            else:
+                return picks, (position, entry_index)
+            now = load[inspector] + 1
+            load[inspector] = now
+            if now == capacity[inspector]:
+                pop(queue)
+            else:
+                replace(queue, levels[now] + _U64(digest(new(prefix + inspector + suffixes[now]))) + inspector)
+            for item in passed:
+                push(queue, item)
+            picks.append([inspector])
+        return picks, None
     for position, (entity, district) in enumerate(selected[:stop]):
         if tick and position % 512 == 511:
             tick(512)
@@ -1032,19 +1059,16 @@ def _unpack_picks(packed: tuple[bytes, int, tuple[int, int] | None], size: int) 
     return list(map(list, zip(*[iter(flat)] * size))), failure
 
 
-def _form_teams(
-    plan: dict,
-    pool_entries: list[PoolEntry],
-    selected: list[_Selected],
-    seed: bytes,
-    pool: Any,
-    tick: Callable[[int], None],
-) -> list[list[str]]:
-    """JDP §4: every selected entity's team, in draw order; InfeasibleDraw on the first empty slot."""
+_Teams = tuple[dict[str, list[tuple[int, tuple[str, ...], int]]], defaultdict[str, list[tuple[Any, ...]]]]
+
+
+def _team_members(plan: dict, pool_entries: list[PoolEntry]) -> _Teams:
+    """§4's inputs that need no selection (made while the workers draw the entities): per agency of the plan,
+    its team entries (index, expertise tags, size) and its inspectors as bytes and sets."""
     agencies: dict[str, list[tuple[int, tuple[str, ...], int]]] = {}
     for index, entry in enumerate(plan["team"]):
         agencies.setdefault(entry["agency"], []).append((index, tuple(sorted(set(entry["expertise"]))), entry["size"]))
-    members = defaultdict(list)
+    members: defaultdict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for p in pool_entries:
         if p.agency in agencies:
             members[p.agency].append(
@@ -1056,6 +1080,19 @@ def _form_teams(
                     frozenset(a.encode("utf-8") for a in p.avoid),
                 )
             )
+    return agencies, members
+
+
+def _form_teams(
+    plan: dict,
+    prepared: _Teams,
+    selected: list[_Selected],
+    seed: bytes,
+    pool: Any,
+    tick: Callable[[int], None],
+) -> list[list[str]]:
+    """JDP §4: every selected entity's team, in draw order; InfeasibleDraw on the first empty slot."""
+    agencies, members = prepared
     entity_ids = [item[0][8:] for item in selected]
     selected_bytes = list(zip(entity_ids, (item[1] for item in selected)))
     stop, results = len(selected), {}
@@ -1164,9 +1201,10 @@ def _compute(
         try:
             begun = _start_select(roster_bytes, pieces, plan["quotas"], seed, hash_name, workers_pool, workers)
             pool_entries = parse_pool(pool_bytes)  # here, while the workers draw the entities (§3)
+            prepared = _team_members(plan, pool_entries)
             strata, selected = _finish_select(begun, tick)
             check_plan(plan, strata)
-            teams = _form_teams(plan, pool_entries, selected, seed, workers_pool, tick)
+            teams = _form_teams(plan, prepared, selected, seed, workers_pool, tick)
         except BaseException as exc:
             interrupted = not isinstance(exc, Exception)  # KeyboardInterrupt, SystemExit
             raise
