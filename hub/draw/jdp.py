@@ -20,6 +20,7 @@ import gc
 import hashlib
 import heapq
 import json
+import mmap
 import multiprocessing
 import operator
 import re
@@ -759,6 +760,16 @@ def _select_span(task: tuple[Any, ...]) -> _Span:
 _FORKED_WITH: dict[str, Any] = {}  # the roster the current pool's workers were forked with, and their progress
 
 
+def _release_pages(data: Any) -> None:
+    """A memory-mapped roster (the hub maps its frozen file): drop the pages this process read for the digest
+    and the line count from its resident memory. They stay in the page cache; whoever computes §3 reads them
+    again (each worker its own span), so a big roster is not held whole by the process that forms the teams
+    and stores the draw (380 MB for 10,000,000 entities)."""
+    madvise = getattr(data, "madvise", None)
+    if madvise is not None and hasattr(mmap, "MADV_DONTNEED"):
+        madvise(mmap.MADV_DONTNEED)
+
+
 def _pool_of_workers(workers: int, roster: Any, progress: bool = False) -> Any:
     """A process pool, or None where none can be made (e.g. inside a daemonic process): same result, slower.
     Forked workers get `roster` with the fork, so pieces go to them as offsets instead of copies, and a
@@ -1187,6 +1198,7 @@ def _compute(
         raise
     agencies = len({entry["agency"] for entry in plan["team"]})
     pieces, lines = _chunks(roster_bytes)
+    _release_pages(roster_bytes)
     total, done = lines + sum(plan["quotas"].values()) * agencies, 0
 
     def tick(n: int) -> None:
