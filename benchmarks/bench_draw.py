@@ -36,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -339,6 +340,19 @@ def service_child(folder: Path, entity_count: int, inspectors: int) -> dict:
     from hub.rosters.models import Entity, Inspector
     from hub.tasks import services as lifecycle
 
+    phase = ["fill"]
+    peaks: dict[str, int] = {}  # this process's resident memory per phase, sampled (VmRSS of /proc/self)
+
+    def sample() -> None:
+        status = Path("/proc/self/status")
+        while status.exists():
+            rss = next(
+                (int(line.split()[1]) for line in status.read_text().splitlines() if line.startswith("VmRSS")), 0
+            )
+            peaks[phase[0]] = max(peaks.get(phase[0], 0), rss // 1024)
+            time.sleep(0.02)
+
+    threading.Thread(target=sample, daemon=True).start()
     url = f"sqlite:///{folder / 'hub.db'}"
     settings = load_settings(None, environ={"HUB_DATA_DIR": str(folder), "HUB_DATABASE_URL": url})
     upgrade(url)
@@ -429,14 +443,18 @@ def service_child(folder: Path, entity_count: int, inspectors: int) -> dict:
             db, "JT-BENCH-1", agency, jdp.commitment(agency, REVEALS[agency], "sha256"), f"liaison-{agency}"
         )
     started = time.perf_counter()
+    phase[0] = "freeze"
     frozen = lifecycle.freeze(db, settings, "JT-BENCH-1", "bench", date(2099, 1, 1), history=RESULTS_HISTORY)
     freeze_s = time.perf_counter() - started
     for agency in ("A", "B"):
         lifecycle.reveal(db, "JT-BENCH-1", agency, REVEALS[agency], f"liaison-{agency}")
     lifecycle.request_draw(db, "JT-BENCH-1", "bench", "bench")
     started = time.perf_counter()
+    phase[0] = "draw"
     record = run_draw(db, settings, "JT-BENCH-1", "bench")
     draw_s = time.perf_counter() - started
+    time.sleep(0.05)
+    phase[0] = "done"
     peak = (
         max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
         / 1024
@@ -450,6 +468,8 @@ def service_child(folder: Path, entity_count: int, inspectors: int) -> dict:
         "freeze_s": freeze_s,
         "draw_s": draw_s,
         "peak_mb": peak,
+        "peaks": peaks,
+        "workers_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "db_mb": (folder / "hub.db").stat().st_size / 2**20,
     }
 
@@ -489,6 +509,11 @@ def service(entity_count: int, inspectors: int, label: str, floor_s: float | Non
             + (f"  ({(f['freeze_s'] + f['draw_s']) / floor_s:.2f} x the floor)" if floor_s else ""),
         ),
         (f"{label} peak RSS of the process (and its workers)", f"{f['peak_mb']:8.0f} MB"),
+        (
+            f"{label} peak RSS by phase (sampled every 20 ms)",
+            f"fill {f['peaks'].get('fill', 0)} MB, freeze {f['peaks'].get('freeze', 0)} MB, "
+            f"draw {f['peaks'].get('draw', 0)} MB, draw workers {f['workers_peak_mb']:.0f} MB",
+        ),
     ]
     return rows
 
