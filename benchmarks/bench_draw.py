@@ -326,35 +326,17 @@ def big_offline(entity_count: int, inspectors: int) -> list[tuple[str, str]]:
     ]
 
 
-def service_child(folder: Path, entity_count: int, inspectors: int) -> dict:
-    """In a fresh process: a SQLite database with the roster's entities and the inspectors, then the task
-    service's streamed freeze and draw, timed; the process's own peak RSS (and its workers')."""
+def fill_child(folder: Path, entity_count: int, inspectors: int) -> dict:
+    """In a process of its own (the benchmark's harness, not the hub): a SQLite database with the roster's
+    entities, the inspectors and the items; the seconds it took. Run apart so that the task service's
+    process below holds only what the hub itself holds."""
     from sqlalchemy import insert
 
-    from hub.auth.services import add_user
-    from hub.config import load_settings
     from hub.db import init_db, upgrade
-    from hub.draw.services import run_draw
     from hub.items.models import Item
-    from hub.results.history import RESULTS_HISTORY
     from hub.rosters.models import Entity, Inspector
-    from hub.tasks import services as lifecycle
 
-    phase = ["fill"]
-    peaks: dict[str, int] = {}  # this process's resident memory per phase, sampled (VmRSS of /proc/self)
-
-    def sample() -> None:
-        status = Path("/proc/self/status")
-        while status.exists():
-            rss = next(
-                (int(line.split()[1]) for line in status.read_text().splitlines() if line.startswith("VmRSS")), 0
-            )
-            peaks[phase[0]] = max(peaks.get(phase[0], 0), rss // 1024)
-            time.sleep(0.02)
-
-    threading.Thread(target=sample, daemon=True).start()
     url = f"sqlite:///{folder / 'hub.db'}"
-    settings = load_settings(None, environ={"HUB_DATA_DIR": str(folder), "HUB_DATABASE_URL": url})
     upgrade(url)
     db = init_db(url)
     rng = random.Random(20261120)
@@ -420,7 +402,35 @@ def service_child(folder: Path, entity_count: int, inspectors: int) -> dict:
                 for a in ("A", "B")
             ],
         )
-    inserted_s = time.perf_counter() - started
+    return {"insert_s": time.perf_counter() - started}
+
+
+def service_child(folder: Path, entity_count: int, inspectors: int) -> dict:
+    """In a fresh process, on the SQLite database fill_child made: the task service's streamed freeze and
+    draw, timed; the process's own peak RSS (and its workers')."""
+    from hub.auth.services import add_user
+    from hub.config import load_settings
+    from hub.db import init_db
+    from hub.draw.services import run_draw
+    from hub.results.history import RESULTS_HISTORY
+    from hub.tasks import services as lifecycle
+
+    phase = ["setup"]
+    peaks: dict[str, int] = {}  # this process's resident memory per phase, sampled (VmRSS of /proc/self)
+
+    def sample() -> None:
+        status = Path("/proc/self/status")
+        while status.exists():
+            rss = next(
+                (int(line.split()[1]) for line in status.read_text().splitlines() if line.startswith("VmRSS")), 0
+            )
+            peaks[phase[0]] = max(peaks.get(phase[0], 0), rss // 1024)
+            time.sleep(0.02)
+
+    threading.Thread(target=sample, daemon=True).start()
+    url = f"sqlite:///{folder / 'hub.db'}"
+    settings = load_settings(None, environ={"HUB_DATA_DIR": str(folder), "HUB_DATABASE_URL": url})
+    db = init_db(url)
     with db.unit_of_work() as s:
         for agency in ("A", "B"):
             add_user(s, f"liaison-{agency}", ["liaison"], agency=agency)
@@ -464,7 +474,6 @@ def service_child(folder: Path, entity_count: int, inspectors: int) -> dict:
         "roster": frozen.roster_size,
         "pool": frozen.pool_size,
         "selected": len(record["selections"]),
-        "insert_s": inserted_s,
         "freeze_s": freeze_s,
         "draw_s": draw_s,
         "peak_mb": peak,
@@ -476,6 +485,12 @@ def service_child(folder: Path, entity_count: int, inspectors: int) -> dict:
 
 def service(entity_count: int, inspectors: int, label: str, floor_s: float | None) -> list[tuple[str, str]]:
     with tempfile.TemporaryDirectory(prefix="bench-draw-") as folder:
+        sizes = ["--entities", str(entity_count), "--inspectors", str(inspectors)]
+        filled = subprocess.run(
+            [sys.executable, __file__, "--fill-child", folder, *sizes], capture_output=True, text=True, check=False
+        )
+        if filled.returncode != 0:
+            raise SystemExit(f"filling the database failed: {filled.stderr.strip()[-2000:]}")
         done = subprocess.run(
             [
                 sys.executable,
@@ -493,7 +508,7 @@ def service(entity_count: int, inspectors: int, label: str, floor_s: float | Non
         )
     if done.returncode != 0:
         raise SystemExit(f"task service run failed: {done.stderr.strip()[-2000:]}")
-    f = json.loads(done.stdout.strip().splitlines()[-1])
+    f = json.loads(done.stdout.strip().splitlines()[-1]) | json.loads(filled.stdout.strip().splitlines()[-1])
     rows = [
         (
             f"{label} database (SQLite) filled with",
@@ -511,7 +526,7 @@ def service(entity_count: int, inspectors: int, label: str, floor_s: float | Non
         (f"{label} peak RSS of the process (and its workers)", f"{f['peak_mb']:8.0f} MB"),
         (
             f"{label} peak RSS by phase (sampled every 20 ms)",
-            f"fill {f['peaks'].get('fill', 0)} MB, freeze {f['peaks'].get('freeze', 0)} MB, "
+            f"setup {f['peaks'].get('setup', 0)} MB, freeze {f['peaks'].get('freeze', 0)} MB, "
             f"draw {f['peaks'].get('draw', 0)} MB, draw workers {f['workers_peak_mb']:.0f} MB",
         ),
     ]
@@ -534,9 +549,13 @@ def main() -> None:
     parser.add_argument("--only-big", action="store_true", help="skip (a)-(c); run only --big / --big-offline")
     parser.add_argument("--service-child", help=argparse.SUPPRESS)
     parser.add_argument("--big-offline-child", help=argparse.SUPPRESS)
+    parser.add_argument("--fill-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.service_child:
         print(json.dumps(service_child(Path(args.service_child), args.entities, args.inspectors)))
+        return
+    if args.fill_child:
+        print(json.dumps(fill_child(Path(args.fill_child), args.entities, args.inspectors)))
         return
     if args.big_offline_child:
         print(json.dumps(big_offline_child(Path(args.big_offline_child), args.entities, args.inspectors)))
