@@ -710,6 +710,7 @@ def _select_pieces(
     add = operator.add
     for start, end, first_line in pieces:
         ids, strata, weights, districts = _roster_columns(roster[start:end], first_line)
+        _release_pages(roster, start, end)  # a mapped roster: this piece is copied out
         if not ids:
             continue
         if last and not last < ids[0]:
@@ -760,14 +761,20 @@ def _select_span(task: tuple[Any, ...]) -> _Span:
 _FORKED_WITH: dict[str, Any] = {}  # the roster the current pool's workers were forked with, and their progress
 
 
-def _release_pages(data: Any) -> None:
-    """A memory-mapped roster (the hub maps its frozen file): drop the pages this process read for the digest
-    and the line count from its resident memory. They stay in the page cache; whoever computes §3 reads them
-    again (each worker its own span), so a big roster is not held whole by the process that forms the teams
-    and stores the draw (380 MB for 10,000,000 entities)."""
+def _release_pages(data: Any, start: int = 0, end: int | None = None) -> None:
+    """A memory-mapped roster (the hub maps its frozen file): drop the pages of data[start:end] that this
+    process has read from its resident memory (all of them when `end` is None). They stay in the page cache
+    and are read again if needed, so neither the process that forms the teams and stores the draw nor a worker
+    holds a big roster whole (380 MB for 10,000,000 entities). Bytes are left alone."""
     madvise = getattr(data, "madvise", None)
-    if madvise is not None and hasattr(mmap, "MADV_DONTNEED"):
+    if madvise is None or not hasattr(mmap, "MADV_DONTNEED"):
+        return
+    if end is None:
         madvise(mmap.MADV_DONTNEED)
+        return
+    first, last = start - start % mmap.PAGESIZE, end - end % mmap.PAGESIZE  # whole pages only
+    if last > first:
+        madvise(mmap.MADV_DONTNEED, first, last - first)
 
 
 def _pool_of_workers(workers: int, roster: Any, progress: bool = False) -> Any:
