@@ -25,6 +25,7 @@ here) is no longer part of this run.
 from __future__ import annotations
 
 import argparse
+import compileall
 import hashlib
 import json
 import math
@@ -35,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -112,7 +114,10 @@ def floor(pairs: list[tuple[bytes, int]], seed: bytes) -> tuple[float, float]:
 
 
 def hub_command() -> list[str]:
-    """The installed `hub` script next to this Python, as a user runs it."""
+    """The installed `hub` script next to this Python, as a user runs it, with the hub's bytecode compiled
+    first, as an installed package has it (an editable install under PYTHONDONTWRITEBYTECODE would
+    otherwise compile jdp.py and the CLI modules from source at every start: about 50 ms)."""
+    compileall.compile_dir(str(Path(__file__).resolve().parents[1] / "hub"), quiet=1)
     script = Path(sys.executable).with_name("hub")
     return [str(script)] if script.exists() else [sys.executable, "-m", "hub.cli"]
 
@@ -321,22 +326,17 @@ def big_offline(entity_count: int, inspectors: int) -> list[tuple[str, str]]:
     ]
 
 
-def service_child(folder: Path, entity_count: int, inspectors: int) -> dict:
-    """In a fresh process: a SQLite database with the roster's entities and the inspectors, then the task
-    service's streamed freeze and draw, timed; the process's own peak RSS (and its workers')."""
+def fill_child(folder: Path, entity_count: int, inspectors: int) -> dict:
+    """In a process of its own (the benchmark's harness, not the hub): a SQLite database with the roster's
+    entities, the inspectors and the items; the seconds it took. Run apart so that the task service's
+    process below holds only what the hub itself holds."""
     from sqlalchemy import insert
 
-    from hub.auth.services import add_user
-    from hub.config import load_settings
     from hub.db import init_db, upgrade
-    from hub.draw.services import run_draw
     from hub.items.models import Item
-    from hub.results.history import RESULTS_HISTORY
     from hub.rosters.models import Entity, Inspector
-    from hub.tasks import services as lifecycle
 
     url = f"sqlite:///{folder / 'hub.db'}"
-    settings = load_settings(None, environ={"HUB_DATA_DIR": str(folder), "HUB_DATABASE_URL": url})
     upgrade(url)
     db = init_db(url)
     rng = random.Random(20261120)
@@ -402,7 +402,35 @@ def service_child(folder: Path, entity_count: int, inspectors: int) -> dict:
                 for a in ("A", "B")
             ],
         )
-    inserted_s = time.perf_counter() - started
+    return {"insert_s": time.perf_counter() - started}
+
+
+def service_child(folder: Path, entity_count: int, inspectors: int) -> dict:
+    """In a fresh process, on the SQLite database fill_child made: the task service's streamed freeze and
+    draw, timed; the process's own peak RSS (and its workers')."""
+    from hub.auth.services import add_user
+    from hub.config import load_settings
+    from hub.db import init_db
+    from hub.draw.services import run_draw
+    from hub.results.history import RESULTS_HISTORY
+    from hub.tasks import services as lifecycle
+
+    phase = ["setup"]
+    peaks: dict[str, int] = {}  # this process's resident memory per phase, sampled (VmRSS of /proc/self)
+
+    def sample() -> None:
+        status = Path("/proc/self/status")
+        while status.exists():
+            rss = next(
+                (int(line.split()[1]) for line in status.read_text().splitlines() if line.startswith("VmRSS")), 0
+            )
+            peaks[phase[0]] = max(peaks.get(phase[0], 0), rss // 1024)
+            time.sleep(0.02)
+
+    threading.Thread(target=sample, daemon=True).start()
+    url = f"sqlite:///{folder / 'hub.db'}"
+    settings = load_settings(None, environ={"HUB_DATA_DIR": str(folder), "HUB_DATABASE_URL": url})
+    db = init_db(url)
     with db.unit_of_work() as s:
         for agency in ("A", "B"):
             add_user(s, f"liaison-{agency}", ["liaison"], agency=agency)
@@ -425,14 +453,18 @@ def service_child(folder: Path, entity_count: int, inspectors: int) -> dict:
             db, "JT-BENCH-1", agency, jdp.commitment(agency, REVEALS[agency], "sha256"), f"liaison-{agency}"
         )
     started = time.perf_counter()
+    phase[0] = "freeze"
     frozen = lifecycle.freeze(db, settings, "JT-BENCH-1", "bench", date(2099, 1, 1), history=RESULTS_HISTORY)
     freeze_s = time.perf_counter() - started
     for agency in ("A", "B"):
         lifecycle.reveal(db, "JT-BENCH-1", agency, REVEALS[agency], f"liaison-{agency}")
     lifecycle.request_draw(db, "JT-BENCH-1", "bench", "bench")
     started = time.perf_counter()
+    phase[0] = "draw"
     record = run_draw(db, settings, "JT-BENCH-1", "bench")
     draw_s = time.perf_counter() - started
+    time.sleep(0.05)
+    phase[0] = "done"
     peak = (
         max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
         / 1024
@@ -442,16 +474,23 @@ def service_child(folder: Path, entity_count: int, inspectors: int) -> dict:
         "roster": frozen.roster_size,
         "pool": frozen.pool_size,
         "selected": len(record["selections"]),
-        "insert_s": inserted_s,
         "freeze_s": freeze_s,
         "draw_s": draw_s,
         "peak_mb": peak,
+        "peaks": peaks,
+        "workers_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "db_mb": (folder / "hub.db").stat().st_size / 2**20,
     }
 
 
 def service(entity_count: int, inspectors: int, label: str, floor_s: float | None) -> list[tuple[str, str]]:
     with tempfile.TemporaryDirectory(prefix="bench-draw-") as folder:
+        sizes = ["--entities", str(entity_count), "--inspectors", str(inspectors)]
+        filled = subprocess.run(
+            [sys.executable, __file__, "--fill-child", folder, *sizes], capture_output=True, text=True, check=False
+        )
+        if filled.returncode != 0:
+            raise SystemExit(f"filling the database failed: {filled.stderr.strip()[-2000:]}")
         done = subprocess.run(
             [
                 sys.executable,
@@ -469,7 +508,7 @@ def service(entity_count: int, inspectors: int, label: str, floor_s: float | Non
         )
     if done.returncode != 0:
         raise SystemExit(f"task service run failed: {done.stderr.strip()[-2000:]}")
-    f = json.loads(done.stdout.strip().splitlines()[-1])
+    f = json.loads(done.stdout.strip().splitlines()[-1]) | json.loads(filled.stdout.strip().splitlines()[-1])
     rows = [
         (
             f"{label} database (SQLite) filled with",
@@ -485,6 +524,11 @@ def service(entity_count: int, inspectors: int, label: str, floor_s: float | Non
             + (f"  ({(f['freeze_s'] + f['draw_s']) / floor_s:.2f} x the floor)" if floor_s else ""),
         ),
         (f"{label} peak RSS of the process (and its workers)", f"{f['peak_mb']:8.0f} MB"),
+        (
+            f"{label} peak RSS by phase (sampled every 20 ms)",
+            f"setup {f['peaks'].get('setup', 0)} MB, freeze {f['peaks'].get('freeze', 0)} MB, "
+            f"draw {f['peaks'].get('draw', 0)} MB, draw workers {f['workers_peak_mb']:.0f} MB",
+        ),
     ]
     return rows
 
@@ -505,9 +549,13 @@ def main() -> None:
     parser.add_argument("--only-big", action="store_true", help="skip (a)-(c); run only --big / --big-offline")
     parser.add_argument("--service-child", help=argparse.SUPPRESS)
     parser.add_argument("--big-offline-child", help=argparse.SUPPRESS)
+    parser.add_argument("--fill-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.service_child:
         print(json.dumps(service_child(Path(args.service_child), args.entities, args.inspectors)))
+        return
+    if args.fill_child:
+        print(json.dumps(fill_child(Path(args.fill_child), args.entities, args.inspectors)))
         return
     if args.big_offline_child:
         print(json.dumps(big_offline_child(Path(args.big_offline_child), args.entities, args.inspectors)))

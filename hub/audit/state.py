@@ -78,12 +78,46 @@ TASK_FIELDS = (
 )
 
 
+def _text(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 def canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    return _text(value).encode()
 
 
 def digest(value: Any) -> str:
     return hashlib.sha256(canonical(value)).hexdigest()
+
+
+_BATCH = 10_000  # list items laid out (and assignment rows read) at a time for a streamed digest
+
+
+def _canonical_pieces(value: Any) -> Iterator[str]:
+    """canonical(value) as consecutive pieces of the same text: an object member by member, a long array
+    _BATCH items at a time, so that a big draw record (500,000 selections at 10,000,000 entities) is never
+    laid out as one string."""
+    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+        yield "{"
+        for i, key in enumerate(sorted(value)):  # sort_keys: str keys sort as Python sorts them
+            yield ("," if i else "") + _text(key) + ":"
+            yield from _canonical_pieces(value[key])
+        yield "}"
+    elif isinstance(value, list) and len(value) > _BATCH:
+        yield "["
+        for start in range(0, len(value), _BATCH):
+            yield ("," if start else "") + _text(value[start : start + _BATCH])[1:-1]
+        yield "]"
+    else:
+        yield _text(value)
+
+
+def streamed_digest(value: Any) -> str:
+    """digest(value), computed over _canonical_pieces: the same hex, without the whole text in memory."""
+    h = hashlib.sha256()
+    for piece in _canonical_pieces(value):
+        h.update(piece.encode())
+    return h.hexdigest()
 
 
 def _chunks(keys: list[str], n: int = 500) -> Iterator[list[str]]:
@@ -131,7 +165,8 @@ def task_snapshots(s: Session, task_ids: Iterable[str] | None = None) -> Iterato
         snap = dict(zip(TASK_FIELDS, row, strict=True))
         task_id = snap["id"]
         record = s.scalar(select(tasks.c.record).where(tasks.c.id == task_id))
-        snap["record"] = digest(record) if record is not None else None
+        snap["record"] = streamed_digest(record) if record is not None else None
+        del record  # a drawn record is big: gone before the teams are read
         snap["parties"] = [
             list(p)
             for p in s.execute(
@@ -140,13 +175,27 @@ def task_snapshots(s: Session, task_ids: Iterable[str] | None = None) -> Iterato
                 .order_by(parties.c.party)
             )
         ]
-        teams = s.execute(
-            select(assignments.c.position, assignments.c.entity_id, assignments.c.team)
-            .where(assignments.c.task_id == task_id)
-            .order_by(assignments.c.position)
-        ).all()
-        snap["assignments"] = digest([[p, e, list(t or [])] for p, e, t in teams]) if teams else None
+        snap["assignments"] = _teams_digest(s, assignments, task_id)
         yield task_id, snap
+
+
+def _teams_digest(s: Session, assignments: Table, task_id: str) -> str | None:
+    """digest([[position, entity_id, team], ...]) of a task's assignments in position order, or None when it
+    has none; read and hashed _BATCH rows at a time (the text is canonical(list) to the byte)."""
+    rows = s.execute(
+        select(assignments.c.position, assignments.c.entity_id, assignments.c.team)
+        .where(assignments.c.task_id == task_id)
+        .order_by(assignments.c.position)
+        .execution_options(yield_per=_BATCH)
+    )
+    h, count = hashlib.sha256(), 0
+    for batch in rows.partitions():
+        h.update((("," if count else "[") + _text([[p, e, list(t or [])] for p, e, t in batch])[1:-1]).encode())
+        count += len(batch)
+    if not count:
+        return None
+    h.update(b"]")
+    return h.hexdigest()
 
 
 def snapshot_digest(s: Session, subject: str) -> str | None:

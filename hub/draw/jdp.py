@@ -20,11 +20,11 @@ import gc
 import hashlib
 import heapq
 import json
+import mmap
 import multiprocessing
 import operator
 import re
 import sys
-from bisect import bisect_right
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -329,6 +329,7 @@ _DISTRICT_RE = re.compile(rb"[0-9]{6}|-")
 _ID_RE = re.compile(rb"[^\t\n, ]+")
 _TAG_RE = re.compile(rb"[^\t\n,]+")
 _CAPACITY_RE = re.compile(rb"10000|[1-9][0-9]{0,3}")
+_HOME_RE = re.compile(rb"[0-9]{6}")
 
 
 def _roster_line_problem(line: bytes) -> str:
@@ -524,7 +525,7 @@ def parse_pool(data: bytes) -> list[PoolEntry]:
                 inspector_id.decode(),
                 agency.decode(),
                 _pool_list(expertise, _TAG_RE, line_no, "expertise"),
-                _pool_list(home, re.compile(rb"[0-9]{6}"), line_no, "home_districts"),
+                _pool_list(home, _HOME_RE, line_no, "home_districts"),
                 int(capacity),
                 _pool_list(avoid, _ID_RE, line_no, "avoid"),
             )
@@ -649,9 +650,9 @@ def plain_selections(plan: dict, roster_bytes: bytes, pool_bytes: bytes, seed: b
 def _entity_keys(ids: list[bytes], weights: list[bytes], seed: bytes, hash_name: str) -> list[bytes]:
     """JDP §3: key(e) = min over t of u64(seed || "E" || entity_id || LF || t), as 8 big-endian bytes.
 
-    Ticket 1 of every entity in one pass over the column. Then the entities of weight > 1 (few), heaviest
-    first, so that those holding a ticket t are the first n of that list: ticket t for them in one more pass,
-    the key kept as the running minimum. Every pass runs in C (map over whole lists, no Python per ticket).
+    Ticket 1 of every entity in one pass over the column. Then the entities of weight > 1 (few), by weight:
+    for the w entities of one weight, tickets 2..w each in one pass, and the key is the min of the w columns
+    in one more. Every pass runs in C (map over whole lists, no Python statement per ticket).
     """
     new = _constructor(hash_name, short=True)
     digest = _digest_method(new)
@@ -661,14 +662,14 @@ def _entity_keys(ids: list[bytes], weights: list[bytes], seed: bytes, hash_name:
     heavy = list(compress(count(), map(operator.ne, weights, repeat(b"1"))))  # (operator.ne: no slot wrapper)
     if not heavy:
         return keys
-    weight_of = list(map(int, map(weights.__getitem__, heavy)))
-    heavy = list(map(heavy.__getitem__, sorted(range(len(heavy)), key=weight_of.__getitem__, reverse=True)))
-    below = sorted(map(operator.neg, weight_of))  # -weight, ascending: the i-th is the i-th of `heavy`
-    prefixed = list(map(add, repeat(prefix), map(ids.__getitem__, heavy)))
-    for t in range(2, 1 - below[0]):
-        holders = heavy[: bisect_right(below, -t)]  # weight >= t
-        tickets = map(_U64, map(digest, map(new, map(add, prefixed, repeat(b"\n%d" % t)))))  # zip stops at holders
-        deque(map(keys.__setitem__, holders, map(min, map(keys.__getitem__, holders), tickets)), maxlen=0)
+    by_weight: defaultdict[bytes, list[int]] = defaultdict(list)
+    deque(map(list.append, map(by_weight.__getitem__, map(weights.__getitem__, heavy)), heavy), maxlen=0)
+    for weight, members in by_weight.items():
+        prefixed = list(map(add, repeat(prefix), map(ids.__getitem__, members)))
+        tickets = [list(map(keys.__getitem__, members))]  # ticket 1
+        for t in range(2, int(weight) + 1):
+            tickets.append(list(map(_U64, map(digest, map(new, map(add, prefixed, repeat(b"\n%d" % t)))))))
+        deque(map(keys.__setitem__, members, map(min, *tickets)), maxlen=0)
     return keys
 
 
@@ -709,6 +710,7 @@ def _select_pieces(
     add = operator.add
     for start, end, first_line in pieces:
         ids, strata, weights, districts = _roster_columns(roster[start:end], first_line)
+        _release_pages(roster, start, end)  # a mapped roster: this piece is copied out
         if not ids:
             continue
         if last and not last < ids[0]:
@@ -757,6 +759,22 @@ def _select_span(task: tuple[Any, ...]) -> _Span:
 
 
 _FORKED_WITH: dict[str, Any] = {}  # the roster the current pool's workers were forked with, and their progress
+
+
+def _release_pages(data: Any, start: int = 0, end: int | None = None) -> None:
+    """A memory-mapped roster (the hub maps its frozen file): drop the pages of data[start:end] that this
+    process has read from its resident memory (all of them when `end` is None). They stay in the page cache
+    and are read again if needed, so neither the process that forms the teams and stores the draw nor a worker
+    holds a big roster whole (380 MB for 10,000,000 entities). Bytes are left alone."""
+    madvise = getattr(data, "madvise", None)
+    if madvise is None or not hasattr(mmap, "MADV_DONTNEED"):
+        return
+    if end is None:
+        madvise(mmap.MADV_DONTNEED)
+        return
+    first, last = start - start % mmap.PAGESIZE, end - end % mmap.PAGESIZE  # whole pages only
+    if last > first:
+        madvise(mmap.MADV_DONTNEED, first, last - first)
 
 
 def _pool_of_workers(workers: int, roster: Any, progress: bool = False) -> Any:
@@ -829,7 +847,8 @@ def _finish_select(begun: tuple[Any, ...], tick: Callable[[int], None]) -> tuple
             spans.append(result.get())
         tick(sum(span[0] for span in spans) - reported)
     sizes: Counter[bytes] = Counter()
-    kept: dict[bytes, list[_Selected]] = {}
+    kept: dict[bytes, list[bytes]] = {}  # per stratum, its quota smallest key || entity_id so far, sorted
+    district_of: dict[bytes, bytes] = {}
     last, line = b"", 1
     while spans:
         lines, first, final, span_sizes, span_kept = spans.pop(0)
@@ -838,11 +857,15 @@ def _finish_select(begun: tuple[Any, ...], tick: Callable[[int], None]) -> tuple
         last, line = final or last, line + lines
         sizes.update(span_sizes)
         for stratum, (top, districts) in span_kept.items():
-            merged = list(zip(top, districts, repeat(stratum)))  # (key || entity_id, district, stratum)
-            if stratum in kept:
-                merged = sorted(kept[stratum] + merged)[: quotas[stratum]]
-            kept[stratum] = merged
-    selected = sorted(chain.from_iterable(kept.values()))
+            district_of.update(zip(top, districts))
+            if stratum in kept:  # two sorted runs: the sort merges them
+                top = sorted(kept[stratum] + top)[: quotas[stratum]]
+            kept[stratum] = top
+    stratum_of: dict[bytes, bytes] = {}
+    for stratum, top in kept.items():
+        stratum_of.update(zip(top, repeat(stratum)))
+    kids = sorted(stratum_of)  # the draw order: key || entity_id
+    selected = list(zip(kids, map(district_of.__getitem__, kids), map(stratum_of.__getitem__, kids)))
     return {stratum.decode("utf-8"): size for stratum, size in sizes.items()}, selected
 
 
@@ -919,6 +942,33 @@ def _staff_agency_jdp2(task: tuple[Any, ...]) -> _Staffing:
     no_one: set[bytes] = set()
     pop, push, replace = heapq.heappop, heapq.heappush, heapq.heapreplace
     picks: list[list[bytes]] = []
+    if single and len(entries) == 1 and entries[0][2] == 1:  # the usual team: one inspector of this agency
+        entry_index, (queue,) = entries[0][0], queues.values()
+        for position, (entity, district) in enumerate(selected[:stop]):
+            if tick and position % 512 == 511:
+                tick(512)
+            avoiding = avoided_by.get(entity, no_one)
+            living = living_in.get(district, no_one) if avoid_home else no_one
+            passed = []
+            while queue:
+                item = queue[0]
+                inspector = item[10:]
+                if inspector in avoiding or inspector in living:
+                    passed.append(pop(queue))
+                else:
+                    break
+            else:
+                return picks, (position, entry_index)
+            now = load[inspector] + 1
+            load[inspector] = now
+            if now == capacity[inspector]:
+                pop(queue)
+            else:
+                replace(queue, levels[now] + _U64(digest(new(prefix + inspector + suffixes[now]))) + inspector)
+            for item in passed:
+                push(queue, item)
+            picks.append([inspector])
+        return picks, None
     for position, (entity, district) in enumerate(selected[:stop]):
         if tick and position % 512 == 511:
             tick(512)
@@ -1011,19 +1061,32 @@ def _staff_agency_jdp1(task: tuple[Any, ...]) -> _Staffing:
     return picks, None
 
 
-def _form_teams(
-    plan: dict,
-    pool_entries: list[PoolEntry],
-    selected: list[_Selected],
-    seed: bytes,
-    pool: Any,
-    tick: Callable[[int], None],
-) -> list[list[str]]:
-    """JDP §4: every selected entity's team, in draw order; InfeasibleDraw on the first empty slot."""
+def _staff_agency_packed(task: tuple[Any, ...]) -> tuple[bytes, int, tuple[int, int] | None]:
+    """_staff_agency in a worker process, the selected entities and the picks sent as a few bytes objects
+    (entity_id, district and inspector_id hold no LF): a copy each way instead of pickling 50,000 tuples."""
+    ids, districts, n = task[4]
+    selected = list(zip(ids.split(LF), districts.split(LF))) if n else []
+    picks, failure = _staff_agency((*task[:4], selected, *task[5:]))
+    return LF.join(chain.from_iterable(picks)), len(picks), failure
+
+
+def _unpack_picks(packed: tuple[bytes, int, tuple[int, int] | None], size: int) -> _Staffing:
+    """What _staff_agency_packed sent back, as _staff_agency returns it; `size` inspectors per team."""
+    blob, teams, failure = packed
+    flat = blob.split(LF) if teams else []
+    return list(map(list, zip(*[iter(flat)] * size))), failure
+
+
+_Teams = tuple[dict[str, list[tuple[int, tuple[str, ...], int]]], defaultdict[str, list[tuple[Any, ...]]]]
+
+
+def _team_members(plan: dict, pool_entries: list[PoolEntry]) -> _Teams:
+    """§4's inputs that need no selection (made while the workers draw the entities): per agency of the plan,
+    its team entries (index, expertise tags, size) and its inspectors as bytes and sets."""
     agencies: dict[str, list[tuple[int, tuple[str, ...], int]]] = {}
     for index, entry in enumerate(plan["team"]):
         agencies.setdefault(entry["agency"], []).append((index, tuple(sorted(set(entry["expertise"]))), entry["size"]))
-    members = defaultdict(list)
+    members: defaultdict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for p in pool_entries:
         if p.agency in agencies:
             members[p.agency].append(
@@ -1035,9 +1098,23 @@ def _form_teams(
                     frozenset(a.encode("utf-8") for a in p.avoid),
                 )
             )
+    return agencies, members
+
+
+def _form_teams(
+    plan: dict,
+    prepared: _Teams,
+    selected: list[_Selected],
+    seed: bytes,
+    pool: Any,
+    tick: Callable[[int], None],
+) -> list[list[str]]:
+    """JDP §4: every selected entity's team, in draw order; InfeasibleDraw on the first empty slot."""
+    agencies, members = prepared
     entity_ids = [item[0][8:] for item in selected]
     selected_bytes = list(zip(entity_ids, (item[1] for item in selected)))
     stop, results = len(selected), {}
+    packed: tuple[bytes, bytes, int] = (b"", b"", 0)
 
     def task(agency: str, local: bool) -> tuple[Any, ...]:
         return (
@@ -1045,7 +1122,7 @@ def _form_teams(
             seed,
             plan["hash"],
             plan["avoid_home_district"],
-            selected_bytes,
+            selected_bytes if local else packed,
             members[agency],
             agencies[agency],
             stop,
@@ -1054,11 +1131,12 @@ def _form_teams(
 
     if pool and len(agencies) > 1:  # the first agency here (with progress reports), the others in the workers
         first, *others = agencies
-        running = {agency: pool.apply_async(_staff_agency, (task(agency, False),)) for agency in others}
+        packed = (LF.join(entity_ids), LF.join(item[1] for item in selected), len(selected))
+        running = {agency: pool.apply_async(_staff_agency_packed, (task(agency, False),)) for agency in others}
         results[first] = _staff_agency(task(first, True))
         tick(len(selected) % 512)
         for agency in others:
-            results[agency] = running[agency].get()
+            results[agency] = _unpack_picks(running[agency].get(), sum(size for _, _, size in agencies[agency]))
             tick(len(selected))
     else:
         for agency in agencies:
@@ -1127,6 +1205,7 @@ def _compute(
         raise
     agencies = len({entry["agency"] for entry in plan["team"]})
     pieces, lines = _chunks(roster_bytes)
+    _release_pages(roster_bytes)
     total, done = lines + sum(plan["quotas"].values()) * agencies, 0
 
     def tick(n: int) -> None:
@@ -1141,9 +1220,10 @@ def _compute(
         try:
             begun = _start_select(roster_bytes, pieces, plan["quotas"], seed, hash_name, workers_pool, workers)
             pool_entries = parse_pool(pool_bytes)  # here, while the workers draw the entities (§3)
+            prepared = _team_members(plan, pool_entries)
             strata, selected = _finish_select(begun, tick)
             check_plan(plan, strata)
-            teams = _form_teams(plan, pool_entries, selected, seed, workers_pool, tick)
+            teams = _form_teams(plan, prepared, selected, seed, workers_pool, tick)
         except BaseException as exc:
             interrupted = not isinstance(exc, Exception)  # KeyboardInterrupt, SystemExit
             raise

@@ -6,7 +6,9 @@ laid out from whole columns."""
 from __future__ import annotations
 
 import json
+import mmap
 import random
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -119,6 +121,28 @@ def test_progress_from_the_workers_rises_to_the_total(monkeypatch: pytest.Monkey
     assert calls[-1] == (calls[-1][1], calls[-1][1])
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
     assert record == _draw(plan, jdp.format_roster(roster), b"")
+
+
+def test_a_mapped_roster_draws_as_its_bytes_while_its_pages_are_let_go(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The hub maps its frozen roster; the draw drops the pages it has read (the whole file once hashed, each
+    piece once copied out) and reads them again as needed: the same record as from bytes, in one process and
+    in two, pieces of many pages and of less than one."""
+    roster, quotas = _case(random.Random(9), 4000, 5, heavy_to=9)
+    plan = {"protocol": "JDP-2", "task_id": "T", "hash": "sha256", "quotas": quotas, "team": []}
+    plan["avoid_home_district"] = False
+    data = jdp.format_roster(roster)
+    (tmp_path / "roster.tsv").write_bytes(data)
+    expected = _draw(plan, data, b"")
+    for chunk in (3 * mmap.PAGESIZE + 17, 1000):
+        monkeypatch.setattr(jdp, "_CHUNK_BYTES", chunk)
+        for workers in (1, 2):
+            with (tmp_path / "roster.tsv").open("rb") as file:
+                mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+                assert _draw(plan, mapped, b"", workers=workers) == expected  # type: ignore[arg-type]
+                assert mapped[:] == data
+                mapped.close()
 
 
 def test_a_bad_line_in_the_second_span_is_named_as_in_one_process(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -133,6 +133,31 @@ def test_a_whole_cycle_verifies_intact(cycle):
     assert _problems(cycle.db) == []
 
 
+def test_a_drawn_tasks_digests_are_streamed_to_the_same_hex(cycle, monkeypatch):
+    """The task snapshot hashes the draw record and the assignments a few items at a time (a 10,000,000-entity
+    draw is never laid out whole); the digests are those of the whole canonical text, to the byte."""
+    from hub.audit import state
+    from hub.draw.models import Assignment
+    from hub.tasks.models import JointTask
+
+    with cycle.db.unit_of_work() as s:
+        record = s.scalar(select(JointTask.record).where(JointTask.id == cycle.task_id))
+        rows = s.execute(
+            select(Assignment.position, Assignment.entity_id, Assignment.team)
+            .where(Assignment.task_id == cycle.task_id)
+            .order_by(Assignment.position)
+        ).all()
+        assert len(rows) > 3 and len(record["selections"]) > 3
+        whole_record, whole_teams = state.digest(record), state.digest([[p, e, list(t or [])] for p, e, t in rows])
+        for batch in (1, 2, 3, len(rows) - 1, len(rows)):
+            monkeypatch.setattr(state, "_BATCH", batch)
+            assert state.streamed_digest(record) == whole_record
+            assert state._teams_digest(s, state._table(s, "assignments"), cycle.task_id) == whole_teams
+        monkeypatch.setattr(state, "_BATCH", 2)
+        ((_, snap),) = state.task_snapshots(s, [cycle.task_id])
+    assert snap["record"] == whole_record and snap["assignments"] == whole_teams
+
+
 def test_an_entry_carries_the_digest_of_the_row_it_left(cycle):
     from hub.audit.state import digest, result_snapshots
 
