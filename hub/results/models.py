@@ -78,7 +78,18 @@ class CalendarOverride(Base):
     note: Mapped[str] = mapped_column(String(128), default="")
 
 
-class ResultFact(Base):
+class _FactCut:
+    """The cut every summary counts by (its key's first columns): the year of the task, the agency, and the
+    entity's district and categories as it has them now; ``n`` on each summary is how many share the key."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-1)
+    year: Mapped[int] = mapped_column(Integer, sort_order=-1)
+    agency: Mapped[str] = mapped_column(String(32), sort_order=-1)
+    district: Mapped[str] = mapped_column(String(6), sort_order=-1)  # '' for an entity without one (or none at all)
+    categories: Mapped[list] = mapped_column(JSONType, sort_order=-1)
+
+
+class ResultFact(_FactCut, Base):
     """How many approved results of drawn tasks share a year (the task's), agency, entity district and categories
     (as the entity has them now), codes and flags: the dashboard's counts, kept exact by database triggers in
     the transaction of every write that changes one (migration 0016_stats_summary; docs/results.md)."""
@@ -97,11 +108,6 @@ class ResultFact(Base):
             name="uq_result_facts_key",
         ),
     )
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    year: Mapped[int] = mapped_column(Integer)
-    agency: Mapped[str] = mapped_column(String(32))
-    district: Mapped[str] = mapped_column(String(6))  # '' for an entity without one (or none at all)
-    categories: Mapped[list] = mapped_column(JSONType)
     codes: Mapped[list] = mapped_column(JSONType)
     superseded: Mapped[bool] = mapped_column(Boolean)
     first: Mapped[bool] = mapped_column(Boolean)  # not an amendment
@@ -109,7 +115,7 @@ class ResultFact(Base):
     n: Mapped[int] = mapped_column(Integer)  # may be 0 once its results moved on: read sums, not rows
 
 
-class FollowUpFact(Base):
+class FollowUpFact(_FactCut, Base):
     """How many follow-ups of approved results of drawn tasks share the cut of ``ResultFact``, a kind, a state
     and a due date (kept as ``ResultFact`` is; overdue is read against the day asked)."""
 
@@ -128,11 +134,6 @@ class FollowUpFact(Base):
             name="uq_follow_up_facts_key",
         ),
     )
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    year: Mapped[int] = mapped_column(Integer)
-    agency: Mapped[str] = mapped_column(String(32))
-    district: Mapped[str] = mapped_column(String(6))
-    categories: Mapped[list] = mapped_column(JSONType)
     kind: Mapped[str] = mapped_column(String(16))
     closed: Mapped[bool] = mapped_column(Boolean)
     due_on: Mapped[date] = mapped_column(Date)  # a case's penalty deadline; 9999-12-31 when closed or none
@@ -141,7 +142,7 @@ class FollowUpFact(Base):
     n: Mapped[int] = mapped_column(Integer)
 
 
-class DeliveryFact(Base):
+class DeliveryFact(_FactCut, Base):
     """How many result messages to drawn tasks' sinks share a year, the agency, district and categories of their
     approved result ('' and [] without one), a sink, a state and a wait (approval to acceptance, in seconds,
     for a delivered message: ``timed``); kept as ``ResultFact`` is. The waits are kept exactly, so the
@@ -153,11 +154,6 @@ class DeliveryFact(Base):
             "year", "agency", "district", "categories", "sink", "state", "timed", "wait", name="uq_delivery_facts_key"
         ),
     )
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    year: Mapped[int] = mapped_column(Integer)
-    agency: Mapped[str] = mapped_column(String(32))
-    district: Mapped[str] = mapped_column(String(6))
-    categories: Mapped[list] = mapped_column(JSONType)
     sink: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16))
     timed: Mapped[bool] = mapped_column(Boolean)
@@ -165,7 +161,7 @@ class DeliveryFact(Base):
     n: Mapped[int] = mapped_column(Integer)
 
 
-class CoverageFact(Base):
+class CoverageFact(_FactCut, Base):
     """How many current results (approved, not superseded) of drawn tasks an entity has per year and agency,
     with the entity's district and categories as it has them now: plan coverage counts the distinct entities
     with one. Kept as ``ResultFact`` is."""
@@ -174,10 +170,5 @@ class CoverageFact(Base):
     __table_args__ = (
         UniqueConstraint("year", "agency", "district", "categories", "entity_id", name="uq_coverage_facts_key"),
     )
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    year: Mapped[int] = mapped_column(Integer)
-    agency: Mapped[str] = mapped_column(String(32))
-    district: Mapped[str] = mapped_column(String(6))
-    categories: Mapped[list] = mapped_column(JSONType)
     entity_id: Mapped[str] = mapped_column(String(64))
     n: Mapped[int] = mapped_column(Integer)
