@@ -112,12 +112,18 @@ def test_every_merge_statement_looks_records_up_by_index_in_a_large_unanalysed_m
         assert re.search(r"Index Cond: .*source.*record_key", plans["mark"]), plans["mark"]
 
 
+def _cheapest(stages: list[float], n: int = 3) -> float:
+    """The mean of the ``n`` cheapest stages: their own cost, whatever else ran beside some of them."""
+    return statistics.fmean(sorted(stages)[:n])
+
+
 def test_the_second_half_of_a_large_merge_costs_no_more_than_the_first(db) -> None:  # type: ignore[no-untyped-def]
     """200,000 records merged in stages of 10,000 (as a sync merges them), each merge timed: this
     process's CPU time on SQLite (the merge runs in it), the wall time on PostgreSQL (the server does the
-    work). Each half is judged by its median stage, which a busy neighbour on a shared machine moves far
-    less than a total; a plan that reads the stored table per stage makes the second half dearer by far
-    more than the bound (issue 14: 10x at 60k)."""
+    work). Each half is judged by its three cheapest stages: a busy neighbour on a shared machine only ever
+    adds time (a median still moved by 1.3-1.4 x when other tests ran beside it), while a plan that reads the
+    stored table per stage makes every stage of the second half dearer, by far more than the bound (issue 14:
+    10x at 60k)."""
     clock = time.process_time if db.is_sqlite else time.perf_counter
     stage = EntityStage("samr", 1, limit=STORED)
     per_record = []
@@ -129,7 +135,7 @@ def test_the_second_half_of_a_large_merge_costs_no_more_than_the_first(db) -> No
                 started = clock()
                 stage.merge(s, NOW)
                 per_record.append((clock() - started) / 10_000)
-    first, second = statistics.median(per_record[1:10]), statistics.median(per_record[10:])  # [0] makes the table
+    first, second = _cheapest(per_record[1:10]), _cheapest(per_record[10:])  # [0] makes the table
     shown = [round(t * 1e6, 1) for t in per_record]
     assert second <= 1.3 * first, f"per-record merge cost grew {second / first:.2f} x: {shown} us"
     with db.unit_of_work() as s:
