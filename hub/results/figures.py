@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from hub.display import N_
+from hub.display import CATEGORIES, N_
 from vocabulary.outcomes import TEXTS
 
 # documents.md: outcome 1 is "no problem", 7 "not applicable", 9-13 the entity's status.
@@ -212,9 +212,9 @@ def problem_rate(by_category: Mapping[str, tuple[int, int]]) -> Figure:
     return Figure(
         "problems",
         N_("问题发现率（按类别）"),
-        ("category", "inspected", "with_problem", "problem_rate"),
-        (N_("类别"), N_("已检查"), N_("发现问题"), N_("问题发现率")),
-        [(c, n, p, ratio(p, n)) for c, (n, p) in sorted(by_category.items())],
+        ("category", "name", "inspected", "with_problem", "problem_rate"),
+        (N_("类别"), N_("类别名称"), N_("已检查"), N_("发现问题"), N_("问题发现率")),
+        [(c, CATEGORIES.get(c, c), n, p, ratio(p, n)) for c, (n, p) in sorted(by_category.items())],
     )
 
 
@@ -277,10 +277,17 @@ def plan_coverage(
     return Figure(
         "coverage",
         N_("年度计划覆盖"),
-        ("category", "covered", "active", "coverage", "plan_ratio"),
-        (N_("类别"), N_("已检查对象"), N_("在册对象"), N_("覆盖率"), N_("计划比例")),
+        ("category", "name", "covered", "active", "coverage", "plan_ratio"),
+        (N_("类别"), N_("类别名称"), N_("已检查对象"), N_("在册对象"), N_("覆盖率"), N_("计划比例")),
         [
-            (c, covered.get(c, 0), active.get(c, 0), ratio(covered.get(c, 0), active.get(c, 0)), plan_ratios.get(c))
+            (
+                c,
+                CATEGORIES.get(c, c),
+                covered.get(c, 0),
+                active.get(c, 0),
+                ratio(covered.get(c, 0), active.get(c, 0)),
+                plan_ratios.get(c),
+            )
             for c in categories
         ],
     )

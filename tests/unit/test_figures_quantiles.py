@@ -25,3 +25,14 @@ def test_the_ranks_of_the_median_and_the_95th_percentile():
     assert ranks_needed(21, 95) == (19, 19)
     assert percentile_of_ranked({1: 10.0, 2: 20.0}, 4, 50) == 15.0
     assert percentile_of_ranked({}, 0, 50) is None
+
+
+def test_category_figures_name_each_category_beside_its_code() -> None:
+    from hub.results.figures import plan_coverage, problem_rate
+
+    assert problem_rate({"school": (4, 2), "newkind": (1, 0)}).rows == [
+        ("newkind", "newkind", 1, 0, 0.0),
+        ("school", "学校", 4, 2, 0.5),
+    ]
+    coverage = plan_coverage({"hotel": 1}, {"hotel": 4}, {"hotel": 0.05})
+    assert coverage.column("name") == ["住宿业"] and coverage.rows[0][2:] == (1, 4, 0.25, 0.05)
