@@ -106,6 +106,11 @@ class Batch:
     bookmark: dict[str, Any] | None = None
     complete_snapshot: bool = False  # True on the last batch of a full snapshot
     label: str = ""  # e.g. a file name, for progress and errors
+    # A paged source's page fingerprint: a digest of the page's items as sent (and of the options that map
+    # them to records), or None. With ``unchanged`` > 0 the page was one the hub holds unchanged (see
+    # ``Source.known_page``): ``records`` is then empty and ``unchanged`` says how many records it had.
+    page: bytes | None = None
+    unchanged: int = 0
 
 
 ProgressFn = Callable[[str], None]
@@ -118,6 +123,11 @@ class Source(abc.ABC):
     record_type: ClassVar[Literal["entity", "inspector"]] = "entity"
     #: the whole run applies in one transaction (a snapshot feed that is all or nothing)
     atomic: ClassVar[bool] = False
+
+    #: Set by the hub before ``batches``, for a source that fingerprints its pages: asked with a page's
+    #: fingerprint and its records' keys, True when the hub holds that page unchanged; the source then
+    #: yields the page as ``Batch([], ..., page=fingerprint, unchanged=n)`` without making its records.
+    known_page: Callable[[bytes, list[str]], bool] | None = None
 
     def __init__(self, settings: ConnectorSettings, http: Any = None) -> None:
         self.settings = settings
@@ -160,6 +170,11 @@ class Sink(abc.ABC):
 
     kind: ClassVar[str]
     max_batch: ClassVar[int] = 500
+
+    #: Set by the hub before ``batches``, for a source that fingerprints its pages: asked with a page's
+    #: fingerprint and its records' keys, True when the hub holds that page unchanged; the source then
+    #: yields the page as ``Batch([], ..., page=fingerprint, unchanged=n)`` without making its records.
+    known_page: Callable[[bytes, list[str]], bool] | None = None
 
     def __init__(self, settings: ConnectorSettings, http: Any = None) -> None:
         self.settings = settings

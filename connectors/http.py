@@ -7,6 +7,7 @@ Retry-After), any other 4xx is fatal.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import re
@@ -153,35 +154,77 @@ def json_with_items_as_sent(content: bytes, where: str, what: str = "page") -> t
     """``json_with_items``, plus each item's own text exactly as the source sent it (what a record's
     ``raw`` keeps), sliced from the page instead of encoded again. Anything unusual in the page's
     layout goes the plain way, with items re-encoded."""
-    try:
-        text = content.decode("utf-8")
-        return _split_flat_items(text) or _split_items(text)
-    except (ValueError, IndexError, StopIteration, TypeError):
-        body = json_with_items(content, where, what)
-        return body, [json.dumps(item, ensure_ascii=False) for item in body["items"]]
+    page = JsonPage(content, where, what)
+    return page.body, page.raws()
 
 
-def _split_flat_items(text: str) -> tuple[dict[str, Any], list[str]] | None:
-    """The common layout, split by C string methods: a page whose only braces are its own and its items'
-    (every item an object holding no object, no brace inside any string) and whose items are separated by
-    exactly ", ". Then every "}, {" in the text is a boundary between two items, and the text between the
-    first item's "{" and the last item's "}" splits into exactly the items' texts. None for any other
-    layout (``_split_items`` walks it)."""
-    body = json.loads(text)
-    items = body.get("items") if isinstance(body, dict) else None
-    if not isinstance(items, list):
-        return None
+class JsonPage:
+    """A JSON page of items (``json_with_items``'s shape): ``body`` and ``items`` parsed at once; each
+    item's text as sent (``raws``) made only when asked for; and, in the common layout, a fingerprint of
+    the items' text, which is all a caller needs to recognise a page it has seen before."""
+
+    def __init__(self, content: bytes, where: str, what: str = "page") -> None:
+        self.content, self.where, self.what = content, where, what
+        try:
+            self.text: str | None = content.decode("utf-8")
+            body = json.loads(self.text)
+        except ValueError:  # (a UnicodeDecodeError is one too)
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+            self.text = None  # the plain reader decides: MalformedResponse, or a page in another encoding
+            body = json_with_items(content, where, what)
+        self.body: dict[str, Any] = body
+        self.items: list[Any] = body["items"]
+        self._span = _flat_span(content, self.items) if self.text is not None else None
+
+    def fingerprint(self, salt: bytes) -> bytes | None:
+        """A digest (16 bytes of SHA-256) of ``salt`` and the page's items exactly as sent, from the first
+        item's first byte to the last item's last, or None when the layout does not show where they lie
+        at a glance (see ``_flat_span``). The same fingerprint means the same items in the same order,
+        whatever else the page says (its time, its cursor)."""
+        if self._span is None:
+            return None
+        first, end = self._span
+        digest = hashlib.sha256(salt)
+        digest.update(memoryview(self.content)[first:end])
+        return digest.digest()[:16]
+
+    def raws(self) -> list[str]:
+        """Each item's text as sent."""
+        text, items = self.text, self.items
+        try:
+            if text is not None:
+                if self._span is not None and (raws := _split_flat(text, len(items))) is not None:
+                    return raws
+                return _split_items(text)[1]
+        except (ValueError, IndexError, StopIteration, TypeError):
+            pass
+        return [json.dumps(item, ensure_ascii=False) for item in items]
+
+
+def _flat_span(content: bytes, items: list[Any]) -> tuple[int, int] | None:
+    """Where the items' text lies in ``content`` (from the first item's "{" to just after the last one's
+    "}") when the page's only braces are its own and its items' (every item an object holding no object,
+    no brace inside any string); None for any other layout, or no items. UTF-8 never puts a brace's byte
+    inside another character, so counting bytes is counting characters."""
     n = len(items)
-    if not n:
-        return body, []
-    if text.count("{") != n + 1 or text.count("}") != n + 1 or set(map(type, items)) != {dict}:
+    if not n or content.count(b"{") != n + 1 or content.count(b"}") != n + 1 or set(map(type, items)) != {dict}:
         return None
+    first = content.index(b"{", content.index(b"{") + 1)
+    return first, content.rindex(b"}", 0, content.rindex(b"}")) + 1
+
+
+def _split_flat(text: str, n: int) -> list[str] | None:
+    """The items' texts of a page in the flat layout (``_flat_span``) whose items are separated by exactly
+    ", ", split by C string methods: then every "}, {" in the text is a boundary between two items, and
+    the text between the first item's "{" and the last item's "}" splits into exactly the items' texts
+    (a split count equal to the item count proves it). None for another separator."""
     first = text.index("{", text.index("{") + 1)
     last = text.rindex("}", 0, text.rindex("}"))
     parts = text[first + 1 : last].split("}, {")
     if len(parts) != n:
         return None
-    return body, [f"{{{part}}}" for part in parts]
+    return [f"{{{part}}}" for part in parts]
 
 
 def _split_items(text: str) -> tuple[dict[str, Any], list[str]]:

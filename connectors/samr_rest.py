@@ -9,6 +9,7 @@ is the ``server_time`` of the run's first page.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from functools import partial
@@ -23,7 +24,7 @@ from connectors.base import (
     SourceRecord,
     number_option,
 )
-from connectors.http import SignedSession, json_with_items_as_sent
+from connectors.http import JsonPage, SignedSession
 from connectors.paging import PagesAhead
 
 PATH = "/api/v1/entities"
@@ -47,6 +48,14 @@ ITEM_FIELDS = frozenset(
     }
 )  # the rest of an item is kept under "attributes"
 _BLANK = {**dict.fromkeys(sorted(ITEM_FIELDS)), "scheme_id": None}  # a record's fields before the item's
+PAGE_FORMAT = 1  # part of every page fingerprint: bump it when an item becomes another record than before
+
+
+def _keys(items: list[Any]) -> list[str] | None:
+    """The records' keys of a page whose items are objects (their credit codes), or None when an item has
+    none (such a page is read record by record, and never recognised whole)."""
+    keys = [item.get("uscc") for item in items]
+    return keys if all(key.__class__ is str and key for key in keys) else None
 
 
 class SamrRestSource(Source):
@@ -62,6 +71,9 @@ class SamrRestSource(Source):
         self.page_size = number_option(settings, "page_size", MAX_PAGE_SIZE, int, 1, MAX_PAGE_SIZE)
         self.overlap = timedelta(seconds=number_option(settings, "overlap_seconds", 300, float, 0))
         self.categories: Mapping[str, Any] = opts.get("categories") or {}
+        # what a page's fingerprint covers besides its items: how they become records (PAGE_FORMAT, bumped
+        # whenever ``_records`` maps an item otherwise) and the options that take part (the categories)
+        self._salt = json.dumps([self.kind, PAGE_FORMAT, self.categories], sort_keys=True, ensure_ascii=False).encode()
         self._category_memo: dict[str, list[str]] = {}
         url = settings.url.rstrip("/")
         self.url = url if url.endswith("/entities") else url + PATH
@@ -81,30 +93,41 @@ class SamrRestSource(Source):
         pages = PagesAhead(partial(self._fetch, since), self.settings.name)
         try:
             while True:
-                body, raws = self._read_page(pages.page(cursor), where)
+                page_read = self._read_page(pages.page(cursor), where)
+                body = page_read.body
                 high_water = high_water or body["server_time"]
                 next_cursor = body.get("next_cursor")
                 if next_cursor and (not isinstance(next_cursor, str) or next_cursor in seen):
                     raise MalformedResponse(f"{where}: next_cursor {next_cursor!r} repeats or is not a string")
-                records = self._records(body["items"], raws, where)
+                if next_cursor:
+                    bookmark = {
+                        "updated_since": previous,
+                        "cursor": next_cursor,
+                        "run_since": since,
+                        "run_high_water": high_water,
+                    }
+                else:
+                    bookmark = {"updated_since": high_water, "cursor": None, "run_since": None, "run_high_water": None}
+                yield self._batch(page_read, where, bookmark, f"page {page}")
                 if not next_cursor:
-                    yield Batch(
-                        records,
-                        {"updated_since": high_water, "cursor": None, "run_since": None, "run_high_water": None},
-                        label=f"page {page}",
-                    )
                     return
                 seen.add(next_cursor)
                 cursor = next_cursor
-                yield Batch(
-                    records,
-                    {"updated_since": previous, "cursor": cursor, "run_since": since, "run_high_water": high_water},
-                    label=f"page {page}",
-                )
                 page += 1
                 where = self._where(page, cursor)
         finally:
             pages.close()
+
+    def _batch(self, page: JsonPage, where: str, bookmark: dict[str, Any], label: str) -> Batch:
+        """A page as a batch: its records, or none when the hub holds the page unchanged (``known_page``)."""
+        fingerprint = page.fingerprint(self._salt)
+        keys = _keys(page.items) if fingerprint is not None else None
+        if keys is None:
+            return Batch(self._records(page.items, page.raws(), where), bookmark, label=label)
+        assert fingerprint is not None
+        if self.known_page is not None and self.known_page(fingerprint, keys):
+            return Batch([], bookmark, label=label, page=fingerprint, unchanged=len(keys))
+        return Batch(self._records(page.items, page.raws(), where), bookmark, label=label, page=fingerprint)
 
     def _where(self, page: int, cursor: str | None) -> str:
         return f"{self.settings.name}: page {page} (cursor {cursor or 'none'})"
@@ -127,12 +150,11 @@ class SamrRestSource(Source):
         return self.http.get(self.url, params=params).content
 
     @staticmethod
-    def _read_page(content: bytes, where: str) -> tuple[dict[str, Any], list[str]]:
-        """The page, and each item's text as sent."""
-        body, raws = json_with_items_as_sent(content, where)
-        if not isinstance(body.get("server_time"), str):
+    def _read_page(content: bytes, where: str) -> JsonPage:
+        page = JsonPage(content, where)
+        if not isinstance(page.body.get("server_time"), str):
             raise MalformedResponse(f"{where}: the page has no 'server_time'")
-        return body, raws
+        return page
 
     def _records(self, items: list[Any], raws: list[str], where: str) -> list[SourceRecord]:
         """A page's items (and their texts as sent) as records: the hot path of a full pull, a million

@@ -47,7 +47,9 @@ def _digest(record: SourceRecord) -> str:
 class PreparedEntities(Batch):
     """A batch of entity records as ``precheck`` leaves it where it was fetched: stage rows of the valid
     records to write (``stage.ROW``: new, changed or unsure), claims (key, digest) of the unchanged ones,
-    and the invalid ones with their reason. Only plain tuples of text cross to the applying process."""
+    and the invalid ones with their reason. Only plain tuples of text cross to the applying process.
+    ``page`` (from the batch) is kept only when the page can be registered whole: every record valid,
+    each key once; with ``unchanged``, the batch is a page the hub holds unchanged, with no records."""
 
     rows: list[tuple] = field(default_factory=list)
     claims: list[tuple[str, str]] = field(default_factory=list)
@@ -104,12 +106,26 @@ def _sha256_hex(text: str) -> str:
 
 
 def _prepare_entities(batch: Batch, known: KnownDigests | None) -> PreparedEntities:
+    if batch.unchanged:  # a page the hub holds unchanged: nothing to check
+        return PreparedEntities(
+            [],
+            batch.bookmark,
+            batch.complete_snapshot,
+            batch.label,
+            batch.page,
+            batch.unchanged,
+            fetched=batch.unchanged,
+        )
     records = batch.records
+    if known is not None:
+        known.read([r.key for r in records])
+    page = batch.page
     bad: list[Bad] = [(r.key, r.raw, r.error) for r in records if r.error]
     ok = [r for r in records if not r.error] if bad else records
     if len({r.key for r in ok}) != len(ok):  # the same record twice in one batch: the later one wins
         last = {r.key: i for i, r in enumerate(ok)}
         ok = [r for i, r in enumerate(ok) if last[r.key] == i]
+        page = None
     digests = list(map(_sha256_hex, [f"{r.raw}\x1f{','.join(r.fields.get('categories') or ())}" for r in ok]))
     claims: list[tuple[str, str]] = []
     if known is None:
@@ -133,12 +149,13 @@ def _prepare_entities(batch: Batch, known: KnownDigests | None) -> PreparedEntit
         except RecordInvalid as exc:
             bad.append((r.key, r.raw, str(exc)))
             continue
-        rows.append(stage_row(r, entity_id, digest, state))
+        rows.append(stage_row(r, entity_id, digest, state, page))
     return PreparedEntities(
         [],
         batch.bookmark,
         batch.complete_snapshot,
         batch.label,
+        None if bad else page,
         rows=rows,
         claims=claims,
         bad=bad,
@@ -186,7 +203,9 @@ def stage_entities(
 def stage_prepared(stage: EntityStage, session: Session, batch: PreparedEntities, now: datetime) -> Counts:
     """Stage one prepared batch (see ``precheck``); the counts include those of any merge done on the way."""
     counts = Counts(fetched=batch.fetched, quarantined=len(batch.bad))
-    counts.add(Counts(**stage.add_rows(session, batch.rows, batch.claims, batch.bad, now)))
+    unchanged_page = (batch.page, batch.unchanged) if batch.page is not None and batch.unchanged else None
+    page = batch.page if unchanged_page is None else None
+    counts.add(Counts(**stage.add_rows(session, batch.rows, batch.claims, batch.bad, now, page, unchanged_page)))
     return counts
 
 

@@ -8,12 +8,19 @@ the stored digest would then be stale. So a key sent within the last ``window`` 
 can be in flight and uncommitted: a commit group plus the batches queued ahead) is never claimed, and
 the applying side checks every claim against the master (``stage.EntityStage``) and fails loudly on one
 that does not hold.
+
+A page the hub registered whole (``sync_pages``, 0017_sync_pages) is recognised by its fingerprint before
+its records are even made (``page_unchanged``): it crosses as one claim. The registered pages are read once,
+at the first page; one of them holds only while none of its keys was read in this run in another page
+(that record may have changed since the pages were read, or be about to), and it is claimed once. The
+applying side checks that the page is still registered.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from hub.db import make_engine
@@ -27,6 +34,7 @@ _POSTGRESQL = (
     "FROM entity_sources WHERE source = %s AND record_key = k.key LIMIT 1) AS es ON TRUE"
 )
 
+_PAGES = "SELECT fp FROM sync_pages WHERE source = {mark}"
 _PLAN = "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off"
 
 
@@ -41,6 +49,45 @@ class KnownDigests:
         self._engine: Any = None
         self._recent: deque[str] = deque()
         self._counts: dict[str, int] = {}
+        self._pages: set[bytes] | None = None  # fingerprints of the registered pages (read at the first page)
+        self._read: set[str] = set()  # keys of the records read one by one in this run (while pages are known)
+
+    def page_unchanged(self, fingerprint: bytes, keys: list[str]) -> bool:
+        """Whether the page with ``fingerprint`` and ``keys`` is one the hub holds unchanged: registered when
+        the run began, not claimed yet in this run, and none of its keys read in another page since."""
+        pages = self._registered_pages()
+        if fingerprint not in pages or not self._read.isdisjoint(keys):
+            return False
+        pages.discard(fingerprint)  # once: the same page twice in a run is read the second time
+        return True
+
+    def read(self, keys: Sequence[str]) -> None:
+        """``keys`` were read one by one in this run (a page no claim covers)."""
+        if self._registered_pages():
+            self._read.update(keys)
+
+    def _registered_pages(self) -> set[bytes]:
+        if self._pages is None:
+            with self._connect() as (conn, raw):
+                mark = "%s" if conn.dialect.name == "postgresql" else "?"
+                if conn.dialect.name == "postgresql":
+                    with raw.cursor() as cur:
+                        cur.execute(_PAGES.format(mark=mark), (self.source,))
+                        rows = cur.fetchall()
+                else:
+                    rows = raw.execute(_PAGES.format(mark=mark), (self.source,)).fetchall()
+            self._pages = {bytes(fp) for (fp,) in rows}
+        return self._pages
+
+    @contextmanager
+    def _connect(self) -> Iterator[tuple[Any, Any]]:
+        """A connection of this process's own (made here, in the fetching process or thread), and its
+        driver's connection; rolled back after."""
+        if self._engine is None:
+            self._engine = make_engine(self.url)
+        with self._engine.connect() as conn:
+            yield conn, conn.connection.driver_connection
+            conn.rollback()
 
     def lookup(self, keys: Sequence[str]) -> dict[str, str]:
         """The stored digest of each of ``keys`` that has an active record and was not sent lately."""
@@ -60,10 +107,7 @@ class KnownDigests:
             for at in range(0, len(keys), _CHUNK):
                 found.update(self.stored(keys[at : at + _CHUNK]))
             return found
-        if self._engine is None:  # here, in the fetching process or thread: a connection of its own
-            self._engine = make_engine(self.url)
-        with self._engine.connect() as conn:
-            raw = conn.connection.driver_connection
+        with self._connect() as (conn, raw):
             if conn.dialect.name == "postgresql":
                 with raw.cursor() as cur:
                     cur.execute(_PLAN)
@@ -71,7 +115,6 @@ class KnownDigests:
                     rows = cur.fetchall()
             else:
                 rows = raw.execute(_SQLITE.format(marks=",".join("?" * len(keys))), (self.source, *keys)).fetchall()
-            conn.rollback()
         counts = self._counts
         return {k: (d, bool(a)) for k, d, a in rows if k not in counts}
 

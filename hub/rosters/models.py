@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Boolean, Date, DateTime, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.clock import utcnow
@@ -66,6 +66,21 @@ class EntitySource(Base):
     digest: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    # the fingerprint of the page this version was stored from, when that page is registered as a whole
+    # (SyncPage); triggers of 0017_sync_pages drop the page when this record changes, moves or goes away
+    page: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class SyncPage(Base):
+    """A page of a paged source whose every record is stored as that page says (``EntitySource.page``
+    names it): a run that fetches a page with this fingerprint again counts its records unchanged without
+    reading them. Kept exact by triggers (0017_sync_pages): any change to one of its records removes it."""
+
+    __tablename__ = "sync_pages"
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fp: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    records: Mapped[int] = mapped_column(Integer)
     run_id: Mapped[int | None] = mapped_column(Integer)
 
 

@@ -55,7 +55,7 @@ FIELDS = (
 FLAG_FIELDS = ("abnormal_list", "serious_violation")
 # merge_entity's rule, written in SQL below: a non-empty value replaces what is stored
 TEXT_FIELDS = tuple(f for f in MASTER_FIELDS if f not in FLAG_FIELDS)
-COLUMNS = ("record_key", "entity_id", "raw", "digest", *FIELDS)
+COLUMNS = ("record_key", "entity_id", "raw", "digest", *FIELDS, "page")  # page: the fingerprint of a page to register
 ROW = (*COLUMNS, "state")  # a stage row: the columns, then its state
 STATE = len(COLUMNS)
 # A staged row's state: unsure rows (a key whose stored version was not known where it was fetched) are
@@ -66,7 +66,7 @@ Bad = tuple[str, str, str]  # an invalid record: key, raw text, reason
 _CREATE = (  # PostgreSQL's stage (SQLite merges straight from the rows)
     f"CREATE TEMP TABLE IF NOT EXISTS {TABLE} (record_key text, entity_id text, raw text, "
     "digest text, " + ", ".join(f"{c} text" for c in FIELDS[:-5]) + ", established date, "
-    "credit_class text, abnormal_list boolean, serious_violation boolean, categories jsonb, "
+    "credit_class text, abnormal_list boolean, serious_violation boolean, categories jsonb, page bytea, "
     "state smallint NOT NULL DEFAULT 2)"
 )
 _COPY_STAGE = f"COPY {TABLE} ({', '.join(ROW)}) FROM STDIN"
@@ -98,11 +98,11 @@ _SEEN = (
     f"(SELECT record_key FROM {TABLE} WHERE state = 0)"
 )
 _LINKS = (
-    f"INSERT INTO entity_sources (source, record_key, entity_id, raw, digest, active, seen_at, run_id) "
-    f"SELECT :source, record_key, entity_id, raw, digest, TRUE, :now, :run_id FROM {TABLE} WHERE state <> 0 "
+    f"INSERT INTO entity_sources (source, record_key, entity_id, raw, digest, active, seen_at, run_id, page) "
+    f"SELECT :source, record_key, entity_id, raw, digest, TRUE, :now, :run_id, page FROM {TABLE} WHERE state <> 0 "
     "ORDER BY record_key ON CONFLICT (source, record_key) DO UPDATE SET entity_id = excluded.entity_id, "
     "raw = excluded.raw, digest = excluded.digest, active = TRUE, seen_at = excluded.seen_at, "
-    "run_id = excluded.run_id"
+    "run_id = excluded.run_id, page = excluded.page"
 )
 
 
@@ -214,9 +214,10 @@ _TAKE = operator.itemgetter(*_VALUES)
 _ESTABLISHED = _VALUES.index("established")
 
 
-def stage_row(r: SourceRecord, entity_id: str, digest: str, state: int = UNSURE) -> tuple:
+def stage_row(r: SourceRecord, entity_id: str, digest: str, state: int = UNSURE, page: bytes | None = None) -> tuple:
     """The stage row of a valid record (``ROW``): built where the record was checked, so only plain
-    tuples of text travel to the applying side."""
+    tuples of text travel to the applying side. ``page``: the fingerprint of the page it came from, when
+    that page is to be registered whole (``EntityStage.add_rows``)."""
     f = r.fields
     try:
         values = _TAKE(f)
@@ -226,7 +227,7 @@ def stage_row(r: SourceRecord, entity_id: str, digest: str, state: int = UNSURE)
     if est is not None and (est.__class__ is not str or not est):
         est = (est.isoformat() if isinstance(est, date) else str(est)) or None
         values = (*values[:_ESTABLISHED], est, *values[_ESTABLISHED + 1 :])
-    return (r.key, entity_id, r.raw, digest, *values, _categories_text(f.get("categories")), state)
+    return (r.key, entity_id, r.raw, digest, *values, _categories_text(f.get("categories")), page, state)
 
 
 def _param(column: str) -> str:
@@ -277,15 +278,26 @@ def _sqlite_entities_sql() -> str:
 
 _SQLITE_ENTITIES = _sqlite_entities_sql()
 _SQLITE_LINKS = (
-    "INSERT INTO entity_sources (source, record_key, entity_id, raw, digest, active, seen_at, run_id) VALUES "
-    f"({_param('source')}, ?1, ?2, ?3, ?4, TRUE, {_param('now')}, {_param('run_id')}) ON CONFLICT (source, "
-    "record_key) DO UPDATE SET entity_id = excluded.entity_id, raw = excluded.raw, digest = excluded.digest, "
-    "active = TRUE, seen_at = excluded.seen_at, run_id = excluded.run_id"
+    "INSERT INTO entity_sources (source, record_key, entity_id, raw, digest, active, seen_at, run_id, page) "
+    f"VALUES ({_param('source')}, ?1, ?2, ?3, ?4, TRUE, {_param('now')}, {_param('run_id')}, {_param('page')}) "
+    "ON CONFLICT (source, record_key) DO UPDATE SET entity_id = excluded.entity_id, raw = excluded.raw, "
+    "digest = excluded.digest, active = TRUE, seen_at = excluded.seen_at, run_id = excluded.run_id, "
+    "page = excluded.page"
 )
 _SQLITE_CHUNK = 500  # keys per IN list
 _SQLITE_STORED = "SELECT record_key, digest, active FROM entity_sources WHERE source = ? AND record_key IN ({marks})"
 _SQLITE_SEEN = "UPDATE entity_sources SET run_id = ?, seen_at = ? WHERE source = ? AND record_key IN ({marks})"
 _SQLITE_RELEASE = "DELETE FROM quarantine WHERE source = ? AND record_key IN ({marks})"
+# Pages registered whole (0017_sync_pages): a page's records not written from it this time (unchanged ones)
+# are pointed at it, then it is recorded; a page sent as unchanged must be recorded still.
+_SQLITE_PAGE_OF = "UPDATE entity_sources SET page = ? WHERE source = ? AND record_key IN ({marks})"
+_PAGE_OF = "UPDATE entity_sources SET page = :fp WHERE source = :source AND record_key = ANY(:keys)"
+_REGISTER = (
+    "INSERT INTO sync_pages (source, fp, records, run_id) VALUES (:source, :fp, :records, :run_id) "
+    "ON CONFLICT (source, fp) DO NOTHING"
+)
+_REGISTERED = "SELECT 1 FROM sync_pages WHERE source = :source AND fp = :fp"
+_UNCHANGED_ROWS = f"SELECT record_key FROM {TABLE} WHERE state = {UNCHANGED}"
 
 
 def _chunks(keys: list[str]) -> Iterable[tuple[str, list[str]]]:
@@ -296,11 +308,12 @@ def _chunks(keys: list[str]) -> Iterable[tuple[str, list[str]]]:
 
 
 class BrokenClaim(RuntimeError):
-    """A record sent as unchanged whose stored version differs: what is fetched was looked up wrongly."""
+    """A record (or a page) sent as unchanged whose stored version differs: what is fetched was looked
+    up wrongly, or the master changed meanwhile."""
 
-    def __init__(self, source: str, key: str) -> None:
+    def __init__(self, source: str, key: str, what: str = "record") -> None:
         super().__init__(
-            f"{source}: record {key!r} was sent as unchanged, but the master holds another version of it; "
+            f"{source}: {what} {key!r} was sent as unchanged, but the master holds another version of it; "
             "run the sync again"
         )
 
@@ -315,6 +328,7 @@ class EntityStage:
         self.bad: list[Bad] = []
         self.keys: set[str] = set()
         self.entity_ids: set[str] = set()
+        self.pages: dict[bytes, list[str]] = {}  # pages to register at the merge: fingerprint -> keys
         self.timings: list[tuple[int, float]] = []  # (rows, seconds) of each merge: how its cost grows
 
     def __len__(self) -> int:
@@ -338,12 +352,30 @@ class EntityStage:
         return self.add_rows(session, rows, claims, [(r.key, r.raw, reason) for r, reason in bad], now)
 
     def add_rows(
-        self, session: Session, rows: list[tuple], claims: list[tuple[str, str]], bad: list[Bad], now: datetime
+        self,
+        session: Session,
+        rows: list[tuple],
+        claims: list[tuple[str, str]],
+        bad: list[Bad],
+        now: datetime,
+        page: bytes | None = None,
+        unchanged_page: tuple[bytes, int] | None = None,
     ) -> dict[str, int]:
         """Stage ``rows`` (ROW tuples), ``claims`` (key, digest) and ``bad`` (key, raw, reason); merge first
-        whatever a new record would overtake, and once the stage holds ``limit`` records. Returns the
-        counts of any merge done."""
+        whatever a new record would overtake, and once the stage holds ``limit`` records. ``page``: these
+        are every record of that page (its rows carry it), to register at the merge. ``unchanged_page``:
+        (fingerprint, records) of a page sent as unchanged, which must be registered still. Returns the
+        counts of any merge done (and of the unchanged page)."""
         counts: dict[str, int] = {}
+        if unchanged_page is not None:
+            fp, records = unchanged_page
+            conn = session.connection()
+            found = conn.exec_driver_sql(
+                _sql(conn.dialect.name, _REGISTERED), {"source": self.source, "fp": fp}
+            ).first()
+            if found is None:
+                raise BrokenClaim(self.source, fp.hex(), "page")
+            counts["unchanged"] = records
         keys = [r[0] for r in rows] + [k for k, _ in claims] + [k for k, _, _ in bad]
         ids = [r[1] for r in rows]
         if (
@@ -357,7 +389,9 @@ class EntityStage:
             self.bad += bad
             self.keys.update(keys)
             self.entity_ids.update(ids)
-        else:  # a key or an entity again: one by one, merging before each repeat
+            if page is not None and not bad:
+                self.pages[page] = keys
+        else:  # a key or an entity again: one by one, merging before each repeat (and no page registered)
             for row in rows:
                 if row[0] in self.keys or row[1] in self.entity_ids:
                     _add(counts, self.merge(session, now))
@@ -440,6 +474,7 @@ class EntityStage:
     def _clear(self) -> None:
         self.rows, self.claims, self.bad = [], [], []
         self.keys, self.entity_ids = set(), set()
+        self.pages = {}
 
     def merge(self, session: Session, now: datetime) -> dict[str, int]:
         """Write what is staged, in the session's transaction; counts of inserted, updated, unchanged."""
@@ -451,20 +486,42 @@ class EntityStage:
         dialect = conn.dialect.name
         params = self._params(dialect, now)
         quarantined = conn.exec_driver_sql(_sql(dialect, _HAS_QUARANTINE), {"source": self.source}).first() is not None
+        unchanged: list[str] = []
         if self.rows or self.claims:
             if dialect == "sqlite":
                 mark_public_write(conn)  # the driver's own executemany below bypasses SQLAlchemy's events
-                self._merge_sqlite(conn.connection.driver_connection, params, counts, quarantined)
+                unchanged = self._merge_sqlite(conn.connection.driver_connection, params, counts, quarantined)
             else:
-                self._merge_postgresql(session, params, counts, quarantined)
+                unchanged = self._merge_postgresql(session, params, counts, quarantined)
+        if self.pages:
+            self._register(session, unchanged)
         if self.bad:
             _quarantine(session, self.source, self.run_id, now, self.bad)
         self.timings.append((len(self.rows) + len(self.claims), time.perf_counter() - started))
         self._clear()
         return counts
 
-    def _merge_sqlite(self, raw: Any, params: dict[str, Any], counts: dict[str, int], quarantined: bool) -> None:
-        """Straight from the rows: look up the unsure ones and the claims, upsert what changed."""
+    def _register(self, session: Session, unchanged: list[str]) -> None:
+        """Record the pages staged whole, once their records are merged: those of their records not written
+        from them this time (unchanged ones) are pointed at them first."""
+        conn = session.connection()
+        dialect = conn.dialect.name
+        confirm = set(unchanged)
+        for fp, keys in self.pages.items():
+            stale = [k for k in keys if k in confirm]
+            if dialect == "sqlite":
+                raw = conn.connection.driver_connection
+                for marks, chunk in _chunks(stale):
+                    raw.execute(_SQLITE_PAGE_OF.format(marks=marks), (fp, self.source, *chunk))  # type: ignore[union-attr]
+            elif stale:
+                conn.exec_driver_sql(_sql(dialect, _PAGE_OF), {"fp": fp, "source": self.source, "keys": stale})
+            conn.exec_driver_sql(
+                _sql(dialect, _REGISTER), {"source": self.source, "fp": fp, "records": len(keys), "run_id": self.run_id}
+            )
+
+    def _merge_sqlite(self, raw: Any, params: dict[str, Any], counts: dict[str, int], quarantined: bool) -> list[str]:
+        """Straight from the rows: look up the unsure ones and the claims, upsert what changed. Returns the
+        keys found unchanged."""
         source, rows = self.source, self.rows
         tail = tuple(params[k] for k in _TAIL)
         lookup = [r[0] for r in rows if r[STATE] == UNSURE] + [k for k, _ in self.claims]
@@ -506,11 +563,13 @@ class EntityStage:
         counts["inserted"] += inserted
         counts["updated"] += updated
         counts["unchanged"] += len(unchanged)
+        return unchanged
 
     def _merge_postgresql(
         self, session: Session, params: dict[str, Any], counts: dict[str, int], quarantined: bool
-    ) -> None:
-        """Through the stage table: one COPY, then set-based statements."""
+    ) -> list[str]:
+        """Through the stage table: one COPY, then set-based statements. Returns the keys found unchanged
+        when a page is to be registered (nobody asks otherwise)."""
         conn = session.connection()
         dialect = "postgresql"
 
@@ -553,8 +612,12 @@ class EntityStage:
                 ]
             if held:
                 conn.exec_driver_sql(_sql(dialect, _RELEASE), held)
+        unchanged = [k for k, _ in self.claims]
+        if self.pages:
+            unchanged += [k for (k,) in conn.exec_driver_sql(_UNCHANGED_ROWS)]
         conn.exec_driver_sql(_EMPTY)
         conn.exec_driver_sql(_PLANS_DEFAULT)
+        return unchanged
 
 
 def _quarantine(session: Session, source: str, run_id: int, now: datetime, bad: Iterable[Bad]) -> None:

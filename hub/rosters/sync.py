@@ -202,6 +202,7 @@ def _run_sync(
         # of its run is committed before the end, so every lookup could be stale).
         if source.record_type == "entity" and not source.atomic:
             known = KnownDigests(db.url, name, settings.sources[name].commit_every, DEPTH + 3)
+            source.known_page = known.page_unchanged  # a paged source's pages the hub holds unchanged
 
         def prepare(batch: Batch) -> Batch:
             return precheck(batch, source.record_type, known)

@@ -91,14 +91,54 @@ def test_flat_items_split_fast_read_exactly_as_sent(items: list, cursor: str, la
     assert raws == [json.dumps(item, **layout) for item in items]
 
 
-def test_the_fast_split_declines_what_it_cannot_prove() -> None:
-    from connectors.http import _split_flat_items
+def _flat(text: str) -> list[str] | None:
+    """The fast split's answer for ``text``: the items' texts, or None where it declines."""
+    from connectors.http import JsonPage, _split_flat
 
-    assert _split_flat_items('{"items": [{"a": 1}, {"b": 2}], "x": 1}') == (
-        {"items": [{"a": 1}, {"b": 2}], "x": 1},
-        ['{"a": 1}', '{"b": 2}'],
-    )
-    assert _split_flat_items('{"items": [{"a": 1},{"b": 2}]}') is None  # another separator
-    assert _split_flat_items('{"items": [{"a": "}, {"}, {"b": 2}]}') is None  # a brace in a string
-    assert _split_flat_items('{"items": [{"a": {"c": 1}}, {"b": 2}]}') is None  # an object in an item
-    assert _split_flat_items('{"items": [1, {"b": "{}"}]}') is None  # an item that is not an object
+    page = JsonPage(text.encode(), "page 1")
+    return None if page.fingerprint(b"") is None else _split_flat(text, len(page.items))
+
+
+def test_the_fast_split_declines_what_it_cannot_prove() -> None:
+    assert _flat('{"items": [{"a": 1}, {"b": 2}], "x": 1}') == ['{"a": 1}', '{"b": 2}']
+    assert _flat('{"items": [{"a": 1},{"b": 2}]}') is None  # another separator
+    assert _flat('{"items": [{"a": "}, {"}, {"b": 2}]}') is None  # a brace in a string
+    assert _flat('{"items": [{"a": {"c": 1}}, {"b": 2}]}') is None  # an object in an item
+    assert _flat('{"items": [1, {"b": "{}"}]}') is None  # an item that is not an object
+
+
+def _page(items: list, **extra: object) -> bytes:
+    return json.dumps({"items": items, "next_cursor": "c1", "server_time": "t0", **extra}, ensure_ascii=False).encode()
+
+
+def test_a_page_fingerprint_covers_its_items_and_nothing_else() -> None:
+    from connectors.http import JsonPage
+
+    items = [{"uscc": "9137A", "name": "济南甲"}, {"uscc": "9137B", "name": "济南乙"}]
+    fp = JsonPage(_page(items), "page 1").fingerprint(b"salt")
+    assert fp is not None and len(fp) == 16
+    # the page's time and cursor are not its items
+    assert JsonPage(_page(items, server_time="t9", next_cursor="c9"), "page 1").fingerprint(b"salt") == fp
+    # any change to an item, to their order or to the salt (the options that map them) is another page
+    changed = [{"uscc": "9137A", "name": "济南丙"}, items[1]]
+    assert JsonPage(_page(changed), "page 1").fingerprint(b"salt") != fp
+    assert JsonPage(_page(items[::-1]), "page 1").fingerprint(b"salt") != fp
+    assert JsonPage(_page(items[:1]), "page 1").fingerprint(b"salt") != fp
+    assert JsonPage(_page(items), "page 1").fingerprint(b"other") != fp
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [],  # nothing to recognise
+        [{"a": {"b": 1}}],  # an object in an item
+        [{"a": "{"}],  # a brace in a string
+        [1, {"a": 2}],  # an item that is not an object
+    ],
+)
+def test_a_page_whose_items_cannot_be_found_at_a_glance_has_no_fingerprint(items: list) -> None:
+    from connectors.http import JsonPage
+
+    page = JsonPage(_page(items), "page 1")
+    assert page.fingerprint(b"salt") is None
+    assert [json.loads(raw) for raw in page.raws()] == items

@@ -180,3 +180,37 @@ def test_the_public_names_migrate_down_and_up_again(scratch_url):  # type: ignor
         assert entity_ids_named(db, "济南市") == ["E1"]
     finally:
         db.dispose()
+
+
+def test_the_sync_pages_migrate_down_and_up_again(scratch_url):  # type: ignore[no-untyped-def]
+    """0017_sync_pages downgrades (the table, the column and the triggers go; a record can change freely)
+    and upgrades again (the triggers keep a registration exact)."""
+    from sqlalchemy import text
+
+    from hub.db import Database, downgrade, upgrade
+
+    link = (
+        "INSERT INTO entity_sources (source, record_key, entity_id, raw, digest, active, seen_at) "
+        "VALUES ('samr', 'K1', 'K1', '{}', 'd1', TRUE, '2026-12-01 00:00:00')"
+    )
+    upgrade(scratch_url)
+    db = Database(scratch_url)
+    try:
+        db.engine.dispose()
+        downgrade(scratch_url, "0016_stats_summary")
+        with db.engine.begin() as conn:
+            assert "sync_pages" not in set(inspect(conn).get_table_names())
+            assert "page" not in {c["name"] for c in inspect(conn).get_columns("entity_sources")}
+            conn.execute(text(link))
+            conn.execute(text("UPDATE entity_sources SET digest = 'd2'"))
+        db.engine.dispose()
+        upgrade(scratch_url)
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE entity_sources SET page = :fp"), {"fp": b"p" * 16})
+            conn.execute(
+                text("INSERT INTO sync_pages (source, fp, records) VALUES ('samr', :fp, 1)"), {"fp": b"p" * 16}
+            )
+            conn.execute(text("UPDATE entity_sources SET digest = 'd3'"))
+            assert conn.execute(text("SELECT count(*) FROM sync_pages")).scalar() == 0
+    finally:
+        db.dispose()
