@@ -26,7 +26,7 @@ class Entity(Base):
     legal_rep: Mapped[str | None] = mapped_column(String(128))
     phone: Mapped[str | None] = mapped_column(String(64))
     address: Mapped[str | None] = mapped_column(String(512))
-    district: Mapped[str | None] = mapped_column(String(6), index=True)
+    district: Mapped[str | None] = mapped_column(String(6))  # (found by ix_entities_district_entity_id)
     industry: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="active")
     established: Mapped[date | None] = mapped_column(Date)

@@ -12,6 +12,10 @@ page when one of its records changes, moves to another page, goes inactive or is
 record of it enters the quarantine (a later, invalid version arrived: the page must be read again when
 the good version comes back, so that it leaves the quarantine).
 
+Also dropped: ``ix_entities_district``, which ``ix_entities_district_entity_id`` (0012_ui) begins with, so
+every lookup by district has an index still; keeping both cost every entity a sync inserts about 6 µs on
+SQLite (a 200,000-entity merge: 21 µs a row with it, 15 without).
+
 Revision ID: 0017_sync_pages
 Revises: 0016_stats_summary
 """
@@ -81,6 +85,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("entity_sources") as batch:
         batch.add_column(sa.Column("page", sa.LargeBinary(), nullable=True))
+    op.drop_index("ix_entities_district", table_name="entities")
     for statement in POSTGRESQL if op.get_bind().dialect.name == "postgresql" else SQLITE:
         op.execute(statement)
 
@@ -95,6 +100,7 @@ def downgrade() -> None:
     else:
         for trigger in SQLITE_DROP:
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    op.create_index("ix_entities_district", "entities", ["district"])
     with op.batch_alter_table("entity_sources") as batch:
         batch.drop_column("page")
     op.drop_table("sync_pages")
