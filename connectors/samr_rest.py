@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from functools import partial
+from operator import itemgetter
 from typing import Any
 
 from connectors.base import (
@@ -48,14 +49,18 @@ ITEM_FIELDS = frozenset(
     }
 )  # the rest of an item is kept under "attributes"
 _BLANK = {**dict.fromkeys(sorted(ITEM_FIELDS)), "scheme_id": None}  # a record's fields before the item's
+_USCC = itemgetter("uscc")
 PAGE_FORMAT = 1  # part of every page fingerprint: bump it when an item becomes another record than before
 
 
 def _keys(items: list[Any]) -> list[str] | None:
     """The records' keys of a page whose items are objects (their credit codes), or None when an item has
     none (such a page is read record by record, and never recognised whole)."""
-    keys = [item.get("uscc") for item in items]
-    return keys if all(key.__class__ is str and key for key in keys) else None
+    try:
+        keys = list(map(_USCC, items))
+    except KeyError:
+        return None
+    return keys if set(map(type, keys)) == {str} and "" not in keys else None
 
 
 class SamrRestSource(Source):

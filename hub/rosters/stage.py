@@ -13,7 +13,10 @@ claims: key and digest), and are merged a few thousand at a time:
   plans are held to index lookups: a plan that scans a table per stage makes a sync quadratic (issue 14).
 
 Unchanged rows write nothing (a snapshot's are stamped as seen); corrected records leave the quarantine;
-invalid ones of the same stage enter it. A key (or an entity) appears at most once in a stage: a record
+invalid ones of the same stage enter it. A page staged whole (every record valid, each key once) is
+registered at the merge (``sync_pages``, 0017_sync_pages): its rows carry its fingerprint into
+``entity_sources.page``, its unchanged records are pointed at it, and a later run that fetches the same
+page sends one claim for it instead of its records. A key (or an entity) appears at most once in a stage: a record
 whose key or entity is staged already first merges what is staged, so the later record wins as it would
 one by one, and an unsure row's lookup sees every earlier record of the run.
 """
