@@ -74,11 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, TypeError, OSError) as exc:
         print(f"sandboxes: {exc}", file=sys.stderr)
         return 1
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):  # before the URLs: whoever reads them may stop us at once
+        signal.signal(sig, lambda *_: stop.set())
     for name, server in servers.items():
         print(f"{name} {server.url}", flush=True)
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
     stop.wait()
     for server in servers.values():
         server.stop()
