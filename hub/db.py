@@ -88,6 +88,10 @@ _BUMP = (
     "ON CONFLICT (id) DO UPDATE SET generation = publication_generation.generation + 1"
 )
 _READ = "SELECT generation FROM publication_generation WHERE id = 1"
+#: Connections kept for the generation read, per process: one per thread of ``hub serve`` (4 by default)
+#: and some to spare, so that no request opens one (a new PostgreSQL backend is a fork, ~ms) and then
+#: closes it again because the pool was full.
+GENERATION_POOL = 8
 
 
 def writes_public_table(statement: str) -> bool:
@@ -204,7 +208,11 @@ class Database:
                 return read_generation(conn)
         if self._generation_engine is None:
             self._generation_engine = create_engine(
-                self.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False, pool_size=2, max_overflow=30
+                self.url,
+                isolation_level="AUTOCOMMIT",
+                pool_pre_ping=False,
+                pool_size=GENERATION_POOL,
+                max_overflow=30,
             )
         for attempt in (1, 2):
             try:

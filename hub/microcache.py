@@ -149,3 +149,44 @@ class RedisCache:
 
     def __len__(self) -> int:
         return sum(1 for _ in self._redis.scan_iter(match=self.PREFIX + "*", count=1000))
+
+
+class TieredCache:
+    """A small copy in this process's memory in front of a shared cache (Redis): an answer this process
+    has read or stored lately is served without the round trip to Redis. Sound because a key names
+    what its answer depends on (the publication generation among it): an entry is never changed, only
+    written again with the same body, so the near copy can be no staler than the shared one; when the
+    shared cache drops or expires an entry, the near copy lives at most its own ``ttl`` longer."""
+
+    def __init__(self, near: MicroCache, far: RedisCache) -> None:
+        self.near, self.far = near, far
+
+    @property
+    def enabled(self) -> bool:
+        return self.far.enabled
+
+    @property
+    def hits(self) -> int:
+        return self.near.hits + self.far.hits
+
+    def get(self, key: str) -> Entry | None:
+        if not self.enabled:
+            return None
+        entry = self.near.get(key)
+        if entry is None:
+            entry = self.far.get(key)
+            if entry is not None:
+                self.near.put(key, entry.body, entry.meta)
+        return entry
+
+    def put(self, key: str, body: bytes, meta: Any) -> bool:
+        kept = self.far.put(key, body, meta)
+        self.near.put(key, body, meta)
+        return kept
+
+    def clear(self) -> None:
+        self.near.clear()
+        self.far.clear()
+
+    def __len__(self) -> int:
+        return len(self.far)
