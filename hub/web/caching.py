@@ -6,13 +6,20 @@ look up who is signed in, touching the session cookie): the response carries no 
 ``If-None-Match`` / ``If-Modified-Since`` get a bodiless 304.
 
 The answers given are kept in a response cache shared by every web process: in Redis when the broker
-is Redis, in this process's memory otherwise (hub.microcache). The key is the URL (host, path, query,
-so the language too), the day (UTC) and the *publication generation* (hub.db): every transaction
-that writes public data raises that number as it commits, and a request reads it before anything
-else, so a kept answer is never stale; ``[portal] response_cache_seconds`` only says how long an
-answer nobody asks for again is kept. A hit costs one tiny query (the generation) and no render.
-Only what ``public_response`` answered is kept: a successful public page or twin; never an error, a
-streamed download or any signed-in page. ``X-Cache: hit|miss`` says which it was.
+is Redis (with a near copy of what this process read or stored lately in its memory), in this process's
+memory otherwise (hub.microcache). The key is the URL (host, path, query, so the language too), the day
+(UTC) and the generation of the public *data* (hub.db): every transaction that writes public data raises
+that number as it commits, and a request reads it before anything else, so a kept answer is never stale;
+``[portal] response_cache_seconds`` only says how long an answer nobody asks for again is kept. The two
+other kinds of public data, the outbox (delivery dates) and the audit log (its head, on the home page),
+have numbers of their own: the entry holds the numbers of those a page read while rendered (the engine
+records them, hub.db.track_reads), and is answered only while they are unchanged, so a delivery or an
+audit entry renders anew only the pages that show them.
+
+A hit is answered by a thin WSGI layer before Flask's dispatch (``PublicPagesFromCache``): one read of
+the generations (one statement, one round trip), one cache look-up, and no request context, session,
+routing or view. Only what ``public_response`` answered is kept: a successful public page or twin;
+never an error, a streamed download or any signed-in page. ``X-Cache: hit|miss`` says which it was.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from hub import appctx
 from hub.clock import utcnow
+from hub.db import DATA, stop_tracking_reads, track_reads
 from hub.microcache import Entry, MicroCache, RedisCache, TieredCache
 from hub.version import VERSION
 from hub.web.headers import security_headers
@@ -63,11 +71,19 @@ def register_public_cache(app: Flask, *blueprints: str) -> None:
     def _from_cache() -> Response | None:
         if request.blueprint not in cached or request.method != "GET":
             return None
-        key = request.environ.get(_ENVIRON_KEY)
-        if key is not None:  # asked of the cache before Flask's dispatch, and not found there
-            g.public_cache_key = key
-            return None
-        return _answer_from_cache()
+        looked_up = request.environ.get(_ENVIRON_KEY)
+        answer = None
+        if looked_up is not None:  # asked of the cache before Flask's dispatch, and not found there
+            g.public_cache_key, g.public_generations = looked_up
+        else:
+            answer = _answer_from_cache()
+        if answer is None and g.get("public_cache_key") is not None:
+            g.public_reads = track_reads()  # what the page reads besides DATA: the kinds it depends on
+        return answer
+
+    @app.teardown_request
+    def _stop_tracking(_exc: BaseException | None) -> None:
+        stop_tracking_reads()
 
 
 def public_cache() -> MicroCache | TieredCache:
@@ -109,8 +125,10 @@ class PublicPagesFromCache:
         asked = WerkzeugRequest(environ)
         if "\x00" in asked.path:  # Flask's bounds refuse it
             return None
-        environ[_ENVIRON_KEY] = key = cache_key(self.app.extensions["hub_db"], asked.url)
-        entry = cache.get(key)
+        generations = self.app.extensions["hub_db"].generations()
+        key = cache_key(self.app.extensions["hub_db"], generations, asked.url)
+        environ[_ENVIRON_KEY] = (key, generations)
+        entry = _current(cache.get(key), generations)
         if entry is None:
             return None
         seconds = self.app.extensions["hub_settings"].portal.cache_seconds
@@ -118,12 +136,21 @@ class PublicPagesFromCache:
         return remember_language(asked, security_headers(asked, response))
 
 
-def cache_key(db: Database, url: str) -> str:
+def cache_key(db: Database, generations: dict[str, int], url: str) -> str:
     """What the answer depends on: the database, the hub's version (a new release renders anew), the
     published data (its generation, read before any of the data), the day (the open-data years), and
-    the URL: scheme, host, path and query (``?lang=`` included)."""
-    generation = db.generation()
-    return f"{_database_tag(db.url)}|{VERSION}|{generation}|{utcnow().date().isoformat()}|{url}"
+    the URL: scheme, host, path and query (``?lang=`` included). The other kinds of public data a page
+    read (deliveries, the audit log) are kept in the entry with their generations (``_current``)."""
+    return f"{_database_tag(db.url)}|{VERSION}|{generations[DATA]}|{utcnow().date().isoformat()}|{url}"
+
+
+def _current(entry: Entry | None, generations: dict[str, int]) -> Entry | None:
+    """The entry if every other kind of public data its page read is still at the generation it was
+    read at (else the page may show something older: a miss, rendered and kept anew under the key)."""
+    if entry is None:
+        return None
+    depends: dict[str, int] = entry.meta[4]
+    return entry if all(generations.get(kind) == number for kind, number in depends.items()) else None
 
 
 @functools.lru_cache(maxsize=8)
@@ -136,8 +163,10 @@ def _answer_from_cache() -> Response | None:
     cache = public_cache()
     if not cache.enabled:
         return None
-    g.public_cache_key = key = cache_key(appctx.database(), request.url)
-    entry = cache.get(key)
+    db = appctx.database()
+    g.public_generations = generations = db.generations()
+    g.public_cache_key = key = cache_key(db, generations, request.url)
+    entry = _current(cache.get(key), generations)
     if entry is None:
         return None
     return _from_entry(entry, request, appctx.settings().portal.cache_seconds, Response)
@@ -145,7 +174,7 @@ def _answer_from_cache() -> Response | None:
 
 def _from_entry(entry: Entry, asked: WerkzeugRequest, cache_seconds: int, cls: type[_R]) -> _R:
     """The kept answer as a response to ``asked`` (a bodiless 304 when the client's copy is current)."""
-    mimetype, etag, last_modified, headers = entry.meta
+    mimetype, etag, last_modified, headers, _depends = entry.meta
     response = cls(entry.body, mimetype=mimetype)
     response.set_etag(etag)
     if last_modified is not None:
@@ -157,14 +186,17 @@ def _from_entry(entry: Entry, asked: WerkzeugRequest, cache_seconds: int, cls: t
     return response
 
 
-def _encode_meta(meta: tuple[str, str, datetime | None, dict[str, str]]) -> list[Any]:
-    mimetype, etag, last_modified, headers = meta
-    return [mimetype, etag, last_modified.isoformat() if last_modified else None, headers]
+Meta = tuple[str, str, datetime | None, dict[str, str], dict[str, int]]
 
 
-def _decode_meta(stored: list[Any]) -> tuple[str, str, datetime | None, dict[str, str]]:
-    mimetype, etag, last_modified, headers = stored
-    return mimetype, etag, datetime.fromisoformat(last_modified) if last_modified else None, headers
+def _encode_meta(meta: Meta) -> list[Any]:
+    mimetype, etag, last_modified, headers, depends = meta
+    return [mimetype, etag, last_modified.isoformat() if last_modified else None, headers, depends]
+
+
+def _decode_meta(stored: list[Any]) -> Meta:
+    mimetype, etag, last_modified, headers, depends = stored
+    return mimetype, etag, datetime.fromisoformat(last_modified) if last_modified else None, headers, depends
 
 
 def render_public(template: str, **context: Any) -> str:
@@ -199,7 +231,9 @@ def public_response(
     key = g.get("public_cache_key")
     if key is not None:  # asked through a cached blueprint and not found there: keep it for the next reader
         kept = {name: response.headers[name] for name in _KEPT_HEADERS if name in response.headers}
-        public_cache().put(key, data, (mimetype, response.get_etag()[0], response.last_modified, kept))
+        generations = g.public_generations
+        depends = {kind: generations[kind] for kind in sorted(g.get("public_reads") or ())}
+        public_cache().put(key, data, (mimetype, response.get_etag()[0], response.last_modified, kept, depends))
         response.headers["X-Cache"] = "miss"
     response.make_conditional(request)  # turns itself into the 304 when the client's copy is current
     return response

@@ -227,6 +227,45 @@ def test_every_kind_of_publishing_write_shows_at_once(app, fresh, db, settings):
     watch.check(f"/public/entities/{school}")
 
 
+ALL_PAGES = [
+    "/public/",
+    "/public/items/",
+    "/public/items/HEALTH",
+    "/public/items/HEALTH.json",
+    "/public/tasks/",
+    "/public/tasks.json",
+    "/public/results/?name=实验",
+    "/public/results.json?agency=HEALTH",
+    "/public/feeds/HEALTH.atom",
+    "/public/plans/",
+    "/public/plans.json",
+    "/public/verify",
+    "/public/masking",
+    "/public/data/",
+]
+
+
+def test_an_audited_write_no_page_shows_leaves_every_page_but_the_home_page_a_hit(app, fresh, db, settings):  # type: ignore[no-untyped-def]
+    """A user added (audited as user.add: a row in audit_log, nothing else public) moves the audit
+    chain's head, which only the home page shows: that page is rendered anew, every other page is still
+    answered from the cache, and every page answers what a fresh render answers."""
+    from hub.auth.accounts import add_person as add_user_audited
+
+    scenario = drawn_task(db, settings)
+    school = next(e for e in scenario.drawn_entities() if e != INDIVIDUAL)
+    enter(scenario, school, "HEALTH", "", codes=("1",))
+    approve_all(scenario)
+    task = scenario.task_id
+    urls = [*ALL_PAGES, f"/public/tasks/{task}", f"/public/tasks/{task}/results", f"/public/entities/{school}"]
+    watch = Watch(app, fresh, urls)
+    watch.read()
+    add_user_audited(db, ACTOR, "newcomer", ["auditor"])
+    for url in urls:
+        answer = watch.cached.get(url)
+        assert answer.headers.get("X-Cache") == ("miss" if url == "/public/" else "hit"), url
+    watch.check("/public/")
+
+
 def test_a_delivery_date_shows_at_once(delivering, redis_db_url):  # type: ignore[no-untyped-def]
     from hub.db import init_db
     from hub.outbox.delivery import drain
@@ -237,13 +276,16 @@ def test_a_delivery_date_shows_at_once(delivering, redis_db_url):  # type: ignor
     enter(scenario, scenario.drawn_entities()[0], "HEALTH", "", codes=("1",))
     approve_all(scenario)
     task = scenario.task_id
-    watch = Watch(
-        create_app(settings), create_app(fresh_settings), [f"/public/tasks/{task}", f"/public/tasks/{task}/results"]
-    )
+    school = scenario.drawn_entities()[0]
+    urls = [*ALL_PAGES, f"/public/tasks/{task}", f"/public/tasks/{task}/results", f"/public/entities/{school}"]
+    watch = Watch(create_app(settings), create_app(fresh_settings), urls)
     watch.read()
     assert "报送省联合监管平台" not in watch.seen[f"/public/tasks/{task}"].decode("utf-8")
     drain(db, settings, respect_backoff=False)
-    watch.check(f"/public/tasks/{task}", f"/public/tasks/{task}/results")
+    # the deliveries (outbox) and their audit entries: a page that read neither is still a hit
+    for url in ("/public/items/HEALTH", "/public/items/HEALTH.json", "/public/verify", "/public/masking"):
+        assert watch.cached.get(url).headers.get("X-Cache") == "hit", url
+    watch.check(f"/public/tasks/{task}", f"/public/tasks/{task}/results", f"/public/entities/{school}")
     assert "报送省联合监管平台" in watch.cached.get(f"/public/tasks/{task}").get_data(as_text=True)
 
 
@@ -417,16 +459,16 @@ def test_a_miss_reads_the_generation_once(app, db):  # type: ignore[no-untyped-d
     add_published(db)
     database = app.extensions["hub_db"]
     reads: list[int] = []
-    original = database.generation
+    original = database.generations
 
-    def counted() -> int:
+    def counted() -> dict[str, int]:
         reads.append(1)
         return original()
 
-    database.generation = counted
+    database.generations = counted
     try:
         client = app.test_client()
         assert client.get("/public/tasks/").headers["X-Cache"] == "miss" and len(reads) == 1
         assert client.get("/public/tasks/").headers["X-Cache"] == "hit" and len(reads) == 2
     finally:
-        del database.generation
+        del database.generations
