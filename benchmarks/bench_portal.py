@@ -360,10 +360,10 @@ def main() -> None:
         wait_up(f"{base}/public/verify")
         with psycopg.connect(url) as conn:
             mix = urls(conn, base, n=2000 if args.mix == "uniform" else 10_000)
-        asked = mix if args.mix == "uniform" else popular(mix)
+        drawn = mix if args.mix == "uniform" else popular(mix)
         mix = list(dict.fromkeys(mix))  # each URL once (warming, statuses)
         listing = Path(tempfile.mkstemp(prefix="portal-urls-", suffix=".txt")[1])
-        listing.write_text("\n".join(u[len(base) :] for u in asked) + "\n")
+        listing.write_text("\n".join(u[len(base) :] for u in drawn) + "\n")
         script = Path(tempfile.mkstemp(prefix="portal-", suffix=".lua")[1])
         script.write_text(WRK_SCRIPT)
         wrk_env = dict(os.environ, PORTAL_URLS=str(listing))
@@ -377,7 +377,7 @@ def main() -> None:
             f"hub serve --workers {args.workers} --threads {args.threads} --no-access-log, response cache "
             f"{args.response_cache} s ({'memory' if args.no_redis else args.redis}), on PostgreSQL ({name}); "
             f"mix {args.mix}: {len(mix)} URLs"
-            + ("" if args.mix == "uniform" else f", {len(asked):,} requests drawn by popularity (Zipf, s = 1)")
+            + ("" if args.mix == "uniform" else f", {len(drawn):,} requests drawn by popularity (Zipf, s = 1)")
         )
         for label, cmd, f in (("baseline /public/verify", base_cmd, baseline), ("portal mix", mix_cmd, figures)):
             print(

@@ -87,7 +87,9 @@ PUBLIC_KINDS = {
 PUBLIC_TABLES = frozenset(PUBLIC_KINDS)
 #: A statement that names one of these tables reads (or may read) that kind (over-reading is safe:
 #: a page then depends on a kind it does not show, and is only a miss more often).
-_READS = tuple((re.compile(rf"\b{table}\b", re.IGNORECASE), kind) for table, kind in PUBLIC_KINDS.items() if kind != DATA)
+_READS = tuple(
+    (re.compile(rf"\b{table}\b", re.IGNORECASE), kind) for table, kind in PUBLIC_KINDS.items() if kind != DATA
+)
 
 publication_generation = Table(
     "publication_generation",
@@ -134,7 +136,7 @@ def mark_public_write(conn: Connection | Session, kinds: Iterable[str] = (DATA,)
 
 def read_generations(conn: Connection) -> dict[str, int]:
     """The current number of each kind of public data (0 before the first write of that kind)."""
-    stored = dict(conn.exec_driver_sql(_READ).all())
+    stored: dict[int, int] = {row: number for row, number in conn.exec_driver_sql(_READ).all()}
     return {kind: int(stored.get(row, 0)) for kind, row in KIND_IDS.items()}
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TypeVar
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -21,6 +22,8 @@ from flask import Flask, Response, request
 from flask_babel import Babel, Domain, get_locale
 from werkzeug.wrappers import Request as WerkzeugRequest
 from werkzeug.wrappers import Response as WerkzeugResponse
+
+_R = TypeVar("_R", bound=WerkzeugResponse)
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
@@ -79,7 +82,7 @@ def _wanted(value: str | None) -> str | None:
     return "en" if value.split("_")[0] == "en" else None
 
 
-def remember_language(asked: WerkzeugRequest, response: WerkzeugResponse) -> WerkzeugResponse:
+def remember_language(asked: WerkzeugRequest, response: _R) -> _R:
     """``?lang=`` remembered in the cookie when it differs from what the cookie says (also used by the
     public pages' cache, which answers before Flask's dispatch: hub.web.caching)."""
     chosen = _wanted(asked.args.get("lang"))

@@ -65,5 +65,6 @@ def test_the_near_copy_answers_without_the_far_cache_and_fills_from_it(redis_db_
     assert entry is not None and (entry.body, entry.meta) == (b"body", ["meta"]) and two.far.hits == 1
     one.far.clear()  # Redis forgets it: each process still has its copy of that (unchanging) answer
     assert two.get("k") is not None and two.far.hits == 1 and len(two.near) == 1
-    assert not one.put("big", b"." * 1001, None) and one.get("big") is None  # over the bound of both (1/8 of 8000, as the portal sets them): nowhere
+    # over the bound of both (1/8 of 8000, as the portal sets them): kept nowhere
+    assert not one.put("big", b"." * 1001, None) and one.get("big") is None
     assert not TieredCache(MicroCache(10_000, 60), RedisCache(redis_db_url, 0, 1000)).enabled
