@@ -169,14 +169,18 @@ class TieredCache:
     def hits(self) -> int:
         return self.near.hits + self.far.hits
 
-    def get(self, key: str) -> Entry | None:
+    def get(self, key: str, accept: Callable[[Entry], bool] = lambda _entry: True) -> Entry | None:
+        """The entry, from the near copy if it has one that ``accept`` takes, else from the far cache
+        (then kept near); None if neither has one ``accept`` takes."""
         if not self.enabled:
             return None
         entry = self.near.get(key)
-        if entry is None:
-            entry = self.far.get(key)
-            if entry is not None:
-                self.near.put(key, entry.body, entry.meta)
+        if entry is not None and accept(entry):
+            return entry
+        entry = self.far.get(key)
+        if entry is None or not accept(entry):
+            return None
+        self.near.put(key, entry.body, entry.meta)
         return entry
 
     def put(self, key: str, body: bytes, meta: Any) -> bool:

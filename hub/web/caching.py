@@ -128,7 +128,7 @@ class PublicPagesFromCache:
         generations = self.app.extensions["hub_db"].generations()
         key = cache_key(self.app.extensions["hub_db"], generations, asked.url)
         environ[_ENVIRON_KEY] = (key, generations)
-        entry = _current(cache.get(key), generations)
+        entry = _look_up(cache, key, generations)
         if entry is None:
             return None
         seconds = self.app.extensions["hub_settings"].portal.cache_seconds
@@ -144,13 +144,20 @@ def cache_key(db: Database, generations: dict[str, int], url: str) -> str:
     return f"{_database_tag(db.url)}|{VERSION}|{generations[DATA]}|{utcnow().date().isoformat()}|{url}"
 
 
-def _current(entry: Entry | None, generations: dict[str, int]) -> Entry | None:
-    """The entry if every other kind of public data its page read is still at the generation it was
-    read at (else the page may show something older: a miss, rendered and kept anew under the key)."""
-    if entry is None:
-        return None
-    depends: dict[str, int] = entry.meta[4]
-    return entry if all(generations.get(kind) == number for kind, number in depends.items()) else None
+def _look_up(cache: MicroCache | TieredCache, key: str, generations: dict[str, int]) -> Entry | None:
+    """The entry kept under ``key`` if every other kind of public data its page read is still at the
+    generation it was read at (else the page may show something older: a miss, rendered and kept anew
+    under the key). With Redis, a near copy out of date is passed over for Redis's, which another
+    process may have rendered anew."""
+
+    def current(entry: Entry) -> bool:
+        depends: dict[str, int] = entry.meta[4]
+        return all(generations.get(kind) == number for kind, number in depends.items())
+
+    if isinstance(cache, TieredCache):
+        return cache.get(key, current)
+    entry = cache.get(key)
+    return entry if entry is not None and current(entry) else None
 
 
 @functools.lru_cache(maxsize=8)
@@ -166,7 +173,7 @@ def _answer_from_cache() -> Response | None:
     db = appctx.database()
     g.public_generations = generations = db.generations()
     g.public_cache_key = key = cache_key(db, generations, request.url)
-    entry = _current(cache.get(key), generations)
+    entry = _look_up(cache, key, generations)
     if entry is None:
         return None
     return _from_entry(entry, request, appctx.settings().portal.cache_seconds, Response)

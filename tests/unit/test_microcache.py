@@ -68,3 +68,22 @@ def test_the_near_copy_answers_without_the_far_cache_and_fills_from_it(redis_db_
     # over the bound of both (1/8 of 8000, as the portal sets them): kept nowhere
     assert not one.put("big", b"." * 1001, None) and one.get("big") is None
     assert not TieredCache(MicroCache(10_000, 60), RedisCache(redis_db_url, 0, 1000)).enabled
+
+
+def test_a_near_copy_the_caller_refuses_is_passed_over_for_the_far_one(redis_db_url: str) -> None:
+    """What another process stored anew under the same key (the portal: a page whose deliveries changed)."""
+    import redis as redis_client
+
+    from hub.microcache import RedisCache, TieredCache
+
+    redis_client.Redis.from_url(redis_db_url).flushdb()
+    one = TieredCache(MicroCache(8000, 60), RedisCache(redis_db_url, 60, 1000))
+    two = TieredCache(MicroCache(8000, 60), RedisCache(redis_db_url, 60, 1000))
+    one.put("k", b"old", {"deliveries": 1})
+    assert two.get("k") is not None  # two keeps a near copy of the old answer
+    one.put("k", b"new", {"deliveries": 2})
+    fresh = lambda entry: entry.meta == {"deliveries": 2}  # noqa: E731
+    entry = two.get("k", fresh)
+    assert entry is not None and entry.body == b"new"
+    assert two.near.get("k") is not None and two.near.get("k").body == b"new"  # type: ignore[union-attr]
+    assert two.get("k", lambda entry: False) is None
