@@ -128,8 +128,13 @@ class RedisCache:
             self.misses += 1
             return None
         head, _, body = bytes(stored).partition(b"\n")  # type: ignore[arg-type]
+        try:
+            meta = self._decode(json.loads(head))
+        except (ValueError, TypeError, KeyError):  # kept by another version of the hub, or damaged: a miss
+            self.misses += 1
+            return None
         self.hits += 1
-        return Entry(body, self._decode(json.loads(head)), 0.0)
+        return Entry(body, meta, 0.0)
 
     def put(self, key: str, body: bytes, meta: Any) -> bool:
         if not self.enabled or len(body) > self.max_body:

@@ -87,3 +87,25 @@ def test_a_near_copy_the_caller_refuses_is_passed_over_for_the_far_one(redis_db_
     assert entry is not None and entry.body == b"new"
     assert two.near.get("k") is not None and two.near.get("k").body == b"new"  # type: ignore[union-attr]
     assert two.get("k", lambda entry: False) is None
+
+
+def test_an_entry_that_does_not_decode_is_a_miss(redis_db_url: str) -> None:
+    """An entry another version of the hub kept in another shape (or a damaged one) is not an error."""
+    import redis as redis_client
+
+    from hub.microcache import RedisCache
+
+    def decode(stored: list[str]) -> tuple[str, str]:
+        first, second = stored  # this version's shape: two values
+        return first, second
+
+    client = redis_client.Redis.from_url(redis_db_url)
+    client.flushdb()
+    cache = RedisCache(redis_db_url, 60, 1000, decode_meta=decode)
+    for stored in (b'["a","b","c"]\nbody', b"not json\nbody", b"\xff\xfe\nbody"):
+        client.set(RedisCache.PREFIX + "k", stored)
+        assert cache.get("k") is None
+    client.set(RedisCache.PREFIX + "k", b'["a","b"]\nbody')
+    entry = cache.get("k")
+    assert entry is not None and (entry.body, entry.meta) == (b"body", ("a", "b"))
+    assert (cache.hits, cache.misses) == (1, 3)
