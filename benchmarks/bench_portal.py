@@ -17,13 +17,14 @@
    (3+ characters: the trigram index), by credit-code prefix, by district and year, by agency and
    outcome; enterprise pages; task notices and their result notices; item lists; the home page.
    Two mixes (``--mix``), so that both figures can be quoted:
-   - ``uniform`` (the default, the first mix): 2,000 such URLs, each request picking one of them with
-     equal chance. In 30 s each URL is asked a few times, so a cold cache stays largely cold: the worst
-     case, a crawler walking the portal, not what a crowd does.
-   - ``popular``: 10,000 such URLs (about 6,000 distinct) ranked in a random order, the URL of rank r
+   - ``uniform`` (the default, the first mix): 2,000 such URLs (about 1,000 distinct: tasks, agencies
+     and sampled codes repeat), each request picking one of them with equal chance: every page equally
+     likely, a crawler walking the portal rather than a crowd.
+   - ``popular``: 10,000 such URLs (about 2,900 distinct) ranked in a random order, the URL of rank r
      asked in proportion to 1/r (Zipf, as page popularity on public sites is found to be): a few pages
-     (the home page, the notices of the week, a name in the news) are asked again and again, the long
-     tail of searches now and then. This is what the public asks; the cold cache fills as it is used.
+     (the home page, the notices of the week, a name in the news) are asked again and again, and a long
+     tail of searches now and then, nearly three times as many distinct pages as the uniform mix. This is
+     what the public asks; a cold cache fills as it is used, but the tail keeps missing.
 Prints requests/s and the latency percentiles of each, the ratio mix/baseline, the cache's hit rate
 (X-Cache), the target (>= 300 req/s at p99 <= 300 ms), the load average before and after, and the
 exact wrk command.
@@ -400,8 +401,8 @@ def main() -> None:
         print(
             f"hub serve --workers {args.workers} --threads {args.threads} --no-access-log, response cache "
             f"{args.response_cache} s ({'memory' if args.no_redis else args.redis}), on PostgreSQL ({name}); "
-            f"mix {args.mix}: {len(mix)} URLs"
-            + ("" if args.mix == "uniform" else f", {len(drawn):,} requests drawn by popularity (Zipf, s = 1)")
+            f"mix {args.mix}: {len(drawn):,} URLs ({len(mix):,} distinct)"
+            + ("" if args.mix == "uniform" else " drawn by popularity (Zipf, s = 1)")
         )
         for label, cmd, f in (("baseline /public/verify", base_cmd, baseline), ("portal mix", mix_cmd, figures)):
             print(
