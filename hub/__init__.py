@@ -33,10 +33,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=max(sec.max_upload_bytes, sec.max_json_bytes),
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # the default provider has it; app.json is typed as the base class
-    if sec.proxies:  # the client's address and scheme as the proxies in front report them (rate limits, HSTS)
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=sec.proxies, x_proto=sec.proxies)  # type: ignore[method-assign]
     app.extensions["hub_settings"] = settings
     app.extensions["hub_db"] = init_db(settings.database_url)
     from hub.auth.limits import make_limiter
@@ -58,5 +54,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_api(app)
     csrf.exempt(api_bp)  # bearer tokens, not cookies: no cross-site forgery to guard against
     register_failures(app)
+    # outermost, so that the layers inside (the public pages' cache, hub.web.caching, then Flask) see the
+    # client's address and scheme as the proxies in front report them (rate limits, HSTS, cache keys)
+    if sec.proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=sec.proxies, x_proto=sec.proxies)  # type: ignore[method-assign]
     logging.getLogger("hub").setLevel(logging.INFO)
     return app

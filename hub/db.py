@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -44,34 +45,50 @@ def described_by_models(name: str | None, type_: str, _parent_names: object = No
     return not (type_ == "table" and (name or "").startswith(SEARCH_TABLE_PREFIX))
 
 
-# -- the publication generation -------------------------------------------------------------------
+# -- the publication generations ------------------------------------------------------------------
 #
-# The public portal keeps its answers in a response cache (hub.web.caching) keyed by the URL and this
-# number: every transaction that writes a table the public pages show (below) adds one to it as the
-# last statement before COMMIT, on the same connection, so the new data and the new number become
-# visible together. A page reads the number before its data, so an answer is never kept under a
-# number newer than what it shows: a cached page is never stale, whatever its time to live.
+# The public portal keeps its answers in a response cache (hub.web.caching) keyed by the URL and these
+# numbers: every transaction that writes a table the public pages show (below) adds one to the number
+# of each kind of public data it wrote, as the last statement before COMMIT, on the same connection, so
+# the new data and the new numbers become visible together. A page reads the numbers (one statement)
+# before its data, so an answer is never kept under numbers newer than what it shows: a cached page is
+# never stale, whatever its time to live.
+#
+# Three kinds, so that a write no page shows much of does not make every page a miss: DATA (what the
+# notices are made of), DELIVERIES (the outbox: when a notice reached a platform, written as each
+# message is delivered) and AUDIT (the chain's head, on the home page only; written beside many
+# non-public writes: sign-ins, tokens, users). Every cached page depends on DATA; it depends on
+# DELIVERIES or AUDIT only if it read the outbox or the audit log while it was rendered, which the
+# engine records by itself (``track_reads``): no page can forget a dependency.
 
-#: Tables whose rows (or whose rows' presence) some public page, twin or feed shows: results and the
-#: entities and inspectors they name, tasks and their draws, item lists, plans, the outbox (delivery
-#: dates), the audit chain (its head is on the home page), working-day overrides.
-PUBLIC_TABLES = frozenset(
-    {
-        "results",
-        "entities",
-        "inspectors",
-        "joint_tasks",
-        "task_parties",
-        "frozen_chunks",
-        "assignments",
-        "assignment_inspectors",
-        "items",
-        "annual_plans",
-        "plan_entries",
-        "outbox",
-        "audit_log",
-        "calendar_overrides",
-    }
+DATA, DELIVERIES, AUDIT = "data", "deliveries", "audit"
+#: The row of publication_generation that holds each kind's number (1: the single number of 0014).
+KIND_IDS = {DATA: 1, DELIVERIES: 2, AUDIT: 3}
+
+#: Tables whose rows (or whose rows' presence) some public page, twin or feed shows, and their kind:
+#: results and the entities and inspectors they name, tasks and their draws, item lists, plans,
+#: working-day overrides; the outbox (delivery dates); the audit chain (its head is on the home page).
+PUBLIC_KINDS = {
+    "results": DATA,
+    "entities": DATA,
+    "inspectors": DATA,
+    "joint_tasks": DATA,
+    "task_parties": DATA,
+    "frozen_chunks": DATA,
+    "assignments": DATA,
+    "assignment_inspectors": DATA,
+    "items": DATA,
+    "annual_plans": DATA,
+    "plan_entries": DATA,
+    "calendar_overrides": DATA,
+    "outbox": DELIVERIES,
+    "audit_log": AUDIT,
+}
+PUBLIC_TABLES = frozenset(PUBLIC_KINDS)
+#: A statement that names one of these tables reads (or may read) that kind (over-reading is safe:
+#: a page then depends on a kind it does not show, and is only a miss more often).
+_READS = tuple(
+    (re.compile(rf"\b{table}\b", re.IGNORECASE), kind) for table, kind in PUBLIC_KINDS.items() if kind != DATA
 )
 
 publication_generation = Table(
@@ -82,44 +99,84 @@ publication_generation = Table(
 )
 
 _WRITE = re.compile(r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)\"?", re.IGNORECASE)
-_PUBLIC_WRITE = "hub_public_write"  # connection.info: this transaction wrote a public table
-_BUMP = (
-    "INSERT INTO publication_generation (id, generation) VALUES (1, 1) "
-    "ON CONFLICT (id) DO UPDATE SET generation = publication_generation.generation + 1"
-)
-_READ = "SELECT generation FROM publication_generation WHERE id = 1"
+_PUBLIC_WRITE = "hub_public_write"  # connection.info: the kinds of public data this transaction wrote
+_READ = "SELECT id, generation FROM publication_generation"
+#: Connections kept for the generation read, per process: one per thread of ``hub serve`` (4 by default)
+#: and some to spare, so that no request opens one (a new PostgreSQL backend is a fork, ~ms) and then
+#: closes it again because the pool was full.
+GENERATION_POOL = 8
+
+
+def _bump(kinds: set[str]) -> str:
+    """One statement raising each kind's number (rows in id order: two writers never lock in opposite orders)."""
+    rows = ", ".join(f"({KIND_IDS[k]}, 1)" for k in sorted(kinds, key=KIND_IDS.__getitem__))
+    return (
+        f"INSERT INTO publication_generation (id, generation) VALUES {rows} "
+        "ON CONFLICT (id) DO UPDATE SET generation = publication_generation.generation + 1"
+    )
+
+
+def public_kind(statement: str) -> str | None:
+    """The kind of public data a SQL statement inserts, updates or deletes (None: not public data)."""
+    m = _WRITE.match(statement)
+    return PUBLIC_KINDS.get(m.group(1).lower()) if m is not None else None
 
 
 def writes_public_table(statement: str) -> bool:
     """Whether a SQL statement inserts into, updates or deletes from a table in PUBLIC_TABLES."""
-    m = _WRITE.match(statement)
-    return m is not None and m.group(1).lower() in PUBLIC_TABLES
+    return public_kind(statement) is not None
 
 
-def mark_public_write(conn: Connection | Session) -> None:
-    """Say that the current transaction changed public data without going through SQLAlchemy's
-    statement execution (e.g. a DB-API ``executemany`` on the driver's own connection)."""
+def mark_public_write(conn: Connection | Session, kinds: Iterable[str] = (DATA,)) -> None:
+    """Say that the current transaction changed public data (of ``kinds``) without going through
+    SQLAlchemy's statement execution (e.g. a DB-API ``executemany`` on the driver's own connection)."""
     target = conn.connection() if isinstance(conn, Session) else conn
-    target.info[_PUBLIC_WRITE] = True
+    target.info.setdefault(_PUBLIC_WRITE, set()).update(kinds)
+
+
+def read_generations(conn: Connection) -> dict[str, int]:
+    """The current number of each kind of public data (0 before the first write of that kind)."""
+    stored: dict[int, int] = {row: number for row, number in conn.exec_driver_sql(_READ).all()}
+    return {kind: int(stored.get(row, 0)) for kind, row in KIND_IDS.items()}
 
 
 def read_generation(conn: Connection) -> int:
-    """The current publication generation (0 before the first public write)."""
-    return int(conn.exec_driver_sql(_READ).scalar() or 0)
+    """The current generation of the public DATA (0 before the first public write)."""
+    return read_generations(conn)[DATA]
+
+
+_reads: ContextVar[set[str] | None] = ContextVar("hub_public_reads", default=None)
+
+
+def track_reads() -> set[str]:
+    """From now on in this context (this thread or task), collect into the set returned the kinds of
+    public data other than DATA that statements read, on any engine made by ``make_engine``."""
+    seen: set[str] = set()
+    _reads.set(seen)
+    return seen
+
+
+def stop_tracking_reads() -> None:
+    _reads.set(None)
 
 
 def _track_public_writes(engine: Engine) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _mark(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not conn.info.get(_PUBLIC_WRITE) and writes_public_table(statement):
-            conn.info[_PUBLIC_WRITE] = True
+        kind = public_kind(statement)
+        if kind is not None:
+            conn.info.setdefault(_PUBLIC_WRITE, set()).add(kind)
+        reading = _reads.get()
+        if reading is not None:
+            reading.update(k for pattern, k in _READS if k not in reading and pattern.search(statement))
 
     @event.listens_for(engine, "commit")
-    def _bump(conn: Connection) -> None:
-        if conn.info.pop(_PUBLIC_WRITE, False):  # the last statement of the transaction, then COMMIT
+    def _bump_on_commit(conn: Connection) -> None:
+        kinds = conn.info.pop(_PUBLIC_WRITE, None)
+        if kinds:  # the last statement of the transaction, then COMMIT
             cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             try:
-                cursor.execute(_BUMP)
+                cursor.execute(_bump(kinds))
             finally:
                 cursor.close()
 
@@ -193,23 +250,27 @@ class Database:
         finally:
             session.close()
 
-    def generation(self) -> int:
-        """The publication generation, read as cheaply as can be: one statement, one round trip.
+    def generations(self) -> dict[str, int]:
+        """The publication generations, read as cheaply as can be: one statement, one round trip.
 
         On PostgreSQL through a pool of its own in autocommit mode (no BEGIN, no ROLLBACK) and without the
         ping before each checkout (a connection found broken is dropped and the read made once more on a
         new one); on SQLite through the engine (no network)."""
         if self.is_sqlite:
             with self.engine.connect() as conn:
-                return read_generation(conn)
+                return read_generations(conn)
         if self._generation_engine is None:
             self._generation_engine = create_engine(
-                self.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False, pool_size=2, max_overflow=30
+                self.url,
+                isolation_level="AUTOCOMMIT",
+                pool_pre_ping=False,
+                pool_size=GENERATION_POOL,
+                max_overflow=30,
             )
         for attempt in (1, 2):
             try:
                 with self._generation_engine.connect() as conn:
-                    return read_generation(conn)
+                    return read_generations(conn)
             except DBAPIError as exc:
                 if attempt == 2 or not exc.connection_invalidated:
                     raise

@@ -128,8 +128,13 @@ class RedisCache:
             self.misses += 1
             return None
         head, _, body = bytes(stored).partition(b"\n")  # type: ignore[arg-type]
+        try:
+            meta = self._decode(json.loads(head))
+        except (ValueError, TypeError, KeyError):  # kept by another version of the hub, or damaged: a miss
+            self.misses += 1
+            return None
         self.hits += 1
-        return Entry(body, self._decode(json.loads(head)), 0.0)
+        return Entry(body, meta, 0.0)
 
     def put(self, key: str, body: bytes, meta: Any) -> bool:
         if not self.enabled or len(body) > self.max_body:
@@ -149,3 +154,48 @@ class RedisCache:
 
     def __len__(self) -> int:
         return sum(1 for _ in self._redis.scan_iter(match=self.PREFIX + "*", count=1000))
+
+
+class TieredCache:
+    """A small copy in this process's memory in front of a shared cache (Redis): an answer this process
+    has read or stored lately is served without the round trip to Redis. Sound because a key names
+    what its answer depends on (the publication generation among it): an entry is never changed, only
+    written again with the same body, so the near copy can be no staler than the shared one; when the
+    shared cache drops or expires an entry, the near copy lives at most its own ``ttl`` longer."""
+
+    def __init__(self, near: MicroCache, far: RedisCache) -> None:
+        self.near, self.far = near, far
+
+    @property
+    def enabled(self) -> bool:
+        return self.far.enabled
+
+    @property
+    def hits(self) -> int:
+        return self.near.hits + self.far.hits
+
+    def get(self, key: str, accept: Callable[[Entry], bool] = lambda _entry: True) -> Entry | None:
+        """The entry, from the near copy if it has one that ``accept`` takes, else from the far cache
+        (then kept near); None if neither has one ``accept`` takes."""
+        if not self.enabled:
+            return None
+        entry = self.near.get(key)
+        if entry is not None and accept(entry):
+            return entry
+        entry = self.far.get(key)
+        if entry is None or not accept(entry):
+            return None
+        self.near.put(key, entry.body, entry.meta)
+        return entry
+
+    def put(self, key: str, body: bytes, meta: Any) -> bool:
+        kept = self.far.put(key, body, meta)
+        self.near.put(key, body, meta)
+        return kept
+
+    def clear(self) -> None:
+        self.near.clear()
+        self.far.clear()
+
+    def __len__(self) -> int:
+        return len(self.far)

@@ -3,12 +3,12 @@ page is in English: ``|district |agency |category |state(kind) |outcome |local_t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, request
+from flask import Flask, current_app, request, url_for
 from flask_babel import gettext
 
 from hub import display
@@ -46,6 +46,23 @@ def url_with(**changes: Any) -> str:
     return request.path + (f"?{query}" if query else "")
 
 
+_MARK = "HUBLINKVALUE"
+
+
+def link_for(endpoint: str, name: str) -> Callable[[Any], str]:
+    """``value -> url_for(endpoint, **{name: value})`` for a table's rows, built with one ``url_for`` and
+    the rule's own converter (the same quoting): a page of 50 rows calls it 50 times at the price of
+    string concatenation, not of URL building (~5 µs each)."""
+    values: dict[str, Any] = {name: _MARK}
+    built = url_for(endpoint, **values)
+    head, _, tail = built.partition(_MARK)
+    rules = list(current_app.url_map.iter_rules(endpoint))
+    to_url = rules[0]._converters[name].to_url  # the converter url_for quotes the value with
+    if len(rules) != 1 or "?" in tail:  # several rules, or the value in the query: url_for itself
+        return lambda value: url_for(endpoint, **dict(values, **{name: value}))
+    return lambda value: head + to_url(value) + tail
+
+
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters.update(
         district=display.district,
@@ -57,4 +74,4 @@ def register_filters(app: Flask) -> None:
         local_time=local_time,
         zh_date=zh_date,
     )
-    app.jinja_env.globals.update(url_with=url_with)
+    app.jinja_env.globals.update(url_with=url_with, link_for=link_for)

@@ -5,7 +5,13 @@ The templates use no inline script or style, so the policy allows only the site'
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask import Flask, Response, request
+from werkzeug.wrappers import Request as WerkzeugRequest
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+_R = TypeVar("_R", bound=WerkzeugResponse)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -23,8 +29,14 @@ HEADERS = {
 def register_headers(app: Flask) -> None:
     @app.after_request
     def _security_headers(response: Response) -> Response:
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
-        if request.is_secure:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
+        return security_headers(request, response)
+
+
+def security_headers(asked: WerkzeugRequest, response: _R) -> _R:
+    """The headers above (HSTS over HTTPS) unless the response has its own (also used by the public
+    pages' cache, which answers before Flask's dispatch: hub.web.caching)."""
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if asked.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response

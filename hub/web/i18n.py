@@ -13,12 +13,17 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TypeVar
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import Flask, Response, request
 from flask_babel import Babel, Domain, get_locale
+from werkzeug.wrappers import Request as WerkzeugRequest
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+_R = TypeVar("_R", bound=WerkzeugResponse)
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
@@ -77,15 +82,21 @@ def _wanted(value: str | None) -> str | None:
     return "en" if value.split("_")[0] == "en" else None
 
 
+def remember_language(asked: WerkzeugRequest, response: _R) -> _R:
+    """``?lang=`` remembered in the cookie when it differs from what the cookie says (also used by the
+    public pages' cache, which answers before Flask's dispatch: hub.web.caching)."""
+    chosen = _wanted(asked.args.get("lang"))
+    if chosen and chosen != _wanted(asked.cookies.get(COOKIE)):
+        response.set_cookie(COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
 def register_i18n(app: Flask) -> None:
     HubBabel(app, default_locale=DEFAULT_LOCALE, default_timezone=TIMEZONE, locale_selector=select_locale)
 
     @app.after_request
     def _remember_language(response: Response) -> Response:
-        chosen = _wanted(request.args.get("lang"))
-        if chosen and chosen != _wanted(request.cookies.get(COOKIE)):
-            response.set_cookie(COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
-        return response
+        return remember_language(request, response)
 
     @app.context_processor
     def _languages() -> dict[str, object]:

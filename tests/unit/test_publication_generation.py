@@ -1,12 +1,26 @@
-"""The publication generation (hub.db): every transaction that writes a table the public sees raises it
-once, in that transaction; a write elsewhere, a read or a rollback leaves it as it was."""
+"""The publication generations (hub.db): every transaction that writes a table the public sees raises
+the number of each kind it wrote (data, deliveries, audit) once, in that transaction; a write elsewhere,
+a read or a rollback leaves them as they were. Reads of the outbox or the audit log are recorded while
+``track_reads`` is on (what a cached page depends on besides the data)."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
 
-from hub.db import Database, mark_public_write, read_generation, writes_public_table
+from hub.db import (
+    AUDIT,
+    DATA,
+    DELIVERIES,
+    Database,
+    mark_public_write,
+    public_kind,
+    read_generation,
+    read_generations,
+    stop_tracking_reads,
+    track_reads,
+    writes_public_table,
+)
 
 
 def generation(db: Database) -> int:
@@ -70,3 +84,56 @@ def test_a_missing_row_is_recreated(db: Database) -> None:
     with db.unit_of_work() as s:
         s.execute(text("UPDATE results SET findings = findings WHERE 1 = 0"))
     assert generation(db) == 1
+
+
+def generations(db: Database) -> dict[str, int]:
+    with db.engine.connect() as conn:
+        return read_generations(conn)
+
+
+@pytest.mark.parametrize(
+    ("statement", "kind"),
+    [
+        ("INSERT INTO results (result_id) VALUES (1)", DATA),
+        ("UPDATE calendar_overrides SET x = 1", DATA),
+        ("UPDATE outbox SET state = 'delivered'", DELIVERIES),
+        ("INSERT INTO audit_log (id) VALUES (1)", AUDIT),
+        ("UPDATE users SET name = 1", None),
+    ],
+)
+def test_the_kind_of_each_public_write(statement: str, kind: str | None) -> None:
+    assert public_kind(statement) == kind
+
+
+def test_each_kind_has_its_own_number(db: Database) -> None:
+    start = generations(db)
+    with db.unit_of_work() as s:
+        s.execute(text("UPDATE outbox SET sink = sink WHERE 1 = 0"))
+    assert generations(db) == start | {DELIVERIES: start[DELIVERIES] + 1}
+    with db.unit_of_work() as s:
+        s.execute(text("UPDATE audit_log SET actor = actor WHERE 1 = 0"))
+    assert generations(db) == start | {DELIVERIES: start[DELIVERIES] + 1, AUDIT: start[AUDIT] + 1}
+    with db.unit_of_work() as s:  # a transaction writing three kinds raises the three, once each
+        s.execute(text("UPDATE results SET findings = findings WHERE 1 = 0"))
+        s.execute(text("UPDATE outbox SET sink = sink WHERE 1 = 0"))
+        s.execute(text("UPDATE audit_log SET actor = actor WHERE 1 = 0"))
+        s.execute(text("UPDATE entities SET name = name WHERE 1 = 0"))
+    assert generations(db) == {DATA: start[DATA] + 1, DELIVERIES: start[DELIVERIES] + 2, AUDIT: start[AUDIT] + 2}
+
+
+def test_reads_of_the_outbox_and_the_audit_log_are_recorded_while_tracked(db: Database) -> None:
+    seen = track_reads()
+    try:
+        with db.unit_of_work() as s:
+            s.execute(text("SELECT count(*) FROM results JOIN entities ON entities.entity_id = results.entity_id"))
+            assert seen == set()  # the data: every cached page depends on it anyway
+            s.execute(text("SELECT count(*) FROM outbox WHERE state = 'delivered'"))
+            assert seen == {DELIVERIES}
+            s.execute(text("SELECT max(id) FROM audit_log"))
+            assert seen == {DELIVERIES, AUDIT}
+    finally:
+        stop_tracking_reads()
+    with db.unit_of_work() as s:
+        s.execute(text("SELECT count(*) FROM outbox"))
+    assert seen == {DELIVERIES, AUDIT} and track_reads() == set()
+    stop_tracking_reads()

@@ -471,3 +471,19 @@ def test_a_tasks_results_json_is_read_a_chunk_at_a_time_and_says_the_same(db, cl
     assert answer.status_code == 200 and answer.get_data(as_text=True) == expected_body
     assert len(whole) == 24 and chunks == [7, 7, 7, 3]
     assert client.get("/public/tasks/JT-NOPE-1/results.json").status_code == 404
+
+
+def test_row_links_are_what_url_for_builds(app) -> None:  # type: ignore[no-untyped-def]
+    """link_for (hub.web.filters): one url_for per table, then the rule's converter per row: the same URLs."""
+    from flask import url_for
+
+    from hub.web.filters import link_for
+
+    values = ["913701020000007919", "JT-2026-0001", "中文 名称", "a b/c?d#e%f&g=h", "+;@!$'()*,:=", "ü"]
+    for script_root in ("", "/hub"):
+        with app.test_request_context("/public/results/?name=x", base_url=f"http://localhost{script_root}"):
+            for endpoint, name in (("portal.entity", "entity_id"), ("public.task", "task_id")):
+                link = link_for(endpoint, name)
+                for value in values:
+                    assert link(value) == url_for(endpoint, **{name: value}), (script_root, endpoint, value)
+            assert link_for("portal.entity", "entity_id")("X").startswith(f"{script_root}/public/entities/")

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 import redis
-from flask import Flask
+from flask import Flask, request
 
 from hub import create_app
 from hub.db import Database
 from hub.items.services import import_items
-from hub.microcache import MicroCache, RedisCache
+from hub.microcache import MicroCache, RedisCache, TieredCache
 from hub.results.models import Result
 from hub.results.services import approve, enter_result
 
@@ -75,7 +75,10 @@ def _generation_reads(statements: list[str]) -> bool:
 def test_the_cache_is_where_the_broker_says(app, cache_settings):  # type: ignore[no-untyped-def]
     cache = app.extensions["hub_public_cache"]
     assert cache.enabled
-    assert isinstance(cache, RedisCache if cache_settings.broker_url else MicroCache)
+    if cache_settings.broker_url:  # Redis, with a near copy in the process's memory
+        assert isinstance(cache, TieredCache) and isinstance(cache.far, RedisCache)
+    else:
+        assert isinstance(cache, MicroCache)
 
 
 def test_a_page_read_again_is_answered_from_the_cache_reading_only_the_generation(app, db):  # type: ignore[no-untyped-def]
@@ -224,6 +227,45 @@ def test_every_kind_of_publishing_write_shows_at_once(app, fresh, db, settings):
     watch.check(f"/public/entities/{school}")
 
 
+ALL_PAGES = [
+    "/public/",
+    "/public/items/",
+    "/public/items/HEALTH",
+    "/public/items/HEALTH.json",
+    "/public/tasks/",
+    "/public/tasks.json",
+    "/public/results/?name=实验",
+    "/public/results.json?agency=HEALTH",
+    "/public/feeds/HEALTH.atom",
+    "/public/plans/",
+    "/public/plans.json",
+    "/public/verify",
+    "/public/masking",
+    "/public/data/",
+]
+
+
+def test_an_audited_write_no_page_shows_leaves_every_page_but_the_home_page_a_hit(app, fresh, db, settings):  # type: ignore[no-untyped-def]
+    """A user added (audited as user.add: a row in audit_log, nothing else public) moves the audit
+    chain's head, which only the home page shows: that page is rendered anew, every other page is still
+    answered from the cache, and every page answers what a fresh render answers."""
+    from hub.auth.accounts import add_person as add_user_audited
+
+    scenario = drawn_task(db, settings)
+    school = next(e for e in scenario.drawn_entities() if e != INDIVIDUAL)
+    enter(scenario, school, "HEALTH", "", codes=("1",))
+    approve_all(scenario)
+    task = scenario.task_id
+    urls = [*ALL_PAGES, f"/public/tasks/{task}", f"/public/tasks/{task}/results", f"/public/entities/{school}"]
+    watch = Watch(app, fresh, urls)
+    watch.read()
+    add_user_audited(db, ACTOR, "newcomer", ["auditor"])
+    for url in urls:
+        answer = watch.cached.get(url)
+        assert answer.headers.get("X-Cache") == ("miss" if url == "/public/" else "hit"), url
+    watch.check("/public/")
+
+
 def test_a_delivery_date_shows_at_once(delivering, redis_db_url):  # type: ignore[no-untyped-def]
     from hub.db import init_db
     from hub.outbox.delivery import drain
@@ -234,13 +276,16 @@ def test_a_delivery_date_shows_at_once(delivering, redis_db_url):  # type: ignor
     enter(scenario, scenario.drawn_entities()[0], "HEALTH", "", codes=("1",))
     approve_all(scenario)
     task = scenario.task_id
-    watch = Watch(
-        create_app(settings), create_app(fresh_settings), [f"/public/tasks/{task}", f"/public/tasks/{task}/results"]
-    )
+    school = scenario.drawn_entities()[0]
+    urls = [*ALL_PAGES, f"/public/tasks/{task}", f"/public/tasks/{task}/results", f"/public/entities/{school}"]
+    watch = Watch(create_app(settings), create_app(fresh_settings), urls)
     watch.read()
     assert "报送省联合监管平台" not in watch.seen[f"/public/tasks/{task}"].decode("utf-8")
     drain(db, settings, respect_backoff=False)
-    watch.check(f"/public/tasks/{task}", f"/public/tasks/{task}/results")
+    # the deliveries (outbox) and their audit entries: a page that read neither is still a hit
+    for url in ("/public/items/HEALTH", "/public/items/HEALTH.json", "/public/verify", "/public/masking"):
+        assert watch.cached.get(url).headers.get("X-Cache") == "hit", url
+    watch.check(f"/public/tasks/{task}", f"/public/tasks/{task}/results", f"/public/entities/{school}")
     assert "报送省联合监管平台" in watch.cached.get(f"/public/tasks/{task}").get_data(as_text=True)
 
 
@@ -310,10 +355,13 @@ def test_two_web_processes_share_the_cache_through_redis(make_settings, redis_db
 def test_redis_out_of_reach_is_a_miss_not_an_error(make_settings, db):  # type: ignore[no-untyped-def]
     add_published(db)
     settings = make_settings({"portal": {"response_cache_seconds": TTL}}, broker_url="redis://127.0.0.1:1/0")
-    client = create_app(settings).test_client()
-    for _ in range(2):
-        answer = client.get("/public/tasks/")
-        assert answer.status_code == 200 and answer.headers["X-Cache"] == "miss"
+    app = create_app(settings)
+    client = app.test_client()
+    first, again = client.get("/public/tasks/"), client.get("/public/tasks/")
+    assert first.status_code == 200 and first.headers["X-Cache"] == "miss"
+    # kept in the process's near copy all the same; Redis was asked each time and failed
+    assert again.status_code == 200 and again.headers["X-Cache"] == "hit" and again.get_data() == first.get_data()
+    assert app.extensions["hub_public_cache"].far.failures == 2  # the look-up and the store of the miss
 
 
 def test_an_error_is_never_kept(app, db):  # type: ignore[no-untyped-def]
@@ -359,3 +407,68 @@ def test_the_database_tag_keeps_hubs_apart(db: Database) -> None:
     from hub.web.caching import _database_tag
 
     assert _database_tag("sqlite:///a.db") != _database_tag("sqlite:///b.db")
+
+
+def _headers(answer: Any) -> dict[str, str]:
+    """What a client is told, but the date and which way the answer came."""
+    return {k: v for k, v in answer.headers.items() if k not in ("Date", "X-Cache")}
+
+
+def test_a_hit_is_answered_before_flask_with_the_headers_of_a_miss(app, db):  # type: ignore[no-untyped-def]
+    """The thin layer (PublicPagesFromCache) answers a kept page without Flask's dispatch: no
+    before_request runs, and status, body and every header are those Flask's way gave (security
+    headers, validators, the language cookie a ``?lang=`` sets, HSTS over HTTPS, the 304)."""
+    add_published(db)
+    dispatched: list[str] = []
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: dispatched.append(request.path))
+    client = app.test_client()
+    urls = [u.format(entity=uscc(1)) for u in PAGES] + ["/public/verify?lang=en", "/public/tasks/?lang=zh"]
+    for url in urls:
+        for base in ("http://localhost", "https://localhost"):
+            dispatched.clear()
+            first = client.get(url, base_url=base)
+            assert first.headers["X-Cache"] == "miss" and dispatched, url
+            client.delete_cookie("lang")  # each answer as to a new reader
+            again = client.get(url, base_url=base)
+            assert again.headers["X-Cache"] == "hit" and not dispatched[1:], f"{url}: a hit went through Flask"
+            assert (again.status_code, again.get_data()) == (first.status_code, first.get_data()), url
+            assert _headers(again) == _headers(first), url
+            assert ("Strict-Transport-Security" in again.headers) == base.startswith("https"), url
+            assert ("Set-Cookie" in again.headers) == ("lang=" in url), url
+            client.delete_cookie("lang")
+            unchanged = client.get(url, base_url=base, headers={"If-None-Match": first.headers["ETag"]})
+            assert unchanged.status_code == 304 and unchanged.get_data() == b"" and not dispatched[1:], url
+            client.delete_cookie("lang")
+
+
+def test_behind_a_proxy_the_layer_keys_pages_by_what_the_proxy_reports(make_settings, db):  # type: ignore[no-untyped-def]
+    add_published(db)
+    app = create_app(make_settings({"security": {"proxies": 1}, "portal": {"response_cache_seconds": TTL}}))
+    client = app.test_client()
+    secure = {"X-Forwarded-Proto": "https"}
+    first = client.get("/public/tasks/", headers=secure)
+    again = client.get("/public/tasks/", headers=secure)
+    assert again.headers["X-Cache"] == "hit" and "Strict-Transport-Security" in again.headers
+    assert _headers(again) == _headers(first)
+    plain = client.get("/public/tasks/")  # another URL (http://): its own entry, without HSTS
+    assert plain.headers["X-Cache"] == "miss" and "Strict-Transport-Security" not in plain.headers
+
+
+def test_a_miss_reads_the_generation_once(app, db):  # type: ignore[no-untyped-def]
+    """The layer hands the key it looked up under to Flask: one generation read per request."""
+    add_published(db)
+    database = app.extensions["hub_db"]
+    reads: list[int] = []
+    original = database.generations
+
+    def counted() -> dict[str, int]:
+        reads.append(1)
+        return original()
+
+    database.generations = counted
+    try:
+        client = app.test_client()
+        assert client.get("/public/tasks/").headers["X-Cache"] == "miss" and len(reads) == 1
+        assert client.get("/public/tasks/").headers["X-Cache"] == "hit" and len(reads) == 2
+    finally:
+        del database.generations
