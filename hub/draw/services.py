@@ -14,7 +14,7 @@ from sqlalchemy import insert, select, update
 from hub.audit.log import record as audit
 from hub.clock import utcnow
 from hub.config import Settings
-from hub.db import Database
+from hub.db import Database, release_cache_after
 from hub.draw import jdp
 from hub.draw.models import Assignment, AssignmentInspector
 from hub.draw.publication import frozen_file_pieces
@@ -39,6 +39,7 @@ def frozen_inputs(db: Database, task: JointTask) -> Iterator[tuple[Any, Any]]:
         views = []
         for what, published in (("roster", task.roster_digest), ("pool", task.pool_digest)):
             with db.unit_of_work() as s:
+                release_cache_after(s)  # read once: not kept by the connection, nor by the workers forked next
                 file, digest = copy_to_file(frozen_file_pieces(s, task.id, what), hash_name)
             stack.callback(file.close)
             if digest != published:
@@ -110,6 +111,7 @@ def run_draw(db: Database, settings: Settings, task_id: str, actor: str) -> dict
         ) from exc
     record["drawn_at"] = utcnow().replace(microsecond=0).isoformat() + "Z"
     with db.unit_of_work() as s:
+        release_cache_after(s)
         # The conditional update is the one-time guard: only one draw can move frozen -> drawn.
         res = s.execute(
             update(JointTask)
