@@ -531,7 +531,7 @@ def service_child(folder: Path, entity_count: int, inspectors: int) -> dict:
         enter("draw: storing record and assignments")
 
     draw_services.frozen_inputs = frozen_inputs  # type: ignore[assignment]
-    draw_services.audit = labelled("draw: audit entry", "draw: storing", draw_services.audit)  # type: ignore[assignment]
+    draw_services.audit = labelled("draw: audit entry", "draw: after the audit entry", draw_services.audit)  # type: ignore[assignment]
     draw_services.enqueue = labelled("draw: outbox message", "draw: commit", draw_services.enqueue)  # type: ignore[assignment]
 
     threading.Thread(target=sample, daemon=True).start()
@@ -640,7 +640,7 @@ def service(
         f"{name} {f['peaks'].get(name, 0)}/{f['hwm'].get(name, 0)}/{tree.get(name, {}).get('rss', 0)}/"
         f"{tree.get(name, {}).get('pss', 0)} MB ({tree.get(name, {}).get('procs', 0)} proc)"
         for name in dict.fromkeys(["setup", *f["order"]])
-        if name != "done"
+        if name != "done" and (f["peaks"].get(name) or tree.get(name))  # phases too short to be sampled left out
     )
     rows = [
         (

@@ -673,6 +673,10 @@ def _entity_keys(ids: list[bytes], weights: list[bytes], seed: bytes, hash_name:
     return keys
 
 
+# The districts of a span's candidates are let go once the candidates kept are fewer than half of them (and
+# this many more): without it a worker held the district of every entity it ever kept, which grows with the
+# roster (about quota * (1 + ln(stratum size / quota)) per stratum) while what is kept stays at the quota.
+_PRUNE_SLACK = 100_000
 _Selected = tuple[bytes, bytes, bytes]  # (key || entity_id, district, stratum); key||id sorts as (key, id)
 _ABOVE_ALL = b"\xff" * 9  # greater than every key || entity_id
 _Span = tuple[int, bytes, bytes, dict[bytes, int], dict[bytes, tuple[list[bytes], list[bytes]]]]
@@ -737,7 +741,7 @@ def _select_pieces(
                 top += candidates
                 top.sort()
                 del top[quotas[stratum] :]
-        if len(district_of) > 2 * sum(map(len, kept.values())) + 100_000:  # candidates since pushed out
+        if len(district_of) > 2 * sum(map(len, kept.values())) + _PRUNE_SLACK:  # candidates since pushed out
             district_of = {kid: district_of[kid] for top in kept.values() for kid in top}
         if report:
             report(len(ids))
@@ -782,7 +786,9 @@ def _release_pages(data: Any, start: int = 0, end: int | None = None) -> None:
 def _pool_of_workers(workers: int, roster: Any, progress: bool = False) -> Any:
     """A process pool, or None where none can be made (e.g. inside a daemonic process): same result, slower.
     Forked workers get `roster` with the fork, so pieces go to them as offsets instead of copies, and a
-    shared counter of the lines they have done (`progress`)."""
+    shared counter of the lines they have done (`progress`). A worker ends after one task (a span, or an
+    agency's teams), so what it held goes back to the system at once rather than stay with an idle worker
+    while the next task runs; a task that follows gets a new worker."""
     methods = multiprocessing.get_all_start_methods()
     _FORKED_WITH.clear()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
@@ -791,7 +797,7 @@ def _pool_of_workers(workers: int, roster: Any, progress: bool = False) -> Any:
         if progress:
             _FORKED_WITH["done"] = context.Value("q", 0)
     try:
-        return context.Pool(workers)
+        return context.Pool(workers, maxtasksperchild=1)
     except (AssertionError, OSError):
         _FORKED_WITH.clear()
         return None
