@@ -786,9 +786,7 @@ def _release_pages(data: Any, start: int = 0, end: int | None = None) -> None:
 def _pool_of_workers(workers: int, roster: Any, progress: bool = False) -> Any:
     """A process pool, or None where none can be made (e.g. inside a daemonic process): same result, slower.
     Forked workers get `roster` with the fork, so pieces go to them as offsets instead of copies, and a
-    shared counter of the lines they have done (`progress`). A worker ends after one task (a span, or an
-    agency's teams), so what it held goes back to the system at once rather than stay with an idle worker
-    while the next task runs; a task that follows gets a new worker."""
+    shared counter of the lines they have done (`progress`)."""
     methods = multiprocessing.get_all_start_methods()
     _FORKED_WITH.clear()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
@@ -797,7 +795,7 @@ def _pool_of_workers(workers: int, roster: Any, progress: bool = False) -> Any:
         if progress:
             _FORKED_WITH["done"] = context.Value("q", 0)
     try:
-        return context.Pool(workers, maxtasksperchild=1)
+        return context.Pool(workers)
     except (AssertionError, OSError):
         _FORKED_WITH.clear()
         return None
