@@ -42,6 +42,7 @@ import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -510,8 +511,8 @@ def service_child(folder: Path, entity_count: int, inspectors: int) -> dict:
             peaks[phase[0]] = max(peaks.get(phase[0], 0), rss // 1024)
             time.sleep(0.02)
 
-    def labelled(name: str, then: str, fn):  # type: ignore[no-untyped-def]
-        def call(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def labelled(name: str, then: str, fn: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
             enter(name)
             try:
                 return fn(*args, **kwargs)
@@ -523,16 +524,20 @@ def service_child(folder: Path, entity_count: int, inspectors: int) -> dict:
     original_inputs = draw_services.frozen_inputs
 
     @contextmanager
-    def frozen_inputs(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def frozen_inputs(*args: Any, **kwargs: Any) -> Iterator[Any]:
         enter("draw: reading the frozen files")
         with original_inputs(*args, **kwargs) as views:
             enter("draw: computing (jdp.draw)")
             yield views
         enter("draw: storing record and assignments")
 
-    draw_services.frozen_inputs = frozen_inputs  # type: ignore[assignment]
-    draw_services.audit = labelled("draw: audit entry", "draw: after the audit entry", draw_services.audit)  # type: ignore[assignment]
-    draw_services.enqueue = labelled("draw: outbox message", "draw: commit", draw_services.enqueue)  # type: ignore[assignment]
+    labels: dict[str, Any] = {
+        "frozen_inputs": frozen_inputs,
+        "audit": labelled("draw: audit entry", "draw: after the audit entry", draw_services.audit),
+        "enqueue": labelled("draw: outbox message", "draw: commit", draw_services.enqueue),
+    }
+    for attribute, wrapped in labels.items():
+        setattr(draw_services, attribute, wrapped)
 
     threading.Thread(target=sample, daemon=True).start()
     url = f"sqlite:///{folder / 'hub.db'}"

@@ -10,20 +10,22 @@ free page inside the heap (madvise), without moving anything.
 from __future__ import annotations
 
 import ctypes
+import functools
 from collections.abc import Callable
 
-_trim: Callable[[int], int] | None | bool = False  # False: not looked up yet; None: none here
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
 
 
 def return_free_memory() -> bool:
     """malloc_trim(0) where the C library has it (glibc); False elsewhere (macOS, musl), where it does nothing."""
-    global _trim
-    if _trim is False:
-        try:
-            _trim = ctypes.CDLL(None).malloc_trim
-        except (OSError, AttributeError):
-            _trim = None
-    if _trim is None:
+    trim = _malloc_trim()
+    if trim is None:
         return False
-    _trim(0)  # type: ignore[operator]
+    trim(0)
     return True
