@@ -8,9 +8,12 @@
     reading, digests, §3 in two processes, §4, writing the record), wall time, best of --repeats; and
     `hub verify` of its record the same way;
 (c) the same roster through the task service in a child process: entities and inspectors inserted into a
-    fresh SQLite database, then the streamed freeze (database -> roster and pool files) and the draw from
-    the frozen files (run_draw: record, assignments, outbox), with the child's peak RSS;
-(d) --big N: (c) with N entities (e.g. 10,000,000): freeze + draw time and peak RSS;
+    fresh SQLite database (by a process of its own, one executemany), then the streamed freeze (database ->
+    roster and pool files) and the draw from the frozen files (run_draw: record, assignments, audit, outbox),
+    with the child's peak RSS (ru_maxrss), its largest worker's, and the process tree's sampled every 50 ms
+    from outside (summed RSS, and summed PSS, which splits the pages shared with forked workers), per phase;
+(d) --big N: (c) with N entities (e.g. 10,000,000): freeze + draw time and peak RSS; --keep-db DIR keeps the
+    filled database in DIR and copies it on later runs of the same sizes (the fill is the harness's);
 (e) --big-offline N: `hub draw offline` alone on an N-entity roster written here (no database, no freeze):
     wall, CPU and peak RSS; --only-big runs (d)/(e) without (a)-(c).
 
