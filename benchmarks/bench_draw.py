@@ -8,9 +8,12 @@
     reading, digests, §3 in two processes, §4, writing the record), wall time, best of --repeats; and
     `hub verify` of its record the same way;
 (c) the same roster through the task service in a child process: entities and inspectors inserted into a
-    fresh SQLite database, then the streamed freeze (database -> roster and pool files) and the draw from
-    the frozen files (run_draw: record, assignments, outbox), with the child's peak RSS;
-(d) --big N: (c) with N entities (e.g. 10,000,000): freeze + draw time and peak RSS;
+    fresh SQLite database (by a process of its own, one executemany), then the streamed freeze (database ->
+    roster and pool files) and the draw from the frozen files (run_draw: record, assignments, audit, outbox),
+    with the child's peak RSS (ru_maxrss), its largest worker's, and the process tree's sampled every 50 ms
+    from outside (summed RSS, and summed PSS, which splits the pages shared with forked workers), per phase;
+(d) --big N: (c) with N entities (e.g. 10,000,000): freeze + draw time and peak RSS; --keep-db DIR keeps the
+    filled database in DIR and copies it on later runs of the same sizes (the fill is the harness's);
 (e) --big-offline N: `hub draw offline` alone on an N-entity roster written here (no database, no freeze):
     wall, CPU and peak RSS; --only-big runs (d)/(e) without (a)-(c).
 
@@ -32,6 +35,7 @@ import math
 import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -41,6 +45,7 @@ import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -329,48 +334,47 @@ def big_offline(entity_count: int, inspectors: int) -> list[tuple[str, str]]:
 def fill_child(folder: Path, entity_count: int, inspectors: int) -> dict:
     """In a process of its own (the benchmark's harness, not the hub): a SQLite database with the roster's
     entities, the inspectors and the items; the seconds it took. Run apart so that the task service's
-    process below holds only what the hub itself holds."""
+    process below holds only what the hub itself holds. The entities go in with one `executemany` of
+    generated tuples on a plain sqlite3 connection (the columns as SQLAlchemy stores them: JSON text, 0/1,
+    ISO date-times), about ten times faster than ORM-level inserts; the inspectors and items through
+    SQLAlchemy (20,000 rows)."""
+    import sqlite3
+
     from sqlalchemy import insert
 
     from hub.db import init_db, upgrade
     from hub.items.models import Item
-    from hub.rosters.models import Entity, Inspector
+    from hub.rosters.models import Inspector
 
     url = f"sqlite:///{folder / 'hub.db'}"
     upgrade(url)
-    db = init_db(url)
     rng = random.Random(20261120)
     started = time.perf_counter()
-    batch: list[dict] = []
     strata: dict[str, int] = {}
-    with db.engine.begin() as conn:
+    now = "2026-12-03 00:00:00.000000"
+
+    def rows() -> Iterator[tuple]:
         for e in entities(entity_count, rng):
             strata[e.stratum] = strata.get(e.stratum, 0) + 1
             credit, abnormal, serious = FLAGS[e.weight]
-            batch.append(
-                {
-                    "entity_id": e.entity_id,
-                    "uscc": e.entity_id,
-                    "name": "bench",
-                    "entity_type": "enterprise",
-                    "district": e.district,
-                    "status": "active",
-                    "categories": [e.stratum.split("|")[1]],
-                    "credit_class": credit,
-                    "abnormal_list": abnormal,
-                    "serious_violation": serious,
-                    "complaints": 0,
-                    "active": True,
-                    "sources": ["bench"],
-                }
-            )
-            if len(batch) == 50_000:
-                conn.execute(insert(Entity), batch)
-                batch = []
-        if batch:
-            conn.execute(insert(Entity), batch)
+            category = e.stratum.split("|")[1]
+            yield (e.entity_id, e.entity_id, e.district, f'["{category}"]', credit, int(abnormal), int(serious), now)
+
+    conn = sqlite3.connect(folder / "hub.db")
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("PRAGMA cache_size=-262144")
+    with conn:
+        conn.executemany(
+            "INSERT INTO entities (entity_id, uscc, name, entity_type, district, status, categories, credit_class,"
+            " abnormal_list, serious_violation, complaints, active, sources, created_at, updated_at)"
+            " VALUES (?, ?, 'bench', 'enterprise', ?, 'active', ?, ?, ?, ?, 0, 1, '[\"bench\"]', ?8, ?8)",
+            rows(),
+        )
+    conn.close()
+    db = init_db(url)
+    with db.engine.begin() as sa:
         selected = sum(math.ceil(n * 0.05) for n in strata.values())
-        conn.execute(
+        sa.execute(
             insert(Inspector),
             [
                 {
@@ -387,7 +391,7 @@ def fill_child(folder: Path, entity_count: int, inspectors: int) -> dict:
                 for p in make_pool(inspectors, selected, rng, entity_count)
             ],
         )
-        conn.execute(
+        sa.execute(
             insert(Item),
             [
                 {
@@ -402,30 +406,141 @@ def fill_child(folder: Path, entity_count: int, inspectors: int) -> dict:
                 for a in ("A", "B")
             ],
         )
+    db.engine.dispose()
     return {"insert_s": time.perf_counter() - started}
+
+
+def _status_kb(pid: int | str, field: str) -> int:
+    """A field of /proc/PID/status in kB (VmRSS, VmHWM), 0 when the process is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _pss_kb(pid: int) -> int:
+    """The proportional set size of a process in kB (shared pages split among the processes sharing them)."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _tree(root: int) -> list[int]:
+    """root and every process descended from it, from /proc/*/stat."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += parents.get(pid, [])
+    return found
+
+
+class TreeSampler:
+    """Samples a process tree every `interval` seconds from outside: the sum of the processes' RSS (shared
+    pages counted once per process that maps them, an upper bound) and of their PSS (shared pages split: what
+    the tree takes from the machine), per phase as the root writes it into `phase_file`."""
+
+    def __init__(self, root: int, phase_file: Path, interval: float = 0.05) -> None:
+        self.root, self.phase_file, self.interval = root, phase_file, interval
+        self.peaks: dict[str, dict[str, int]] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                phase = self.phase_file.read_text().strip() or "start"
+            except OSError:
+                phase = "start"
+            pids = _tree(self.root)
+            rss = sum(_status_kb(pid, "VmRSS") for pid in pids)
+            pss = sum(_pss_kb(pid) for pid in pids)
+            peak = self.peaks.setdefault(phase, {"rss": 0, "pss": 0, "procs": 0})
+            peak["rss"], peak["pss"] = max(peak["rss"], rss // 1024), max(peak["pss"], pss // 1024)
+            peak["procs"] = max(peak["procs"], len(pids))
+            self.stop.wait(self.interval)
+
+    def close(self) -> dict[str, dict[str, int]]:
+        self.stop.set()
+        self.thread.join()
+        return self.peaks
 
 
 def service_child(folder: Path, entity_count: int, inspectors: int) -> dict:
     """In a fresh process, on the SQLite database fill_child made: the task service's streamed freeze and
-    draw, timed; the process's own peak RSS (and its workers')."""
+    draw, timed; the process's own peak RSS per phase (sampled VmRSS, and VmHWM at each phase's end), and
+    the largest of its workers' peaks. The phase is also written to folder/phase for the parent's TreeSampler.
+    The draw's stages are told apart by wrapping what run_draw calls (reading the frozen files, jdp.draw,
+    the audit entry, the outbox message): labels only, the calls are unchanged."""
+    from contextlib import contextmanager
+
     from hub.auth.services import add_user
     from hub.config import load_settings
     from hub.db import init_db
+    from hub.draw import services as draw_services
     from hub.draw.services import run_draw
     from hub.results.history import RESULTS_HISTORY
     from hub.tasks import services as lifecycle
 
     phase = ["setup"]
     peaks: dict[str, int] = {}  # this process's resident memory per phase, sampled (VmRSS of /proc/self)
+    hwm: dict[str, int] = {}  # VmHWM (peak so far) at the end of each phase
+    order: list[str] = []
+
+    def enter(name: str) -> None:
+        hwm[phase[0]] = _status_kb("self", "VmHWM") // 1024
+        phase[0] = name
+        order.append(name)
+        (folder / "phase").write_text(name)
 
     def sample() -> None:
-        status = Path("/proc/self/status")
-        while status.exists():
-            rss = next(
-                (int(line.split()[1]) for line in status.read_text().splitlines() if line.startswith("VmRSS")), 0
-            )
+        while True:
+            rss = _status_kb("self", "VmRSS")
             peaks[phase[0]] = max(peaks.get(phase[0], 0), rss // 1024)
             time.sleep(0.02)
+
+    def labelled(name: str, then: str, fn: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            enter(name)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                enter(then)
+
+        return call
+
+    original_inputs = draw_services.frozen_inputs
+
+    @contextmanager
+    def frozen_inputs(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        enter("draw: reading the frozen files")
+        with original_inputs(*args, **kwargs) as views:
+            enter("draw: computing (jdp.draw)")
+            yield views
+        enter("draw: storing record and assignments")
+
+    labels: dict[str, Any] = {
+        "frozen_inputs": frozen_inputs,
+        "audit": labelled("draw: audit entry", "draw: after the audit entry", draw_services.audit),
+        "enqueue": labelled("draw: outbox message", "draw: commit", draw_services.enqueue),
+    }
+    for attribute, wrapped in labels.items():
+        setattr(draw_services, attribute, wrapped)
 
     threading.Thread(target=sample, daemon=True).start()
     url = f"sqlite:///{folder / 'hub.db'}"
@@ -453,18 +568,19 @@ def service_child(folder: Path, entity_count: int, inspectors: int) -> dict:
             db, "JT-BENCH-1", agency, jdp.commitment(agency, REVEALS[agency], "sha256"), f"liaison-{agency}"
         )
     started = time.perf_counter()
-    phase[0] = "freeze"
+    enter("freeze")
     frozen = lifecycle.freeze(db, settings, "JT-BENCH-1", "bench", date(2099, 1, 1), history=RESULTS_HISTORY)
     freeze_s = time.perf_counter() - started
+    enter("between")
     for agency in ("A", "B"):
         lifecycle.reveal(db, "JT-BENCH-1", agency, REVEALS[agency], f"liaison-{agency}")
     lifecycle.request_draw(db, "JT-BENCH-1", "bench", "bench")
     started = time.perf_counter()
-    phase[0] = "draw"
+    enter("draw")
     record = run_draw(db, settings, "JT-BENCH-1", "bench")
     draw_s = time.perf_counter() - started
     time.sleep(0.05)
-    phase[0] = "done"
+    enter("done")
     peak = (
         max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
         / 1024
@@ -477,45 +593,71 @@ def service_child(folder: Path, entity_count: int, inspectors: int) -> dict:
         "freeze_s": freeze_s,
         "draw_s": draw_s,
         "peak_mb": peak,
+        "own_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "peaks": peaks,
+        "hwm": hwm,
+        "order": order,
         "workers_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "db_mb": (folder / "hub.db").stat().st_size / 2**20,
     }
 
 
-def service(entity_count: int, inspectors: int, label: str, floor_s: float | None) -> list[tuple[str, str]]:
+def filled_database(folder: str, sizes: list[str], keep: str | None) -> dict:
+    """folder/hub.db filled by fill_child (its figures); with `keep`, a database filled earlier for these
+    sizes is copied from that folder (made there the first time), as the fill is the harness's, not the hub's."""
+    kept = Path(keep, f"hub-{sizes[1]}-{sizes[3]}.db") if keep else None
+    if kept and kept.exists() and kept.with_suffix(".json").exists():
+        shutil.copyfile(kept, Path(folder, "hub.db"))
+        return json.loads(kept.with_suffix(".json").read_text()) | {"kept": str(kept)}
+    filled = subprocess.run(
+        [sys.executable, __file__, "--fill-child", folder, *sizes], capture_output=True, text=True, check=False
+    )
+    if filled.returncode != 0:
+        raise SystemExit(f"filling the database failed: {filled.stderr.strip()[-2000:]}")
+    figures = json.loads(filled.stdout.strip().splitlines()[-1])
+    if kept:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Path(folder, "hub.db"), kept)
+        kept.with_suffix(".json").write_text(json.dumps(figures))
+    return figures
+
+
+def service(
+    entity_count: int, inspectors: int, label: str, floor_s: float | None, keep: str | None = None
+) -> list[tuple[str, str]]:
     with tempfile.TemporaryDirectory(prefix="bench-draw-") as folder:
         sizes = ["--entities", str(entity_count), "--inspectors", str(inspectors)]
-        filled = subprocess.run(
-            [sys.executable, __file__, "--fill-child", folder, *sizes], capture_output=True, text=True, check=False
-        )
-        if filled.returncode != 0:
-            raise SystemExit(f"filling the database failed: {filled.stderr.strip()[-2000:]}")
-        done = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--service-child",
-                folder,
-                "--entities",
-                str(entity_count),
-                "--inspectors",
-                str(inspectors),
-            ],
-            capture_output=True,
+        filled = filled_database(folder, sizes, keep)
+        load_before = os.getloadavg()[0]
+        child = subprocess.Popen(
+            [sys.executable, __file__, "--service-child", folder, *sizes],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            check=False,
         )
-    if done.returncode != 0:
-        raise SystemExit(f"task service run failed: {done.stderr.strip()[-2000:]}")
-    f = json.loads(done.stdout.strip().splitlines()[-1]) | json.loads(filled.stdout.strip().splitlines()[-1])
+        sampler = TreeSampler(child.pid, Path(folder) / "phase")
+        out, err = child.communicate()
+        tree = sampler.close()
+        load_after = os.getloadavg()[0]
+    if child.returncode != 0:
+        raise SystemExit(f"task service run failed: {err.strip()[-2000:]}")
+    f = json.loads(out.strip().splitlines()[-1]) | filled
+    tree_rss = max(p["rss"] for p in tree.values())
+    tree_pss = max(p["pss"] for p in tree.values())
+    by_phase = "; ".join(
+        f"{name} {f['peaks'].get(name, 0)}/{f['hwm'].get(name, 0)}/{tree.get(name, {}).get('rss', 0)}/"
+        f"{tree.get(name, {}).get('pss', 0)} MB ({tree.get(name, {}).get('procs', 0)} proc)"
+        for name in dict.fromkeys(["setup", *f["order"]])
+        if name != "done" and (f["peaks"].get(name) or tree.get(name))  # phases too short to be sampled left out
+    )
     rows = [
         (
             f"{label} database (SQLite) filled with",
-            f"{f['entities']:,} entities in {f['insert_s']:.1f} s "
+            f"{f['entities']:,} entities in {f['insert_s']:.1f} s{' (earlier; copied)' if 'kept' in f else ''} "
             f"({f['db_mb']:.0f} MB file); roster {f['roster']:,}, "
             f"pool {f['pool']:,}, selected {f['selected']:,}",
         ),
+        (f"{label} 1-min load average", f"{load_before:.2f} before the freeze, {load_after:.2f} after the draw"),
         (f"{label} streamed freeze (database -> roster and pool files)", f"{f['freeze_s']:8.2f} s"),
         (f"{label} draw from the frozen files (run_draw, stored)", f"{f['draw_s']:8.2f} s"),
         (
@@ -523,11 +665,17 @@ def service(entity_count: int, inspectors: int, label: str, floor_s: float | Non
             f"{f['freeze_s'] + f['draw_s']:8.2f} s"
             + (f"  ({(f['freeze_s'] + f['draw_s']) / floor_s:.2f} x the floor)" if floor_s else ""),
         ),
-        (f"{label} peak RSS of the process (and its workers)", f"{f['peak_mb']:8.0f} MB"),
         (
-            f"{label} peak RSS by phase (sampled every 20 ms)",
-            f"setup {f['peaks'].get('setup', 0)} MB, freeze {f['peaks'].get('freeze', 0)} MB, "
-            f"draw {f['peaks'].get('draw', 0)} MB, draw workers {f['workers_peak_mb']:.0f} MB",
+            f"{label} peak RSS, the process alone (ru_maxrss) / its largest worker",
+            f"{f['own_peak_mb']:8.0f} MB / {f['workers_peak_mb']:.0f} MB",
+        ),
+        (
+            f"{label} peak of the process tree (process + workers, sampled every 50 ms)",
+            f"RSS summed {tree_rss:8.0f} MB (shared pages counted per process), PSS summed {tree_pss:.0f} MB",
+        ),
+        (
+            f"{label} by phase: process RSS sampled / VmHWM at its end / tree RSS / tree PSS",
+            by_phase,
         ),
     ]
     return rows
@@ -547,6 +695,11 @@ def main() -> None:
         help="also run `hub draw offline` alone on this many entities (no database, no freeze)",
     )
     parser.add_argument("--only-big", action="store_true", help="skip (a)-(c); run only --big / --big-offline")
+    parser.add_argument(
+        "--keep-db",
+        metavar="DIR",
+        help="keep the filled --big database in DIR and copy it from there on the next run of the same sizes",
+    )
     parser.add_argument("--service-child", help=argparse.SUPPRESS)
     parser.add_argument("--big-offline-child", help=argparse.SUPPRESS)
     parser.add_argument("--fill-child", help=argparse.SUPPRESS)
@@ -562,7 +715,7 @@ def main() -> None:
         return
     if args.only_big:
         rows = big_offline(args.big_offline, args.inspectors) if args.big_offline else []
-        rows += service(args.big, args.inspectors, "(d) --big", None) if args.big else []
+        rows += service(args.big, args.inspectors, "(d) --big", None, args.keep_db) if args.big else []
         for label, figure in rows:
             print(f"  {label}  {figure}")
         return
@@ -571,7 +724,7 @@ def main() -> None:
     if not args.no_service:
         rows += service(args.entities, args.inspectors, "(c)", figures["floor"])
     if args.big:
-        rows += service(args.big, args.inspectors, "(d) --big", None)
+        rows += service(args.big, args.inspectors, "(d) --big", None, args.keep_db)
     if args.big_offline:
         rows += big_offline(args.big_offline, args.inspectors)
     width = max(len(label) for label, _ in rows)

@@ -13,11 +13,13 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Integer, MetaData, Table, create_engine, event
+from sqlalchemy import JSON, BigInteger, Column, Integer, MetaData, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from hub.memory import return_free_memory
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -191,6 +193,24 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+_RELEASE_CACHE = "hub_release_cache"
+CACHE_KIB = 262144  # SQLite's page cache per connection, 256 MiB (see _sqlite_pragmas)
+
+
+def release_cache_after(s: Session, cache_kib: int | None = None) -> None:
+    """On SQLite: the session's connection lets go of its page cache (`PRAGMA shrink_memory`, then the freed
+    heap given back to the system: hub.memory) when it goes back to the pool. For a unit of work that reads or
+    writes much once (a freeze, the frozen files read for a draw, a draw stored): a pooled connection otherwise
+    keeps those pages (up to cache_size, 256 MiB) while it waits, in every process a later draw forks too.
+    `cache_kib`: a smaller cache until then (SQLite writes the surplus of a transaction's dirty pages to the
+    WAL early), for a unit of work whose process holds much else. Nothing on PostgreSQL (the server holds its
+    cache)."""
+    if s.get_bind().dialect.name == "sqlite":
+        s.connection().info[_RELEASE_CACHE] = True
+        if cache_kib is not None:
+            s.execute(text(f"PRAGMA cache_size=-{int(cache_kib)}"))
+
+
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -214,11 +234,20 @@ def _make_engine(url: str) -> Engine:
             # spilling mid-transaction), and the WAL takes several commits before a checkpoint copies the
             # pages back (each page once). At 1M entities: commits 16 s -> 6 s. The cache of a connection
             # fills only as pages are read, so a connection that reads little stays small.
-            cur.execute("PRAGMA cache_size=-262144")  # 256 MiB
+            cur.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             cur.execute("PRAGMA wal_autocheckpoint=50000")  # pages: a checkpoint every ~400 MB of WAL (8 KiB pages)
             cur.execute("PRAGMA journal_size_limit=67108864")  # after a checkpoint, the WAL file shrinks to 64 MB
             cur.execute("PRAGMA temp_store=MEMORY")
             cur.close()
+
+        @event.listens_for(engine, "checkin")
+        def _release_cache(dbapi_conn, record):
+            if dbapi_conn is not None and record.info.pop(_RELEASE_CACHE, False):
+                cur = dbapi_conn.cursor()
+                cur.execute(f"PRAGMA cache_size=-{CACHE_KIB}")  # back to the usual size, if it was made smaller
+                cur.execute("PRAGMA shrink_memory")
+                cur.close()
+                return_free_memory()  # the freed pages lie amid live ones: malloc keeps them resident otherwise
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)

@@ -673,6 +673,10 @@ def _entity_keys(ids: list[bytes], weights: list[bytes], seed: bytes, hash_name:
     return keys
 
 
+# The districts of a span's candidates are let go once the candidates kept are fewer than half of them (and
+# this many more): without it a worker held the district of every entity it ever kept, which grows with the
+# roster (about quota * (1 + ln(stratum size / quota)) per stratum) while what is kept stays at the quota.
+_PRUNE_SLACK = 100_000
 _Selected = tuple[bytes, bytes, bytes]  # (key || entity_id, district, stratum); key||id sorts as (key, id)
 _ABOVE_ALL = b"\xff" * 9  # greater than every key || entity_id
 _Span = tuple[int, bytes, bytes, dict[bytes, int], dict[bytes, tuple[list[bytes], list[bytes]]]]
@@ -737,6 +741,8 @@ def _select_pieces(
                 top += candidates
                 top.sort()
                 del top[quotas[stratum] :]
+        if len(district_of) > 2 * sum(map(len, kept.values())) + _PRUNE_SLACK:  # candidates since pushed out
+            district_of = {kid: district_of[kid] for top in kept.values() for kid in top}
         if report:
             report(len(ids))
     return lines, first, last, sizes, {s: (top, list(map(district_of.__getitem__, top))) for s, top in kept.items()}
@@ -847,8 +853,7 @@ def _finish_select(begun: tuple[Any, ...], tick: Callable[[int], None]) -> tuple
             spans.append(result.get())
         tick(sum(span[0] for span in spans) - reported)
     sizes: Counter[bytes] = Counter()
-    kept: dict[bytes, list[bytes]] = {}  # per stratum, its quota smallest key || entity_id so far, sorted
-    district_of: dict[bytes, bytes] = {}
+    runs: dict[bytes, list[tuple[list[bytes], list[bytes]]]] = {}  # per stratum, each span's (top, districts)
     last, line = b"", 1
     while spans:
         lines, first, final, span_sizes, span_kept = spans.pop(0)
@@ -856,14 +861,23 @@ def _finish_select(begun: tuple[Any, ...], tick: Callable[[int], None]) -> tuple
             _check_ascending([last, first], line - 1, "roster", "entity_id")
         last, line = final or last, line + lines
         sizes.update(span_sizes)
-        for stratum, (top, districts) in span_kept.items():
-            district_of.update(zip(top, districts))
-            if stratum in kept:  # two sorted runs: the sort merges them
-                top = sorted(kept[stratum] + top)[: quotas[stratum]]
-            kept[stratum] = top
+        for stratum, run in span_kept.items():
+            runs.setdefault(stratum, []).append(run)
+    district_of: dict[bytes, bytes] = {}  # of the selected entities only
     stratum_of: dict[bytes, bytes] = {}
-    for stratum, top in kept.items():
+    while runs:  # stratum by stratum: the spans' candidates that are not kept are let go at once
+        stratum, stratum_runs = runs.popitem()
+        if len(stratum_runs) == 1:
+            top, districts = stratum_runs[0]
+            district_of.update(zip(top, districts))
+        else:  # sorted runs: the sort merges them
+            top = sorted(chain.from_iterable(run[0] for run in stratum_runs))[: quotas[stratum]]
+            candidates: dict[bytes, bytes] = {}
+            for run in stratum_runs:
+                candidates.update(zip(*run))
+            district_of.update(zip(top, map(candidates.__getitem__, top)))
         stratum_of.update(zip(top, repeat(stratum)))
+        del stratum_runs
     kids = sorted(stratum_of)  # the draw order: key || entity_id
     selected = list(zip(kids, map(district_of.__getitem__, kids), map(stratum_of.__getitem__, kids)))
     return {stratum.decode("utf-8"): size for stratum, size in sizes.items()}, selected

@@ -14,11 +14,12 @@ from sqlalchemy import insert, select, update
 from hub.audit.log import record as audit
 from hub.clock import utcnow
 from hub.config import Settings
-from hub.db import Database
+from hub.db import Database, release_cache_after
 from hub.draw import jdp
 from hub.draw.models import Assignment, AssignmentInspector
 from hub.draw.publication import frozen_file_pieces
 from hub.errors import Conflict, DrawError, NotFound
+from hub.memory import return_free_memory
 from hub.outbox.services import enqueue
 from hub.tasks.freeze import copy_to_file, file_bytes
 from hub.tasks.models import JointTask, TaskParty
@@ -28,6 +29,9 @@ from hub.tasks.states import DRAW_LIFECYCLE, DrawStatus, TaskState, draw_status_
 log = logging.getLogger(__name__)
 PARALLEL_FROM = 200_000  # rosters this large split ticket computation across processes
 INSERT_BATCH = 20_000  # drawn entities stored per statement
+# SQLite's page cache while a draw is stored (the record, 500,000 assignments at 10,000,000 entities): the
+# process holds the record meanwhile, so a quarter of the usual 256 MiB
+STORE_CACHE_KIB = 65536
 
 
 @contextmanager
@@ -39,6 +43,7 @@ def frozen_inputs(db: Database, task: JointTask) -> Iterator[tuple[Any, Any]]:
         views = []
         for what, published in (("roster", task.roster_digest), ("pool", task.pool_digest)):
             with db.unit_of_work() as s:
+                release_cache_after(s)  # read once: not kept by the connection, nor by the workers forked next
                 file, digest = copy_to_file(frozen_file_pieces(s, task.id, what), hash_name)
             stack.callback(file.close)
             if digest != published:
@@ -103,6 +108,7 @@ def run_draw(db: Database, settings: Settings, task_id: str, actor: str) -> dict
                 progress=progress,
             )
             agencies = _agencies_of(pool)
+        return_free_memory()  # the draw's intermediate columns, freed amid what it keeps (the record)
     except jdp.JDPError as exc:
         mark_draw_failed(db, task_id, str(exc), actor)
         raise DrawError(
@@ -110,6 +116,7 @@ def run_draw(db: Database, settings: Settings, task_id: str, actor: str) -> dict
         ) from exc
     record["drawn_at"] = utcnow().replace(microsecond=0).isoformat() + "Z"
     with db.unit_of_work() as s:
+        release_cache_after(s, STORE_CACHE_KIB)
         # The conditional update is the one-time guard: only one draw can move frozen -> drawn.
         res = s.execute(
             update(JointTask)
@@ -129,6 +136,7 @@ def run_draw(db: Database, settings: Settings, task_id: str, actor: str) -> dict
             raise Conflict(
                 f"task {task_id} was drawn or voided meanwhile; this draw is discarded", where=f"task {task_id}"
             )
+        del res  # its parameters hold the record's JSON text (60 MB at 10,000,000 entities)
         selections = record["selections"]
         for start in range(0, len(selections), INSERT_BATCH):  # in batches: a big draw's rows never all at once
             batch = list(enumerate(selections[start : start + INSERT_BATCH], start))

@@ -19,7 +19,7 @@ from hub.audit.log import record as audit
 from hub.auth.models import User
 from hub.clock import utcnow
 from hub.config import Settings
-from hub.db import Database
+from hub.db import Database, release_cache_after
 from hub.draw import jdp
 from hub.draw.feasibility import PoolTally
 from hub.errors import Conflict, DrawError, Forbidden, InvalidInput, NotFound
@@ -336,6 +336,7 @@ def freeze(
     today = today or date.today()
     try:
         with db.unit_of_work() as s:
+            release_cache_after(s)  # the pages of every entity read and of the files written
             task = _get(s, task_id, for_update=True)
             TASK_LIFECYCLE.require(task.state, TaskState.FROZEN, doing="freeze", where=f"task {task.id}")
             _require_all_parties(s, task_id, "commitment", "cannot freeze: no commitment yet from")
@@ -387,6 +388,7 @@ def freeze(
 def feasibility(db: Database, task_id: str, today: date | None = None, *, history: InspectionHistory) -> dict:
     """The pre-check report for a task not yet frozen (what would fall short, and by how much)."""
     with db.unit_of_work() as s:
+        release_cache_after(s)
         try:
             plan, roster, _, pool_size, report = _write_frozen_files(
                 s, _get(s, task_id), today or date.today(), False, history

@@ -42,7 +42,7 @@ def _case(rng: random.Random, entities: int, strata: int, heavy_to: int) -> tupl
     return roster, quotas
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     st.integers(0, 10**6),
     st.integers(40, 400),
@@ -50,9 +50,10 @@ def _case(rng: random.Random, entities: int, strata: int, heavy_to: int) -> tupl
     st.sampled_from([1, 2, 3]),
     st.sampled_from([64, 300, 1500, 1 << 21]),
     st.sampled_from(["sha256", "sm3"]),
+    st.sampled_from([0, 100_000]),
 )
 def test_section_3_over_spans_and_pieces_selects_what_the_plain_reading_selects(
-    salt: int, entities: int, strata: int, workers: int, piece_bytes: int, hash_name: str
+    salt: int, entities: int, strata: int, workers: int, piece_bytes: int, hash_name: str, prune_slack: int
 ) -> None:
     roster, quotas = _case(random.Random(salt), entities, strata, heavy_to=100)
     plan = {
@@ -67,6 +68,7 @@ def test_section_3_over_spans_and_pieces_selects_what_the_plain_reading_selects(
     plain = _draw(plan, roster_bytes, pool_bytes, plain=True)
     with pytest.MonkeyPatch.context() as patch:  # many pieces: each span bounds its later pieces
         patch.setattr(jdp, "_CHUNK_BYTES", piece_bytes)
+        patch.setattr(jdp, "_PRUNE_SLACK", prune_slack)  # 0: the districts of candidates pushed out let go often
         assert _draw(plan, roster_bytes, pool_bytes, workers=workers) == plain
 
 
@@ -109,6 +111,37 @@ def test_section_4_queues_pass_over_and_run_out_as_the_plain_reading_does(
             assert (fast.value.entity_id, fast.value.agency) == (failure.entity_id, failure.agency)
         return
     assert _draw(plan, roster_bytes, pool_bytes) == _draw(plan, roster_bytes, pool_bytes, workers=2) == plain
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_districts_of_candidates_pushed_out_are_let_go_and_the_kept_keep_theirs(
+    workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """§3 lets go of the districts of candidates no longer kept (a worker held every candidate ever kept); the
+    districts of those still kept are what §4's home-district rule reads, so the teams show a wrong one."""
+    rng = random.Random(11)
+    roster, _ = _case(rng, 3000, 4, heavy_to=5)
+    sizes: dict[str, int] = {}
+    for e in roster:
+        sizes[e.stratum] = sizes.get(e.stratum, 0) + 1
+    pool = [
+        jdp.PoolEntry(f"{agency}{i:03d}", agency, (), (DISTRICTS[i % 3],), 100, ())
+        for i in range(12)
+        for agency in ("A", "B")
+    ]
+    plan = {
+        "protocol": "JDP-2",
+        "task_id": "T",
+        "hash": "sha256",
+        "quotas": {s: n // 20 for s, n in sizes.items()},  # most candidates are pushed out again
+        "team": [{"agency": "A", "size": 1, "expertise": []}, {"agency": "B", "size": 1, "expertise": []}],
+        "avoid_home_district": True,
+    }
+    roster_bytes, pool_bytes = jdp.format_roster(roster), jdp.format_pool(pool)
+    plain = _draw(plan, roster_bytes, pool_bytes, plain=True)
+    monkeypatch.setattr(jdp, "_CHUNK_BYTES", 500)  # ~150 pieces: pruned after most of them
+    monkeypatch.setattr(jdp, "_PRUNE_SLACK", 0)
+    assert _draw(plan, roster_bytes, pool_bytes, workers=workers) == plain
 
 
 def test_progress_from_the_workers_rises_to_the_total(monkeypatch: pytest.MonkeyPatch) -> None:
