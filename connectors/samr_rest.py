@@ -127,9 +127,8 @@ class SamrRestSource(Source):
         """A page as a batch: its records, or none when the hub holds the page unchanged (``known_page``)."""
         fingerprint = page.fingerprint(self._salt)
         keys = _keys(page.items) if fingerprint is not None else None
-        if keys is None:
+        if fingerprint is None or keys is None:  # a page that is never recognised whole
             return Batch(self._records(page.items, page.raws(), where), bookmark, label=label)
-        assert fingerprint is not None
         if self.known_page is not None and self.known_page(fingerprint, keys):
             return Batch([], bookmark, label=label, page=fingerprint, unchanged=len(keys))
         return Batch(self._records(page.items, page.raws(), where), bookmark, label=label, page=fingerprint)

@@ -23,6 +23,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import text
+
 from hub.db import make_engine
 
 _CHUNK = 5000  # keys per lookup (SQLite takes at most 32,766 parameters)
@@ -34,7 +36,7 @@ _POSTGRESQL = (
     "FROM entity_sources WHERE source = %s AND record_key = k.key LIMIT 1) AS es ON TRUE"
 )
 
-_PAGES = "SELECT fp FROM sync_pages WHERE source = {mark}"
+_PAGES = text("SELECT fp FROM sync_pages WHERE source = :source")
 _PLAN = "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off"
 
 
@@ -68,14 +70,8 @@ class KnownDigests:
 
     def _registered_pages(self) -> set[bytes]:
         if self._pages is None:
-            with self._connect() as (conn, raw):
-                mark = "%s" if conn.dialect.name == "postgresql" else "?"
-                if conn.dialect.name == "postgresql":
-                    with raw.cursor() as cur:
-                        cur.execute(_PAGES.format(mark=mark), (self.source,))
-                        rows = cur.fetchall()
-                else:
-                    rows = raw.execute(_PAGES.format(mark=mark), (self.source,)).fetchall()
+            with self._connect() as (conn, _raw):
+                rows = conn.execute(_PAGES, {"source": self.source}).all()
             self._pages = {bytes(fp) for (fp,) in rows}
         return self._pages
 
